@@ -1,0 +1,148 @@
+package redistest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// process is a redis-server started by this package.
+type process struct {
+	cmd  *exec.Cmd
+	addr string
+	dir  string
+	done chan struct{} // closed when the process has exited
+
+	stopOnce sync.Once
+}
+
+func (p *process) server() *Server {
+	return &Server{URL: "redis://" + p.addr, Addr: p.addr, Kind: KindProcess, proc: p}
+}
+
+// StartServer starts a redis-server of its own for the test on a free
+// loopback port, stopped when the test ends. args are extra redis-server
+// arguments, e.g. "--cluster-enabled", "yes". It returns an error saying why
+// when redis-server is not installed or does not start; a test usually
+// t.Skip()s with it.
+func StartServer(t testing.TB, args ...string) (*Server, error) {
+	t.Helper()
+	p, err := startProcess(args)
+	if err != nil {
+		return nil, err
+	}
+	t.Cleanup(p.stop)
+	t.Logf("redistest: started dedicated redis-server at %s", p.addr)
+	return p.server(), nil
+}
+
+// findRedisServer returns the path of redis-server.
+func findRedisServer() (string, error) {
+	if p, err := exec.LookPath("redis-server"); err == nil {
+		return p, nil
+	}
+	if _, err := os.Stat("/usr/bin/redis-server"); err == nil {
+		return "/usr/bin/redis-server", nil
+	}
+	return "", errors.New("redis-server is not installed (not on PATH, not at /usr/bin/redis-server)")
+}
+
+// startProcess starts redis-server on a free loopback port and waits until
+// it answers PING. It retries with another port when one was taken meanwhile.
+func startProcess(args []string) (*process, error) {
+	bin, err := findRedisServer()
+	if err != nil {
+		return nil, err
+	}
+	var lastErr error
+	for attempt := 0; attempt < 3; attempt++ {
+		p, err := tryStart(bin, args)
+		if err == nil {
+			return p, nil
+		}
+		lastErr = err
+	}
+	return nil, lastErr
+}
+
+func tryStart(bin string, args []string) (*process, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, fmt.Errorf("finding a free port: %w", err)
+	}
+	dir, err := os.MkdirTemp("", "redistest-")
+	if err != nil {
+		return nil, err
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	all := append([]string{
+		"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", dir,
+		"--daemonize", "no", "--logfile", "",
+	}, args...)
+	cmd := exec.Command(bin, all...)
+	cmd.SysProcAttr = sysProcAttr()
+	if err := cmd.Start(); err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, fmt.Errorf("starting %s: %w", bin, err)
+	}
+	p := &process{cmd: cmd, addr: addr, dir: dir, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(p.done) }()
+	if err := p.waitReady(10 * time.Second); err != nil {
+		p.stop()
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *process) waitReady(limit time.Duration) error {
+	c := redis.NewClient(&redis.Options{Addr: p.addr, DialTimeout: time.Second, MaxRetries: -1})
+	defer c.Close()
+	deadline := time.Now().Add(limit)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		err := c.Ping(ctx).Err()
+		cancel()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-p.done:
+			return fmt.Errorf("redis-server at %s exited at start (port taken?)", p.addr)
+		default:
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("redis-server at %s did not answer PING within %s: %v", p.addr, limit, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (p *process) stop() {
+	p.stopOnce.Do(func() {
+		_ = p.cmd.Process.Kill()
+		select {
+		case <-p.done:
+		case <-time.After(5 * time.Second):
+		}
+		_ = os.RemoveAll(p.dir)
+	})
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
