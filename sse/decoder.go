@@ -1,0 +1,243 @@
+package sse
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"time"
+	"unicode/utf8"
+)
+
+// DefaultMaxEventSize is the largest event data a Decoder accepts unless
+// told otherwise: 1 MiB.
+const DefaultMaxEventSize = 1 << 20
+
+// maxFieldOverhead is how much longer than the max event size a single line
+// may be: room for a field name, colon and space ("data: ").
+const maxFieldOverhead = 64
+
+// maxSharedIDData is the longest event data that shares one allocation with
+// a new last event ID; beyond it the ID gets its own, so that a lasting ID
+// does not pin a large event's data in memory.
+const maxSharedIDData = 256
+
+// maxRetryMillis is the largest retry value representable as a Duration.
+const maxRetryMillis = math.MaxInt64 / int64(time.Millisecond)
+
+// ErrEventTooLarge is wrapped by the error a Decoder returns when an event's
+// data, or a single line, exceeds the max event size.
+var ErrEventTooLarge = errors.New("sse: event too large")
+
+// DecoderOption configures a Decoder.
+type DecoderOption func(*Decoder)
+
+// WithMaxEventSize bounds the data of one event to n bytes (default
+// DefaultMaxEventSize), and a single line to n plus a few bytes for the field
+// name. Exceeding either makes Next return an error wrapping
+// ErrEventTooLarge. n < 1 means the default.
+func WithMaxEventSize(n int) DecoderOption {
+	return func(d *Decoder) {
+		if n < 1 {
+			n = DefaultMaxEventSize
+		}
+		d.maxEventSize = n
+	}
+}
+
+// WithLastEventID starts the decoder with id as the last event ID, as an
+// EventSource does when it reconnects: events of the new stream carry it
+// until the stream sets another.
+func WithLastEventID(id string) DecoderOption {
+	return func(d *Decoder) {
+		d.lastEventID = id
+		d.idBuffer = append(d.idBuffer[:0], id...)
+	}
+}
+
+// Decoder reads server-sent events from a byte stream, following the WHATWG
+// HTML standard, "9.2.6 Interpreting an event stream", to the letter: UTF-8
+// decoding (invalid bytes become U+FFFD), one leading BOM skipped, CR, LF and
+// CRLF line ends, comments, fields with and without a value, one leading
+// space of a value stripped, unknown fields ignored, "id" with NUL ignored,
+// "retry" only when all digits, no dispatch of events without data, and an
+// unfinished final event discarded. A Decoder is not safe for concurrent
+// use.
+type Decoder struct {
+	lines        lineReader
+	maxEventSize int
+	err          error // sticky: once set, Next returns it
+
+	data        []byte // data buffer: each data value followed by LF
+	eventType   string // event type buffer; "" means the default
+	typeCache   string // the last event type seen, reused while it repeats
+	idBuffer    []byte // last event ID buffer
+	lastEventID string // last event ID string, set at dispatch
+	retry       time.Duration
+	retrySet    bool
+	scratch     []byte // a line with invalid UTF-8, decoded
+	midEvent    bool   // fields were seen since the last dispatch
+}
+
+// NewDecoder returns a Decoder reading the event stream from r.
+func NewDecoder(r io.Reader, opts ...DecoderOption) *Decoder {
+	d := &Decoder{maxEventSize: DefaultMaxEventSize}
+	for _, opt := range opts {
+		opt(d)
+	}
+	d.lines.src = r
+	d.lines.maxLine = d.maxEventSize + maxFieldOverhead
+	return d
+}
+
+// Next returns the next event, reading as needed. At a clean end of the
+// stream it returns io.EOF; an unfinished final event is discarded. Any
+// other error (a read error, or one wrapping ErrEventTooLarge) ends the
+// decoding: later calls return it again.
+func (d *Decoder) Next() (Event, error) {
+	return d.next(true)
+}
+
+// Retry returns the reconnection time of the last valid "retry" field, or 0
+// if there was none.
+func (d *Decoder) Retry() time.Duration {
+	return d.retry
+}
+
+// LastEventID returns the stream's last event ID string: the ID of the last
+// dispatch, which an EventSource sends as Last-Event-ID when it reconnects.
+// (An event without data is not delivered but still sets it.)
+func (d *Decoder) LastEventID() string {
+	return d.lastEventID
+}
+
+// next returns the next event. With block false it decodes only from bytes
+// already buffered and returns errNeedMore when they hold no further event.
+func (d *Decoder) next(block bool) (Event, error) {
+	if d.err != nil {
+		return Event{}, d.err
+	}
+	for {
+		line, err := d.lines.readLine(block)
+		if err != nil {
+			if err != errNeedMore {
+				d.err = err
+			}
+			return Event{}, err
+		}
+		if len(line) == 0 {
+			if ev, ok := d.dispatch(); ok {
+				return ev, nil
+			}
+			continue
+		}
+		if err := d.processLine(line); err != nil {
+			d.err = err
+			return Event{}, err
+		}
+	}
+}
+
+// pending reports whether the decoder holds part of an event: fields not yet
+// dispatched, or part of a line.
+func (d *Decoder) pending() bool {
+	return d.midEvent || d.lines.buffered()
+}
+
+// processLine interprets one non-empty line.
+func (d *Decoder) processLine(line []byte) error {
+	if line[0] == ':' {
+		return nil // a comment
+	}
+	if !utf8.Valid(line) {
+		d.scratch = appendUTF8Decoded(d.scratch[:0], line)
+		line = d.scratch
+	}
+	d.midEvent = true
+	name, value := line, line[len(line):]
+	if i := bytes.IndexByte(line, ':'); i >= 0 {
+		name, value = line[:i], line[i+1:]
+		if len(value) > 0 && value[0] == ' ' {
+			value = value[1:]
+		}
+	}
+	switch string(name) {
+	case "data":
+		if len(d.data)+len(value) > d.maxEventSize {
+			return fmt.Errorf("%w: data exceeds %d bytes", ErrEventTooLarge, d.maxEventSize)
+		}
+		d.data = append(d.data, value...)
+		d.data = append(d.data, '\n')
+	case "event":
+		if string(value) != d.typeCache {
+			d.typeCache = string(value)
+		}
+		d.eventType = d.typeCache
+	case "id":
+		if bytes.IndexByte(value, 0) < 0 {
+			d.idBuffer = append(d.idBuffer[:0], value...)
+		}
+	case "retry":
+		d.setRetry(value)
+	}
+	return nil
+}
+
+// setRetry sets the reconnection time if v is all ASCII digits.
+func (d *Decoder) setRetry(v []byte) {
+	if len(v) == 0 {
+		return
+	}
+	var ms int64
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return
+		}
+		if ms <= maxRetryMillis {
+			ms = ms*10 + int64(c-'0')
+		}
+	}
+	ms = min(ms, maxRetryMillis)
+	d.retry = time.Duration(ms) * time.Millisecond
+	d.retrySet = true
+}
+
+// dispatch ends the current event. It reports false when the event has no
+// data and so is not dispatched.
+func (d *Decoder) dispatch() (Event, bool) {
+	d.midEvent = false
+	idChanged := string(d.idBuffer) != d.lastEventID
+	if len(d.data) == 0 {
+		if idChanged {
+			d.lastEventID = string(d.idBuffer)
+		}
+		d.eventType = ""
+		return Event{}, false
+	}
+	n := len(d.data) - 1 // without the final LF
+	var data string
+	switch {
+	case idChanged && n <= maxSharedIDData:
+		// One allocation for the data and the new ID.
+		d.data = append(d.data[:n], d.idBuffer...)
+		s := string(d.data)
+		data, d.lastEventID = s[:n], s[n:]
+	case idChanged:
+		data = string(d.data[:n])
+		d.lastEventID = string(d.idBuffer)
+	default:
+		data = string(d.data[:n])
+	}
+	ev := Event{Type: d.eventType, Data: data, LastEventID: d.lastEventID}
+	if ev.Type == "" {
+		ev.Type = DefaultEventType
+	}
+	d.eventType = ""
+	if cap(d.data) > maxRetainedBufferSize {
+		d.data = nil
+	} else {
+		d.data = d.data[:0]
+	}
+	return ev, true
+}

@@ -1,0 +1,355 @@
+package sse
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math/rand"
+	"strings"
+	"testing"
+	"testing/iotest"
+	"time"
+)
+
+// decoded is everything a Decoder yields for one input.
+type decoded struct {
+	events      []Event
+	retry       time.Duration
+	lastEventID string
+	err         error
+}
+
+// decodeAll runs a Decoder over r until it returns an error.
+func decodeAll(r io.Reader, opts ...DecoderOption) decoded {
+	d := NewDecoder(r, opts...)
+	var out decoded
+	for {
+		ev, err := d.Next()
+		if err != nil {
+			out.err = err
+			break
+		}
+		out.events = append(out.events, ev)
+	}
+	out.retry = d.Retry()
+	out.lastEventID = d.LastEventID()
+	return out
+}
+
+func msg(data, id string) Event { return Event{Type: "message", Data: data, LastEventID: id} }
+
+type decoderCase struct {
+	name   string
+	input  string
+	want   []Event
+	retry  time.Duration
+	lastID string
+}
+
+// decoderCases are the parsing rules of the WHATWG HTML standard, 9.2.6,
+// including its own examples.
+var decoderCases = []decoderCase{
+	{name: "empty stream", input: ""},
+	{name: "spec example: stock ticker", input: "data: YHOO\ndata: +2\ndata: 10\n\n",
+		want: []Event{msg("YHOO\n+2\n10", "")}},
+	{name: "spec example: ids and comment",
+		input:  ": test stream\n\ndata: first event\nid: 1\n\ndata:second event\nid\n\ndata:  third event\n",
+		want:   []Event{msg("first event", "1"), msg("second event", "")},
+		lastID: ""},
+	{name: "spec example: third event completed", input: "data:  third event\n\n",
+		want: []Event{msg(" third event", "")}},
+	{name: "spec example: empty data blocks", input: "data\n\ndata\ndata\n\ndata:",
+		want: []Event{msg("", ""), msg("\n", "")}},
+	{name: "spec example: space after colon optional", input: "data:test\n\ndata: test\n\n",
+		want: []Event{msg("test", ""), msg("test", "")}},
+	{name: "event type", input: "event: add\ndata: 73857293\n\nevent: remove\ndata: 2153\n\ndata: x\n\n",
+		want: []Event{{Type: "add", Data: "73857293"}, {Type: "remove", Data: "2153"}, msg("x", "")}},
+	{name: "event type reset by event without data", input: "event: foo\n\ndata: x\n\n",
+		want: []Event{msg("x", "")}},
+	{name: "empty event field means message", input: "event\ndata: x\n\nevent:\ndata: y\n\n",
+		want: []Event{msg("x", ""), msg("y", "")}},
+	{name: "last event type field wins", input: "event: a\nevent: b\ndata: x\n\n",
+		want: []Event{{Type: "b", Data: "x"}}},
+	{name: "BOM skipped", input: "\uFEFFdata: x\n\n", want: []Event{msg("x", "")}},
+	{name: "only the first BOM skipped", input: "\uFEFF\uFEFFdata: x\n\ndata: y\n\n",
+		want: []Event{msg("y", "")}},
+	{name: "BOM not at start kept", input: "data: \uFEFFx\n\n", want: []Event{msg("\uFEFFx", "")}},
+	{name: "BOM alone", input: "\uFEFF"},
+	{name: "partial BOM is data", input: "\xEF\xBBdata: x\n\ndata: y\n\n", want: []Event{msg("y", "")}},
+	{name: "CR line ends", input: "data: a\rdata: b\r\rdata: c\r\r",
+		want: []Event{msg("a\nb", ""), msg("c", "")}},
+	{name: "CRLF line ends", input: "data: a\r\ndata: b\r\n\r\n", want: []Event{msg("a\nb", "")}},
+	{name: "mixed line ends", input: "data: a\n\rdata: b\r\n\ndata: c\r\r\n",
+		want: []Event{msg("a", ""), msg("b", ""), msg("c", "")}},
+	{name: "LF CR is two line ends", input: "data: a\n\r", want: []Event{msg("a", "")}},
+	{name: "CR CR LF", input: "data: a\r\r\n", want: []Event{msg("a", "")}},
+	{name: "comments ignored", input: ":\n: keep-alive\n:\n\n:x\ndata: a\n:mid\ndata: b\n\n",
+		want: []Event{msg("a\nb", "")}},
+	{name: "keep-alives dispatch nothing", input: ":\n\n:\n\n:\n\n"},
+	{name: "field without colon", input: "data\n\n", want: []Event{msg("", "")}},
+	{name: "one leading space stripped", input: "data:  two\n\ndata:\tx\n\n",
+		want: []Event{msg(" two", ""), msg("\tx", "")}},
+	{name: "colon in value", input: "data: a:b: c\n\n", want: []Event{msg("a:b: c", "")}},
+	{name: "unknown fields ignored", input: "foo: bar\nData: no\ndata : no\n data: no\ndata: yes\n\n",
+		want: []Event{msg("yes", "")}},
+	{name: "id persists", input: "id: 1\ndata: a\n\ndata: b\n\n",
+		want: []Event{msg("a", "1"), msg("b", "1")}, lastID: "1"},
+	{name: "empty id resets", input: "id: 1\ndata: a\n\nid\ndata: b\n\nid: 2\ndata: c\n\nid:\ndata: d\n\n",
+		want: []Event{msg("a", "1"), msg("b", ""), msg("c", "2"), msg("d", "")}},
+	{name: "id with NUL ignored", input: "id: 1\ndata: a\n\nid: 2\x003\ndata: b\n\n",
+		want: []Event{msg("a", "1"), msg("b", "1")}, lastID: "1"},
+	{name: "id without data sets the last event ID", input: "id: 7\n\ndata: x\n\n",
+		want: []Event{msg("x", "7")}, lastID: "7"},
+	{name: "id of a discarded final event", input: "id: 1\ndata: a\n\nid: 2\ndata: b\n",
+		want: []Event{msg("a", "1")}, lastID: "1"},
+	{name: "id applies to its own event", input: "data: a\nid: 5\n\n", want: []Event{msg("a", "5")}, lastID: "5"},
+	{name: "long changing ids", input: "id: " + strings.Repeat("i", 300) + "\ndata: " + strings.Repeat("d", 300) + "\n\nid: 2\ndata: x\n\n",
+		want: []Event{msg(strings.Repeat("d", 300), strings.Repeat("i", 300)), msg("x", "2")}, lastID: "2"},
+	{name: "retry", input: "retry: 1500\n", retry: 1500 * time.Millisecond},
+	{name: "retry zero", input: "retry: 0\n", retry: 0},
+	{name: "retry last valid wins", input: "retry: 10\nretry: 2x\nretry: -1\nretry:  5\nretry\nretry: 1.5\n",
+		retry: 10 * time.Millisecond},
+	{name: "retry huge saturates", input: "retry: 99999999999999999999999999\n", retry: time.Duration(maxRetryMillis) * time.Millisecond},
+	{name: "retry does not dispatch", input: "retry: 7\n\n", retry: 7 * time.Millisecond},
+	{name: "unfinished final event discarded", input: "data: a\n\ndata: b\n", want: []Event{msg("a", "")}},
+	{name: "unfinished final line discarded", input: "data: a\n\ndata: b", want: []Event{msg("a", "")}},
+	{name: "invalid UTF-8 replaced", input: "data: \xff\xfe\n\n", want: []Event{msg("\uFFFD\uFFFD", "")}},
+	{name: "truncated sequence is one U+FFFD", input: "data: a\xe2\x82b\n\n", want: []Event{msg("a\uFFFDb", "")}},
+	{name: "truncated 4-byte sequence", input: "data: \xf0\x9f\x98\n\n", want: []Event{msg("\uFFFD", "")}},
+	{name: "surrogate encoding invalid", input: "data: \xed\xa0\x80\n\n", want: []Event{msg("\uFFFD\uFFFD\uFFFD", "")}},
+	{name: "overlong encoding invalid", input: "data: \xc0\xaf\xe0\x80\xaf\n\n",
+		want: []Event{msg("\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD", "")}},
+	{name: "invalid UTF-8 in type and id", input: "event: \xff\nid: \xfe\ndata: x\n\n",
+		want: []Event{{Type: "\uFFFD", Data: "x", LastEventID: "\uFFFD"}}, lastID: "\uFFFD"},
+	{name: "invalid UTF-8 in field name", input: "dat\xe1: x\n\n"},
+	{name: "valid UTF-8 kept", input: "data: héllo ✓ 😀\n\n", want: []Event{msg("héllo ✓ 😀", "")}},
+	{name: "NUL in data kept", input: "data: a\x00b\n\n", want: []Event{msg("a\x00b", "")}},
+	{name: "many events", input: strings.Repeat("event: update\nid: 12345\ndata: {\"p\":1}\n\n", 3),
+		want:   []Event{{"update", "{\"p\":1}", "12345"}, {"update", "{\"p\":1}", "12345"}, {"update", "{\"p\":1}", "12345"}},
+		lastID: "12345"},
+}
+
+func TestDecoderSpec(t *testing.T) {
+	for _, tc := range decoderCases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := decodeAll(strings.NewReader(tc.input))
+			checkDecoded(t, tc, got)
+		})
+	}
+}
+
+func checkDecoded(t *testing.T, tc decoderCase, got decoded) {
+	t.Helper()
+	if got.err != io.EOF {
+		t.Fatalf("final error = %v, want io.EOF", got.err)
+	}
+	if len(got.events) != len(tc.want) {
+		t.Fatalf("got %d events %q, want %d %q", len(got.events), got.events, len(tc.want), tc.want)
+	}
+	for i := range tc.want {
+		if got.events[i] != tc.want[i] {
+			t.Errorf("event %d = %+q, want %+q", i, got.events[i], tc.want[i])
+		}
+	}
+	if got.retry != tc.retry {
+		t.Errorf("Retry() = %v, want %v", got.retry, tc.retry)
+	}
+	if got.lastEventID != tc.lastID {
+		t.Errorf("LastEventID() = %q, want %q", got.lastEventID, tc.lastID)
+	}
+}
+
+// chunkReader returns its input in chunks of the given sizes, then one byte
+// at a time for what remains.
+type chunkReader struct {
+	data  []byte
+	sizes []int
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	if len(c.data) == 0 {
+		return 0, io.EOF
+	}
+	n := 1
+	if len(c.sizes) > 0 {
+		n, c.sizes = c.sizes[0], c.sizes[1:]
+	}
+	n = min(n, len(p), len(c.data))
+	copy(p, c.data[:n])
+	c.data = c.data[n:]
+	return n, nil
+}
+
+// splitReaders returns readers that deliver input split in many ways.
+func splitReaders(input string, rng *rand.Rand) map[string]io.Reader {
+	rs := map[string]io.Reader{
+		"whole":         strings.NewReader(input),
+		"byte by byte":  iotest.OneByteReader(strings.NewReader(input)),
+		"data with EOF": iotest.DataErrReader(strings.NewReader(input)),
+		"half reads":    iotest.HalfReader(strings.NewReader(input)),
+	}
+	for k := range 3 {
+		var sizes []int
+		for total := 0; total < len(input); {
+			n := 1 + rng.Intn(16)
+			sizes = append(sizes, n)
+			total += n
+		}
+		rs["random chunks "+string(rune('a'+k))] = &chunkReader{data: []byte(input), sizes: sizes}
+	}
+	return rs
+}
+
+func TestDecoderSplitInvariance(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	for _, tc := range decoderCases {
+		t.Run(tc.name, func(t *testing.T) {
+			for how, r := range splitReaders(tc.input, rng) {
+				t.Run(how, func(t *testing.T) { checkDecoded(t, tc, decodeAll(r)) })
+			}
+			for i := 0; i <= len(tc.input); i++ {
+				r := &chunkReader{data: []byte(tc.input), sizes: []int{i, len(tc.input) - i}}
+				t.Run(fmt.Sprintf("split at %d", i), func(t *testing.T) { checkDecoded(t, tc, decodeAll(r)) })
+			}
+		})
+	}
+}
+
+// infiniteReader returns the same byte forever.
+type infiniteReader byte
+
+func (b infiniteReader) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = byte(b)
+	}
+	return len(p), nil
+}
+
+func TestDecoderEventTooLarge(t *testing.T) {
+	const max = 1000
+	cases := []struct {
+		name  string
+		input io.Reader
+		want  []Event // before the error
+	}{
+		{name: "data lines add up", input: strings.NewReader("data: a\n\n" + strings.Repeat("data: "+strings.Repeat("x", 99)+"\n", 11) + "\n")},
+		{name: "one long data line", input: strings.NewReader("data: " + strings.Repeat("x", max+1) + "\n\n")},
+		{name: "one long line of another field", input: strings.NewReader("event: " + strings.Repeat("x", 2*max) + "\n\n")},
+		{name: "endless line", input: infiniteReader('x')},
+		{name: "endless data line", input: io.MultiReader(strings.NewReader("data: "), infiniteReader('x'))},
+		{name: "endless comment", input: io.MultiReader(strings.NewReader(":"), infiniteReader(' '))},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			d := NewDecoder(tc.input, WithMaxEventSize(max))
+			var err error
+			for range 100 {
+				if _, err = d.Next(); err != nil {
+					break
+				}
+			}
+			if !errors.Is(err, ErrEventTooLarge) {
+				t.Fatalf("error = %v, want ErrEventTooLarge", err)
+			}
+			if _, again := d.Next(); again != err {
+				t.Errorf("second Next error = %v, want the same %v", again, err)
+			}
+			if limit := max + maxFieldOverhead + 1; cap(d.lines.buf) > limit || cap(d.data) > 2*max {
+				t.Errorf("buffers grew to %d and %d bytes, beyond the bound %d", cap(d.lines.buf), cap(d.data), limit)
+			}
+		})
+	}
+}
+
+func TestDecoderMaxEventSizeBoundary(t *testing.T) {
+	const max = 100
+	exact := strings.Repeat("x", 60) + "\n" + strings.Repeat("y", 39) // 100 bytes
+	input := "data: " + strings.Repeat("x", 60) + "\ndata: " + strings.Repeat("y", 39) + "\n\n"
+	got := decodeAll(strings.NewReader(input), WithMaxEventSize(max))
+	if got.err != io.EOF || len(got.events) != 1 || got.events[0].Data != exact {
+		t.Fatalf("an event of exactly the max size: got %q, %v", got.events, got.err)
+	}
+	got = decodeAll(strings.NewReader("data: "+strings.Repeat("z", DefaultMaxEventSize)+"\n\n"), WithMaxEventSize(0))
+	if got.err != io.EOF || len(got.events) != 1 || len(got.events[0].Data) != DefaultMaxEventSize {
+		t.Fatalf("default max size: got %d events, %v", len(got.events), got.err)
+	}
+}
+
+func TestDecoderReadError(t *testing.T) {
+	boom := errors.New("boom")
+	r := io.MultiReader(strings.NewReader("data: a\n\ndata: b\n"), iotest.ErrReader(boom))
+	got := decodeAll(r)
+	if !errors.Is(got.err, boom) || got.err == boom {
+		t.Fatalf("error = %v, want one wrapping %v", got.err, boom)
+	}
+	if len(got.events) != 1 || got.events[0].Data != "a" {
+		t.Fatalf("events = %q, want just a", got.events)
+	}
+}
+
+// emptyReader returns no bytes and no error, forever.
+type emptyReader struct{}
+
+func (emptyReader) Read([]byte) (int, error) { return 0, nil }
+
+func TestDecoderNoProgress(t *testing.T) {
+	if got := decodeAll(emptyReader{}); !errors.Is(got.err, io.ErrNoProgress) {
+		t.Fatalf("error = %v, want io.ErrNoProgress", got.err)
+	}
+}
+
+func TestDecoderWithLastEventID(t *testing.T) {
+	got := decodeAll(strings.NewReader("data: a\n\nid: 2\ndata: b\n\n"), WithLastEventID("1"))
+	want := []Event{msg("a", "1"), msg("b", "2")}
+	checkDecoded(t, decoderCase{want: want, lastID: "2"}, got)
+}
+
+func TestDecoderBufferedOnly(t *testing.T) {
+	pr, pw := io.Pipe()
+	d := NewDecoder(pr)
+	go func() {
+		_, _ = pw.Write([]byte("data: 1\n\ndata: 2\n\ndata: 3"))
+	}()
+	first, err := d.Next()
+	if err != nil || first.Data != "1" {
+		t.Fatalf("Next = %q, %v", first, err)
+	}
+	second, err := d.next(false)
+	if err != nil || second.Data != "2" {
+		t.Fatalf("next(false) = %q, %v", second, err)
+	}
+	if _, err := d.next(false); err != errNeedMore {
+		t.Fatalf("next(false) on a partial event: %v, want errNeedMore", err)
+	}
+	if !d.pending() {
+		t.Error("pending() = false with a partial line buffered")
+	}
+	go func() {
+		_, _ = pw.Write([]byte("\n\n"))
+		_ = pw.Close()
+	}()
+	third, err := d.Next()
+	if err != nil || third.Data != "3" {
+		t.Fatalf("Next = %q, %v", third, err)
+	}
+	if _, err := d.Next(); err != io.EOF {
+		t.Fatalf("at the end: %v, want io.EOF", err)
+	}
+}
+
+func TestDecoderShrinksAfterLargeEvent(t *testing.T) {
+	big := "data: " + strings.Repeat("x", 200<<10) + "\n\n"
+	d := NewDecoder(strings.NewReader(big + "data: small\n\n"))
+	for _, want := range []int{200 << 10, 5} {
+		ev, err := d.Next()
+		if err != nil || len(ev.Data) != want {
+			t.Fatalf("Next = %d bytes, %v; want %d", len(ev.Data), err, want)
+		}
+	}
+	if _, err := d.Next(); err != io.EOF {
+		t.Fatalf("at the end: %v", err)
+	}
+	if cap(d.data) > maxRetainedBufferSize || cap(d.lines.buf) > maxRetainedBufferSize {
+		t.Errorf("buffers kept %d and %d bytes after a large event", cap(d.data), cap(d.lines.buf))
+	}
+}

@@ -1,0 +1,176 @@
+package sse
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+)
+
+const (
+	// initialBufferSize is the size of a line buffer when it is first
+	// needed; it grows (doubling) only for longer lines.
+	initialBufferSize = 4 << 10
+	// maxRetainedBufferSize is the largest line buffer kept once it is
+	// empty again: a buffer grown for a rare long line is given back, so an
+	// idle stream holds little memory.
+	maxRetainedBufferSize = 64 << 10
+	// maxEmptyReads is how many reads returning nothing in a row a reader
+	// may make before it is deemed broken (as bufio does).
+	maxEmptyReads = 100
+	// utf8BOM is the UTF-8 byte order mark, skipped once at the very start.
+	utf8BOM = "\xEF\xBB\xBF"
+)
+
+// errNeedMore says that no complete line is buffered and the caller asked
+// not to block on a read.
+var errNeedMore = errors.New("sse: no complete line buffered")
+
+// lineReader splits a byte stream into lines ended by CR, LF or CRLF, the
+// CRLF pair also when the CR ends one read and the LF starts the next. It
+// scans its own buffer (no per-line allocation) and bounds line length.
+type lineReader struct {
+	src     io.Reader
+	buf     []byte
+	r, w    int // buffered, unread bytes: buf[r:w]
+	scan    int // buf[r:scan] is known to hold no line end
+	maxLine int // longest line accepted, terminator excluded
+	err     error
+	skipLF  bool // the last line ended with a CR at the end of the buffer
+	bomDone bool // the start of the stream was checked for a BOM
+}
+
+// readLine returns the next line without its terminator. The line aliases
+// the buffer and is valid until the next call. With block false it returns
+// errNeedMore instead of reading when no complete line is buffered. Once the
+// source fails or ends, readLine returns that error (io.EOF at the end).
+func (l *lineReader) readLine(block bool) ([]byte, error) {
+	for {
+		if l.skipLF && l.r < l.w {
+			l.skipLF = false
+			if l.buf[l.r] == '\n' {
+				l.r++
+			}
+		}
+		if !l.bomDone {
+			l.bomDone = l.checkBOM()
+		}
+		if l.bomDone {
+			if l.scan < l.r {
+				l.scan = l.r
+			}
+			if i := indexLineEnd(l.buf[l.scan:l.w]); i >= 0 {
+				return l.takeLine(l.scan + i), nil
+			}
+			l.scan = l.w
+			if l.w-l.r > l.maxLine {
+				return nil, fmt.Errorf("%w: a line exceeds %d bytes", ErrEventTooLarge, l.maxLine)
+			}
+		}
+		if l.err != nil {
+			return nil, l.err
+		}
+		if !block {
+			return nil, errNeedMore
+		}
+		l.fill()
+	}
+}
+
+// takeLine consumes the line ended by the CR or LF at buf[end].
+func (l *lineReader) takeLine(end int) []byte {
+	line := l.buf[l.r:end]
+	next := end + 1
+	if l.buf[end] == '\r' {
+		switch {
+		case next < l.w:
+			if l.buf[next] == '\n' {
+				next++
+			}
+		default:
+			l.skipLF = true
+		}
+	}
+	l.r, l.scan = next, next
+	return line
+}
+
+// checkBOM skips a BOM at the start of the stream. It reports false while
+// too few bytes are buffered to decide.
+func (l *lineReader) checkBOM() bool {
+	b := l.buf[l.r:l.w]
+	if len(b) >= len(utf8BOM) {
+		if string(b[:len(utf8BOM)]) == utf8BOM {
+			l.r += len(utf8BOM)
+		}
+		return true
+	}
+	return string(b) != utf8BOM[:len(b)] || l.err != nil
+}
+
+// indexLineEnd returns the index of the first CR or LF in b, or -1.
+func indexLineEnd(b []byte) int {
+	lf := bytes.IndexByte(b, '\n')
+	head := b
+	if lf >= 0 {
+		head = b[:lf]
+	}
+	if cr := bytes.IndexByte(head, '\r'); cr >= 0 {
+		return cr
+	}
+	return lf
+}
+
+// buffered reports whether unread bytes (a partial line) are buffered.
+func (l *lineReader) buffered() bool { return l.w > l.r }
+
+// fill makes room in the buffer and reads once into it.
+func (l *lineReader) fill() {
+	switch {
+	case l.r == l.w && len(l.buf) > maxRetainedBufferSize:
+		l.buf = nil
+		l.r, l.w, l.scan = 0, 0, 0
+	case l.r > 0:
+		n := copy(l.buf, l.buf[l.r:l.w])
+		l.scan -= l.r
+		l.r, l.w = 0, n
+	}
+	if l.w == len(l.buf) {
+		l.grow()
+		if l.w == len(l.buf) { // unreachable: readLine bounds lines first
+			l.err = fmt.Errorf("%w: a line exceeds %d bytes", ErrEventTooLarge, l.maxLine)
+			return
+		}
+	}
+	for range maxEmptyReads {
+		n, err := l.src.Read(l.buf[l.w:])
+		if n < 0 || n > len(l.buf)-l.w {
+			l.err = fmt.Errorf("sse: reading stream: %w", errInvalidRead)
+			return
+		}
+		l.w += n
+		if err != nil {
+			if err != io.EOF {
+				err = fmt.Errorf("sse: reading stream: %w", err)
+			}
+			l.err = err
+			return
+		}
+		if n > 0 {
+			return
+		}
+	}
+	l.err = fmt.Errorf("sse: reading stream: %w", io.ErrNoProgress)
+}
+
+// errInvalidRead says that a reader returned an impossible byte count.
+var errInvalidRead = errors.New("reader returned an invalid count")
+
+// grow enlarges the buffer, doubling it up to one line's worth.
+func (l *lineReader) grow() {
+	limit := l.maxLine + 1 // room to see that a line is too long
+	size := min(max(2*len(l.buf), initialBufferSize), limit)
+	buf := make([]byte, size)
+	copy(buf, l.buf[:l.w])
+	l.buf = buf
+}
