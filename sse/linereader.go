@@ -59,13 +59,17 @@ func (l *lineReader) readLine(block bool) ([]byte, error) {
 			if l.scan < l.r {
 				l.scan = l.r
 			}
+			end := l.w
 			if i := indexLineEnd(l.buf[l.scan:l.w]); i >= 0 {
-				return l.takeLine(l.scan + i), nil
+				end = l.scan + i
 			}
-			l.scan = l.w
-			if l.w-l.r > l.maxLine {
+			if end-l.r > l.maxLine { // whether or not its end is buffered
 				return nil, fmt.Errorf("%w: a line exceeds %d bytes", ErrEventTooLarge, l.maxLine)
 			}
+			if end < l.w {
+				return l.takeLine(end), nil
+			}
+			l.scan = l.w
 		}
 		if l.err != nil {
 			return nil, l.err

@@ -1,0 +1,67 @@
+package sse
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// FuzzDecoder checks that decoding never panics, yields the same events
+// however the input is split into reads, and yields only well-formed
+// events. splits gives the sizes of the reads (a byte each).
+func FuzzDecoder(f *testing.F) {
+	for _, tc := range decoderCases {
+		f.Add([]byte(tc.input), []byte{1, 7, 2})
+	}
+	f.Fuzz(func(t *testing.T, input, splits []byte) {
+		for _, max := range []int{DefaultMaxEventSize, 16} {
+			whole := decodeAll(bytes.NewReader(input), WithMaxEventSize(max))
+			sizes := make([]int, len(splits))
+			for i, s := range splits {
+				sizes[i] = int(s) + 1
+			}
+			chunked := decodeAll(&chunkReader{data: input, sizes: sizes}, WithMaxEventSize(max))
+			compareDecoded(t, whole, chunked)
+			for _, ev := range whole.events {
+				checkWellFormed(t, ev, max)
+			}
+		}
+	})
+}
+
+func compareDecoded(t *testing.T, a, b decoded) {
+	t.Helper()
+	if (a.err == io.EOF) != (b.err == io.EOF) || errors.Is(a.err, ErrEventTooLarge) != errors.Is(b.err, ErrEventTooLarge) {
+		t.Fatalf("errors differ: %v vs %v", a.err, b.err)
+	}
+	if a.err != io.EOF && !errors.Is(a.err, ErrEventTooLarge) {
+		t.Fatalf("unexpected error %v", a.err)
+	}
+	if len(a.events) != len(b.events) {
+		t.Fatalf("%d events vs %d", len(a.events), len(b.events))
+	}
+	for i := range a.events {
+		if a.events[i] != b.events[i] {
+			t.Fatalf("event %d: %+q vs %+q", i, a.events[i], b.events[i])
+		}
+	}
+	if a.retry != b.retry || a.lastEventID != b.lastEventID {
+		t.Fatalf("retry/last ID differ: %v %q vs %v %q", a.retry, a.lastEventID, b.retry, b.lastEventID)
+	}
+}
+
+func checkWellFormed(t *testing.T, ev Event, max int) {
+	t.Helper()
+	for _, s := range []string{ev.Type, ev.Data, ev.LastEventID} {
+		if !utf8.ValidString(s) || strings.ContainsRune(s, '\r') {
+			t.Fatalf("malformed event %+q", ev)
+		}
+	}
+	if ev.Type == "" || strings.ContainsRune(ev.Type, '\n') || strings.ContainsRune(ev.LastEventID, '\n') ||
+		strings.ContainsRune(ev.LastEventID, 0) || len(ev.Data) > max {
+		t.Fatalf("malformed event %+q", ev)
+	}
+}
