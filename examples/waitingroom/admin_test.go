@@ -25,7 +25,7 @@ func TestAdminEndpoints(t *testing.T) {
 		{"bad event id", http.MethodPost, "/api/admin/events/a%7Bb%7D/open", 400, map[string]any{"error": "invalid event id (1-64 of A-Z a-z 0-9 _ . -)"}},
 	}
 	for _, tc := range tests { // in order: the steps build on each other
-		req, err := http.NewRequestWithContext(env.ctx, tc.method, env.ts.URL+tc.path, nil)
+		req, err := http.NewRequestWithContext(env.ctx, tc.method, env.base+tc.path, nil)
 		require.NoError(t, err, tc.name)
 		status, body := env.do(req)
 		require.Equal(t, tc.status, status, tc.name)

@@ -30,11 +30,10 @@ type testEnv struct {
 	t      *testing.T
 	ctx    context.Context
 	srv    *Server
-	ts     *httptest.Server
+	base   string // http://host:port of the server
 	rdb    *redis.Client
 	keys   keys
 	prefix string
-	url    string // Redis URL
 }
 
 // newTestEnv starts a server with test defaults changed by mutate.
@@ -64,13 +63,13 @@ func newTestEnv(t *testing.T, mutate func(*Config)) *testEnv {
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)  // runs after srv.Close (cleanups run last-in first-out)
 	t.Cleanup(srv.Close) // ends open streams, so ts.Close does not wait for them
-	return &testEnv{t: t, ctx: ctx, srv: srv, ts: ts, rdb: rdb, keys: keys{prefix: prefix}, prefix: prefix, url: rs.URL}
+	return &testEnv{t: t, ctx: ctx, srv: srv, base: ts.URL, rdb: rdb, keys: keys{prefix: prefix}, prefix: prefix}
 }
 
 // post sends a POST with a JSON body and decodes the JSON answer.
 func (e *testEnv) post(path, body string) (int, map[string]any) {
 	e.t.Helper()
-	req, err := http.NewRequestWithContext(e.ctx, http.MethodPost, e.ts.URL+path, strings.NewReader(body))
+	req, err := http.NewRequestWithContext(e.ctx, http.MethodPost, e.base+path, strings.NewReader(body))
 	require.NoError(e.t, err)
 	req.Header.Set("Content-Type", "application/json")
 	return e.do(req)
@@ -79,7 +78,7 @@ func (e *testEnv) post(path, body string) (int, map[string]any) {
 // get sends a GET and decodes the JSON answer.
 func (e *testEnv) get(path string) (int, map[string]any) {
 	e.t.Helper()
-	req, err := http.NewRequestWithContext(e.ctx, http.MethodGet, e.ts.URL+path, nil)
+	req, err := http.NewRequestWithContext(e.ctx, http.MethodGet, e.base+path, nil)
 	require.NoError(e.t, err)
 	return e.do(req)
 }
@@ -174,7 +173,7 @@ type stream struct {
 func (e *testEnv) connect(eventID, token string) (*http.Response, *stream) {
 	e.t.Helper()
 	ctx, cancel := context.WithCancel(e.ctx)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.ts.URL+"/api/events/"+eventID+"/waiting", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.base+"/api/events/"+eventID+"/waiting", nil)
 	require.NoError(e.t, err)
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)

@@ -25,7 +25,7 @@ func TestWaitingRejects(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			req, err := http.NewRequestWithContext(env.ctx, http.MethodGet, env.ts.URL+"/api/events/"+tc.eventID+"/waiting", nil)
+			req, err := http.NewRequestWithContext(env.ctx, http.MethodGet, env.base+"/api/events/"+tc.eventID+"/waiting", nil)
 			require.NoError(t, err)
 			if tc.header != "" {
 				req.Header.Set("Authorization", tc.header)
