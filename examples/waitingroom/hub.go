@@ -32,19 +32,30 @@ type hub struct {
 
 func newHub() *hub { return &hub{waiters: make(map[waiterKey]*waiter)} }
 
-// register adds a stream; an older stream of the same user and event is
-// told it was superseded.
-func (h *hub) register(eventID, userID, connID string) *waiter {
-	w := &waiter{eventID: eventID, userID: userID, connID: connID, done: make(chan struct{})}
+// register adds a stream and returns the older stream of the same user and
+// event it replaces, if any. The caller enqueues the new connection first and
+// then calls supersede(old): so the old stream's clean-up, which removes the
+// user only while its own connection holds the place, cannot take the place
+// from the new one.
+func (h *hub) register(eventID, userID, connID string) (w, old *waiter) {
+	w = &waiter{eventID: eventID, userID: userID, connID: connID, done: make(chan struct{})}
 	k := waiterKey{eventID, userID}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if old := h.waiters[k]; old != nil {
-		old.outcome = superseded
-		close(old.done)
-	}
+	old = h.waiters[k]
 	h.waiters[k] = w
-	return w
+	return w, old
+}
+
+// supersede tells a stream replaced by register to end; nil is a no-op.
+func (h *hub) supersede(old *waiter) {
+	if old == nil {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	old.outcome = superseded
+	close(old.done) // old left the map in register, so promote cannot close it
 }
 
 // unregister removes w if it is still the registered stream.

@@ -57,9 +57,10 @@ func (s *Server) handleWaiting(w http.ResponseWriter, r *http.Request) {
 	defer s.streams.Done()
 
 	connID := rand.Text()
-	wt := s.hub.register(eventID, userID, connID) // before enqueue: no promotion is missed
+	wt, old := s.hub.register(eventID, userID, connID) // before enqueue: no promotion is missed
 	defer s.hub.unregister(wt)
 	pos, err := s.queue.enqueue(r.Context(), eventID, userID, connID)
+	s.hub.supersede(old) // after enqueue: see hub.register
 	if err != nil {
 		s.log.Printf("waiting: %v", err)
 		writeError(w, http.StatusInternalServerError, "cannot join the waiting queue")
