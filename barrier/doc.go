@@ -1,0 +1,21 @@
+// Package barrier is the protocol core of k6/x/barrier: a deterministic,
+// run-scoped barrier that participants Join or Fail (with a reason) and that
+// a controller Waits on until every expected participant is accounted for.
+//
+// A Barrier is backed by Redis (several k6 instances share it) or, when
+// Options.Redis is empty, by an in-process registry (one k6 process). Both
+// backends have the same semantics:
+//
+//   - Each participant id is accounted at most once: its first Join or Fail
+//     counts; later calls for that id change nothing and report what was
+//     recorded first (Record.Previous).
+//   - Wait returns outcome met as soon as joined >= quorum and
+//     failed <= maxFailures; it returns a *WaitError with outcome failed at
+//     once when failed > maxFailures or when the quorum can no longer be
+//     reached, timeout at the deadline, aborted when its context ends.
+//   - Release is pushed: every counting write publishes the new counts, and a
+//     waiter also re-reads on a slow fallback tick (FallbackInterval).
+//
+// The package knows nothing of k6 or JavaScript; the k6 binding sits on top
+// of it. See keys.go for the Redis key layout.
+package barrier

@@ -1,0 +1,48 @@
+package barrier
+
+import "strings"
+
+// keyLayout names one barrier's Redis keys. For name "default" the scope is
+// "{<runId>}", else "{<runId>}:<name>"; "{...}" is a Redis Cluster hash tag,
+// so all keys of a barrier live on one slot. With the default prefix
+// K6_BARRIER and run id run1:
+//
+//	K6_BARRIER_JOINED:{run1}        SET of joined ids (the fix plan's key)
+//	K6_BARRIER_FAILED:{run1}        HASH failed id -> reason (exactly-once)
+//	K6_BARRIER_FAILURES:{run1}      HASH reason -> count (read in one step)
+//	K6_BARRIER_<REASON>_FAIL:{run1} string counter per reason, e.g.
+//	                                K6_BARRIER_LOGIN_FAIL:{run1} (the plan's keys)
+//	K6_BARRIER_RELEASE:{run1}       pub/sub channel; every counting write
+//	                                publishes "<joined> <failed>"
+//
+// No per-reason counter can collide with the other keys: only counters end
+// in "_FAIL:".
+type keyLayout struct {
+	prefix   string
+	scope    string
+	joined   string
+	failed   string
+	failures string
+	channel  string
+}
+
+func newKeyLayout(o Options) keyLayout {
+	scope := "{" + o.RunID + "}"
+	if o.Name != DefaultName {
+		scope += ":" + o.Name
+	}
+	p := o.KeyPrefix
+	return keyLayout{
+		prefix:   p,
+		scope:    scope,
+		joined:   p + "_JOINED:" + scope,
+		failed:   p + "_FAILED:" + scope,
+		failures: p + "_FAILURES:" + scope,
+		channel:  p + "_RELEASE:" + scope,
+	}
+}
+
+// reasonCounter is the string counter key of one failure reason.
+func (k keyLayout) reasonCounter(reason string) string {
+	return k.prefix + "_" + strings.ToUpper(reason) + "_FAIL:" + k.scope
+}

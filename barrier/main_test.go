@@ -1,0 +1,57 @@
+package barrier
+
+import (
+	"testing"
+
+	"github.com/xk6-barrier/xk6-barrier/internal/redistest"
+)
+
+func TestMain(m *testing.M) { redistest.Main(m) }
+
+// newFunc makes a barrier for a test, on one backend.
+type newFunc func(t *testing.T, o Options) *Barrier
+
+// backends lists the backends every conformance test runs on.
+func backends() []struct {
+	name string
+	new  newFunc
+} {
+	return []struct {
+		name string
+		new  newFunc
+	}{
+		{"memory", newMemoryBarrier},
+		{"redis", newRedisBarrier},
+	}
+}
+
+// newMemoryBarrier returns an in-process barrier with a run id of its own.
+func newMemoryBarrier(t *testing.T, o Options) *Barrier {
+	t.Helper()
+	if o.RunID == "" {
+		o.RunID = redistest.Prefix(t)
+	}
+	b, err := New(o)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return b
+}
+
+// newRedisBarrier returns a barrier on the test Redis (through the shared
+// client of its URL, as the JS binding does) with a run id of its own; its
+// keys are deleted when the test ends.
+func newRedisBarrier(t *testing.T, o Options) *Barrier {
+	t.Helper()
+	srv := redistest.New(t)
+	if o.RunID == "" {
+		o.RunID = redistest.Prefix(t)
+		srv.Cleanup(t, "*{"+o.RunID+"}*")
+	}
+	o.Redis = srv.URL
+	b, err := New(o)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return b
+}

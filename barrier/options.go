@@ -1,0 +1,151 @@
+package barrier
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Defaults of Options and WaitOptions.
+const (
+	DefaultName      = "default"
+	DefaultTTL       = 24 * time.Hour
+	DefaultKeyPrefix = "K6_BARRIER"
+
+	// MaxMissing is how many never-accounted ids a Result lists at most.
+	MaxMissing = 20
+	// maxIDLen bounds a participant id, so that a mistaken huge value is an
+	// error rather than a huge Redis member.
+	maxIDLen = 256
+)
+
+// Options configure a Barrier. The zero value of a field means its default.
+// Field names follow the JS options (name, parties, redis, runId, ttl,
+// keyPrefix) and errors name those.
+type Options struct {
+	// Name tells barriers of one run apart. Default "default".
+	Name string
+	// Parties is how many participants are expected across all instances.
+	// Required, at least 1.
+	Parties int
+	// Redis is the Redis URL: redis://, rediss:// (TLS), with optional
+	// user:password@ and /db; redis+cluster:// or rediss+cluster:// with
+	// comma-separated host:port seeds for a Redis Cluster. Empty means the
+	// in-process backend.
+	Redis string
+	// RunID scopes all keys to one test run; every instance of a run must use
+	// the same. Required with Redis; optional in-process.
+	RunID string
+	// TTL is the expiry set on every key the barrier writes. Default 24h.
+	TTL time.Duration
+	// KeyPrefix starts every key name. Default "K6_BARRIER".
+	KeyPrefix string
+}
+
+var (
+	reasonPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
+	namePattern   = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,64}$`)
+	prefixPattern = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,64}$`)
+)
+
+// WithDefaults returns o with defaults filled in for zero fields.
+func (o Options) WithDefaults() Options {
+	if o.Name == "" {
+		o.Name = DefaultName
+	}
+	if o.TTL == 0 {
+		o.TTL = DefaultTTL
+	}
+	if o.KeyPrefix == "" {
+		o.KeyPrefix = DefaultKeyPrefix
+	}
+	return o
+}
+
+// Validate checks o (after WithDefaults) and returns an error naming the
+// first bad option and how to fix it. It does no I/O.
+func (o Options) Validate() error {
+	o = o.WithDefaults()
+	switch {
+	case !namePattern.MatchString(o.Name):
+		return fmt.Errorf("barrier: option name %q is invalid: use 1 to 64 letters, digits, '_', '.', ':' or '-'", o.Name)
+	case o.Parties < 1:
+		return fmt.Errorf("barrier %s: option parties must be at least 1 (the number of participants expected), got %d", o.Name, o.Parties)
+	case o.TTL < time.Second:
+		return fmt.Errorf("barrier %s: option ttl must be at least 1s (e.g. '24h'), got %s", o.Name, o.TTL)
+	case !prefixPattern.MatchString(o.KeyPrefix):
+		return fmt.Errorf("barrier %s: option keyPrefix %q is invalid: use 1 to 64 letters, digits, '_', '.', ':' or '-'", o.Name, o.KeyPrefix)
+	case o.Redis != "" && o.RunID == "":
+		return fmt.Errorf("barrier %s: option runId is required with redis: give every instance of the run the same id (e.g. -e K6_BARRIER_RUN_ID=$(date +%%s))", o.Name)
+	case strings.ContainsAny(o.RunID, "{}") || strings.TrimSpace(o.RunID) != o.RunID || len(o.RunID) > 128:
+		return fmt.Errorf("barrier %s: option runId %q is invalid: at most 128 characters, no '{' or '}', no leading or trailing space", o.Name, o.RunID)
+	}
+	if o.Redis != "" {
+		if _, err := parseRedisURL(o.Redis); err != nil {
+			return fmt.Errorf("barrier %s: option redis: %w", o.Name, err)
+		}
+	}
+	return nil
+}
+
+// ValidateReason returns an error unless reason is a valid failure reason:
+// a lower-case letter, then up to 31 lower-case letters, digits or '_'.
+func ValidateReason(reason string) error {
+	if !reasonPattern.MatchString(reason) {
+		return fmt.Errorf("invalid failure reason %q: use a lower-case letter then up to 31 lower-case letters, digits or '_' (e.g. 'login', 'sse_connect')", reason)
+	}
+	return nil
+}
+
+// ValidateID returns an error unless id is a valid participant id: 1 to 256
+// bytes.
+func ValidateID(id string) error {
+	if id == "" || len(id) > maxIDLen {
+		return fmt.Errorf("invalid participant id %q: use 1 to %d characters (usually the VU's id, 1..parties)", truncate(id, 40), maxIDLen)
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
+
+// WaitOptions configure one Wait. The zero value waits for all parties with
+// no failure allowed and no timeout other than the context's.
+type WaitOptions struct {
+	// Timeout ends the wait with outcome timeout. 0: none (only the context).
+	Timeout time.Duration
+	// MaxFailures is how many failed participants are tolerated. Default 0.
+	MaxFailures int
+	// Quorum is how many joined participants release the wait, 1..Parties.
+	// 0 means Parties.
+	Quorum int
+	// Progress, when > 0 and OnProgress is set, calls OnProgress with the
+	// current status (Outcome pending) at that interval while waiting.
+	Progress time.Duration
+	// OnProgress receives progress; it runs on the waiting goroutine, so it
+	// should be quick.
+	OnProgress func(Result)
+}
+
+// resolve validates w against the barrier's options and fills defaults.
+func (w WaitOptions) resolve(o Options) (WaitOptions, error) {
+	if w.Quorum == 0 {
+		w.Quorum = o.Parties
+	}
+	switch {
+	case w.Timeout < 0:
+		return w, fmt.Errorf("barrier %s: wait option timeout must not be negative, got %s", o.Name, w.Timeout)
+	case w.MaxFailures < 0:
+		return w, fmt.Errorf("barrier %s: wait option maxFailures must be 0 or more, got %d", o.Name, w.MaxFailures)
+	case w.Quorum < 1 || w.Quorum > o.Parties:
+		return w, fmt.Errorf("barrier %s: wait option quorum must be between 1 and parties (%d), got %d", o.Name, o.Parties, w.Quorum)
+	case w.Progress < 0:
+		return w, fmt.Errorf("barrier %s: wait option progress must not be negative, got %s", o.Name, w.Progress)
+	}
+	return w, nil
+}

@@ -1,0 +1,236 @@
+package barrier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// FallbackInterval is how often a Redis waiter re-reads the counts even
+// without a published change, so that a lost message (a write by another
+// program, a pub/sub connection dropped at the wrong moment) delays a
+// release by at most this much. It makes an idle waiter cost one command
+// per interval.
+const FallbackInterval = time.Second
+
+// missingChunk is how many ids one missing-scan script call checks, so that
+// a barrier of a million parties never blocks Redis for long.
+const missingChunk = 10000
+
+// redisBackend keeps a barrier in Redis. See keyLayout for the keys.
+type redisBackend struct {
+	client redis.UniversalClient
+	addr   string // for errors; never holds a password
+	keys   keyLayout
+	ttlMs  int64
+}
+
+func newRedisBackend(client redis.UniversalClient, addr string, o Options) *redisBackend {
+	return &redisBackend{client: client, addr: addr, keys: newKeyLayout(o), ttlMs: o.TTL.Milliseconds()}
+}
+
+func (r *redisBackend) record(ctx context.Context, id, reason string) (Record, error) {
+	keys := []string{r.keys.joined, r.keys.failed, r.keys.failures}
+	if reason != "" {
+		keys = append(keys, r.keys.reasonCounter(reason))
+	}
+	res, err := recordScript.Run(ctx, r.client, keys, id, reason, r.ttlMs, r.keys.channel).Slice()
+	if err != nil {
+		return Record{}, r.wrap(ctx, err, reason)
+	}
+	if len(res) != 2 {
+		return Record{}, fmt.Errorf("redis %s: unexpected reply %v from the record script", r.addr, res)
+	}
+	counted, _ := res[0].(int64)
+	prev, _ := res[1].(string)
+	return Record{Counted: counted == 1, Previous: prev}, nil
+}
+
+func (r *redisBackend) counts(ctx context.Context) (counts, error) {
+	keys := []string{r.keys.joined, r.keys.failed, r.keys.failures}
+	res, err := countsScript.Run(ctx, r.client, keys).Slice()
+	if err != nil {
+		return counts{}, r.wrap(ctx, err, "")
+	}
+	if len(res) != 3 {
+		return counts{}, fmt.Errorf("redis %s: unexpected reply %v from the counts script", r.addr, res)
+	}
+	joined, _ := res[0].(int64)
+	failed, _ := res[1].(int64)
+	pairs, _ := res[2].([]interface{})
+	c := counts{joined: int(joined), failed: int(failed), failures: make(map[string]int, len(pairs)/2)}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		reason, _ := pairs[i].(string)
+		n, _ := strconv.Atoi(fmt.Sprint(pairs[i+1]))
+		c.failures[reason] = n
+	}
+	return c, nil
+}
+
+func (r *redisBackend) missing(ctx context.Context, parties, limit, want int) ([]int, error) {
+	var out []int
+	keys := []string{r.keys.joined, r.keys.failed}
+	for from := 1; from <= parties && len(out) < limit && len(out) < want; from += missingChunk {
+		to := min(parties, from+missingChunk-1)
+		ids, err := missingScript.Run(ctx, r.client, keys, from, to, min(limit, want)-len(out)).Int64Slice()
+		if err != nil {
+			return nil, r.wrap(ctx, err, "")
+		}
+		for _, id := range ids {
+			out = append(out, int(id))
+		}
+	}
+	return out, nil
+}
+
+func (r *redisBackend) reset(ctx context.Context) error {
+	reasons, err := r.client.HKeys(ctx, r.keys.failures).Result()
+	if err != nil {
+		return r.wrap(ctx, err, "")
+	}
+	for attempt := 0; attempt < 10; attempt++ {
+		keys := []string{r.keys.joined, r.keys.failed, r.keys.failures}
+		args := []interface{}{r.keys.channel}
+		for _, reason := range reasons {
+			keys = append(keys, r.keys.reasonCounter(reason))
+			args = append(args, reason)
+		}
+		raced, err := resetScript.Run(ctx, r.client, keys, args...).Text()
+		if err != nil {
+			return r.wrap(ctx, err, "")
+		}
+		if raced == "" {
+			return nil
+		}
+		reasons = append(reasons, raced)
+	}
+	return fmt.Errorf("redis %s: reset kept racing with new failure reasons; retry", r.addr)
+}
+
+func (r *redisBackend) watch(ctx context.Context) (watcher, error) {
+	ps := r.client.Subscribe(ctx, r.keys.channel)
+	// Wait for the server's confirmation: only then is a later publish
+	// sure to reach us, and only then may the waiter read (no lost wake-up).
+	for {
+		msg, err := ps.ReceiveTimeout(ctx, 10*time.Second)
+		if err != nil {
+			_ = ps.Close()
+			return nil, r.wrap(ctx, fmt.Errorf("subscribing to %s: %w", r.keys.channel, err), "")
+		}
+		if s, ok := msg.(*redis.Subscription); ok && s.Kind == "subscribe" {
+			break
+		}
+	}
+	w := &redisWatcher{ps: ps, box: newHintBox(), done: make(chan struct{})}
+	go w.run()
+	return w, nil
+}
+
+// redisWatcher receives the barrier's channel on its own connection. After a
+// connection loss go-redis reconnects and subscribes again on the next
+// receive; the new subscription's confirmation becomes a re-read hint, since
+// messages may have been lost meanwhile.
+type redisWatcher struct {
+	ps        *redis.PubSub
+	box       hintBox
+	done      chan struct{}
+	closed    atomic.Bool
+	closeOnce sync.Once
+}
+
+func (w *redisWatcher) run() {
+	backoff := 50 * time.Millisecond
+	for {
+		// No read deadline: an idle waiter sends nothing. A dead connection
+		// is noticed by TCP keepalive, and the fallback tick covers the gap.
+		msg, err := w.ps.Receive(context.Background())
+		if w.closed.Load() {
+			return
+		}
+		if err != nil {
+			select {
+			case <-time.After(backoff):
+			case <-w.done:
+				return
+			}
+			backoff = min(2*backoff, time.Second)
+			continue
+		}
+		backoff = 50 * time.Millisecond
+		switch m := msg.(type) {
+		case *redis.Subscription:
+			if m.Kind == "subscribe" {
+				w.box.put(hint{}) // resubscribed: re-read
+			}
+		case *redis.Message:
+			w.box.put(parseHint(m.Payload))
+		}
+	}
+}
+
+// parseHint reads a "<joined> <failed>" payload; anything else asks for a
+// re-read.
+func parseHint(payload string) hint {
+	j, f, ok := strings.Cut(payload, " ")
+	if !ok {
+		return hint{}
+	}
+	joined, err1 := strconv.Atoi(j)
+	failed, err2 := strconv.Atoi(f)
+	if err1 != nil || err2 != nil {
+		return hint{}
+	}
+	return hint{joined: joined, failed: failed, known: true}
+}
+
+func (w *redisWatcher) hints() <-chan hint      { return w.box }
+func (w *redisWatcher) fallback() time.Duration { return FallbackInterval }
+func (w *redisWatcher) close() {
+	w.closeOnce.Do(func() {
+		w.closed.Store(true)
+		close(w.done)
+		_ = w.ps.Close()
+	})
+}
+
+// wrap adds the server address to a Redis error, and names the key when one
+// of the barrier's keys holds the wrong type. reason is the failure reason
+// of the call, if any (its counter key is checked too).
+func (r *redisBackend) wrap(ctx context.Context, err error, reason string) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("redis %s: %w", r.addr, err)
+	}
+	if strings.Contains(err.Error(), "WRONGTYPE") {
+		if key, typ := r.wrongTypeKey(ctx, reason); key != "" {
+			return fmt.Errorf("redis %s: key %s holds a %s, not what the barrier stores there: "+
+				"another program uses this key; use another runId or keyPrefix, or delete the key: %w", r.addr, key, typ, err)
+		}
+	}
+	return fmt.Errorf("redis %s: %w", r.addr, err)
+}
+
+// wrongTypeKey returns the first barrier key holding an unexpected type.
+func (r *redisBackend) wrongTypeKey(ctx context.Context, reason string) (key, typ string) {
+	want := []struct{ key, typ string }{
+		{r.keys.joined, "set"}, {r.keys.failed, "hash"}, {r.keys.failures, "hash"},
+	}
+	if reason != "" {
+		want = append(want, struct{ key, typ string }{r.keys.reasonCounter(reason), "string"})
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	for _, w := range want {
+		got, err := r.client.Type(ctx, w.key).Result()
+		if err == nil && got != "none" && got != w.typ {
+			return w.key, got
+		}
+	}
+	return "", ""
+}

@@ -1,0 +1,84 @@
+package barrier
+
+import "github.com/redis/go-redis/v9"
+
+// recordScript accounts one id, atomically, in one round trip.
+//
+// KEYS[1] joined SET, KEYS[2] failed HASH, KEYS[3] failures HASH,
+// KEYS[4] the reason's counter (only when failing).
+// ARGV[1] id, ARGV[2] reason ("" to join), ARGV[3] ttl in ms, ARGV[4] channel.
+// Returns {1, ""} when counted, {0, "joined"} or {0, "failed:<reason>"} when
+// the id was accounted before.
+//
+// Each counting write sets the TTL of the keys it wrote and publishes
+// "<joined> <failed>" on the channel: PUBLISH to no subscriber is O(1), and a
+// waiter judges from the payload without reading (see redisWatcher).
+var recordScript = redis.NewScript(`
+local id, reason, ttl, channel = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+if redis.call('SISMEMBER', KEYS[1], id) == 1 then
+  return {0, 'joined'}
+end
+local prev = redis.call('HGET', KEYS[2], id)
+if prev then
+  return {0, 'failed:' .. prev}
+end
+if reason == '' then
+  redis.call('SADD', KEYS[1], id)
+  redis.call('PEXPIRE', KEYS[1], ttl)
+else
+  redis.call('HSET', KEYS[2], id, reason)
+  redis.call('HINCRBY', KEYS[3], reason, 1)
+  redis.call('INCR', KEYS[4])
+  for i = 2, 4 do
+    redis.call('PEXPIRE', KEYS[i], ttl)
+  end
+end
+redis.call('PUBLISH', channel, redis.call('SCARD', KEYS[1]) .. ' ' .. redis.call('HLEN', KEYS[2]))
+return {1, ''}
+`)
+
+// countsScript reads a barrier's counts in one round trip.
+//
+// KEYS[1] joined SET, KEYS[2] failed HASH, KEYS[3] failures HASH.
+// Returns {joined, failed, {reason, count, reason, count, ...}}.
+var countsScript = redis.NewScript(`
+return {redis.call('SCARD', KEYS[1]), redis.call('HLEN', KEYS[2]), redis.call('HGETALL', KEYS[3])}
+`)
+
+// missingScript lists ids in ARGV[1]..ARGV[2] that are in neither KEYS[1]
+// (joined SET) nor KEYS[2] (failed HASH), at most ARGV[3] of them.
+var missingScript = redis.NewScript(`
+local out = {}
+local limit = tonumber(ARGV[3])
+for i = tonumber(ARGV[1]), tonumber(ARGV[2]) do
+  local id = tostring(i)
+  if redis.call('SISMEMBER', KEYS[1], id) == 0 and redis.call('HEXISTS', KEYS[2], id) == 0 then
+    out[#out + 1] = i
+    if #out >= limit then
+      break
+    end
+  end
+end
+return out
+`)
+
+// resetScript deletes a barrier's keys and wakes its waiters.
+//
+// KEYS[1] joined, KEYS[2] failed, KEYS[3] failures, KEYS[4..] the counters
+// of the reasons ARGV[2..] the caller read from KEYS[3]; ARGV[1] channel.
+// When KEYS[3] names a reason the caller did not pass (a failure raced the
+// reset), it deletes nothing and returns that reason so the caller retries.
+var resetScript = redis.NewScript(`
+local known = {}
+for i = 2, #ARGV do
+  known[ARGV[i]] = true
+end
+for _, reason in ipairs(redis.call('HKEYS', KEYS[3])) do
+  if not known[reason] then
+    return reason
+  end
+end
+redis.call('DEL', unpack(KEYS))
+redis.call('PUBLISH', ARGV[1], '0 0')
+return ''
+`)
