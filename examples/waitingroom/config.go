@@ -7,7 +7,9 @@ import (
 	"io"
 	"log"
 	"math"
+	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -55,7 +57,6 @@ type Config struct {
 func defaultConfig() Config {
 	return Config{
 		Addr:             "127.0.0.1:8080",
-		RedisURL:         os.Getenv("REDIS_URL"),
 		Users:            1000,
 		PromoteRate:      200,
 		PositionInterval: time.Second,
@@ -85,7 +86,7 @@ func parseConfig(args []string, stderr io.Writer) (Config, error) {
 	fs := flag.NewFlagSet("waitingroom", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "HTTP listen `address` (:0 picks a free port)")
-	fs.StringVar(&cfg.RedisURL, "redis", cfg.RedisURL, "Redis `URL` (default $REDIS_URL); empty: start an embedded Redis on a loopback port")
+	fs.StringVar(&cfg.RedisURL, "redis", "", "Redis `URL` (default $REDIS_URL, not shown here as it may hold a password); empty: start an embedded Redis on a loopback port")
 	fs.StringVar(&cfg.KeyPrefix, "key-prefix", cfg.KeyPrefix, "`prefix` of every Redis key (keys are <prefix>WAITING:{eventId}, ...)")
 	fs.IntVar(&cfg.Users, "users", cfg.Users, "number of accounts user1..userN@example.com (password \"password\")")
 	fs.Float64Var(&cfg.PromoteRate, "promote-rate", cfg.PromoteRate, "users promoted per second per event (0: never; 0.5: one every 2s)")
@@ -102,6 +103,9 @@ func parseConfig(args []string, stderr io.Writer) (Config, error) {
 		}
 		return Config{}, &usageError{err}
 	}
+	if !flagSet(fs, "redis") {
+		cfg.RedisURL = os.Getenv("REDIS_URL")
+	}
 	if fs.NArg() > 0 {
 		return Config{}, &usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
@@ -111,6 +115,13 @@ func parseConfig(args []string, stderr io.Writer) (Config, error) {
 	return cfg, nil
 }
 
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
 // validate checks the settings and says what is wrong with the first bad one.
 func (c Config) validate() error {
 	if c.Addr == "" {
@@ -118,7 +129,7 @@ func (c Config) validate() error {
 	}
 	if c.RedisURL != "" {
 		if _, err := redis.ParseURL(c.RedisURL); err != nil {
-			return fmt.Errorf("-redis: invalid Redis URL: %w", err)
+			return fmt.Errorf("-redis: invalid Redis URL: %s", redactURLError(err, c.RedisURL))
 		}
 	}
 	if c.Users < 1 || c.Users > 10_000_000 {
@@ -149,4 +160,18 @@ func (c Config) validate() error {
 		}
 	}
 	return nil
+}
+
+// redactURLError returns err's text with the password of rawURL masked; when
+// rawURL does not even parse, a generic text (url errors quote the raw URL).
+func redactURLError(err error, rawURL string) string {
+	u, perr := url.Parse(rawURL)
+	if perr != nil {
+		return "cannot parse it as a URL"
+	}
+	msg := err.Error()
+	if pw, ok := u.User.Password(); ok && pw != "" {
+		msg = strings.ReplaceAll(msg, pw, "xxxxx")
+	}
+	return msg
 }

@@ -28,7 +28,8 @@ func TestRunBadFlags(t *testing.T) {
 		{"no users", []string{"-users", "0"}, "-users must be between 1 and 10000000, got 0"},
 		{"negative promote rate", []string{"-promote-rate=-1"}, "-promote-rate must be a number >= 0, got -1"},
 		{"zero keepalive", []string{"-keepalive", "0s"}, "-keepalive must be > 0"},
-		{"bad redis URL", []string{"-redis", "http://localhost"}, "-redis: invalid Redis URL"},
+		{"bad redis URL", []string{"-redis", "http://localhost"}, "-redis: invalid Redis URL: redis: invalid URL scheme: http"},
+		{"unparsable redis URL hides password", []string{"-redis", "redis://u:s3cret@host:port:x/%zz"}, "-redis: invalid Redis URL: cannot parse it as a URL"},
 		{"empty addr", []string{"-addr", ""}, "-addr must not be empty"},
 		{"unknown flag", []string{"-nope"}, "flag provided but not defined: -nope"},
 		{"not a number", []string{"-users", "many"}, `invalid value "many" for flag -users`},
@@ -42,6 +43,7 @@ func TestRunBadFlags(t *testing.T) {
 			require.Error(t, err)
 			require.True(t, isUsageError(err), "want a usage error (exit 2), got %T %v", err, err)
 			require.Contains(t, err.Error(), tc.want)
+			require.NotContains(t, err.Error(), "s3cret")
 			require.Empty(t, stdout.String(), "nothing starts")
 		})
 	}
