@@ -1,0 +1,142 @@
+package barrier
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestOptionsValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		opts Options
+		want string // substring of the error; "" for valid
+	}{
+		{"minimal in-process", Options{Parties: 1}, ""},
+		{"redis with runId", Options{Parties: 10, Redis: "redis://127.0.0.1:6379", RunID: "run-1"}, ""},
+		{"tls with user and password", Options{Parties: 10, Redis: "rediss://u:p@host:6380/2", RunID: "r"}, ""},
+		{"cluster", Options{Parties: 10, Redis: "redis+cluster://a:7000,b:7001", RunID: "r"}, ""},
+		{"parties zero", Options{}, "option parties must be at least 1"},
+		{"parties negative", Options{Parties: -3}, "got -3"},
+		{"redis without runId", Options{Parties: 1, Redis: "redis://h:6379"}, "option runId is required with redis"},
+		{"runId with brace", Options{Parties: 1, RunID: "a}b"}, "option runId \"a}b\" is invalid"},
+		{"runId with space", Options{Parties: 1, RunID: " a"}, "no leading or trailing space"},
+		{"bad name", Options{Parties: 1, Name: "a b"}, "option name \"a b\" is invalid"},
+		{"short ttl", Options{Parties: 1, TTL: time.Millisecond}, "option ttl must be at least 1s"},
+		{"negative ttl", Options{Parties: 1, TTL: -time.Hour}, "option ttl must be at least 1s"},
+		{"bad keyPrefix", Options{Parties: 1, KeyPrefix: "K6{X}"}, "option keyPrefix \"K6{X}\" is invalid"},
+		{"bad scheme", Options{Parties: 1, RunID: "r", Redis: "http://h:6379"}, `unsupported URL scheme "http"`},
+		{"no scheme", Options{Parties: 1, RunID: "r", Redis: "localhost:6379"}, "option redis:"},
+		{"empty cluster seed", Options{Parties: 1, RunID: "r", Redis: "redis+cluster://a:1,,b:2"}, "empty host in the cluster seed list"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.opts.Validate()
+			if tt.want == "" {
+				require.NoError(t, err)
+				b, err := New(tt.opts)
+				require.NoError(t, err, "New does no I/O, so it succeeds without a server")
+				assert.Equal(t, tt.opts.WithDefaults(), b.Options())
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+			_, err = New(tt.opts)
+			assert.Error(t, err)
+		})
+	}
+}
+
+func TestOptionsDefaults(t *testing.T) {
+	o := Options{Parties: 5}.WithDefaults()
+	assert.Equal(t, Options{Name: "default", Parties: 5, TTL: 24 * time.Hour, KeyPrefix: "K6_BARRIER"}, o)
+}
+
+func TestRedisURLErrorsHidePassword(t *testing.T) {
+	tests := []string{
+		"redis://user:s3cr3t@host:6379/notanumber",
+		"redis://user:s3cr3t@host:6379/0?dial_timeout=bogus",
+		"redis://user:s3cr3t@ho st:6379",
+		"redis://user:s3cr3t@[::1:6379",
+		"redis+cluster://user:s3cr3t@a:1,b:2?pool_size=bogus",
+		"ftp://user:s3cr3t@host",
+	}
+	for _, raw := range tests {
+		err := Options{Parties: 1, RunID: "r", Redis: raw}.Validate()
+		require.Error(t, err, raw)
+		assert.NotContains(t, err.Error(), "s3cr3t", raw)
+		t.Log(err)
+	}
+}
+
+func TestValidateReason(t *testing.T) {
+	tests := []struct {
+		reason string
+		ok     bool
+	}{
+		{"login", true},
+		{"sse", true},
+		{"sse_connect_2", true},
+		{"a", true},
+		{"abcdefghijklmnopqrstuvwxyz012345", true}, // 32
+		{"abcdefghijklmnopqrstuvwxyz0123456", false},
+		{"", false},
+		{"Login", false},
+		{"1st", false},
+		{"_x", false},
+		{"sse-connect", false},
+		{"a b", false},
+	}
+	for _, tt := range tests {
+		err := ValidateReason(tt.reason)
+		if tt.ok {
+			assert.NoError(t, err, tt.reason)
+		} else {
+			assert.ErrorContains(t, err, "invalid failure reason", tt.reason)
+		}
+	}
+}
+
+func TestValidateID(t *testing.T) {
+	assert.NoError(t, ValidateID("1"))
+	assert.NoError(t, ValidateID("user-42@example.com"))
+	assert.ErrorContains(t, ValidateID(""), "invalid participant id")
+	long := make([]byte, 257)
+	for i := range long {
+		long[i] = 'x'
+	}
+	assert.ErrorContains(t, ValidateID(string(long)), "use 1 to 256 characters")
+}
+
+func TestWaitOptionsResolve(t *testing.T) {
+	o := Options{Name: "default", Parties: 10}
+	tests := []struct {
+		name string
+		w    WaitOptions
+		want string
+	}{
+		{"defaults", WaitOptions{}, ""},
+		{"quorum 1", WaitOptions{Quorum: 1}, ""},
+		{"quorum = parties", WaitOptions{Quorum: 10}, ""},
+		{"quorum > parties", WaitOptions{Quorum: 11}, "quorum must be between 1 and parties (10), got 11"},
+		{"quorum negative", WaitOptions{Quorum: -1}, "quorum must be between 1 and parties"},
+		{"negative timeout", WaitOptions{Timeout: -time.Second}, "timeout must not be negative"},
+		{"negative maxFailures", WaitOptions{MaxFailures: -1}, "maxFailures must be 0 or more"},
+		{"negative progress", WaitOptions{Progress: -time.Second}, "progress must not be negative"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.w.resolve(o)
+			if tt.want != "" {
+				assert.ErrorContains(t, err, tt.want)
+				return
+			}
+			require.NoError(t, err)
+			if tt.w.Quorum == 0 {
+				assert.Equal(t, 10, got.Quorum)
+			}
+		})
+	}
+}
