@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -22,6 +23,11 @@ const maxFieldOverhead = 64
 // a new last event ID; beyond it the ID gets its own, so that a lasting ID
 // does not pin a large event's data in memory.
 const maxSharedIDData = 256
+
+// bigDataThreshold is the data size beyond which the data buffer becomes a
+// strings.Builder whose bytes the dispatched event takes over, saving a copy
+// of large data.
+const bigDataThreshold = 32 << 10
 
 // maxRetryMillis is the largest retry value representable as a Duration.
 const maxRetryMillis = math.MaxInt64 / int64(time.Millisecond)
@@ -69,11 +75,14 @@ type Decoder struct {
 	maxEventSize int
 	err          error // sticky: once set, Next returns it
 
-	data        []byte // data buffer: each data value followed by LF
-	eventType   string // event type buffer; "" means the default
-	typeCache   string // the last event type seen, reused while it repeats
-	idBuffer    []byte // last event ID buffer
-	lastEventID string // last event ID string, set at dispatch
+	data        []byte          // data buffer, while small: values joined by LF
+	bigData     strings.Builder // data buffer, once large: no copy at dispatch
+	bigMode     bool            // the data buffer is bigData
+	hasData     bool            // the data buffer is not empty (it may be "")
+	eventType   string          // event type buffer; "" means the default
+	typeCache   string          // the last event type seen, reused while it repeats
+	idBuffer    []byte          // last event ID buffer
+	lastEventID string          // last event ID string, set at dispatch
 	retry       time.Duration
 	retrySet    bool
 	scratch     []byte // a line with invalid UTF-8, decoded
@@ -164,11 +173,7 @@ func (d *Decoder) processLine(line []byte) error {
 	}
 	switch string(name) {
 	case "data":
-		if len(d.data)+len(value) > d.maxEventSize {
-			return fmt.Errorf("%w: data exceeds %d bytes", ErrEventTooLarge, d.maxEventSize)
-		}
-		d.data = append(d.data, value...)
-		d.data = append(d.data, '\n')
+		return d.appendData(value)
 	case "event":
 		if string(value) != d.typeCache {
 			d.typeCache = string(value)
@@ -181,6 +186,41 @@ func (d *Decoder) processLine(line []byte) error {
 	case "retry":
 		d.setRetry(value)
 	}
+	return nil
+}
+
+// appendData appends a data field's value to the data buffer, after an LF
+// if the buffer already holds a value (so no final LF is ever removed).
+func (d *Decoder) appendData(value []byte) error {
+	size := len(d.data) + d.bigData.Len() + len(value)
+	if d.hasData {
+		size++
+	}
+	if size > d.maxEventSize {
+		return fmt.Errorf("%w: data exceeds %d bytes", ErrEventTooLarge, d.maxEventSize)
+	}
+	if !d.bigMode && size > bigDataThreshold {
+		d.bigMode = true
+		d.bigData.Grow(size)
+		d.bigData.Write(d.data)
+		d.data = d.data[:0]
+	}
+	if d.bigMode {
+		if need := size - d.bigData.Len(); d.bigData.Cap()-d.bigData.Len() < need {
+			// Double: append's growth of large slices (1.25x) copies too often.
+			d.bigData.Grow(max(need, d.bigData.Cap()))
+		}
+		if d.hasData {
+			d.bigData.WriteByte('\n')
+		}
+		d.bigData.Write(value)
+	} else {
+		if d.hasData {
+			d.data = append(d.data, '\n')
+		}
+		d.data = append(d.data, value...)
+	}
+	d.hasData = true
 	return nil
 }
 
@@ -208,36 +248,39 @@ func (d *Decoder) setRetry(v []byte) {
 func (d *Decoder) dispatch() (Event, bool) {
 	d.midEvent = false
 	idChanged := string(d.idBuffer) != d.lastEventID
-	if len(d.data) == 0 {
+	if !d.hasData {
 		if idChanged {
 			d.lastEventID = string(d.idBuffer)
 		}
 		d.eventType = ""
 		return Event{}, false
 	}
-	n := len(d.data) - 1 // without the final LF
 	var data string
-	switch {
+	switch n := len(d.data); {
+	case d.bigMode:
+		data = d.bigData.String() // the builder's bytes, given away
+		d.bigData = strings.Builder{}
+		d.bigMode = false
+		if idChanged {
+			d.lastEventID = string(d.idBuffer)
+		}
 	case idChanged && n <= maxSharedIDData:
 		// One allocation for the data and the new ID.
-		d.data = append(d.data[:n], d.idBuffer...)
+		d.data = append(d.data, d.idBuffer...)
 		s := string(d.data)
 		data, d.lastEventID = s[:n], s[n:]
 	case idChanged:
-		data = string(d.data[:n])
+		data = string(d.data)
 		d.lastEventID = string(d.idBuffer)
 	default:
-		data = string(d.data[:n])
+		data = string(d.data)
 	}
 	ev := Event{Type: d.eventType, Data: data, LastEventID: d.lastEventID}
 	if ev.Type == "" {
 		ev.Type = DefaultEventType
 	}
 	d.eventType = ""
-	if cap(d.data) > maxRetainedBufferSize {
-		d.data = nil
-	} else {
-		d.data = d.data[:0]
-	}
+	d.data = d.data[:0]
+	d.hasData = false
 	return ev, true
 }

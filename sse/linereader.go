@@ -36,6 +36,7 @@ type lineReader struct {
 	scan    int // buf[r:scan] is known to hold no line end
 	maxLine int // longest line accepted, terminator excluded
 	err     error
+	crFree  int  // buf[crFree:w] holds no CR: lines there need no CR search
 	skipLF  bool // the last line ended with a CR at the end of the buffer
 	bomDone bool // the start of the stream was checked for a BOM
 }
@@ -60,7 +61,7 @@ func (l *lineReader) readLine(block bool) ([]byte, error) {
 				l.scan = l.r
 			}
 			end := l.w
-			if i := indexLineEnd(l.buf[l.scan:l.w]); i >= 0 {
+			if i := l.indexLineEnd(); i >= 0 {
 				end = l.scan + i
 			}
 			if end-l.r > l.maxLine { // whether or not its end is buffered
@@ -112,9 +113,14 @@ func (l *lineReader) checkBOM() bool {
 	return string(b) != utf8BOM[:len(b)] || l.err != nil
 }
 
-// indexLineEnd returns the index of the first CR or LF in b, or -1.
-func indexLineEnd(b []byte) int {
+// indexLineEnd returns the index of the first CR or LF in buf[scan:w], or
+// -1. Streams that use no CR cost one search (for LF) per line.
+func (l *lineReader) indexLineEnd() int {
+	b := l.buf[l.scan:l.w]
 	lf := bytes.IndexByte(b, '\n')
+	if l.scan >= l.crFree {
+		return lf
+	}
 	head := b
 	if lf >= 0 {
 		head = b[:lf]
@@ -132,11 +138,11 @@ func (l *lineReader) buffered() bool { return l.w > l.r }
 func (l *lineReader) fill() {
 	switch {
 	case l.r == l.w && len(l.buf) > maxRetainedBufferSize:
-		l.buf = nil
-		l.r, l.w, l.scan = 0, 0, 0
+		l.release()
 	case l.r > 0:
 		n := copy(l.buf, l.buf[l.r:l.w])
 		l.scan -= l.r
+		l.crFree = max(l.crFree-l.r, 0)
 		l.r, l.w = 0, n
 	}
 	if l.w == len(l.buf) {
@@ -151,6 +157,9 @@ func (l *lineReader) fill() {
 		if n < 0 || n > len(l.buf)-l.w {
 			l.err = fmt.Errorf("sse: reading stream: %w", errInvalidRead)
 			return
+		}
+		if bytes.IndexByte(l.buf[l.w:l.w+n], '\r') >= 0 {
+			l.crFree = l.w + n
 		}
 		l.w += n
 		if err != nil {
@@ -170,11 +179,20 @@ func (l *lineReader) fill() {
 // errInvalidRead says that a reader returned an impossible byte count.
 var errInvalidRead = errors.New("reader returned an invalid count")
 
-// grow enlarges the buffer, doubling it up to one line's worth.
+// grow enlarges the buffer, doubling it up to one line's worth (rounded up
+// to a power of two).
 func (l *lineReader) grow() {
-	limit := l.maxLine + 1 // room to see that a line is too long
-	size := min(max(2*len(l.buf), initialBufferSize), limit)
-	buf := make([]byte, size)
+	limit := bufferSize(l.maxLine + 1) // room to see that a line is too long
+	size := min(max(2*len(l.buf), bufferSize(min(initialBufferSize, l.maxLine+1))), limit)
+	buf := getBuffer(size)
 	copy(buf, l.buf[:l.w])
+	putBuffer(l.buf)
 	l.buf = buf
+}
+
+// release gives up the buffer, keeping no buffered bytes.
+func (l *lineReader) release() {
+	putBuffer(l.buf)
+	l.buf = nil
+	l.r, l.w, l.scan, l.crFree = 0, 0, 0, 0
 }

@@ -1,0 +1,73 @@
+package sse
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// benchEvent is a typical small event: 84 bytes.
+const benchEvent = "event: update\nid: 12345\ndata: {\"position\":42,\"status\":\"WAITING\",\"eventId\":7}\n\n"
+
+// loopReader serves block over and over, like an endless stream.
+type loopReader struct {
+	block []byte
+	off   int
+}
+
+func (l *loopReader) Read(p []byte) (int, error) {
+	n := copy(p, l.block[l.off:])
+	l.off = (l.off + n) % len(l.block)
+	return n, nil
+}
+
+// BenchmarkDecoderSmallEvents decodes 84-byte events; one op is one event.
+func BenchmarkDecoderSmallEvents(b *testing.B) {
+	block := strings.Repeat(benchEvent, 1000)
+	d := NewDecoder(&loopReader{block: []byte(block)})
+	b.SetBytes(int64(len(benchEvent)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := d.Next(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecoderLargeEvent decodes one-line data events of 1 and 4 MiB;
+// one op is one event. ns/MiB shows that the cost is linear in the size.
+func BenchmarkDecoderLargeEvent(b *testing.B) {
+	for _, mib := range []int{1, 4} {
+		b.Run(fmt.Sprintf("%dMiB", mib), func(b *testing.B) {
+			size := mib << 20
+			block := "data: " + strings.Repeat("x", size) + "\n\n"
+			d := NewDecoder(&loopReader{block: []byte(block)}, WithMaxEventSize(size))
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				if _, err := d.Next(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(mib), "ns/MiB")
+		})
+	}
+}
+
+// BenchmarkDecoderMultiLineEvent decodes 1 MiB events made of 64-byte data
+// lines, the worst case for per-line work.
+func BenchmarkDecoderMultiLineEvent(b *testing.B) {
+	line := "data: " + strings.Repeat("y", 57) + "\n"
+	block := strings.Repeat(line, (1<<20)/64) + "\n"
+	d := NewDecoder(&loopReader{block: []byte(block)}, WithMaxEventSize(2<<20))
+	b.SetBytes(int64(len(block)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := d.Next(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
