@@ -31,6 +31,8 @@ type authenticator struct {
 	failRate float64
 }
 
+// newAuthenticator returns an authenticator of the accounts 1..users with a fresh
+// token key; failRate of them are refused by inject.
 func newAuthenticator(users int, inject injector, failRate float64) *authenticator {
 	key := make([]byte, 32)
 	_, _ = rand.Read(key) // never fails (crypto/rand)

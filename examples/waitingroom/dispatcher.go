@@ -21,6 +21,8 @@ type dispatcher struct {
 	budget map[string]float64 // tracked events -> promotions owed
 }
 
+// newDispatcher returns a dispatcher promoting rate users per second per
+// event of q, notifying the streams of h; logger may be nil.
 func newDispatcher(q *queue, h *hub, rate float64, beforeOpen bool, logger *log.Logger) *dispatcher {
 	return &dispatcher{queue: q, hub: h, rate: rate, beforeOpen: beforeOpen, log: logger, budget: make(map[string]float64)}
 }

@@ -30,6 +30,7 @@ type hub struct {
 	waiters map[waiterKey]*waiter
 }
 
+// newHub returns an empty hub.
 func newHub() *hub { return &hub{waiters: make(map[waiterKey]*waiter)} }
 
 // register adds a stream and returns the older stream of the same user and
