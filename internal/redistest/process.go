@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -112,7 +113,7 @@ func (p *process) waitReady(limit time.Duration) error {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		err := c.Ping(ctx).Err()
 		cancel()
-		if err == nil {
+		if err == nil || isAuthError(err) { // a server with --requirepass is up too
 			return nil
 		}
 		select {
@@ -125,6 +126,11 @@ func (p *process) waitReady(limit time.Duration) error {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+func isAuthError(err error) bool {
+	s := err.Error()
+	return strings.HasPrefix(s, "NOAUTH") || strings.HasPrefix(s, "WRONGPASS")
 }
 
 func (p *process) stop() {
