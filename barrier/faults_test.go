@@ -168,4 +168,3 @@ func isWaitError(err error) bool {
 	_, ok := err.(*WaitError)
 	return ok
 }
-
