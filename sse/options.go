@@ -1,0 +1,104 @@
+package sse
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+const (
+	// DefaultRetryDelay is the reconnection time until the stream sets one
+	// with a "retry" field.
+	DefaultRetryDelay = 3 * time.Second
+	// DefaultMaxRetries is how many times a stream reconnects at most when
+	// reconnection is on and Config.MaxRetries is 0.
+	DefaultMaxRetries = 10
+	// errorBodyTimeout bounds the time spent reading a rejected response's
+	// body, so that a response that trickles forever cannot hang the stream.
+	errorBodyTimeout = 5 * time.Second
+)
+
+// Config describes an event stream: its HTTP request and how to run it.
+// The zero value of each field means its default.
+type Config struct {
+	// URL is the http or https URL of the stream.
+	URL string
+	// Method is the request method; default GET.
+	Method string
+	// Header holds extra request headers. Accept: text/event-stream and
+	// Cache-Control: no-cache are sent unless set here; Last-Event-ID is
+	// set on reconnection when the stream has given an ID.
+	Header http.Header
+	// Body is the request body, sent again on each reconnection.
+	Body []byte
+	// Timeout bounds the time from the start of a request to its response
+	// headers; 0 means none.
+	Timeout time.Duration
+	// IdleTimeout ends a connection that receives no bytes for that long
+	// (keep-alive comments count); 0 means none.
+	IdleTimeout time.Duration
+	// MaxEventSize bounds an event's data and a line (see
+	// WithMaxEventSize); default DefaultMaxEventSize.
+	MaxEventSize int
+	// Reconnect turns on reestablishing the connection, as an EventSource
+	// does, after a network error, a timeout or the end of the stream (not
+	// after a ResponseError or ErrEventTooLarge). Off by default.
+	Reconnect bool
+	// RetryDelay is the reconnection time until the stream sends a "retry"
+	// field; default DefaultRetryDelay.
+	RetryDelay time.Duration
+	// MaxRetries bounds the reconnections over the stream's life; default
+	// DefaultMaxRetries.
+	MaxRetries int
+	// Client sends the requests. It must have no Timeout (that would cut
+	// the stream); use Timeout and IdleTimeout instead. If nil, a client
+	// with Transport is used.
+	Client *http.Client
+	// Transport is the round tripper used when Client is nil; if it is nil
+	// too, http.DefaultTransport.
+	Transport http.RoundTripper
+}
+
+// withDefaults checks c and returns it with its defaults filled in.
+func (c Config) withDefaults() (Config, error) {
+	u, err := url.Parse(c.URL)
+	if err != nil {
+		return c, fmt.Errorf("sse: bad URL: %w", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return c, fmt.Errorf("sse: bad URL %q: want an http or https URL with a host", c.URL)
+	}
+	if c.Method == "" {
+		c.Method = http.MethodGet
+	}
+	if _, err := http.NewRequest(c.Method, c.URL, nil); err != nil {
+		return c, fmt.Errorf("sse: bad request: %w", err)
+	}
+	switch {
+	case c.Timeout < 0:
+		return c, errors.New("sse: negative Timeout")
+	case c.IdleTimeout < 0:
+		return c, errors.New("sse: negative IdleTimeout")
+	case c.RetryDelay < 0:
+		return c, errors.New("sse: negative RetryDelay")
+	case c.MaxEventSize < 0:
+		return c, errors.New("sse: negative MaxEventSize")
+	case c.MaxRetries < 0:
+		return c, errors.New("sse: negative MaxRetries")
+	}
+	if c.MaxEventSize == 0 {
+		c.MaxEventSize = DefaultMaxEventSize
+	}
+	if c.RetryDelay == 0 {
+		c.RetryDelay = DefaultRetryDelay
+	}
+	if c.MaxRetries == 0 {
+		c.MaxRetries = DefaultMaxRetries
+	}
+	if c.Client == nil {
+		c.Client = &http.Client{Transport: c.Transport}
+	}
+	return c, nil
+}
