@@ -15,17 +15,19 @@ import "github.com/redis/go-redis/v9"
 // waiter judges from the payload without reading (see redisWatcher).
 var recordScript = redis.NewScript(`
 local id, reason, ttl, channel = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-if redis.call('SISMEMBER', KEYS[1], id) == 1 then
-  return {0, 'joined'}
-end
 local prev = redis.call('HGET', KEYS[2], id)
 if prev then
   return {0, 'failed:' .. prev}
 end
 if reason == '' then
-  redis.call('SADD', KEYS[1], id)
+  if redis.call('SADD', KEYS[1], id) == 0 then
+    return {0, 'joined'}
+  end
   redis.call('PEXPIRE', KEYS[1], ttl)
 else
+  if redis.call('SISMEMBER', KEYS[1], id) == 1 then
+    return {0, 'joined'}
+  end
   redis.call('HSET', KEYS[2], id, reason)
   redis.call('HINCRBY', KEYS[3], reason, 1)
   redis.call('INCR', KEYS[4])
