@@ -1,0 +1,217 @@
+package barrier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/grafana/sobek"
+
+	"go.k6.io/k6/v2/lib"
+)
+
+// jsBarrier is one `new Barrier(options)` of one VU. The core *Barrier it wraps is cheap; the state
+// it stands for (the Redis keys, or the process's in-process barrier of that name) is shared.
+type jsBarrier struct {
+	mi   *ModuleInstance
+	core *Barrier
+	name string
+}
+
+// newBarrier is the JS constructor `new Barrier(options)`. It validates and does no I/O (k6's rule
+// for the init context): Redis is connected on first use.
+func (mi *ModuleInstance) newBarrier(call sobek.ConstructorCall) *sobek.Object {
+	rt := mi.vu.Runtime()
+	var lookup func(string) (string, bool)
+	if env := mi.vu.InitEnv(); env != nil && env.TestPreInitState != nil {
+		lookup = env.LookupEnv
+	}
+	opts, err := parseBarrierOptions(rt, call.Argument(0), lookupEnvOf(lookup))
+	if err != nil {
+		panic(rt.NewTypeError(err.Error()))
+	}
+	core, err := New(opts)
+	if err != nil {
+		panic(rt.NewTypeError(err.Error()))
+	}
+	b := &jsBarrier{mi: mi, core: core, name: core.Options().Name}
+
+	obj := rt.NewObject()
+	must := func(err error) {
+		if err != nil {
+			panic(rt.NewGoError(err))
+		}
+	}
+	must(obj.Set("join", b.join))
+	must(obj.Set("fail", b.fail))
+	must(obj.Set("wait", b.wait))
+	must(obj.Set("status", b.status))
+	must(obj.Set("reset", b.reset))
+	must(obj.DefineDataProperty("name", rt.ToValue(b.name), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
+	must(obj.DefineDataProperty("parties", rt.ToValue(opts.Parties), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
+	return obj
+}
+
+// vuState returns the VU state, or throws when called in the init context, where k6 forbids I/O.
+func (b *jsBarrier) vuState(method string) *lib.State {
+	state := b.mi.vu.State()
+	if state == nil {
+		panic(b.mi.vu.Runtime().NewTypeError(fmt.Sprintf(
+			"barrier %s: %s() can't be called in the init context: call it from the default function, setup(), teardown() or a scenario's exec function",
+			b.name, method)))
+	}
+	return state
+}
+
+// throwf throws a TypeError naming the barrier and method.
+func (b *jsBarrier) throwf(method, format string, args ...any) {
+	panic(b.mi.vu.Runtime().NewTypeError(fmt.Sprintf("barrier %s: %s(): ", b.name, method) + fmt.Sprintf(format, args...)))
+}
+
+// id returns the participant id argument, defaulting to the VU's id in the whole test.
+func (b *jsBarrier) id(method string, v sobek.Value, state *lib.State) string {
+	if v == nil || sobek.IsUndefined(v) {
+		return strconv.FormatUint(state.VUIDGlobal, 10)
+	}
+	id, err := participantID(v)
+	if err != nil {
+		b.throwf(method, "%v", err)
+	}
+	return id
+}
+
+// async runs work off the event loop and settles the returned promise on it: with the value that
+// toJS builds there, or rejected with the error that toErr builds there.
+func (b *jsBarrier) async(work func(ctx context.Context) (func(rt *sobek.Runtime) sobek.Value, error)) *sobek.Promise {
+	rt := b.mi.vu.Runtime()
+	promise, resolve, reject := rt.NewPromise()
+	enqueue := b.mi.vu.RegisterCallback()
+	ctx := b.mi.vu.Context()
+	go func() {
+		toJS, err := work(ctx)
+		enqueue(func() error {
+			if err != nil {
+				return reject(b.jsError(err))
+			}
+			if toJS == nil {
+				return resolve(sobek.Undefined())
+			}
+			return resolve(toJS(rt))
+		})
+	}()
+	return promise
+}
+
+// jsError converts a core error: a wait that did not meet becomes a BarrierError, anything else
+// (Redis unreachable, a key of the wrong type) a plain Error with the core's message.
+func (b *jsBarrier) jsError(err error) sobek.Value {
+	var we *WaitError
+	if errors.As(err, &we) {
+		return b.mi.newBarrierError(we.Error(), we.Result)
+	}
+	return b.mi.vu.Runtime().NewGoError(err)
+}
+
+// join is `barrier.join(id?)`: resolves {counted, previous?}.
+func (b *jsBarrier) join(idArg sobek.Value) *sobek.Promise {
+	state := b.vuState("join")
+	id := b.id("join", idArg, state)
+	return b.async(func(ctx context.Context) (func(*sobek.Runtime) sobek.Value, error) {
+		rec, err := b.core.Join(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if rec.Counted {
+			push(ctx, state, b.mi.metricJoins(), 1, map[string]string{"barrier": b.name})
+		}
+		return func(rt *sobek.Runtime) sobek.Value { return recordToJS(rt, rec) }, nil
+	})
+}
+
+// fail is `barrier.fail(reason, id?)`: resolves {counted, previous?}.
+func (b *jsBarrier) fail(reasonArg, idArg sobek.Value) *sobek.Promise {
+	state := b.vuState("fail")
+	var reason string
+	ok := false
+	if reasonArg != nil {
+		reason, ok = reasonArg.Export().(string)
+	}
+	if !ok {
+		b.throwf("fail", "reason must be a string such as 'login' or 'sse', got %s", describe(reasonArg))
+	}
+	if err := ValidateReason(reason); err != nil {
+		b.throwf("fail", "%v", err)
+	}
+	id := b.id("fail", idArg, state)
+	return b.async(func(ctx context.Context) (func(*sobek.Runtime) sobek.Value, error) {
+		rec, err := b.core.Fail(ctx, id, reason)
+		if err != nil {
+			return nil, err
+		}
+		if rec.Counted {
+			push(ctx, state, b.mi.metricFailures(), 1, map[string]string{"barrier": b.name, "reason": reason})
+		}
+		return func(rt *sobek.Runtime) sobek.Value { return recordToJS(rt, rec) }, nil
+	})
+}
+
+// wait is `barrier.wait(options?)`: resolves the result when met; rejects with a BarrierError on
+// failed, timeout or aborted (the VU's context ending). barrier_wait_duration is recorded on every
+// outcome.
+func (b *jsBarrier) wait(optsArg sobek.Value) *sobek.Promise {
+	state := b.vuState("wait")
+	rt := b.mi.vu.Runtime()
+	w, progress, err := parseWaitOptions(rt, b.name, optsArg)
+	if err != nil {
+		panic(rt.NewTypeError(err.Error()))
+	}
+	if w.Quorum > b.core.Options().Parties {
+		b.throwf("wait", "option quorum %d is more than parties %d", w.Quorum, b.core.Options().Parties)
+	}
+	if progress > 0 && state.Logger != nil {
+		logger := state.Logger.WithField("barrier", b.name)
+		w.Progress = progress
+		w.OnProgress = func(r Result) { logger.Info(r.String()) }
+	}
+	return b.async(func(ctx context.Context) (func(*sobek.Runtime) sobek.Value, error) {
+		start := time.Now()
+		res, err := b.core.Wait(ctx, w)
+		outcome := string(res.Outcome)
+		var we *WaitError
+		if errors.As(err, &we) {
+			outcome = string(we.Result.Outcome)
+		} else if err != nil {
+			outcome = "error"
+		}
+		elapsed := time.Since(start)
+		push(ctx, state, b.mi.metricWaitDuration(), float64(elapsed)/float64(time.Millisecond),
+			map[string]string{"barrier": b.name, "outcome": outcome})
+		if err != nil {
+			return nil, err
+		}
+		return func(rt *sobek.Runtime) sobek.Value { return resultToJS(rt, res) }, nil
+	})
+}
+
+// status is `barrier.status()`: resolves the current result (outcome pending, met or failed).
+func (b *jsBarrier) status() *sobek.Promise {
+	b.vuState("status")
+	return b.async(func(ctx context.Context) (func(*sobek.Runtime) sobek.Value, error) {
+		res, err := b.core.Status(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return func(rt *sobek.Runtime) sobek.Value { return resultToJS(rt, res) }, nil
+	})
+}
+
+// reset is `barrier.reset()`: deletes the barrier's state so a rerun with the same runId starts
+// from zero.
+func (b *jsBarrier) reset() *sobek.Promise {
+	b.vuState("reset")
+	return b.async(func(ctx context.Context) (func(*sobek.Runtime) sobek.Value, error) {
+		return nil, b.core.Reset(ctx)
+	})
+}

@@ -1,0 +1,89 @@
+package barrier
+
+import (
+	"github.com/grafana/sobek"
+)
+
+// barrierErrorSource defines BarrierError: an Error whose own properties are the barrier's result
+// (outcome, name, joined, failed, failures, accounted, parties, quorum, waitedMs, missing). Its
+// `name` is the barrier's name, as the result's is, so toString and stack name the class instead.
+const barrierErrorSource = `(function () {
+  class BarrierError extends Error {
+    constructor(message, result) {
+      super(message);
+      Object.assign(this, result || {});
+    }
+    toString() { return "BarrierError: " + this.message; }
+  }
+  Object.defineProperty(BarrierError.prototype, Symbol.toStringTag, { value: "BarrierError" });
+  return BarrierError;
+})()`
+
+// defineBarrierError evaluates the BarrierError class in rt.
+func defineBarrierError(rt *sobek.Runtime) *sobek.Object {
+	v, err := rt.RunString(barrierErrorSource)
+	if err != nil {
+		panic(rt.NewGoError(err)) // a bug in barrierErrorSource
+	}
+	return v.ToObject(rt)
+}
+
+// newBarrierError returns a BarrierError for a wait that did not meet. Call it on the event loop.
+func (mi *ModuleInstance) newBarrierError(message string, r Result) sobek.Value {
+	rt := mi.vu.Runtime()
+	obj, err := rt.New(mi.errorClass, rt.ToValue(message), resultToJS(rt, r))
+	if err != nil {
+		return rt.NewGoError(err)
+	}
+	// The stack starts with "<name>: <message>", and name is the barrier's; start it right.
+	if stack := obj.Get("stack"); stack != nil {
+		_ = obj.Set("stack", "BarrierError: "+message+stackTail(stack.String()))
+	}
+	return obj
+}
+
+// stackTail returns the stack lines after the first.
+func stackTail(stack string) string {
+	for i := 0; i < len(stack); i++ {
+		if stack[i] == '\n' {
+			return stack[i:]
+		}
+	}
+	return ""
+}
+
+// resultToJS converts r into a plain JS object with the design's field names.
+func resultToJS(rt *sobek.Runtime, r Result) *sobek.Object {
+	o := rt.NewObject()
+	failures := rt.NewObject()
+	for reason, n := range r.Failures {
+		_ = failures.Set(reason, n)
+	}
+	missing := make([]any, len(r.Missing))
+	for i, id := range r.Missing {
+		missing[i] = id
+	}
+	_ = o.Set("outcome", string(r.Outcome))
+	_ = o.Set("name", r.Name)
+	_ = o.Set("joined", r.Joined)
+	_ = o.Set("failed", r.Failed)
+	_ = o.Set("failures", failures)
+	_ = o.Set("accounted", r.Accounted)
+	_ = o.Set("parties", r.Parties)
+	_ = o.Set("quorum", r.Quorum)
+	_ = o.Set("maxFailures", r.MaxFailures)
+	_ = o.Set("waitedMs", float64(r.Waited.Microseconds())/1000)
+	_ = o.Set("missing", rt.NewArray(missing...))
+	_ = o.Set("missingCount", r.MissingCount())
+	return o
+}
+
+// recordToJS converts a join/fail record into {counted, previous}.
+func recordToJS(rt *sobek.Runtime, rec Record) *sobek.Object {
+	o := rt.NewObject()
+	_ = o.Set("counted", rec.Counted)
+	if !rec.Counted {
+		_ = o.Set("previous", rec.Previous)
+	}
+	return o
+}

@@ -1,0 +1,69 @@
+package barrier
+
+import (
+	"github.com/grafana/sobek"
+
+	"go.k6.io/k6/v2/js/modules"
+	"go.k6.io/k6/v2/metrics"
+)
+
+// RootModule is the k6/x/barrier module: one per process, registered by the extension's register.go.
+type RootModule struct{}
+
+// NewRootModule returns the k6/x/barrier root module.
+func NewRootModule() *RootModule { return &RootModule{} }
+
+var _ modules.Module = (*RootModule)(nil)
+
+// NewModuleInstance returns the module instance of one VU: its metrics and its JS classes.
+func (*RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
+	rt := vu.Runtime()
+	mi := &ModuleInstance{vu: vu}
+	if env := vu.InitEnv(); env != nil && env.Registry != nil {
+		m, err := registerMetrics(env.Registry)
+		if err != nil {
+			panic(rt.NewGoError(err))
+		}
+		mi.metrics = m
+	}
+	mi.errorClass = defineBarrierError(rt)
+	return mi
+}
+
+// ModuleInstance is k6/x/barrier as one VU sees it.
+type ModuleInstance struct {
+	vu         modules.VU
+	metrics    *barrierMetrics
+	errorClass *sobek.Object
+}
+
+var _ modules.Instance = (*ModuleInstance)(nil)
+
+// Exports returns the module's named exports: the Barrier class and BarrierError.
+func (mi *ModuleInstance) Exports() modules.Exports {
+	return modules.Exports{Named: map[string]any{
+		"Barrier":      mi.newBarrier,
+		"BarrierError": mi.errorClass,
+	}}
+}
+
+func (mi *ModuleInstance) metricJoins() *metrics.Metric {
+	if mi.metrics == nil {
+		return nil
+	}
+	return mi.metrics.joins
+}
+
+func (mi *ModuleInstance) metricFailures() *metrics.Metric {
+	if mi.metrics == nil {
+		return nil
+	}
+	return mi.metrics.failures
+}
+
+func (mi *ModuleInstance) metricWaitDuration() *metrics.Metric {
+	if mi.metrics == nil {
+		return nil
+	}
+	return mi.metrics.waitDuration
+}
