@@ -1,0 +1,381 @@
+// TypeScript declarations of the JavaScript modules of xk6-barrier: k6/x/barrier and k6/x/sse.
+//
+// Use them in an editor or with tsc: reference this file (`/// <reference path="index.d.ts" />`) or list
+// it in a tsconfig.json's "files", next to @types/k6 for k6's own modules. They describe the API of
+// DESIGN.md sections 4 and 5; the example scripts under examples/ are type-checked against them
+// (`make typecheck`).
+
+/**
+ * A deterministic barrier for k6 tests.
+ *
+ * Virtual users {@link Barrier.join | join} it, or {@link Barrier.fail | fail} it with a reason; a
+ * controller VU {@link Barrier.wait | waits} until every expected participant is accounted for, then
+ * proceeds (for example, opens a ticket sale). Backed by Redis, it works across several k6 instances
+ * (k6-operator, `--execution-segment`); without `redis` it is in-process, which only works when one k6
+ * process runs the whole test.
+ *
+ * ```js
+ * import { Barrier, BarrierError } from 'k6/x/barrier';
+ *
+ * const room = new Barrier({ parties: 1000, redis: __ENV.REDIS_URL, runId: __ENV.RUN_ID });
+ *
+ * export default async function () { await room.join(); }
+ *
+ * export async function controller() {
+ *   try {
+ *     const r = await room.wait({ timeout: '5m', progress: '10s' });
+ *   } catch (e) {
+ *     if (e instanceof BarrierError) console.error(e.outcome, e.missing);
+ *     throw e;
+ *   }
+ * }
+ * ```
+ *
+ * Metrics: `barrier_wait_duration` (Trend, time; tags `barrier`, `outcome`) on every settle of a wait,
+ * `barrier_joins` (Counter), `barrier_failures` (Counter, tag `reason`).
+ */
+declare module 'k6/x/barrier' {
+  /**
+   * A duration: a Go/k6 duration string such as `'5m'`, `'10s'`, `'1m30s'`, `'250ms'`, or a number of
+   * milliseconds.
+   */
+  export type Duration = string | number;
+
+  /**
+   * A participant id: an integer (usually 1..parties, which is what `missing` reports on) or a string.
+   */
+  export type ParticipantId = number | string;
+
+  /**
+   * How a wait settled: `met` (resolved), or why it was rejected: `failed` (more failures than
+   * `maxFailures`, or the quorum can no longer be reached), `timeout` (the deadline passed), `aborted`
+   * (the VU's context ended: test stopped, gracefulStop).
+   */
+  export type BarrierOutcome = 'met' | 'failed' | 'timeout' | 'aborted';
+
+  /** The state {@link Barrier.status} reports: `pending` until the barrier is met or failed. */
+  export type BarrierState = 'pending' | 'met' | 'failed';
+
+  /** Options of the {@link Barrier} constructor. Unknown options are an error. */
+  export interface BarrierOptions {
+    /**
+     * Tells barriers of one run apart (1 to 64 letters, digits, `_`, `.`, `:` or `-`). Default
+     * `'default'`, whose keys are exactly the fix plan's: `K6_BARRIER_JOINED:{<runId>}`.
+     */
+    name?: string;
+    /** Required: the number of participants expected, across all k6 instances (at least 1). */
+    parties: number;
+    /**
+     * Redis URL: `redis://`, `rediss://` (TLS), with `user:pass@` if needed. Omitted or empty: the
+     * in-process backend, which only works when one k6 process runs the whole test.
+     */
+    redis?: string;
+    /**
+     * Id of the test run, shared by every k6 instance of it. Required with `redis`; default from the
+     * environment variable `K6_BARRIER_RUN_ID`. At most 128 characters, no `{` or `}`.
+     */
+    runId?: string;
+    /** Expiry of every key this barrier writes (at least 1s). Default `'24h'`. */
+    ttl?: Duration;
+    /** Starts every key name. Default `'K6_BARRIER'`. */
+    keyPrefix?: string;
+  }
+
+  /** Options of {@link Barrier.wait}. */
+  export interface WaitOptions {
+    /** Reject with outcome `timeout` at this deadline. Default: no deadline (the VU's context still ends it). */
+    timeout?: Duration;
+    /** Failed participants tolerated; one more rejects at once with outcome `failed`. Default 0. */
+    maxFailures?: number;
+    /** Joined participants needed, 1..parties. Default `parties`. */
+    quorum?: number;
+    /**
+     * Interval at which a one-line progress report is logged through the k6 logger while waiting;
+     * `false` (or 0) is silent.
+     */
+    progress?: Duration | false;
+  }
+
+  /**
+   * What a {@link Barrier.join} or {@link Barrier.fail} call did: whether this call counted (the id's
+   * first join or fail), or what was already recorded for the id (then nothing changed).
+   */
+  export interface JoinResult {
+    /** True when this call accounted the participant; false when it had been accounted before. */
+    counted: boolean;
+    /**
+     * When `counted` is false: what was recorded before, `'joined'` or `'failed:<reason>'`.
+     * Absent (or empty) when `counted` is true.
+     */
+    previous?: string;
+  }
+
+  /** What {@link Barrier.fail} did; the same shape as {@link JoinResult}. */
+  export type FailResult = JoinResult;
+
+  /** The counts of a barrier at one moment: a settled wait, a rejected wait, or a status. */
+  export interface BarrierCounts {
+    /** The barrier's name (option `name`). */
+    name: string;
+    /** Participants that joined. */
+    joined: number;
+    /** Participants that failed, any reason. */
+    failed: number;
+    /** Failed participants per reason, e.g. `{ login: 2, sse: 1 }`. */
+    failures: { [reason: string]: number };
+    /** `joined + failed`. */
+    accounted: number;
+    /** Option `parties`. */
+    parties: number;
+    /** Joined participants needed (the wait's `quorum`, default `parties`). */
+    quorum: number;
+    /** How long the wait took, in milliseconds (0 for a status). */
+    waitedMs: number;
+    /** Up to 20 ids of 1..parties never accounted for, ascending. */
+    missing: number[];
+  }
+
+  /** The value a {@link Barrier.wait} settles with (see {@link BarrierError} for a rejection). */
+  export interface BarrierResult extends BarrierCounts {
+    outcome: BarrierOutcome;
+  }
+
+  /** What {@link Barrier.status} reports, judged with the default quorum and maxFailures. */
+  export interface BarrierStatus extends BarrierCounts {
+    outcome: BarrierState;
+  }
+
+  /** A barrier of one run. Construct it in the init context: it validates there, and connects on first use. */
+  export class Barrier {
+    /**
+     * @throws on bad input: unknown option, parties < 1, bad URL, missing runId with redis, bad duration.
+     */
+    constructor(options: BarrierOptions);
+
+    /**
+     * Accounts participant `id` as joined. Only the id's first join or fail counts; a later call changes
+     * nothing and says what was already recorded.
+     * @param id default: the VU's global id (`exec.vu.idInTest`).
+     */
+    join(id?: ParticipantId): Promise<JoinResult>;
+
+    /**
+     * Accounts participant `id` as failed with `reason` (`/^[a-z][a-z0-9_]{0,31}$/`, e.g. `'login'`,
+     * `'sse'`; counted in `K6_BARRIER_<REASON>_FAIL:<scope>`). Only the id's first join or fail counts.
+     * @param id default: the VU's global id (`exec.vu.idInTest`).
+     */
+    fail(reason: string, id?: ParticipantId): Promise<FailResult>;
+
+    /**
+     * Waits until `joined >= quorum` and `failed <= maxFailures`: resolves with outcome `met`. Rejects
+     * with a {@link BarrierError}: at once with outcome `failed` when `failed > maxFailures` or the quorum
+     * can no longer be reached, with `timeout` at the deadline, with `aborted` when the VU's context ends.
+     * Release is pushed (no polling), so it settles as soon as the deciding write happens.
+     */
+    wait(options?: WaitOptions): Promise<BarrierResult & { outcome: 'met' }>;
+
+    /** The barrier's counts now. */
+    status(): Promise<BarrierStatus>;
+
+    /** Deletes this barrier's keys (teardown, or a rerun with the same runId). */
+    reset(): Promise<void>;
+  }
+
+  /**
+   * The rejection of {@link Barrier.wait}. Its `message` says everything in one line, e.g.
+   * `barrier default: timeout after 5m0s: joined 997/1000, failed 2 (login=2), missing 1 (734)`.
+   */
+  export class BarrierError extends Error {
+    /** Why the wait did not resolve: `failed`, `timeout` or `aborted` (never `met` for a rejection). */
+    outcome: BarrierOutcome;
+    /**
+     * The barrier's name (option `name`), as in the design's field list. Note: on other errors `name` is
+     * the class name; here it is the barrier's. {@link BarrierError.barrier} holds the same value.
+     */
+    name: string;
+    /** The barrier's name; the same as {@link BarrierError.name}. */
+    barrier: string;
+    joined: number;
+    failed: number;
+    /** Failed participants per reason. */
+    failures: { [reason: string]: number };
+    /** `joined + failed`. */
+    accounted: number;
+    parties: number;
+    quorum: number;
+    /** How long the wait took, in milliseconds. */
+    waitedMs: number;
+    /** Up to 20 ids of 1..parties never accounted for, ascending. */
+    missing: number[];
+  }
+}
+
+/**
+ * A native Server-Sent Events client for k6: an event-loop driven {@link EventSource} in the browser's
+ * shape, plus the blocking {@link open} of the xk6-sse extension for drop-in migration.
+ *
+ * Requests go through the VU's k6 transport, so k6 options (hosts, blockHostnames, TLS) and
+ * `data_sent` / `data_received` apply. Metrics: `sse_connecting`, `sse_sessions`,
+ * `sse_session_duration`, `sse_events_received`, `sse_time_to_first_event`, `sse_reconnects`,
+ * `sse_errors`.
+ */
+declare module 'k6/x/sse' {
+  /** A Go/k6 duration string such as `'30s'`, or a number of milliseconds. */
+  export type Duration = string | number;
+
+  /** Parameters of an {@link EventSource}. */
+  export interface EventSourceParams {
+    /** Request method. Default `'GET'`. */
+    method?: string;
+    /** Extra request headers. `Accept: text/event-stream` and `Cache-Control: no-cache` are sent unless set. */
+    headers?: { [name: string]: string };
+    /** Request body, sent again on each reconnection. */
+    body?: string | ArrayBuffer;
+    /** Tags of the metrics of this stream. */
+    tags?: { [name: string]: string };
+    /** Bound on the time from the start of a request to its response headers. Default: none. */
+    timeout?: Duration;
+    /** Ends a connection that receives no bytes for that long (comments count). Default: none. */
+    idleTimeout?: Duration;
+    /** Bound on an event's data and on a line, in bytes; exceeding it is an error event. */
+    maxEventSize?: number;
+    /**
+     * Reconnect after a network error, a timeout or the end of the stream, as the spec says (the
+     * `retry` field, `Last-Event-ID`); never after a non-2xx answer. Off by default. `true` uses the
+     * defaults (10 retries, a 3s delay until the stream sends `retry`).
+     */
+    reconnect?: boolean | { retries?: number; delay?: Duration };
+  }
+
+  /** The `open` event: the response's headers were received (a 2xx with `text/event-stream`). */
+  export interface OpenEvent {
+    type: 'open';
+    /** HTTP status. */
+    status: number;
+    /** Response headers. */
+    headers: { [name: string]: string };
+  }
+
+  /** An event of the stream: `message` where the stream named no type, else its `event:` field. */
+  export interface MessageEvent {
+    type: string;
+    /** The data lines, joined with `\n`. */
+    data: string;
+    /** The last `id` field seen on the stream, in this event or an earlier one. */
+    lastEventId: string;
+    /** The id, as xk6-sse's `event.id`; may be absent. */
+    id?: string;
+  }
+
+  /**
+   * The `error` event: a network error, a timeout, an event too large, the end of the stream, or an
+   * answer that is not a 2xx `text/event-stream` (then `status` and `body` are set).
+   */
+  export interface ErrorEvent {
+    type: 'error';
+    /** What went wrong. */
+    error: string;
+    /** HTTP status of a rejected response. */
+    status?: number;
+    /** Body of a rejected response. */
+    body?: string;
+  }
+
+  /** Any event an {@link EventSource} dispatches. */
+  export type SSEEvent = OpenEvent | MessageEvent | ErrorEvent;
+
+  /**
+   * An event stream, in the shape of the browser's EventSource. The iteration stays alive while it is
+   * open (like k6/websockets); the end of the VU's context closes it. Create it in VU code, not in the
+   * init context.
+   */
+  export class EventSource {
+    /** {@link EventSource.readyState}: connecting (or reconnecting). */
+    static readonly CONNECTING: 0;
+    /** {@link EventSource.readyState}: the response was received; events flow. */
+    static readonly OPEN: 1;
+    /** {@link EventSource.readyState}: closed, by {@link EventSource.close}, an error, or the VU's end. */
+    static readonly CLOSED: 2;
+    readonly CONNECTING: 0;
+    readonly OPEN: 1;
+    readonly CLOSED: 2;
+
+    constructor(url: string, params?: EventSourceParams);
+
+    /** The stream's URL. */
+    readonly url: string;
+    /** 0 connecting, 1 open, 2 closed. */
+    readonly readyState: 0 | 1 | 2;
+
+    /** Called when the response was received. */
+    onopen: ((event: OpenEvent) => void) | null;
+    /** Called for events of type `message` (no `event:` field). */
+    onmessage: ((event: MessageEvent) => void) | null;
+    /** Called on an error; a non-2xx answer carries its status and body. */
+    onerror: ((event: ErrorEvent) => void) | null;
+
+    addEventListener(type: 'open', listener: (event: OpenEvent) => void): void;
+    addEventListener(type: 'error', listener: (event: ErrorEvent) => void): void;
+    /** Listens for events of `type`: the stream's `event:` field (`message` where none). */
+    addEventListener(type: string, listener: (event: MessageEvent) => void): void;
+    removeEventListener(type: 'open', listener: (event: OpenEvent) => void): void;
+    removeEventListener(type: 'error', listener: (event: ErrorEvent) => void): void;
+    removeEventListener(type: string, listener: (event: MessageEvent) => void): void;
+
+    /** Closes the stream; no event is dispatched after it. */
+    close(): void;
+  }
+
+  /** Parameters of {@link open}, as in xk6-sse, plus the {@link EventSourceParams} extensions. */
+  export interface OpenParams extends EventSourceParams {}
+
+  /** An event of the blocking API, as xk6-sse's. */
+  export interface ClientEvent {
+    /** The event's id (the last `id` field seen). */
+    id: string;
+    /** The event's type: its `event:` field, `message` where none. */
+    name: string;
+    /** The data lines, joined with `\n`. */
+    data: string;
+  }
+
+  /** An error of the blocking API, as xk6-sse's. */
+  export interface ClientError {
+    /** What went wrong. */
+    error(): string;
+  }
+
+  /** The client handed to the {@link open} callback. */
+  export interface Client {
+    on(event: 'open', handler: () => void): void;
+    on(event: 'event', handler: (event: ClientEvent) => void): void;
+    on(event: 'error', handler: (error: ClientError) => void): void;
+    /** Closes the stream; {@link open} then returns. */
+    close(): void;
+  }
+
+  /** What {@link open} returns once the stream ended. */
+  export interface OpenResponse {
+    /** HTTP status (0 if no response was received). */
+    status: number;
+    /** Response headers. */
+    headers: { [name: string]: string };
+    /** What went wrong, empty if nothing. */
+    error: string;
+    /** The stream's URL. */
+    url: string;
+  }
+
+  /**
+   * Opens an event stream and blocks the VU until it ends (the server ends it, `client.close()`, an
+   * error, or the VU's end), calling the handlers registered in `fn`. Compatible with the xk6-sse
+   * extension (`import sse from 'k6/x/sse'; sse.open(...)`).
+   */
+  export function open(url: string, params: OpenParams | null | undefined, fn: (client: Client) => void): OpenResponse;
+
+  const sse: {
+    open: typeof open;
+    EventSource: typeof EventSource;
+  };
+  export default sse;
+}
