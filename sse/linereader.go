@@ -9,8 +9,12 @@ import (
 
 const (
 	// initialBufferSize is the size of a line buffer when it is first
-	// needed; it grows (doubling) only for longer lines.
-	initialBufferSize = 4 << 10
+	// needed: small, as most streams idle most of the time. It doubles for
+	// longer lines, and up to busyBufferSize while reads fill it.
+	initialBufferSize = 512
+	// busyBufferSize is the buffer size a stream that keeps the buffer full
+	// grows to, so that one read takes many events.
+	busyBufferSize = 4 << 10
 	// maxRetainedBufferSize is the largest line buffer kept once it is
 	// empty again: a buffer grown for a rare long line is given back, so an
 	// idle stream holds little memory.
@@ -38,6 +42,7 @@ type lineReader struct {
 	err     error
 	crFree  int  // buf[crFree:w] holds no CR: lines there need no CR search
 	skipLF  bool // the last line ended with a CR at the end of the buffer
+	full    bool // the last read filled the buffer
 	bomDone bool // the start of the stream was checked for a BOM
 }
 
@@ -145,7 +150,7 @@ func (l *lineReader) fill() {
 		l.crFree = max(l.crFree-l.r, 0)
 		l.r, l.w = 0, n
 	}
-	if l.w == len(l.buf) {
+	if l.w == len(l.buf) || l.full && len(l.buf) < busyBufferSize {
 		l.grow()
 		if l.w == len(l.buf) { // unreachable: readLine bounds lines first
 			l.err = fmt.Errorf("%w: a line exceeds %d bytes", ErrEventTooLarge, l.maxLine)
@@ -158,6 +163,7 @@ func (l *lineReader) fill() {
 			l.err = fmt.Errorf("sse: reading stream: %w", errInvalidRead)
 			return
 		}
+		l.full = n == len(l.buf)-l.w
 		if bytes.IndexByte(l.buf[l.w:l.w+n], '\r') >= 0 {
 			l.crFree = l.w + n
 		}
