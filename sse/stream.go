@@ -33,6 +33,8 @@ type Stream struct {
 	retryDelay  time.Duration
 	batchCap    int
 
+	errorBodyTimeout time.Duration // bounds reading a rejected response's body
+
 	stats struct {
 		sessions, reconnects, errors, events atomic.Int64
 	}
@@ -52,7 +54,7 @@ func NewStream(cfg Config) (*Stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Stream{cfg: cfg, retryDelay: cfg.RetryDelay, batchCap: 8}
+	s := &Stream{cfg: cfg, retryDelay: cfg.RetryDelay, batchCap: 8, errorBodyTimeout: errorBodyTimeout}
 	s.ctx, s.cancel = context.WithCancelCause(context.Background())
 	if id := cfg.Header.Get("Last-Event-ID"); id != "" {
 		s.lastEventID = id
@@ -170,13 +172,15 @@ func (s *Stream) connect(h Handler, attempt int) error {
 	}
 	defer resp.Body.Close() //nolint:errcheck // nothing to do about it
 
-	idle := newIdleReader(resp.Body, cancel)
-	defer idle.stop()
 	if err := checkResponse(resp); err != nil {
-		idle.arm(min(errorBodyTimeout, nonZero(s.cfg.IdleTimeout, errorBodyTimeout)))
-		err.Body, err.Truncated = readBounded(idle, MaxErrorBodySize)
+		// Bound the time too: a body may trickle forever.
+		t := time.AfterFunc(s.errorBodyTimeout, func() { cancel(errErrorBodyTimeout) })
+		defer t.Stop()
+		err.Body, err.Truncated = readBounded(resp.Body, MaxErrorBodySize)
 		return err
 	}
+	idle := newIdleReader(resp.Body, cancel)
+	defer idle.stop()
 	idle.arm(s.cfg.IdleTimeout)
 	if s.ctx.Err() != nil {
 		return nil
@@ -196,12 +200,18 @@ func (s *Stream) connect(h Handler, attempt int) error {
 	return session.Err
 }
 
-// nonZero returns d, or def if d is 0.
-func nonZero(d, def time.Duration) time.Duration {
-	if d == 0 {
-		return def
+// errErrorBodyTimeout cuts the reading of a rejected response's body.
+var errErrorBodyTimeout = errors.New("sse: reading the body of a rejected response took too long")
+
+// validHeaderValue reports whether v can be sent as a header value: an ID
+// with control characters would make every reconnection fail.
+func validHeaderValue(v string) bool {
+	for i := range len(v) {
+		if c := v[i]; c < ' ' && c != '\t' || c == 0x7f {
+			return false
+		}
 	}
-	return d
+	return true
 }
 
 // newRequest builds the request of one connection.
@@ -223,7 +233,7 @@ func (s *Stream) newRequest(ctx context.Context) (*http.Request, error) {
 	if req.Header.Get("Cache-Control") == "" {
 		req.Header.Set("Cache-Control", "no-cache")
 	}
-	if s.lastEventID != "" {
+	if s.lastEventID != "" && validHeaderValue(s.lastEventID) {
 		req.Header.Set("Last-Event-ID", s.lastEventID)
 	}
 	return req, nil

@@ -558,3 +558,31 @@ func TestStreamNoGoroutineLeft(t *testing.T) {
 		t.Fatalf("%d goroutines before %d open/close cycles, %d after", before, cycles, after)
 	}
 }
+
+func TestStreamErrorBodyBounded(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, "overloaded")
+		http.NewResponseController(w).Flush()
+		<-r.Context().Done() // the body never ends
+	}))
+	defer srv.Close()
+	s, err := NewStream(Config{URL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.errorBodyTimeout = 50 * time.Millisecond
+	err = s.Run(context.Background(), &recorder{})
+	var re *ResponseError
+	if !errors.As(err, &re) || re.StatusCode != 503 || string(re.Body) != "overloaded" {
+		t.Fatalf("Run = %v, want a 503 ResponseError with the body read so far", err)
+	}
+}
+
+func TestValidHeaderValue(t *testing.T) {
+	for v, want := range map[string]bool{"": true, "42": true, "a b\tc": true, "é": true, "a\x01": false, "\x7f": false} {
+		if got := validHeaderValue(v); got != want {
+			t.Errorf("validHeaderValue(%q) = %v", v, got)
+		}
+	}
+}
