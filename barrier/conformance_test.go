@@ -17,39 +17,41 @@ import (
 // TestConformance runs the semantic tests of DESIGN.md section 4 against
 // every backend: they must behave alike.
 func TestConformance(t *testing.T) {
-	tests := []struct {
-		name string
-		run  func(t *testing.T, newBarrier newFunc)
-	}{
-		{"join twice counts once", testJoinTwice},
-		{"join then fail keeps the join", testJoinThenFail},
-		{"fail then join keeps the failure", testFailThenJoin},
-		{"status judges with the defaults", testStatus},
-		{"wait meets when all joined", testWaitMet},
-		{"wait is released by a later join", testWaitReleasedLater},
-		{"wait after met resolves at once", testWaitAfterMet},
-		{"failure beyond maxFailures fails fast", testFailFast},
-		{"failures within maxFailures meet", testMaxFailures},
-		{"quorum below parties meets", testQuorum},
-		{"unreachable quorum fails fast", testQuorumUnreachable},
-		{"timeout lists the missing ids", testTimeout},
-		{"missing lists at most 20 ids", testMissingLimit},
-		{"error message format", testErrorMessage},
-		{"cancelled context aborts", testAborted},
-		{"progress reports while waiting", testProgress},
-		{"reset then rejoin", testResetRejoin},
-		{"names are independent barriers", testNamesIndependent},
-		{"100 goroutines with one id count once", testSameIDConcurrently},
-		{"10000 distinct ids concurrently", testManyIDsConcurrently},
-		{"bad input is rejected", testBadInput},
-	}
 	for _, be := range backends() {
 		t.Run(be.name, func(t *testing.T) {
-			for _, tt := range tests {
+			for _, tt := range conformanceTests {
 				t.Run(tt.name, func(t *testing.T) { tt.run(t, be.new) })
 			}
 		})
 	}
+}
+
+// conformanceTests are the semantic tests every backend must pass.
+var conformanceTests = []struct {
+	name string
+	run  func(t *testing.T, newBarrier newFunc)
+}{
+	{"join twice counts once", testJoinTwice},
+	{"join then fail keeps the join", testJoinThenFail},
+	{"fail then join keeps the failure", testFailThenJoin},
+	{"status judges with the defaults", testStatus},
+	{"wait meets when all joined", testWaitMet},
+	{"wait is released by a later join", testWaitReleasedLater},
+	{"wait after met resolves at once", testWaitAfterMet},
+	{"failure beyond maxFailures fails fast", testFailFast},
+	{"failures within maxFailures meet", testMaxFailures},
+	{"quorum below parties meets", testQuorum},
+	{"unreachable quorum fails fast", testQuorumUnreachable},
+	{"timeout lists the missing ids", testTimeout},
+	{"missing lists at most 20 ids", testMissingLimit},
+	{"error message format", testErrorMessage},
+	{"cancelled context aborts", testAborted},
+	{"progress reports while waiting", testProgress},
+	{"reset then rejoin", testResetRejoin},
+	{"names are independent barriers", testNamesIndependent},
+	{"100 goroutines with one id count once", testSameIDConcurrently},
+	{"10000 distinct ids concurrently", testManyIDsConcurrently},
+	{"bad input is rejected", testBadInput},
 }
 
 // testCtx bounds a test's waits so that a bug fails the test instead of
