@@ -73,6 +73,7 @@ func WithLastEventID(id string) DecoderOption {
 type Decoder struct {
 	lines        lineReader
 	maxEventSize int
+	bigThreshold int   // data size from which bigData is used
 	err          error // sticky: once set, Next returns it
 
 	data        []byte          // data buffer, while small: values joined by LF
@@ -91,7 +92,7 @@ type Decoder struct {
 
 // NewDecoder returns a Decoder reading the event stream from r.
 func NewDecoder(r io.Reader, opts ...DecoderOption) *Decoder {
-	d := &Decoder{maxEventSize: DefaultMaxEventSize}
+	d := &Decoder{maxEventSize: DefaultMaxEventSize, bigThreshold: bigDataThreshold}
 	for _, opt := range opts {
 		opt(d)
 	}
@@ -165,10 +166,13 @@ func (d *Decoder) processLine(line []byte) error {
 	}
 	d.midEvent = true
 	name, value := line, line[len(line):]
-	if i := bytes.IndexByte(line, ':'); i >= 0 {
-		name, value = line[:i], line[i+1:]
-		if len(value) > 0 && value[0] == ' ' {
-			value = value[1:]
+	for i, c := range line { // field names are short: faster than IndexByte
+		if c == ':' {
+			name, value = line[:i], line[i+1:]
+			if len(value) > 0 && value[0] == ' ' {
+				value = value[1:]
+			}
+			break
 		}
 	}
 	switch string(name) {
@@ -199,7 +203,7 @@ func (d *Decoder) appendData(value []byte) error {
 	if size > d.maxEventSize {
 		return fmt.Errorf("%w: data exceeds %d bytes", ErrEventTooLarge, d.maxEventSize)
 	}
-	if !d.bigMode && size > bigDataThreshold {
+	if !d.bigMode && size > d.bigThreshold {
 		d.bigMode = true
 		d.bigData.Grow(size)
 		d.bigData.Write(d.data)

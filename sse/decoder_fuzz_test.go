@@ -17,13 +17,18 @@ func FuzzDecoder(f *testing.F) {
 		f.Add([]byte(tc.input), []byte{1, 7, 2})
 	}
 	f.Fuzz(func(t *testing.T, input, splits []byte) {
-		for _, max := range []int{DefaultMaxEventSize, 16} {
+		// The third pass takes the large-data path for all data.
+		for pass, max := range []int{DefaultMaxEventSize, 16, DefaultMaxEventSize} {
 			whole := decodeAll(bytes.NewReader(input), WithMaxEventSize(max))
 			sizes := make([]int, len(splits))
 			for i, s := range splits {
 				sizes[i] = int(s) + 1
 			}
-			chunked := decodeAll(&chunkReader{data: input, sizes: sizes}, WithMaxEventSize(max))
+			opts := []DecoderOption{WithMaxEventSize(max)}
+			if pass == 2 {
+				opts = append(opts, func(d *Decoder) { d.bigThreshold = 0 })
+			}
+			chunked := decodeAll(&chunkReader{data: input, sizes: sizes}, opts...)
 			compareDecoded(t, whole, chunked)
 			for _, ev := range whole.events {
 				checkWellFormed(t, ev, max)

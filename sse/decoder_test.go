@@ -353,3 +353,25 @@ func TestDecoderShrinksAfterLargeEvent(t *testing.T) {
 		t.Errorf("buffers kept %d and %d bytes after a large event", cap(d.data), cap(d.lines.buf))
 	}
 }
+
+func TestDecoderLargeLines(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	line := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte('a' + rng.Intn(26))
+		}
+		return string(b)
+	}
+	a, b, c := line(100<<10), line(70<<10), line(300)
+	input := "id: " + c + "\r\ndata: " + a + "\r\ndata:" + b + "\r\n\r\n:" + line(90<<10) + "\rdata: " + c + "\r\r"
+	want := []Event{msg(a+"\n"+b, c), msg(c, c)}
+	for how, r := range splitReaders(input, rng) {
+		if how == "byte by byte" {
+			continue // slow with -race, and covered by the small cases
+		}
+		t.Run(how, func(t *testing.T) {
+			checkDecoded(t, decoderCase{want: want, lastID: c}, decodeAll(r))
+		})
+	}
+}
