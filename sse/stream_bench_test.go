@@ -12,7 +12,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 )
 
@@ -68,15 +67,6 @@ func startIdleServer(b *testing.B) string {
 	}
 	return strings.TrimSpace(line)
 }
-
-// openNotifier is a Handler that only says when the stream is open.
-type openNotifier struct{ opened *sync.WaitGroup }
-
-func (o openNotifier) OnOpen(Open)         { o.opened.Done() }
-func (openNotifier) OnEvents(Batch)        {}
-func (openNotifier) OnSessionEnd(Session)  {}
-func (openNotifier) OnError(error)         {}
-func (openNotifier) OnReconnect(Reconnect) {}
 
 // inUse is the heap and stack memory in use, after GCs (a GC also shrinks
 // the stacks of parked goroutines, by half each time, as in a long run).
@@ -168,7 +158,7 @@ func benchIdleMemory(b *testing.B, url string, newTransport func() *http.Transpo
 			ended.Add(1)
 			go func() {
 				defer ended.Done()
-				if err := s.Run(context.Background(), openNotifier{&opened}); err != nil {
+				if err := s.Run(context.Background(), HandlerFuncs{Open: func(Open) { opened.Done() }}); err != nil {
 					b.Error(err)
 				}
 			}()
@@ -189,25 +179,6 @@ func benchIdleMemory(b *testing.B, url string, newTransport func() *http.Transpo
 	}
 }
 
-// counter is a Handler that counts events and closes its stream after n.
-type counter struct {
-	n       int64
-	seen    atomic.Int64
-	batches atomic.Int64
-	stream  *Stream
-}
-
-func (c *counter) OnEvents(b Batch) {
-	c.batches.Add(1)
-	if c.seen.Add(int64(len(b.Events))) >= c.n {
-		c.stream.Close()
-	}
-}
-func (*counter) OnOpen(Open)           {}
-func (*counter) OnSessionEnd(Session)  {}
-func (*counter) OnError(error)         {}
-func (*counter) OnReconnect(Reconnect) {}
-
 // BenchmarkStreamEndToEnd delivers 84-byte events from a local server
 // through the whole client (HTTP, decoding, batching) to a Handler; one op
 // is one event.
@@ -226,7 +197,13 @@ func BenchmarkStreamEndToEnd(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	h := &counter{n: int64(b.N), stream: s}
+	var seen, batches int
+	h := HandlerFuncs{Events: func(batch Batch) {
+		batches++
+		if seen += len(batch.Events); seen >= b.N {
+			s.Close()
+		}
+	}}
 	b.SetBytes(int64(len(benchEvent)))
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -234,6 +211,6 @@ func BenchmarkStreamEndToEnd(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.StopTimer()
-	b.ReportMetric(float64(h.seen.Load())/b.Elapsed().Seconds(), "events/s")
-	b.ReportMetric(float64(h.seen.Load())/float64(max(h.batches.Load(), 1)), "events/batch")
+	b.ReportMetric(float64(seen)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(seen)/float64(max(batches, 1)), "events/batch")
 }

@@ -490,7 +490,7 @@ func TestStreamReconnectAfterNetworkError(t *testing.T) {
 func TestStreamLastEventIDHeader(t *testing.T) {
 	got := make(chan string, 1)
 	srv := sseServer(t, func(w io.Writer, r *http.Request) { got <- r.Header.Get("Last-Event-ID") })
-	if _, err := run(t, Config{URL: srv.URL, Header: http.Header{"Last-Event-Id": {"41"}}}, &recorder{}); err != nil {
+	if _, err := run(t, Config{URL: srv.URL, Header: http.Header{"Last-Event-Id": {"41"}}}, HandlerFuncs{}); err != nil {
 		t.Fatal(err)
 	}
 	if id := <-got; id != "41" {
