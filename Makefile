@@ -5,9 +5,15 @@ XK6     ?= xk6
 PKGS    := ./...
 SHIM    := internal/k6shim
 
-.PHONY: test fmt-check vet gotest bench build tidy fuzz
+.PHONY: test fmt-check vet gotest bench build tidy fuzz typecheck demo demo-legacy
 
-test: fmt-check vet gotest
+test: typecheck fmt-check vet gotest
+
+# TypeScript check of index.d.ts and the example k6 scripts (tsconfig.json) with the pinned tsc and
+# @types/k6 of package-lock.json: `npm ci` once, then it runs offline.
+typecheck:
+	@test -x node_modules/.bin/tsc || { echo "typecheck: TypeScript is not installed here: run 'npm ci' (needs Node.js and npm)"; exit 1; }
+	npx --no-install tsc -p .
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -38,3 +44,13 @@ build:
 tidy:
 	$(GO) mod tidy
 	cd $(SHIM) && $(GO) mod tidy
+
+# The demo (examples/demo.sh): the waiting room with an embedded Redis, and examples/sse-throughput-test.js
+# against it with VUS=300. K6=/path/to/k6 uses that k6; without it, the users' `xk6 build` above makes
+# ./k6 (xk6 downloads k6). Not run in CI.
+demo:
+	K6='$(K6)' XK6='$(XK6)' GO='$(GO)' bash examples/demo.sh barrier
+
+# The old ZCARD controller against -promote-before-open: it hangs until its (short) timeout.
+demo-legacy:
+	K6='$(K6)' XK6='$(XK6)' GO='$(GO)' bash examples/demo.sh legacy
