@@ -3,9 +3,11 @@ package barrier
 import (
 	"context"
 	"math/rand/v2"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -77,6 +79,56 @@ func BenchmarkRawSADD(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "sadds/s")
+}
+
+// BenchmarkJoinVsRawSADD runs joins and raw SADDs in alternating 500 ms
+// slices, so that both see the same background load on a shared machine,
+// and reports their throughputs and ratio (goal: ratio >= 0.7).
+func BenchmarkJoinVsRawSADD(b *testing.B) {
+	_, rdb, run := benchRedis(b)
+	bar, err := NewWithClient(Options{Parties: 1 << 30, RunID: run}, rdb)
+	if err != nil {
+		b.Fatal(err)
+	}
+	key := "K6_BARRIER_JOINED:{" + run + "}:raw"
+	var next atomic.Int64
+	ops := map[string]func(ctx context.Context, id string) error{
+		"join": func(ctx context.Context, id string) error { _, err := bar.Join(ctx, id); return err },
+		"sadd": func(ctx context.Context, id string) error { return rdb.SAdd(ctx, key, id).Err() },
+	}
+	counted := map[string]int64{}
+	elapsed := map[string]time.Duration{}
+	workers := benchParallelism * runtime.GOMAXPROCS(0)
+	for i := 0; i < b.N; i++ {
+		for _, name := range []string{"sadd", "join"} {
+			op := ops[name]
+			var n atomic.Int64
+			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+			start := time.Now()
+			var wg sync.WaitGroup
+			for w := 0; w < workers; w++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for ctx.Err() == nil {
+						if err := op(ctx, strconv.FormatInt(next.Add(1), 10)); err == nil {
+							n.Add(1)
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			cancel()
+			counted[name] += n.Load()
+			elapsed[name] += time.Since(start)
+		}
+	}
+	join := float64(counted["join"]) / elapsed["join"].Seconds()
+	sadd := float64(counted["sadd"]) / elapsed["sadd"].Seconds()
+	b.ReportMetric(join, "joins/s")
+	b.ReportMetric(sadd, "sadds/s")
+	b.ReportMetric(join/sadd, "ratio")
+	b.ReportMetric(0, "ns/op")
 }
 
 // BenchmarkRelease measures the time from the start of the last Join to

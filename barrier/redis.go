@@ -41,16 +41,18 @@ func (r *redisBackend) record(ctx context.Context, id, reason string) (Record, e
 	if reason != "" {
 		keys = append(keys, r.keys.reasonCounter(reason))
 	}
-	res, err := recordScript.Run(ctx, r.client, keys, id, reason, r.ttlMs, r.keys.channel).Slice()
+	res, err := recordScript.Run(ctx, r.client, keys, id, reason, r.ttlMs, r.keys.channel).Result()
 	if err != nil {
 		return Record{}, r.wrap(ctx, err, reason)
 	}
-	if len(res) != 2 {
+	switch res := res.(type) {
+	case int64:
+		return Record{Counted: true}, nil
+	case string:
+		return Record{Previous: res}, nil
+	default:
 		return Record{}, fmt.Errorf("redis %s: unexpected reply %v from the record script", r.addr, res)
 	}
-	counted, _ := res[0].(int64)
-	prev, _ := res[1].(string)
-	return Record{Counted: counted == 1, Previous: prev}, nil
 }
 
 func (r *redisBackend) counts(ctx context.Context) (counts, error) {

@@ -7,8 +7,8 @@ import "github.com/redis/go-redis/v9"
 // KEYS[1] joined SET, KEYS[2] failed HASH, KEYS[3] failures HASH,
 // KEYS[4] the reason's counter (only when failing).
 // ARGV[1] id, ARGV[2] reason ("" to join), ARGV[3] ttl in ms, ARGV[4] channel.
-// Returns {1, ""} when counted, {0, "joined"} or {0, "failed:<reason>"} when
-// the id was accounted before.
+// Returns 1 when counted, or "joined" or "failed:<reason>" when the id was
+// accounted before.
 //
 // Each counting write sets the TTL of the keys it wrote and publishes
 // "<joined> <failed>" on the channel: PUBLISH to no subscriber is O(1), and a
@@ -17,16 +17,16 @@ var recordScript = redis.NewScript(`
 local id, reason, ttl, channel = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local prev = redis.call('HGET', KEYS[2], id)
 if prev then
-  return {0, 'failed:' .. prev}
+  return 'failed:' .. prev
 end
 if reason == '' then
   if redis.call('SADD', KEYS[1], id) == 0 then
-    return {0, 'joined'}
+    return 'joined'
   end
   redis.call('PEXPIRE', KEYS[1], ttl)
 else
   if redis.call('SISMEMBER', KEYS[1], id) == 1 then
-    return {0, 'joined'}
+    return 'joined'
   end
   redis.call('HSET', KEYS[2], id, reason)
   redis.call('HINCRBY', KEYS[3], reason, 1)
@@ -36,7 +36,7 @@ else
   end
 end
 redis.call('PUBLISH', channel, redis.call('SCARD', KEYS[1]) .. ' ' .. redis.call('HLEN', KEYS[2]))
-return {1, ''}
+return 1
 `)
 
 // countsScript reads a barrier's counts in one round trip.
