@@ -31,7 +31,8 @@
  * }
  * ```
  *
- * Metrics: `barrier_wait_duration` (Trend, time; tags `barrier`, `outcome`) on every settle of a wait,
+ * Metrics: `barrier_wait_duration` (Trend, time; tags `barrier`, `outcome`: `met`, `failed`, `timeout`,
+ * `aborted`, or `error` for a Redis error) on every settle of a wait,
  * `barrier_joins` (Counter), `barrier_failures` (Counter, tag `reason`).
  */
 declare module 'k6/x/barrier' {
@@ -91,7 +92,7 @@ declare module 'k6/x/barrier' {
     quorum?: number;
     /**
      * Interval at which a one-line progress report is logged through the k6 logger while waiting;
-     * `false` (or 0) is silent.
+     * `false` (or 0) is silent. Default `'10s'`.
      */
     progress?: Duration | false;
   }
@@ -129,10 +130,14 @@ declare module 'k6/x/barrier' {
     parties: number;
     /** Joined participants needed (the wait's `quorum`, default `parties`). */
     quorum: number;
+    /** Failed participants tolerated (the wait's `maxFailures`, default 0). */
+    maxFailures: number;
     /** How long the wait took, in milliseconds (0 for a status). */
     waitedMs: number;
     /** Up to 20 ids of 1..parties never accounted for, ascending. */
     missing: number[];
+    /** How many participants are not accounted for: `parties - accounted`, at least 0. */
+    missingCount: number;
   }
 
   /** The value a {@link Barrier.wait} settles with (see {@link BarrierError} for a rejection). */
@@ -152,6 +157,11 @@ declare module 'k6/x/barrier' {
      */
     constructor(options: BarrierOptions);
 
+    /** Option `name`. */
+    readonly name: string;
+    /** Option `parties`. */
+    readonly parties: number;
+
     /**
      * Accounts participant `id` as joined. Only the id's first join or fail counts; a later call changes
      * nothing and says what was already recorded.
@@ -170,7 +180,8 @@ declare module 'k6/x/barrier' {
      * Waits until `joined >= quorum` and `failed <= maxFailures`: resolves with outcome `met`. Rejects
      * with a {@link BarrierError}: at once with outcome `failed` when `failed > maxFailures` or the quorum
      * can no longer be reached, with `timeout` at the deadline, with `aborted` when the VU's context ends.
-     * Release is pushed (no polling), so it settles as soon as the deciding write happens.
+     * Release is pushed (no polling), so it settles as soon as the deciding write happens. A Redis error
+     * rejects with a plain Error (naming the address, never the password), not a BarrierError.
      */
     wait(options?: WaitOptions): Promise<BarrierResult & { outcome: 'met' }>;
 
@@ -189,12 +200,11 @@ declare module 'k6/x/barrier' {
     /** Why the wait did not resolve: `failed`, `timeout` or `aborted` (never `met` for a rejection). */
     outcome: BarrierOutcome;
     /**
-     * The barrier's name (option `name`), as in the design's field list. Note: on other errors `name` is
-     * the class name; here it is the barrier's. {@link BarrierError.barrier} holds the same value.
+     * The barrier's name (option `name`), as in the design's field list: unlike other errors, whose
+     * `name` is the class name, a BarrierError's is the barrier's. `toString()` and `stack` still start
+     * with `BarrierError:`.
      */
     name: string;
-    /** The barrier's name; the same as {@link BarrierError.name}. */
-    barrier: string;
     joined: number;
     failed: number;
     /** Failed participants per reason. */
@@ -203,11 +213,15 @@ declare module 'k6/x/barrier' {
     accounted: number;
     parties: number;
     quorum: number;
+    maxFailures: number;
     /** How long the wait took, in milliseconds. */
     waitedMs: number;
     /** Up to 20 ids of 1..parties never accounted for, ascending. */
     missing: number[];
+    /** `parties - accounted`, at least 0. */
+    missingCount: number;
   }
+
 }
 
 /**

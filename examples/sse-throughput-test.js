@@ -234,9 +234,10 @@ function waitForTurn(userId, eventId, token) {
 }
 
 /**
- * The controller: waits for the barrier, then opens the events. On any barrier failure it aborts the
- * run with the barrier's line plus the waiting count of every event: the users who joined would
- * otherwise wait for an event that never opens until maxDuration.
+ * The controller: waits for the barrier, then opens the events. On any barrier failure (outcome failed
+ * or timeout, or an error) it aborts the run at once with the barrier's line plus the waiting count of
+ * every event: the plan's fail-fast. A plain fail() would end only this iteration, and the users who
+ * joined would wait for an event that never opens until maxDuration.
  */
 export async function adminController() {
   let r;
@@ -244,8 +245,10 @@ export async function adminController() {
     r = await room.wait({ timeout: `${BARRIER_TIMEOUT_MS}ms`, maxFailures: 0, progress: '10s' });
   } catch (err) {
     barrierMet.add(false);
-    if (!isBarrierError(err)) throw err;
-    const msg = `${err.message}; waiting by event: ${JSON.stringify(waitingCountsByEvent())}`;
+    // A BarrierError's message is the barrier's one-line account (outcome, counts, missing ids); any
+    // other error (Redis unreachable, ...) ends the run the same way.
+    const why = isBarrierError(err) ? err.message : `barrier wait failed: ${err}`;
+    const msg = `${why}; waiting by event: ${JSON.stringify(waitingCountsByEvent())}`;
     console.error(msg);
     exec.test.abort(msg);
     return;
