@@ -29,27 +29,17 @@ func defineBarrierError(rt *sobek.Runtime) *sobek.Object {
 }
 
 // newBarrierError returns a BarrierError for a wait that did not meet. Call it on the event loop.
+// It runs no JavaScript: when the test stops, k6 interrupts the VU's runtime, and any JS call (such
+// as `new BarrierError()`) would throw the interrupt instead of settling the aborted wait.
 func (mi *ModuleInstance) newBarrierError(message string, r Result) sobek.Value {
 	rt := mi.vu.Runtime()
-	obj, err := rt.New(mi.errorClass, rt.ToValue(message), resultToJS(rt, r))
-	if err != nil {
+	obj := resultToJS(rt, r)
+	if err := obj.SetPrototype(mi.errorClass.Get("prototype").ToObject(rt)); err != nil {
 		return rt.NewGoError(err)
 	}
-	// The stack starts with "<name>: <message>", and name is the barrier's; start it right.
-	if stack := obj.Get("stack"); stack != nil {
-		_ = obj.Set("stack", "BarrierError: "+message+stackTail(stack.String()))
-	}
+	_ = obj.DefineDataProperty("message", rt.ToValue(message), sobek.FLAG_TRUE, sobek.FLAG_TRUE, sobek.FLAG_FALSE)
+	_ = obj.DefineDataProperty("stack", rt.ToValue("BarrierError: "+message), sobek.FLAG_TRUE, sobek.FLAG_TRUE, sobek.FLAG_FALSE)
 	return obj
-}
-
-// stackTail returns the stack lines after the first.
-func stackTail(stack string) string {
-	for i := 0; i < len(stack); i++ {
-		if stack[i] == '\n' {
-			return stack[i:]
-		}
-	}
-	return ""
 }
 
 // resultToJS converts r into a plain JS object with the design's field names.

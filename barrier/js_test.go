@@ -1,6 +1,7 @@
 package barrier
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"testing"
@@ -260,6 +261,28 @@ func TestJSAbortedWhenVUStops(t *testing.T) {
 	e := vu.get("err").ToObject(vu.rt.VU.Runtime())
 	assert.Equal(t, "aborted", e.Get("outcome").String())
 	assert.Contains(t, e.Get("message").String(), "aborted after")
+	got := vu.drained()
+	require.Len(t, got[MetricWaitDuration], 1, "an aborted wait is still recorded")
+	outcome, _ := got[MetricWaitDuration][0].Tags.Get("outcome")
+	assert.Equal(t, "aborted", outcome)
+}
+
+// TestJSAbortedWhenRuntimeInterrupted: when a test stops, k6 also interrupts the VU's runtime.
+// Settling the aborted wait then must not run JavaScript (it would panic with the interrupt); the
+// iteration ends with the interrupt and the wait is still recorded.
+func TestJSAbortedWhenRuntimeInterrupted(t *testing.T) {
+	vu := newJSVU(t, `const room = new Barrier({ parties: 10, name: "`+uniqueName(t)+`" });`)
+	vu.start(1)
+	time.AfterFunc(100*time.Millisecond, func() {
+		vu.rt.CancelContext()
+		vu.rt.VU.Runtime().Interrupt(context.Canceled)
+	})
+	_, err := vu.rt.RunOnEventLoop(`(async () => {
+		try { await room.wait({ progress: false }); } catch (e) { globalThis.err = e; }
+	})()`)
+	if err != nil {
+		assert.Contains(t, err.Error(), "context canceled")
+	}
 	got := vu.drained()
 	require.Len(t, got[MetricWaitDuration], 1, "an aborted wait is still recorded")
 	outcome, _ := got[MetricWaitDuration][0].Tags.Get("outcome")

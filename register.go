@@ -1,0 +1,12 @@
+// Package xk6barrier registers the k6/x/barrier and k6/x/sse JavaScript modules with k6.
+package xk6barrier
+
+import (
+	"go.k6.io/k6/v2/js/modules"
+
+	"github.com/xk6-barrier/xk6-barrier/barrier"
+)
+
+func init() {
+	modules.Register("k6/x/barrier", barrier.NewRootModule())
+}
