@@ -185,6 +185,11 @@ func (b *jsBarrier) wait(optsArg sobek.Value) *sobek.Promise {
 		} else if err != nil {
 			outcome = "error"
 		}
+		if outcome == string(OutcomeAborted) && state.Logger != nil {
+			// k6 interrupts the runtime when a test stops, so the script may never see this
+			// rejection: say who was missing in the log.
+			state.Logger.WithField("barrier", b.name).Warn(err.Error())
+		}
 		elapsed := time.Since(start)
 		push(ctx, state, b.mi.metricWaitDuration(), float64(elapsed)/float64(time.Millisecond),
 			map[string]string{"barrier": b.name, "outcome": outcome})

@@ -265,6 +265,10 @@ func TestJSAbortedWhenVUStops(t *testing.T) {
 	require.Len(t, got[MetricWaitDuration], 1, "an aborted wait is still recorded")
 	outcome, _ := got[MetricWaitDuration][0].Tags.Get("outcome")
 	assert.Equal(t, "aborted", outcome)
+	last := vu.logs.LastEntry()
+	require.NotNil(t, last, "the aborted wait is logged, since the script may not see it")
+	assert.Contains(t, last.Message, "aborted after")
+	assert.Contains(t, last.Message, "missing 10 (1, 2, 3")
 }
 
 // TestJSAbortedWhenRuntimeInterrupted: when a test stops, k6 also interrupts the VU's runtime.
@@ -287,6 +291,10 @@ func TestJSAbortedWhenRuntimeInterrupted(t *testing.T) {
 	require.Len(t, got[MetricWaitDuration], 1, "an aborted wait is still recorded")
 	outcome, _ := got[MetricWaitDuration][0].Tags.Get("outcome")
 	assert.Equal(t, "aborted", outcome)
+	last := vu.logs.LastEntry()
+	require.NotNil(t, last, "the aborted wait is logged, since the script may not see it")
+	assert.Contains(t, last.Message, "aborted after")
+	assert.Contains(t, last.Message, "missing 10 (1, 2, 3")
 }
 
 // TestJSProgressLogs: progress lines go through the VU's logger.
