@@ -58,7 +58,7 @@ func WithMaxEventSize(n int) DecoderOption {
 func WithLastEventID(id string) DecoderOption {
 	return func(d *Decoder) {
 		d.lastEventID = id
-		d.idBuffer = append(d.idBuffer[:0], id...)
+		d.idChanged = false
 	}
 }
 
@@ -80,9 +80,10 @@ type Decoder struct {
 	bigData     strings.Builder // data buffer, once large: no copy at dispatch
 	bigMode     bool            // the data buffer is bigData
 	hasData     bool            // the data buffer is not empty (it may be "")
-	eventType   string          // event type buffer; "" means the default
+	typeSet     bool            // the event type buffer is typeCache, else ""
 	typeCache   string          // the last event type seen, reused while it repeats
-	idBuffer    []byte          // last event ID buffer
+	idBuffer    []byte          // last event ID buffer, if idChanged
+	idChanged   bool            // the last event ID buffer differs from lastEventID
 	lastEventID string          // last event ID string, set at dispatch
 	retry       time.Duration
 	retrySet    bool
@@ -129,7 +130,7 @@ func (d *Decoder) next(block bool) (Event, error) {
 		return Event{}, d.err
 	}
 	for {
-		line, err := d.lines.readLine(block)
+		line, valid, err := d.lines.readLine(block)
 		if err != nil {
 			if err != errNeedMore {
 				d.err = err
@@ -142,7 +143,7 @@ func (d *Decoder) next(block bool) (Event, error) {
 			}
 			continue
 		}
-		if err := d.processLine(line); err != nil {
+		if err := d.processLine(line, valid); err != nil {
 			d.err = err
 			return Event{}, err
 		}
@@ -155,12 +156,13 @@ func (d *Decoder) pending() bool {
 	return d.midEvent || d.lines.buffered()
 }
 
-// processLine interprets one non-empty line.
-func (d *Decoder) processLine(line []byte) error {
+// processLine interprets one non-empty line; valid says that it is known to
+// be valid UTF-8.
+func (d *Decoder) processLine(line []byte, valid bool) error {
 	if line[0] == ':' {
 		return nil // a comment
 	}
-	if !utf8.Valid(line) {
+	if !valid && !utf8.Valid(line) {
 		d.scratch = appendUTF8Decoded(d.scratch[:0], line)
 		line = d.scratch
 	}
@@ -182,10 +184,13 @@ func (d *Decoder) processLine(line []byte) error {
 		if string(value) != d.typeCache {
 			d.typeCache = string(value)
 		}
-		d.eventType = d.typeCache
+		d.typeSet = true
 	case "id":
 		if bytes.IndexByte(value, 0) < 0 {
-			d.idBuffer = append(d.idBuffer[:0], value...)
+			d.idChanged = string(value) != d.lastEventID
+			if d.idChanged {
+				d.idBuffer = append(d.idBuffer[:0], value...)
+			}
 		}
 	case "retry":
 		d.setRetry(value)
@@ -251,12 +256,13 @@ func (d *Decoder) setRetry(v []byte) {
 // data and so is not dispatched.
 func (d *Decoder) dispatch() (Event, bool) {
 	d.midEvent = false
-	idChanged := string(d.idBuffer) != d.lastEventID
+	idChanged := d.idChanged
+	d.idChanged = false
 	if !d.hasData {
 		if idChanged {
 			d.lastEventID = string(d.idBuffer)
 		}
-		d.eventType = ""
+		d.typeSet = false
 		return Event{}, false
 	}
 	var data string
@@ -279,11 +285,11 @@ func (d *Decoder) dispatch() (Event, bool) {
 	default:
 		data = string(d.data)
 	}
-	ev := Event{Type: d.eventType, Data: data, LastEventID: d.lastEventID}
-	if ev.Type == "" {
-		ev.Type = DefaultEventType
+	ev := Event{Type: DefaultEventType, Data: data, LastEventID: d.lastEventID}
+	if d.typeSet && d.typeCache != "" {
+		ev.Type = d.typeCache
 	}
-	d.eventType = ""
+	d.typeSet = false
 	d.data = d.data[:0]
 	d.hasData = false
 	return ev, true

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"unicode/utf8"
 )
 
 const (
@@ -41,16 +42,28 @@ type lineReader struct {
 	maxLine int // longest line accepted, terminator excluded
 	err     error
 	crFree  int  // buf[crFree:w] holds no CR: lines there need no CR search
+	valid   int  // buf[valid:w] is valid UTF-8: lines there need no check
 	skipLF  bool // the last line ended with a CR at the end of the buffer
 	full    bool // the last read filled the buffer
 	bomDone bool // the start of the stream was checked for a BOM
 }
 
-// readLine returns the next line without its terminator. The line aliases
-// the buffer and is valid until the next call. With block false it returns
+// readLine returns the next line without its terminator, and whether it is
+// known to be valid UTF-8. The line aliases the buffer and is valid until
+// the next call. With block false it returns
 // errNeedMore instead of reading when no complete line is buffered. Once the
 // source fails or ends, readLine returns that error (io.EOF at the end).
-func (l *lineReader) readLine(block bool) ([]byte, error) {
+func (l *lineReader) readLine(block bool) (line []byte, valid bool, err error) {
+	// Fast path: an LF-ended line, no CR about, past the BOM check.
+	if l.bomDone && !l.skipLF && l.r >= l.crFree {
+		b := l.buf[l.r:l.w]
+		if i := bytes.IndexByte(b, '\n'); i >= 0 && i <= l.maxLine {
+			valid := l.r >= l.valid
+			l.r += i + 1
+			l.scan = l.r
+			return b[:i], valid, nil
+		}
+	}
 	for {
 		if l.skipLF && l.r < l.w {
 			l.skipLF = false
@@ -70,18 +83,19 @@ func (l *lineReader) readLine(block bool) ([]byte, error) {
 				end = l.scan + i
 			}
 			if end-l.r > l.maxLine { // whether or not its end is buffered
-				return nil, fmt.Errorf("%w: a line exceeds %d bytes", ErrEventTooLarge, l.maxLine)
+				return nil, false, fmt.Errorf("%w: a line exceeds %d bytes", ErrEventTooLarge, l.maxLine)
 			}
 			if end < l.w {
-				return l.takeLine(end), nil
+				valid := l.r >= l.valid
+				return l.takeLine(end), valid, nil
 			}
 			l.scan = l.w
 		}
 		if l.err != nil {
-			return nil, l.err
+			return nil, false, l.err
 		}
 		if !block {
-			return nil, errNeedMore
+			return nil, false, errNeedMore
 		}
 		l.fill()
 	}
@@ -148,6 +162,7 @@ func (l *lineReader) fill() {
 		n := copy(l.buf, l.buf[l.r:l.w])
 		l.scan -= l.r
 		l.crFree = max(l.crFree-l.r, 0)
+		l.valid = max(l.valid-l.r, 0)
 		l.r, l.w = 0, n
 	}
 	if l.w == len(l.buf) || l.full && len(l.buf) < busyBufferSize {
@@ -164,8 +179,12 @@ func (l *lineReader) fill() {
 			return
 		}
 		l.full = n == len(l.buf)-l.w
-		if bytes.IndexByte(l.buf[l.w:l.w+n], '\r') >= 0 {
+		chunk := l.buf[l.w : l.w+n]
+		if bytes.IndexByte(chunk, '\r') >= 0 {
 			l.crFree = l.w + n
+		}
+		if !utf8.Valid(chunk) { // a character split between reads, or invalid bytes
+			l.valid = l.w + n
 		}
 		l.w += n
 		if err != nil {
@@ -200,5 +219,5 @@ func (l *lineReader) grow() {
 func (l *lineReader) release() {
 	putBuffer(l.buf)
 	l.buf = nil
-	l.r, l.w, l.scan, l.crFree = 0, 0, 0, 0
+	l.r, l.w, l.scan, l.crFree, l.valid = 0, 0, 0, 0, 0
 }

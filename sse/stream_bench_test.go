@@ -207,10 +207,12 @@ func BenchmarkStreamEndToEnd(b *testing.B) {
 	b.SetBytes(int64(len(benchEvent)))
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := startCPUTimer(b)
 	if err := s.Run(context.Background(), h); err != nil {
 		b.Fatal(err)
 	}
 	b.StopTimer()
+	cpu.report() // client and server: they share the process
 	b.ReportMetric(float64(seen)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(float64(seen)/float64(max(batches, 1)), "events/batch")
 }
