@@ -10,6 +10,8 @@ import (
 	"github.com/grafana/sobek"
 
 	"go.k6.io/k6/v2/lib"
+
+	"github.com/xk6-barrier/xk6-barrier/internal/jsopts"
 )
 
 // jsBarrier is one `new Barrier(options)` of one VU. The core *Barrier it wraps is cheap; the state
@@ -28,7 +30,7 @@ func (mi *ModuleInstance) newBarrier(call sobek.ConstructorCall) *sobek.Object {
 	if env := mi.vu.InitEnv(); env != nil && env.TestPreInitState != nil {
 		lookup = env.LookupEnv
 	}
-	opts, err := parseBarrierOptions(rt, call.Argument(0), lookupEnvOf(lookup))
+	opts, err := parseBarrierOptions(call.Argument(0), lookupEnvOf(lookup))
 	if err != nil {
 		panic(rt.NewTypeError(err.Error()))
 	}
@@ -139,7 +141,7 @@ func (b *jsBarrier) fail(reasonArg, idArg sobek.Value) *sobek.Promise {
 		reason, ok = reasonArg.Export().(string)
 	}
 	if !ok {
-		b.throwf("fail", "reason must be a string such as 'login' or 'sse', got %s", describe(reasonArg))
+		b.throwf("fail", "reason must be a string such as 'login' or 'sse', got %s", jsopts.Describe(reasonArg))
 	}
 	if err := ValidateReason(reason); err != nil {
 		b.throwf("fail", "%v", err)
@@ -163,7 +165,7 @@ func (b *jsBarrier) fail(reasonArg, idArg sobek.Value) *sobek.Promise {
 func (b *jsBarrier) wait(optsArg sobek.Value) *sobek.Promise {
 	state := b.vuState("wait")
 	rt := b.mi.vu.Runtime()
-	w, progress, err := parseWaitOptions(rt, b.name, optsArg)
+	w, progress, err := parseWaitOptions(b.name, optsArg)
 	if err != nil {
 		panic(rt.NewTypeError(err.Error()))
 	}

@@ -1,0 +1,268 @@
+// Package jsopts reads the options objects that k6 scripts pass to this extension's JavaScript APIs,
+// with errors that name the call and the option, say what was given and how to fix it.
+package jsopts
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/grafana/sobek"
+)
+
+// Reader reads one JS options object. Every error it returns starts with its call's name.
+type Reader struct {
+	what string // the call, e.g. "new Barrier()"
+	obj  *sobek.Object
+}
+
+// NewReader checks that v is an object with only known keys; nullish v is accepted unless required
+// (then every getter reports the option as not set).
+func NewReader(what string, v sobek.Value, known []string, required bool) (*Reader, error) {
+	r := &Reader{what: what}
+	if v == nil || sobek.IsUndefined(v) || sobek.IsNull(v) {
+		if required {
+			return nil, fmt.Errorf("%s: options are required", what)
+		}
+		return r, nil
+	}
+	obj, isObj := v.(*sobek.Object)
+	if !isObj || IsFunction(v) || obj.ClassName() == "Array" {
+		return nil, fmt.Errorf("%s: options must be an object, got %s", what, Describe(v))
+	}
+	r.obj = obj
+	for _, key := range obj.Keys() {
+		if !contains(known, key) {
+			return nil, fmt.Errorf("%s: unknown option %q%s (known options: %s)",
+				what, key, suggest(key, known), strings.Join(known, ", "))
+		}
+	}
+	return r, nil
+}
+
+// Errorf returns an error that starts with the call's name.
+func (r *Reader) Errorf(format string, args ...any) error {
+	return fmt.Errorf("%s: "+format, append([]any{r.what}, args...)...)
+}
+
+// Get returns the option's value, or nil when it is absent, undefined or null.
+func (r *Reader) Get(key string) sobek.Value {
+	if r.obj == nil {
+		return nil
+	}
+	v := r.obj.Get(key)
+	if v == nil || sobek.IsUndefined(v) || sobek.IsNull(v) {
+		return nil
+	}
+	return v
+}
+
+// String reads a string option; "" when not set.
+func (r *Reader) String(key string) (string, error) {
+	v := r.Get(key)
+	if v == nil {
+		return "", nil
+	}
+	s, ok := v.Export().(string)
+	if !ok {
+		return "", r.Errorf("option %s must be a string, got %s", key, Describe(v))
+	}
+	return s, nil
+}
+
+// Bool reads a boolean option; set reports whether it was given.
+func (r *Reader) Bool(key string) (b, set bool, err error) {
+	v := r.Get(key)
+	if v == nil {
+		return false, false, nil
+	}
+	b, ok := v.Export().(bool)
+	if !ok {
+		return false, true, r.Errorf("option %s must be true or false, got %s", key, Describe(v))
+	}
+	return b, true, nil
+}
+
+// Integer reads a whole-number option; set reports whether it was given.
+func (r *Reader) Integer(key string) (n int, set bool, err error) {
+	v := r.Get(key)
+	if v == nil {
+		return 0, false, nil
+	}
+	f, ok := Number(v)
+	if !ok || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+		return 0, true, r.Errorf("option %s must be a whole number, got %s", key, Describe(v))
+	}
+	return int(f), true, nil
+}
+
+// Duration reads a duration option (see ParseDuration); set reports whether it was given.
+func (r *Reader) Duration(key string) (d time.Duration, set bool, err error) {
+	v := r.Get(key)
+	if v == nil {
+		return 0, false, nil
+	}
+	d, err = ParseDuration(v)
+	if err != nil {
+		return 0, true, r.Errorf("option %s: %w", key, err)
+	}
+	return d, true, nil
+}
+
+// StringMap reads an object of strings, such as headers or tags.
+func (r *Reader) StringMap(key string) (map[string]string, error) {
+	v := r.Get(key)
+	if v == nil {
+		return nil, nil
+	}
+	obj, isObj := v.(*sobek.Object)
+	if !isObj || IsFunction(v) || obj.ClassName() == "Array" {
+		return nil, r.Errorf("option %s must be an object of strings, got %s", key, Describe(v))
+	}
+	out := make(map[string]string, len(obj.Keys()))
+	for _, k := range obj.Keys() {
+		val := obj.Get(k)
+		switch x := val.Export().(type) {
+		case string:
+			out[k] = x
+		case int64, float64, bool:
+			out[k] = val.String()
+		default:
+			return nil, r.Errorf("option %s: %q must be a string, got %s", key, k, Describe(val))
+		}
+	}
+	return out, nil
+}
+
+// ParseDuration accepts a number of milliseconds or a string such as "500ms", "30s", "5m",
+// "1h30m" or "2d".
+func ParseDuration(v sobek.Value) (time.Duration, error) {
+	const how = `use a string like "30s", "5m", "24h" or a number of milliseconds`
+	if f, ok := Number(v); ok {
+		if f < 0 || math.IsNaN(f) || math.IsInf(f, 0) {
+			return 0, fmt.Errorf("invalid duration %s: %s", v, how)
+		}
+		return time.Duration(f * float64(time.Millisecond)), nil
+	}
+	s, ok := v.Export().(string)
+	if !ok {
+		return 0, fmt.Errorf("invalid duration %s: %s", Describe(v), how)
+	}
+	d, err := parseDurationString(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("invalid duration %q: %s", s, how)
+	}
+	return d, nil
+}
+
+func parseDurationString(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if days, rest, ok := strings.Cut(s, "d"); ok && days != "" {
+		n, err := strconv.ParseUint(days, 10, 16)
+		if err != nil {
+			return 0, err
+		}
+		d := time.Duration(n) * 24 * time.Hour
+		if rest == "" {
+			return d, nil
+		}
+		more, err := time.ParseDuration(rest)
+		return d + more, err
+	}
+	if n, err := strconv.ParseFloat(s, 64); err == nil { // a bare number: milliseconds
+		return time.Duration(n * float64(time.Millisecond)), nil
+	}
+	return time.ParseDuration(s)
+}
+
+// Number returns v's value when v is a JS number (a numeric string is not a number).
+func Number(v sobek.Value) (float64, bool) {
+	if v == nil {
+		return 0, false
+	}
+	switch n := v.Export().(type) {
+	case int64:
+		return float64(n), true
+	case float64:
+		return n, true
+	}
+	return 0, false
+}
+
+// IsFunction reports whether v is callable.
+func IsFunction(v sobek.Value) bool {
+	_, ok := sobek.AssertFunction(v)
+	return ok
+}
+
+// Describe names v's JS type and value for an error message.
+func Describe(v sobek.Value) string {
+	switch {
+	case v == nil || sobek.IsUndefined(v):
+		return "undefined"
+	case sobek.IsNull(v):
+		return "null"
+	case IsFunction(v):
+		return "a function"
+	}
+	switch x := v.Export().(type) {
+	case string:
+		return fmt.Sprintf("the string %q", x)
+	case bool:
+		return fmt.Sprintf("the boolean %v", x)
+	case int64, float64:
+		return "the number " + v.String()
+	case []any:
+		return "an array"
+	}
+	return "an object"
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// suggest returns `: did you mean "x"?` for a key that differs from a known option by case or by
+// at most two edits.
+func suggest(key string, known []string) string {
+	best, bestDist := "", 3
+	for _, k := range known {
+		if strings.EqualFold(k, key) {
+			return fmt.Sprintf(": did you mean %q?", k)
+		}
+		if d := editDistance(strings.ToLower(k), strings.ToLower(key)); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(": did you mean %q?", best)
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
