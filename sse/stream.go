@@ -170,6 +170,7 @@ func (s *Stream) connect(h Handler, attempt int) error {
 	if err != nil {
 		return err
 	}
+	connecting := time.Since(start)
 	defer resp.Body.Close() //nolint:errcheck // nothing to do about it
 
 	if err := checkResponse(resp); err != nil {
@@ -188,7 +189,7 @@ func (s *Stream) connect(h Handler, attempt int) error {
 	s.stats.sessions.Add(1)
 	h.OnOpen(Open{
 		StatusCode: resp.StatusCode, Status: resp.Status, Header: resp.Header,
-		URL: resp.Request.URL.String(), Attempt: attempt, ConnectingTime: time.Since(start),
+		URL: resp.Request.URL.String(), Attempt: attempt, ConnectingTime: connecting,
 	})
 	session := Session{Attempt: attempt}
 	session.Err = s.readEvents(ctx, h, idle, start, &session)
