@@ -5,8 +5,10 @@ import (
 	"go.k6.io/k6/v2/js/modules"
 
 	"github.com/xk6-barrier/xk6-barrier/barrier"
+	"github.com/xk6-barrier/xk6-barrier/sse"
 )
 
 func init() {
 	modules.Register("k6/x/barrier", barrier.NewRootModule())
+	modules.Register("k6/x/sse", sse.NewRootModule())
 }

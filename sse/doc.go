@@ -4,6 +4,8 @@
 // response checks, idle timeout, reconnection with Last-Event-ID) and hands
 // what happens to a Handler, events in batches.
 //
-// The package knows nothing of k6 or JavaScript; the k6/x/sse binding is
-// built on top of it.
+// The k6/x/sse JavaScript binding sits on top of that core, in the js_*.go
+// files and module.go: EventSource (event-loop driven, in the browser's
+// shape) and open() (blocking, compatible with the xk6-sse extension). The
+// core does not depend on the binding.
 package sse

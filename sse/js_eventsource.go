@@ -1,0 +1,301 @@
+package sse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/grafana/sobek"
+
+	"github.com/xk6-barrier/xk6-barrier/internal/jsopts"
+)
+
+// EventSource ready states, as in the browser.
+const (
+	stateConnecting = 0
+	stateOpen       = 1
+	stateClosed     = 2
+)
+
+var readyStates = map[string]int{"CONNECTING": stateConnecting, "OPEN": stateOpen, "CLOSED": stateClosed}
+
+// maxBatchesInFlight bounds the event batches read but not yet dispatched to JavaScript: a VU that
+// handles events slower than they arrive slows the reading (TCP backpressure) instead of buffering
+// without bound.
+const maxBatchesInFlight = 64
+
+// eventSource is one `new EventSource(url, params)`. Its fields are touched on the event loop only,
+// except stream, queue, inflight and sampler, which are safe for concurrent use.
+type eventSource struct {
+	mi       *ModuleInstance
+	rt       *sobek.Runtime
+	ctx      context.Context // the VU's context of the iteration that opened the stream
+	obj      *sobek.Object
+	url      string
+	stream   *Stream
+	queue    *taskQueue
+	inflight chan struct{}
+	sampler  *sampler
+
+	readyState int
+	closed     bool // close() was called, or the stream ended
+	listeners  map[string][]sobek.Value
+}
+
+// newEventSource is the JS constructor `new EventSource(url, params?)`. It connects at once, in the
+// background; the iteration stays alive until the stream is closed or ends.
+func (mi *ModuleInstance) newEventSource(call sobek.ConstructorCall) *sobek.Object {
+	rt := mi.vu.Runtime()
+	state := mi.vu.State()
+	if state == nil {
+		panic(rt.NewTypeError("new EventSource() can't be called in the init context: open streams in the default function or a scenario's exec function"))
+	}
+	url, ok := call.Argument(0).Export().(string)
+	if !ok || url == "" {
+		panic(rt.NewTypeError(fmt.Sprintf("new EventSource(): url must be a non-empty string, got %s", jsopts.Describe(call.Argument(0)))))
+	}
+	params, err := parseStreamParams("new EventSource()", url, call.Argument(1), eventSourceParams)
+	if err != nil {
+		panic(rt.NewTypeError(err.Error()))
+	}
+	params.cfg.Transport = state.Transport
+	stream, err := NewStream(params.cfg)
+	if err != nil {
+		panic(rt.NewTypeError("new EventSource(): " + err.Error()))
+	}
+	es := &eventSource{
+		mi: mi, rt: rt, ctx: mi.vu.Context(), url: url, stream: stream,
+		inflight:  make(chan struct{}, maxBatchesInFlight),
+		sampler:   newSampler(mi.vu.Context(), state, mi.metrics, url, params.tags),
+		listeners: map[string][]sobek.Value{},
+	}
+	es.obj = es.newObject()
+	es.queue = newTaskQueue(mi.vu.RegisterCallback)
+	go es.run()
+	return es.obj
+}
+
+// newObject builds the JS face of es.
+func (es *eventSource) newObject() *sobek.Object {
+	rt := es.rt
+	o := rt.NewObject()
+	must := func(err error) {
+		if err != nil {
+			panic(rt.NewGoError(err))
+		}
+	}
+	must(o.DefineDataProperty("url", rt.ToValue(es.url), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
+	must(o.DefineAccessorProperty("readyState", rt.ToValue(func() int { return es.readyState }), nil, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
+	for name, state := range readyStates {
+		must(o.DefineDataProperty(name, rt.ToValue(state), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
+	}
+	for _, h := range []string{"onopen", "onmessage", "onerror"} {
+		must(o.Set(h, sobek.Null()))
+	}
+	must(o.Set("addEventListener", es.addEventListener))
+	must(o.Set("removeEventListener", es.removeEventListener))
+	must(o.Set("close", es.close))
+	return o
+}
+
+func (es *eventSource) addEventListener(typ string, fn sobek.Value) {
+	if _, ok := sobek.AssertFunction(fn); !ok {
+		panic(es.rt.NewTypeError(fmt.Sprintf("EventSource.addEventListener(%q): the listener must be a function, got %s", typ, jsopts.Describe(fn))))
+	}
+	for _, l := range es.listeners[typ] {
+		if l.SameAs(fn) {
+			return
+		}
+	}
+	es.listeners[typ] = append(es.listeners[typ], fn)
+}
+
+func (es *eventSource) removeEventListener(typ string, fn sobek.Value) {
+	ls := es.listeners[typ]
+	for i, l := range ls {
+		if l.SameAs(fn) {
+			es.listeners[typ] = append(ls[:i:i], ls[i+1:]...)
+			return
+		}
+	}
+}
+
+// close is `es.close()`: no event is dispatched after it; the connection closes in the background.
+func (es *eventSource) close() {
+	es.closed = true
+	es.readyState = stateClosed
+	es.stream.Close()
+}
+
+// run is the stream's goroutine: it runs the stream until it ends, then releases the event loop.
+func (es *eventSource) run() {
+	_ = es.stream.Run(es.ctx, es)
+	es.queue.Queue(func() error {
+		es.closed = true
+		es.readyState = stateClosed
+		return nil
+	})
+	es.queue.Close()
+}
+
+// live reports whether JavaScript may still be called for this stream: not closed, and the
+// iteration still running (when it ends, k6 may interrupt the runtime).
+func (es *eventSource) live() bool {
+	return !es.closed && es.ctx.Err() == nil
+}
+
+// OnOpen implements Handler.
+func (es *eventSource) OnOpen(o Open) {
+	es.sampler.push(es.sampler.count.sessions, 1)
+	es.sampler.pushDuration(es.sampler.count.connecting, o.ConnectingTime)
+	es.queue.Queue(func() error {
+		if !es.live() {
+			return nil
+		}
+		es.readyState = stateOpen
+		ev := es.rt.NewObject()
+		_ = ev.Set("type", "open")
+		_ = ev.Set("status", o.StatusCode)
+		_ = ev.Set("headers", headerObject(es.rt, o.Header))
+		_ = ev.Set("url", o.URL)
+		return es.fire("open", ev)
+	})
+}
+
+// OnEvents implements Handler: one loop task per batch, and at most maxBatchesInFlight of them.
+func (es *eventSource) OnEvents(b Batch) {
+	es.sampler.push(es.sampler.count.eventsReceived, float64(len(b.Events)))
+	if b.First {
+		es.sampler.pushDuration(es.sampler.count.timeToFirstEvent, b.TimeToFirstEvent)
+	}
+	select {
+	case es.inflight <- struct{}{}:
+	case <-es.stream.Done():
+		return
+	}
+	if !es.queue.Queue(func() error {
+		<-es.inflight
+		return es.dispatch(b.Events)
+	}) {
+		<-es.inflight
+	}
+}
+
+// dispatch fires the events of one batch, on the event loop.
+func (es *eventSource) dispatch(events []Event) error {
+	for _, e := range events {
+		if !es.live() {
+			return nil
+		}
+		if !es.hasListener(e.Type) {
+			continue
+		}
+		ev := es.rt.NewObject()
+		_ = ev.Set("type", e.Type)
+		_ = ev.Set("data", e.Data)
+		_ = ev.Set("lastEventId", e.LastEventID)
+		_ = ev.Set("origin", es.url)
+		if err := es.fire(e.Type, ev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// OnSessionEnd implements Handler.
+func (es *eventSource) OnSessionEnd(s Session) {
+	es.sampler.pushDuration(es.sampler.count.sessionDuration, s.Duration)
+}
+
+// OnError implements Handler: an error event carries the message and, for a refused response, its
+// status, headers and (bounded) body.
+func (es *eventSource) OnError(err error) {
+	es.sampler.push(es.sampler.count.errors, 1)
+	es.queue.Queue(func() error {
+		if !es.live() {
+			return nil
+		}
+		return es.fire("error", errorEvent(es.rt, err))
+	})
+}
+
+// OnReconnect implements Handler.
+func (es *eventSource) OnReconnect(Reconnect) {
+	es.sampler.push(es.sampler.count.reconnects, 1)
+	es.queue.Queue(func() error {
+		if es.live() {
+			es.readyState = stateConnecting
+		}
+		return nil
+	})
+}
+
+// hasListener reports whether an event of type typ would reach any JS function.
+func (es *eventSource) hasListener(typ string) bool {
+	if len(es.listeners[typ]) > 0 {
+		return true
+	}
+	switch typ {
+	case "open", "message", "error":
+		_, ok := sobek.AssertFunction(es.obj.Get("on" + typ))
+		return ok
+	}
+	return false
+}
+
+// fire calls the on<type> handler (open, message, error) and the listeners of typ with ev. An
+// exception in a handler closes the stream and ends the iteration with it, as in k6's own modules.
+func (es *eventSource) fire(typ string, ev *sobek.Object) error {
+	if err := es.callHandlers(typ, ev); err != nil {
+		es.close()
+		return err
+	}
+	return nil
+}
+
+func (es *eventSource) callHandlers(typ string, ev *sobek.Object) error {
+	switch typ {
+	case "open", "message", "error":
+		if fn, ok := sobek.AssertFunction(es.obj.Get("on" + typ)); ok {
+			if _, err := fn(es.obj, ev); err != nil {
+				return err
+			}
+		}
+	}
+	for _, l := range es.listeners[typ] {
+		if !es.live() && typ != "error" {
+			return nil
+		}
+		fn, _ := sobek.AssertFunction(l)
+		if _, err := fn(es.obj, ev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// errorEvent builds the JS error event of err.
+func errorEvent(rt *sobek.Runtime, err error) *sobek.Object {
+	ev := rt.NewObject()
+	_ = ev.Set("type", "error")
+	_ = ev.Set("error", err.Error())
+	var re *ResponseError
+	if errors.As(err, &re) {
+		_ = ev.Set("status", re.StatusCode)
+		_ = ev.Set("headers", headerObject(rt, re.Header))
+		_ = ev.Set("body", string(re.Body))
+	}
+	return ev
+}
+
+// headerObject returns headers as a JS object of canonical names to comma-joined values.
+func headerObject(rt *sobek.Runtime, h map[string][]string) *sobek.Object {
+	o := rt.NewObject()
+	for k, vs := range h {
+		_ = o.Set(k, strings.Join(vs, ", "))
+	}
+	return o
+}
+
+var _ Handler = (*eventSource)(nil)

@@ -1,0 +1,81 @@
+package sse
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.k6.io/k6/v2/lib"
+	"go.k6.io/k6/v2/metrics"
+)
+
+// Metric names of k6/x/sse.
+const (
+	MetricConnecting       = "sse_connecting"          // Trend (time): request start to response headers
+	MetricSessions         = "sse_sessions"            // Counter: connections established
+	MetricSessionDuration  = "sse_session_duration"    // Trend (time): request start to connection end
+	MetricEventsReceived   = "sse_events_received"     // Counter: events delivered
+	MetricTimeToFirstEvent = "sse_time_to_first_event" // Trend (time): request start to the first event
+	MetricReconnects       = "sse_reconnects"          // Counter: reconnections attempted
+	MetricErrors           = "sse_errors"              // Counter: errors (refused responses, broken streams, timeouts)
+)
+
+// streamMetrics are the k6 metrics of k6/x/sse.
+type streamMetrics struct {
+	connecting, sessions, sessionDuration, eventsReceived, timeToFirstEvent, reconnects, errors *metrics.Metric
+}
+
+func registerMetrics(r *metrics.Registry) (*streamMetrics, error) {
+	var m streamMetrics
+	for _, d := range []struct {
+		dst  **metrics.Metric
+		name string
+		typ  metrics.MetricType
+		vt   []metrics.ValueType
+	}{
+		{&m.connecting, MetricConnecting, metrics.Trend, []metrics.ValueType{metrics.Time}},
+		{&m.sessions, MetricSessions, metrics.Counter, nil},
+		{&m.sessionDuration, MetricSessionDuration, metrics.Trend, []metrics.ValueType{metrics.Time}},
+		{&m.eventsReceived, MetricEventsReceived, metrics.Counter, nil},
+		{&m.timeToFirstEvent, MetricTimeToFirstEvent, metrics.Trend, []metrics.ValueType{metrics.Time}},
+		{&m.reconnects, MetricReconnects, metrics.Counter, nil},
+		{&m.errors, MetricErrors, metrics.Counter, nil},
+	} {
+		metric, err := r.NewMetric(d.name, d.typ, d.vt...)
+		if err != nil {
+			return nil, fmt.Errorf("k6/x/sse: registering metric: %w", err)
+		}
+		*d.dst = metric
+	}
+	return &m, nil
+}
+
+// sampler pushes one stream's samples with its tags.
+type sampler struct {
+	ctx   context.Context
+	out   chan<- metrics.SampleContainer
+	tags  metrics.TagsAndMeta
+	count *streamMetrics
+}
+
+func newSampler(ctx context.Context, state *lib.State, m *streamMetrics, url string, userTags map[string]string) *sampler {
+	tm := state.Tags.GetCurrentValues()
+	tm.Tags = tm.Tags.With("url", url).WithTagsFromMap(userTags)
+	return &sampler{ctx: ctx, out: state.Samples, tags: tm, count: m}
+}
+
+func (s *sampler) push(m *metrics.Metric, value float64) {
+	if s == nil || s.out == nil || m == nil {
+		return
+	}
+	metrics.PushIfNotDone(s.ctx, s.out, metrics.Sample{
+		TimeSeries: metrics.TimeSeries{Metric: m, Tags: s.tags.Tags},
+		Time:       time.Now(),
+		Value:      value,
+		Metadata:   s.tags.Metadata,
+	})
+}
+
+func (s *sampler) pushDuration(m *metrics.Metric, d time.Duration) {
+	s.push(m, float64(d)/float64(time.Millisecond))
+}

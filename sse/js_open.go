@@ -1,0 +1,221 @@
+package sse
+
+import (
+	"context"
+	"errors"
+
+	"github.com/grafana/sobek"
+
+	"go.k6.io/k6/v2/js/common"
+
+	"github.com/xk6-barrier/xk6-barrier/internal/jsopts"
+)
+
+// openClient is the `client` of sse.open(url, params, (client) => { ... }), the blocking API of the
+// xk6-sse extension: client.on('open' | 'event' | 'error' | 'close', fn) and client.close().
+type openClient struct {
+	rt       *sobek.Runtime
+	stream   *Stream
+	handlers map[string][]sobek.Callable
+}
+
+func (c *openClient) on(event string, fn sobek.Value) {
+	switch event {
+	case "open", "event", "error", "close":
+	default:
+		panic(c.rt.NewTypeError(`client.on(): unknown event "` + event + `": use 'open', 'event', 'error' or 'close'`))
+	}
+	f, ok := sobek.AssertFunction(fn)
+	if !ok {
+		panic(c.rt.NewTypeError("client.on('" + event + "'): the handler must be a function, got " + jsopts.Describe(fn)))
+	}
+	c.handlers[event] = append(c.handlers[event], f)
+}
+
+func (c *openClient) emit(event string, args ...sobek.Value) error {
+	for _, f := range c.handlers[event] {
+		if _, err := f(sobek.Undefined(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// open is `sse.open(url, params?, fn)`: it calls fn(client) to set up handlers, then runs the
+// stream on the calling VU, blocking it, until the stream ends or client.close() is called. It
+// returns { url, status, headers, error }, as the xk6-sse extension does.
+func (mi *ModuleInstance) open(urlArg sobek.Value, args ...sobek.Value) *sobek.Object {
+	rt := mi.vu.Runtime()
+	state := mi.vu.State()
+	if state == nil {
+		panic(rt.NewTypeError("sse.open() can't be called in the init context: open streams in the default function or a scenario's exec function"))
+	}
+	url, ok := urlArg.Export().(string)
+	if !ok || url == "" {
+		panic(rt.NewTypeError("sse.open(): url must be a non-empty string, got " + jsopts.Describe(urlArg)))
+	}
+	var paramsArg, fnArg sobek.Value
+	switch len(args) {
+	case 1:
+		fnArg = args[0]
+	case 2:
+		paramsArg, fnArg = args[0], args[1]
+	default:
+		panic(rt.NewTypeError("sse.open(url, params?, fn): expected 2 or 3 arguments"))
+	}
+	setup, ok := sobek.AssertFunction(fnArg)
+	if !ok {
+		panic(rt.NewTypeError("sse.open(): the last argument must be a function (client) => { ... }, got " + jsopts.Describe(fnArg)))
+	}
+	params, err := parseStreamParams("sse.open()", url, paramsArg, openParams)
+	if err != nil {
+		panic(rt.NewTypeError(err.Error()))
+	}
+	params.cfg.Transport = state.Transport
+	stream, err := NewStream(params.cfg)
+	if err != nil {
+		panic(rt.NewTypeError("sse.open(): " + err.Error()))
+	}
+	ctx := mi.vu.Context()
+	c := &openClient{rt: rt, stream: stream, handlers: map[string][]sobek.Callable{}}
+	clientObj := rt.NewObject()
+	_ = clientObj.Set("on", c.on)
+	_ = clientObj.Set("close", stream.Close)
+	if _, err := setup(sobek.Undefined(), clientObj); err != nil {
+		common.Throw(rt, err)
+	}
+
+	r := &openRun{
+		c: c, ctx: ctx, tasks: make(chan func() error, maxBatchesInFlight),
+		sampler: newSampler(ctx, state, mi.metrics, url, params.tags),
+	}
+	runDone := make(chan struct{})
+	go func() {
+		_ = stream.Run(ctx, r)
+		close(runDone)
+	}()
+	var jsErr error
+	run := func(f func() error) {
+		if jsErr == nil && ctx.Err() == nil {
+			if jsErr = f(); jsErr != nil {
+				stream.Close()
+			}
+		}
+	}
+	for done := false; !done; {
+		select {
+		case f := <-r.tasks:
+			run(f)
+		case <-runDone:
+			for len(r.tasks) > 0 {
+				run(<-r.tasks)
+			}
+			done = true
+		}
+	}
+	if jsErr == nil && ctx.Err() == nil {
+		jsErr = c.emit("close")
+	}
+	if jsErr != nil {
+		common.Throw(rt, jsErr)
+	}
+	return r.response(rt, url)
+}
+
+// openRun is the Handler of one sse.open(): it hands each callback to the blocked VU goroutine.
+type openRun struct {
+	c       *openClient
+	ctx     context.Context
+	tasks   chan func() error
+	sampler *sampler
+
+	// Written by the stream goroutine before the VU goroutine reads them (after Run returns).
+	open    *Open
+	lastErr error
+}
+
+func (r *openRun) send(f func() error) {
+	select {
+	case r.tasks <- f:
+	case <-r.c.stream.Done():
+	}
+}
+
+func (r *openRun) OnOpen(o Open) {
+	r.open = &o
+	r.sampler.push(r.sampler.count.sessions, 1)
+	r.sampler.pushDuration(r.sampler.count.connecting, o.ConnectingTime)
+	r.send(func() error { return r.c.emit("open") })
+}
+
+func (r *openRun) OnEvents(b Batch) {
+	r.sampler.push(r.sampler.count.eventsReceived, float64(len(b.Events)))
+	if b.First {
+		r.sampler.pushDuration(r.sampler.count.timeToFirstEvent, b.TimeToFirstEvent)
+	}
+	r.send(func() error {
+		rt := r.c.rt
+		for _, e := range b.Events {
+			if r.ctx.Err() != nil || r.c.stream.ctx.Err() != nil {
+				return nil
+			}
+			ev := rt.NewObject()
+			_ = ev.Set("id", e.LastEventID)
+			_ = ev.Set("name", e.Type)
+			_ = ev.Set("data", e.Data)
+			_ = ev.Set("lastEventId", e.LastEventID)
+			if err := r.c.emit("event", ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (r *openRun) OnSessionEnd(s Session) {
+	r.sampler.pushDuration(r.sampler.count.sessionDuration, s.Duration)
+}
+
+func (r *openRun) OnError(err error) {
+	r.lastErr = err
+	r.sampler.push(r.sampler.count.errors, 1)
+	r.send(func() error {
+		ev := errorEvent(r.c.rt, err)
+		msg := err.Error()
+		_ = ev.Set("error", func() string { return msg }) // xk6-sse: e.error() returns the message
+		return r.c.emit("error", ev)
+	})
+}
+
+func (r *openRun) OnReconnect(Reconnect) {
+	r.sampler.push(r.sampler.count.reconnects, 1)
+}
+
+// response is open()'s result: { url, status, headers, error }.
+func (r *openRun) response(rt *sobek.Runtime, url string) *sobek.Object {
+	o := rt.NewObject()
+	_ = o.Set("url", url)
+	status := 0
+	var headers map[string][]string
+	if r.open != nil {
+		status, headers = r.open.StatusCode, r.open.Header
+		if r.open.URL != "" {
+			_ = o.Set("url", r.open.URL)
+		}
+	}
+	var re *ResponseError
+	if errors.As(r.lastErr, &re) {
+		status, headers = re.StatusCode, re.Header
+		_ = o.Set("body", string(re.Body))
+	}
+	_ = o.Set("status", status)
+	_ = o.Set("headers", headerObject(rt, headers))
+	errText := ""
+	if r.lastErr != nil {
+		errText = r.lastErr.Error()
+	}
+	_ = o.Set("error", errText)
+	return o
+}
+
+var _ Handler = (*openRun)(nil)

@@ -1,0 +1,112 @@
+package sse
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/grafana/sobek"
+
+	"go.k6.io/k6/v2/js/common"
+
+	"github.com/xk6-barrier/xk6-barrier/internal/jsopts"
+)
+
+// streamParams are the parsed params of new EventSource(url, params) and sse.open(url, params, fn).
+type streamParams struct {
+	cfg  Config
+	tags map[string]string
+}
+
+var (
+	eventSourceParams = []string{"method", "headers", "body", "tags", "timeout", "idleTimeout", "maxEventSize", "reconnect"}
+	// openParams adds what the xk6-sse extension's open() accepts, so its scripts run unchanged
+	// (jar is accepted and ignored: requests use the VU's cookie jar).
+	openParams         = append(append([]string{}, eventSourceParams...), "jar")
+	reconnectOptions   = []string{"retries", "delay"}
+	reconnectByDefault = false
+)
+
+// parseStreamParams reads params for a stream to url; what names the call in errors.
+func parseStreamParams(what, url string, v sobek.Value, known []string) (streamParams, error) {
+	p := streamParams{cfg: Config{URL: url, Reconnect: reconnectByDefault}}
+	r, err := jsopts.NewReader(what, v, known, false)
+	if err != nil {
+		return p, err
+	}
+	if p.cfg.Method, err = r.String("method"); err != nil {
+		return p, err
+	}
+	headers, err := r.StringMap("headers")
+	if err != nil {
+		return p, err
+	}
+	if len(headers) > 0 {
+		p.cfg.Header = make(http.Header, len(headers))
+		for k, val := range headers {
+			p.cfg.Header.Set(k, val)
+		}
+	}
+	if body := r.Get("body"); body != nil {
+		b, err := common.ToBytes(body.Export())
+		if err != nil {
+			return p, r.Errorf("option body must be a string or an ArrayBuffer, got %s", jsopts.Describe(body))
+		}
+		p.cfg.Body = b
+	}
+	if p.tags, err = r.StringMap("tags"); err != nil {
+		return p, err
+	}
+	if p.cfg.Timeout, _, err = r.Duration("timeout"); err != nil {
+		return p, err
+	}
+	if p.cfg.IdleTimeout, _, err = r.Duration("idleTimeout"); err != nil {
+		return p, err
+	}
+	n, set, err := r.Integer("maxEventSize")
+	if err != nil {
+		return p, err
+	}
+	if set && n < 1 {
+		return p, r.Errorf("option maxEventSize must be a number of bytes >= 1, got %d", n)
+	}
+	p.cfg.MaxEventSize = n
+	if err := parseReconnect(r, &p.cfg); err != nil {
+		return p, err
+	}
+	if _, err := p.cfg.withDefaults(); err != nil {
+		return p, fmt.Errorf("%s: %w", what, err)
+	}
+	return p, nil
+}
+
+// parseReconnect reads `reconnect: true | false | { retries, delay }`.
+func parseReconnect(r *jsopts.Reader, cfg *Config) error {
+	v := r.Get("reconnect")
+	if v == nil {
+		return nil
+	}
+	if on, ok := v.Export().(bool); ok {
+		cfg.Reconnect = on
+		return nil
+	}
+	sub, err := jsopts.NewReader("option reconnect", v, reconnectOptions, false)
+	if err != nil {
+		return r.Errorf("option reconnect must be true, false or { retries, delay }: %w", err)
+	}
+	cfg.Reconnect = true
+	n, set, err := sub.Integer("retries")
+	if err != nil {
+		return r.Errorf("%w", err)
+	}
+	if set && n < 1 {
+		return r.Errorf("option reconnect.retries must be at least 1, got %d", n)
+	}
+	cfg.MaxRetries = n
+	var d time.Duration
+	if d, _, err = sub.Duration("delay"); err != nil {
+		return r.Errorf("%w", err)
+	}
+	cfg.RetryDelay = d
+	return nil
+}

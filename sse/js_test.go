@@ -1,0 +1,337 @@
+package sse
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"go.k6.io/k6/v2/js/modulestest"
+	"go.k6.io/k6/v2/lib"
+	"go.k6.io/k6/v2/metrics"
+)
+
+// countingTransport is a VU transport that counts its requests, to show streams use the VU's.
+type countingTransport struct {
+	rt       http.RoundTripper
+	requests atomic.Int64
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.requests.Add(1)
+	return c.rt.RoundTrip(r)
+}
+
+// jsVU is a VU running in its VU context with k6/x/sse required as `sse`.
+type jsVU struct {
+	rt        *modulestest.Runtime
+	samples   chan metrics.SampleContainer
+	transport *countingTransport
+}
+
+func newJSVU(t testing.TB) *jsVU {
+	t.Helper()
+	rt := modulestest.NewRuntime(t)
+	require.NoError(t, rt.SetupModuleSystem(map[string]any{"k6/x/sse": NewRootModule()}, nil, nil))
+	_, err := rt.VU.Runtime().RunString(`const sse = require("k6/x/sse"); const { EventSource, open } = sse;`)
+	require.NoError(t, err)
+	v := &jsVU{
+		rt:        rt,
+		samples:   make(chan metrics.SampleContainer, 100000),
+		transport: &countingTransport{rt: http.DefaultTransport.(*http.Transport).Clone()},
+	}
+	logger := logrus.New()
+	logger.SetOutput(testWriter{t})
+	registry := metrics.NewRegistry()
+	rt.MoveToVUContext(&lib.State{
+		Samples:        v.samples,
+		Tags:           lib.NewVUStateTags(registry.RootTagSet().With("scenario", "default")),
+		Transport:      v.transport,
+		Logger:         logger,
+		BuiltinMetrics: rt.BuiltinMetrics,
+		VUID:           1, VUIDGlobal: 1,
+	})
+	return v
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+
+func (v *jsVU) run(t testing.TB, code string) {
+	t.Helper()
+	_, err := v.rt.RunOnEventLoop(code)
+	require.NoError(t, err)
+}
+
+func (v *jsVU) get(name string) any { return v.rt.VU.Runtime().Get(name).Export() }
+
+// sums returns the total value per metric name of the samples pushed so far.
+func (v *jsVU) sums() map[string]float64 {
+	out := map[string]float64{}
+	for {
+		select {
+		case c := <-v.samples:
+			for _, s := range c.GetSamples() {
+				out[s.Metric.Name] += s.Value
+			}
+		default:
+			return out
+		}
+	}
+}
+
+// streamServer serves body as an event stream, then holds the connection open until the client
+// goes away (unless end is set).
+func streamServer(t *testing.T, body string, end bool) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Header().Set("X-Test", "yes")
+		_, _ = w.Write([]byte(body))
+		w.(http.Flusher).Flush()
+		if !end {
+			<-r.Context().Done()
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestEventSourceDeliversAndCloses(t *testing.T) {
+	srv := streamServer(t, ": hello\n\ndata: one\nid: 1\n\nevent: WAITING\ndata: {\"position\":2}\n\ndata: two\n\nevent: IN_PROGRESS\ndata: done\n\n", false)
+	vu := newJSVU(t)
+	vu.run(t, fmt.Sprintf(`
+		var log = [];
+		const es = new EventSource(%q, { tags: { flow: "main" } });
+		log.push("state " + es.readyState);
+		es.onopen = (e) => log.push("open " + e.status + " " + e.headers["X-Test"] + " " + es.readyState);
+		es.onmessage = (e) => log.push(e.type + " " + e.data + " id=" + e.lastEventId);
+		es.addEventListener("WAITING", (e) => log.push("WAITING " + JSON.parse(e.data).position));
+		es.addEventListener("IN_PROGRESS", (e) => { log.push("IN_PROGRESS " + e.data); es.close(); log.push("closed " + es.readyState); });
+	`, srv.URL))
+	assert.Equal(t, []any{
+		"state 0", "open 200 yes 1", "message one id=1", "WAITING 2", "message two id=1", "IN_PROGRESS done", "closed 2",
+	}, vu.get("log"))
+	sums := vu.sums()
+	assert.Equal(t, 1.0, sums[MetricSessions])
+	assert.Equal(t, 4.0, sums[MetricEventsReceived])
+	assert.Contains(t, sums, MetricConnecting)
+	assert.Contains(t, sums, MetricTimeToFirstEvent)
+	assert.Contains(t, sums, MetricSessionDuration)
+	assert.EqualValues(t, 1, vu.transport.requests.Load(), "the stream went through the VU's transport")
+}
+
+func TestEventSourceRefusedResponses(t *testing.T) {
+	tests := []struct {
+		name       string
+		handler    http.HandlerFunc
+		wantStatus int64
+		wantInErr  string
+		wantBody   string
+	}{
+		{"500 with a body", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(500)
+			_, _ = w.Write([]byte(`{"error":"queue full"}`))
+		}, 500, "not 2xx", `{"error":"queue full"}`},
+		{"200 text/html", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			_, _ = w.Write([]byte("<html>login</html>"))
+		}, 200, "Content-Type", "<html>login</html>"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(tc.handler)
+			t.Cleanup(srv.Close)
+			vu := newJSVU(t)
+			vu.run(t, fmt.Sprintf(`
+				var got = {};
+				const es = new EventSource(%q);
+				es.onopen = () => { got.opened = true; };
+				es.onerror = (e) => { got.status = e.status; got.error = e.error; got.body = e.body; };
+			`, srv.URL))
+			got := vu.get("got").(map[string]any)
+			assert.NotContains(t, got, "opened")
+			assert.Equal(t, tc.wantStatus, got["status"])
+			assert.Contains(t, got["error"], tc.wantInErr)
+			assert.Equal(t, tc.wantBody, got["body"])
+			assert.Equal(t, int64(stateClosed), vu.rt.VU.Runtime().Get("es").ToObject(vu.rt.VU.Runtime()).Get("readyState").ToInteger())
+			assert.Equal(t, 1.0, vu.sums()[MetricErrors])
+		})
+	}
+}
+
+// TestEventSourceEndsWithVUContext: an open stream keeps the iteration alive until the VU context
+// ends, which closes it.
+func TestEventSourceEndsWithVUContext(t *testing.T) {
+	srv := streamServer(t, "data: x\n\n", false)
+	vu := newJSVU(t)
+	time.AfterFunc(150*time.Millisecond, vu.rt.CancelContext)
+	vu.run(t, fmt.Sprintf(`var n = 0; const es = new EventSource(%q); es.onmessage = () => n++;`, srv.URL))
+	assert.EqualValues(t, 1, vu.get("n"))
+}
+
+func TestEventSourceSeveralStreamsPerVU(t *testing.T) {
+	srv := streamServer(t, "data: a\n\ndata: b\n\n", true)
+	vu := newJSVU(t)
+	vu.run(t, fmt.Sprintf(`
+		var n = 0;
+		for (let i = 0; i < 5; i++) { const es = new EventSource(%q); es.onmessage = () => n++; }
+	`, srv.URL))
+	assert.EqualValues(t, 10, vu.get("n"))
+}
+
+func TestEventSourceReconnectsWithLastEventID(t *testing.T) {
+	var calls atomic.Int64
+	var lastID atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := calls.Add(1)
+		lastID.Store(r.Header.Get("Last-Event-ID"))
+		w.Header().Set("Content-Type", "text/event-stream")
+		if n == 1 {
+			_, _ = w.Write([]byte("retry: 10\nid: 41\ndata: first\n\n")) // then end: the client reconnects
+			return
+		}
+		_, _ = w.Write([]byte("event: IN_PROGRESS\ndata: second\n\n"))
+		w.(http.Flusher).Flush()
+		<-r.Context().Done() // held open until the client closes it
+	}))
+	t.Cleanup(srv.Close)
+	vu := newJSVU(t)
+	vu.run(t, fmt.Sprintf(`
+		var log = [];
+		const es = new EventSource(%q, { reconnect: true });
+		es.onopen = () => log.push("open");
+		es.onmessage = (e) => log.push(e.data);
+		es.addEventListener("IN_PROGRESS", (e) => { log.push(e.data + " " + e.lastEventId); es.close(); });
+	`, srv.URL))
+	assert.Equal(t, []any{"open", "first", "open", "second 41"}, vu.get("log"))
+	assert.Equal(t, "41", lastID.Load())
+	assert.Equal(t, 1.0, vu.sums()[MetricReconnects])
+}
+
+func TestEventSourceNoReconnectByDefault(t *testing.T) {
+	var calls atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		calls.Add(1)
+		w.Header().Set("Content-Type", "text/event-stream")
+		_, _ = w.Write([]byte("data: only\n\n"))
+	}))
+	t.Cleanup(srv.Close)
+	vu := newJSVU(t)
+	vu.run(t, fmt.Sprintf(`var n = 0; const es = new EventSource(%q); es.onmessage = () => n++;`, srv.URL))
+	assert.EqualValues(t, 1, vu.get("n"))
+	assert.EqualValues(t, 1, calls.Load())
+}
+
+func TestEventSourceRequestParams(t *testing.T) {
+	got := make(chan *http.Request, 1)
+	var body atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b := make([]byte, 64)
+		n, _ := r.Body.Read(b)
+		body.Store(string(b[:n]))
+		got <- r
+		w.Header().Set("Content-Type", "text/event-stream")
+	}))
+	t.Cleanup(srv.Close)
+	vu := newJSVU(t)
+	vu.run(t, fmt.Sprintf(`new EventSource(%q, { method: "POST", body: "hi", headers: { Authorization: "Bearer t" }, timeout: "5s", idleTimeout: 2000, maxEventSize: 1024 });`, srv.URL))
+	r := <-got
+	assert.Equal(t, "POST", r.Method)
+	assert.Equal(t, "Bearer t", r.Header.Get("Authorization"))
+	assert.Equal(t, "text/event-stream", r.Header.Get("Accept"))
+	assert.Equal(t, "hi", body.Load())
+}
+
+func TestEventSourceBadInput(t *testing.T) {
+	tests := []struct{ name, code, want string }{
+		{"no url", `new EventSource()`, "url must be a non-empty string"},
+		{"url not http", `new EventSource("ftp://x")`, "want an http or https URL"},
+		{"unknown param", `new EventSource("http://127.0.0.1:1", { retry: 3 })`, `unknown option "retry"`},
+		{"bad timeout", `new EventSource("http://127.0.0.1:1", { timeout: "soon" })`, `option timeout: invalid duration "soon"`},
+		{"bad headers", `new EventSource("http://127.0.0.1:1", { headers: "x" })`, "option headers must be an object of strings"},
+		{"bad method", `new EventSource("http://127.0.0.1:1", { method: "GE T" })`, "bad request"},
+		{"bad maxEventSize", `new EventSource("http://127.0.0.1:1", { maxEventSize: 0 })`, "option maxEventSize must be a number of bytes >= 1"},
+		{"bad reconnect", `new EventSource("http://127.0.0.1:1", { reconnect: { tries: 3 } })`, `unknown option "tries"`},
+		{"bad listener", `new EventSource("http://127.0.0.1:1").addEventListener("x", 3)`, "the listener must be a function"},
+		{"open without fn", `open("http://127.0.0.1:1", {})`, "the last argument must be a function"},
+		{"open unknown event", `open("http://127.0.0.1:1", (c) => c.on("message", () => {}))`, `unknown event "message"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			vu := newJSVU(t)
+			_, err := vu.rt.RunOnEventLoop(tc.code)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
+
+func TestEventSourceInInitContext(t *testing.T) {
+	rt := modulestest.NewRuntime(t)
+	require.NoError(t, rt.SetupModuleSystem(map[string]any{"k6/x/sse": NewRootModule()}, nil, nil))
+	_, err := rt.VU.Runtime().RunString(`const { EventSource } = require("k6/x/sse"); new EventSource("http://127.0.0.1:1");`)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "can't be called in the init context")
+}
+
+// TestOpenCompatible: a script written for the xk6-sse extension runs unchanged.
+func TestOpenCompatible(t *testing.T) {
+	srv := streamServer(t, "id: 1\ndata: a\n\nid: 2\nevent: update\ndata: b\n\nid: 3\ndata: c\n\n", false)
+	vu := newJSVU(t)
+	vu.run(t, fmt.Sprintf(`
+		var log = [];
+		var res = sse.default ? sse.default.open : open;
+		const response = open(%q, { method: "GET", headers: { "X-A": "b" }, tags: { t: "1" } }, function (client) {
+			client.on("open", () => log.push("open"));
+			client.on("event", (e) => {
+				log.push(e.id + ":" + e.name + ":" + e.data);
+				if (parseInt(e.id) === 3) client.close();
+			});
+			client.on("error", (e) => log.push("error " + e.error()));
+		});
+		log.push("status " + response.status + " " + response.headers["Content-Type"] + " [" + response.error + "]");
+	`, srv.URL))
+	assert.Equal(t, []any{"open", "1:message:a", "2:update:b", "3:message:c", "status 200 text/event-stream []"}, vu.get("log"))
+}
+
+func TestOpenErrorResponse(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(503)
+		_, _ = w.Write([]byte("busy"))
+	}))
+	t.Cleanup(srv.Close)
+	vu := newJSVU(t)
+	vu.run(t, fmt.Sprintf(`
+		var errs = [];
+		const response = open(%q, (client) => { client.on("error", (e) => errs.push(e.error())); });
+		var status = response.status, error = response.error;
+	`, srv.URL))
+	assert.EqualValues(t, 503, vu.get("status"))
+	assert.Contains(t, vu.get("error"), "503")
+	errs := vu.get("errs").([]any)
+	require.Len(t, errs, 1)
+	assert.Contains(t, errs[0], `"busy"`)
+}
+
+// TestEventSourceHandlerException: an exception in a handler ends the iteration with it, and the
+// stream is closed.
+func TestEventSourceHandlerException(t *testing.T) {
+	srv := streamServer(t, "data: a\n\n", false)
+	vu := newJSVU(t)
+	_, err := vu.rt.RunOnEventLoop(fmt.Sprintf(`const es = new EventSource(%q); es.onmessage = () => { throw new Error("boom"); };`, srv.URL))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "boom")
+	vu.rt.CancelContext() // k6 ends the iteration's context; the stream closes and the loop drains
+	vu.rt.EventLoop.WaitOnRegistered()
+}
+
+

@@ -1,0 +1,58 @@
+package sse
+
+import (
+	"github.com/grafana/sobek"
+
+	"go.k6.io/k6/v2/js/modules"
+)
+
+// RootModule is the k6/x/sse module: one per process, registered by the extension's register.go.
+type RootModule struct{}
+
+// NewRootModule returns the k6/x/sse root module.
+func NewRootModule() *RootModule { return &RootModule{} }
+
+var _ modules.Module = (*RootModule)(nil)
+
+// NewModuleInstance returns the module as one VU sees it: its metrics, the EventSource class and
+// the xk6-sse compatible open().
+func (*RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
+	rt := vu.Runtime()
+	mi := &ModuleInstance{vu: vu}
+	if env := vu.InitEnv(); env != nil && env.Registry != nil {
+		m, err := registerMetrics(env.Registry)
+		if err != nil {
+			panic(rt.NewGoError(err))
+		}
+		mi.metrics = m
+	}
+	mi.eventSourceClass = rt.ToValue(mi.newEventSource).ToObject(rt)
+	for name, state := range readyStates {
+		_ = mi.eventSourceClass.DefineDataProperty(name, rt.ToValue(state), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE)
+	}
+	return mi
+}
+
+// ModuleInstance is k6/x/sse as one VU sees it.
+type ModuleInstance struct {
+	vu               modules.VU
+	metrics          *streamMetrics
+	eventSourceClass *sobek.Object
+}
+
+var _ modules.Instance = (*ModuleInstance)(nil)
+
+// Exports returns EventSource (named) and open (named, and on the default export, as the xk6-sse
+// extension has it: `import sse from 'k6/x/sse'; sse.open(...)`).
+func (mi *ModuleInstance) Exports() modules.Exports {
+	return modules.Exports{
+		Named: map[string]any{
+			"EventSource": mi.eventSourceClass,
+			"open":        mi.open,
+		},
+		Default: map[string]any{
+			"EventSource": mi.eventSourceClass,
+			"open":        mi.open,
+		},
+	}
+}
