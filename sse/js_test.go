@@ -63,7 +63,10 @@ func newJSVU(t testing.TB) *jsVU {
 
 type testWriter struct{ t testing.TB }
 
-func (w testWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
 
 func (v *jsVU) run(t testing.TB, code string) {
 	t.Helper()
@@ -333,5 +336,3 @@ func TestEventSourceHandlerException(t *testing.T) {
 	vu.rt.CancelContext() // k6 ends the iteration's context; the stream closes and the loop drains
 	vu.rt.EventLoop.WaitOnRegistered()
 }
-
-
