@@ -41,6 +41,9 @@ type eventSource struct {
 	readyState int
 	closed     bool // close() was called, or the stream ended
 	listeners  map[string][]sobek.Value
+
+	eventProto       *sobek.Object // prototype of message events: type "message", lastEventId "", origin
+	lastType, lastID cachedString
 }
 
 // newEventSource is the JS constructor `new EventSource(url, params?)`. It connects at once, in the
@@ -188,19 +191,50 @@ func (es *eventSource) dispatch(events []Event) error {
 		if !es.live() {
 			return nil
 		}
-		if !es.hasListener(e.Type) {
-			continue
+		on := es.onHandler(e.Type)
+		if on == nil && len(es.listeners[e.Type]) == 0 {
+			continue // nobody listens: skip building the event
 		}
-		ev := es.rt.NewObject()
-		_ = ev.Set("type", e.Type)
-		_ = ev.Set("data", e.Data)
-		_ = ev.Set("lastEventId", e.LastEventID)
-		_ = ev.Set("origin", es.url)
-		if err := es.fire(e.Type, ev); err != nil {
+		if err := es.fireWith(on, e.Type, es.messageEvent(e)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// messageEvent builds the JS object of a message event, on the event loop. It is the hot path of
+// a busy stream, so it sets only what varies per event: data, and type and lastEventId when they
+// are not the prototype's ("message", ""); origin lives on the prototype. Repeated type and id
+// strings reuse their JS values.
+func (es *eventSource) messageEvent(e Event) *sobek.Object {
+	rt := es.rt
+	if es.eventProto == nil {
+		es.eventProto = rt.NewObject()
+		_ = es.eventProto.Set("type", DefaultEventType)
+		_ = es.eventProto.Set("lastEventId", "")
+		_ = es.eventProto.Set("origin", es.url)
+	}
+	ev := rt.CreateObject(es.eventProto)
+	_ = ev.Set("data", e.Data)
+	if e.Type != DefaultEventType {
+		if e.Type != es.lastType.s {
+			es.lastType = cachedString{e.Type, rt.ToValue(e.Type)}
+		}
+		_ = ev.Set("type", es.lastType.v)
+	}
+	if e.LastEventID != "" {
+		if e.LastEventID != es.lastID.s {
+			es.lastID = cachedString{e.LastEventID, rt.ToValue(e.LastEventID)}
+		}
+		_ = ev.Set("lastEventId", es.lastID.v)
+	}
+	return ev
+}
+
+// cachedString is a Go string and its JS value.
+type cachedString struct {
+	s string
+	v sobek.Value
 }
 
 // OnSessionEnd implements Handler.
@@ -231,36 +265,27 @@ func (es *eventSource) OnReconnect(Reconnect) {
 	})
 }
 
-// hasListener reports whether an event of type typ would reach any JS function.
-func (es *eventSource) hasListener(typ string) bool {
-	if len(es.listeners[typ]) > 0 {
-		return true
-	}
+// onHandler returns the on<typ> property's function (onopen, onmessage, onerror), or nil.
+func (es *eventSource) onHandler(typ string) sobek.Callable {
 	switch typ {
 	case "open", "message", "error":
-		_, ok := sobek.AssertFunction(es.obj.Get("on" + typ))
-		return ok
+		fn, _ := sobek.AssertFunction(es.obj.Get("on" + typ))
+		return fn
 	}
-	return false
+	return nil
 }
 
 // fire calls the on<type> handler (open, message, error) and the listeners of typ with ev. An
 // exception in a handler closes the stream and ends the iteration with it, as in k6's own modules.
 func (es *eventSource) fire(typ string, ev *sobek.Object) error {
-	if err := es.callHandlers(typ, ev); err != nil {
-		es.close()
-		return err
-	}
-	return nil
+	return es.fireWith(es.onHandler(typ), typ, ev)
 }
 
-func (es *eventSource) callHandlers(typ string, ev *sobek.Object) error {
-	switch typ {
-	case "open", "message", "error":
-		if fn, ok := sobek.AssertFunction(es.obj.Get("on" + typ)); ok {
-			if _, err := fn(es.obj, ev); err != nil {
-				return err
-			}
+func (es *eventSource) fireWith(on sobek.Callable, typ string, ev *sobek.Object) error {
+	if on != nil {
+		if _, err := on(es.obj, ev); err != nil {
+			es.close()
+			return err
 		}
 	}
 	for _, l := range es.listeners[typ] {
@@ -269,6 +294,7 @@ func (es *eventSource) callHandlers(typ string, ev *sobek.Object) error {
 		}
 		fn, _ := sobek.AssertFunction(l)
 		if _, err := fn(es.obj, ev); err != nil {
+			es.close()
 			return err
 		}
 	}
