@@ -17,6 +17,13 @@ type openClient struct {
 	rt       *sobek.Runtime
 	stream   *Stream
 	handlers map[string][]sobek.Callable
+	closed   bool // client.close() was called: no more events are handed to the script
+}
+
+// close is client.close(): it runs on the VU goroutine, so later events of a batch are dropped.
+func (c *openClient) close() {
+	c.closed = true
+	c.stream.Close()
 }
 
 func (c *openClient) on(event string, fn sobek.Value) {
@@ -80,7 +87,7 @@ func (mi *ModuleInstance) open(urlArg sobek.Value, args ...sobek.Value) *sobek.O
 	c := &openClient{rt: rt, stream: stream, handlers: map[string][]sobek.Callable{}}
 	clientObj := rt.NewObject()
 	_ = clientObj.Set("on", c.on)
-	_ = clientObj.Set("close", stream.Close)
+	_ = clientObj.Set("close", c.close)
 	if _, err := setup(sobek.Undefined(), clientObj); err != nil {
 		common.Throw(rt, err)
 	}
@@ -156,7 +163,7 @@ func (r *openRun) OnEvents(b Batch) {
 	r.send(func() error {
 		rt := r.c.rt
 		for _, e := range b.Events {
-			if r.ctx.Err() != nil || r.c.stream.ctx.Err() != nil {
+			if r.ctx.Err() != nil || r.c.closed {
 				return nil
 			}
 			ev := rt.NewObject()

@@ -336,3 +336,18 @@ func TestEventSourceHandlerException(t *testing.T) {
 	vu.rt.CancelContext() // k6 ends the iteration's context; the stream closes and the loop drains
 	vu.rt.EventLoop.WaitOnRegistered()
 }
+
+// TestOpenDeliversEventsBeforeServerEnd: events in the last read before the server ends the stream
+// still reach the script.
+func TestOpenDeliversEventsBeforeServerEnd(t *testing.T) {
+	srv := streamServer(t, "event: WAITING\ndata: 1\n\nevent: IN_PROGRESS\ndata: 2\n\n", true)
+	vu := newJSVU(t)
+	vu.run(t, fmt.Sprintf(`
+		var names = [];
+		open(%q, (client) => {
+			client.on("event", (e) => names.push(e.name));
+			client.on("close", () => names.push("close"));
+		});
+	`, srv.URL))
+	assert.Equal(t, []any{"WAITING", "IN_PROGRESS", "close"}, vu.get("names"))
+}
