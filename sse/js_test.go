@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -350,4 +351,33 @@ func TestOpenDeliversEventsBeforeServerEnd(t *testing.T) {
 		});
 	`, srv.URL))
 	assert.Equal(t, []any{"WAITING", "IN_PROGRESS", "close"}, vu.get("names"))
+}
+
+// TestEventSourceNoGoroutineLeft: 1,000 EventSources opened and closed from JS leave no goroutine
+// behind (counted).
+func TestEventSourceNoGoroutineLeft(t *testing.T) {
+	srv := streamServer(t, "data: hello\n\n", false)
+	vu := newJSVU(t)
+	t.Cleanup(vu.transport.rt.(*http.Transport).CloseIdleConnections)
+	settle := func(limit int) int {
+		n := runtime.NumGoroutine()
+		for i := 0; i < 500 && n > limit; i++ {
+			time.Sleep(10 * time.Millisecond)
+			n = runtime.NumGoroutine()
+		}
+		return n
+	}
+	before := settle(0)
+	vu.run(t, fmt.Sprintf(`
+		var opened = 0;
+		for (let i = 0; i < 1000; i++) {
+			const es = new EventSource(%q);
+			if (i %% 2 === 0) es.onopen = () => { opened++; es.close(); };
+			else es.onmessage = () => { opened++; es.close(); };
+		}
+	`, srv.URL))
+	assert.EqualValues(t, 1000, vu.get("opened"))
+	vu.transport.rt.(*http.Transport).CloseIdleConnections()
+	after := settle(before + 2)
+	assert.LessOrEqual(t, after, before+2, "goroutines before %d, after 1,000 streams %d", before, after)
 }
