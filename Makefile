@@ -31,7 +31,8 @@ gotest:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
-# Short fuzzing sessions of every parser (the seed corpora under testdata/ run in `make test` too).
+# A short fuzzing session of the SSE event-stream Decoder, the one parser of untrusted input (its seed
+# corpus under sse/testdata/ runs in `make test` too).
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecoder -fuzztime 30s ./sse/
 

@@ -266,8 +266,10 @@ declare module 'k6/x/sse' {
     type: 'open';
     /** HTTP status. */
     status: number;
-    /** Response headers. */
+    /** Response headers: canonical names to comma-joined values. */
     headers: { [name: string]: string };
+    /** The URL that answered, after redirects. */
+    url: string;
   }
 
   /** An event of the stream: `message` where the stream named no type, else its `event:` field. */
@@ -275,10 +277,10 @@ declare module 'k6/x/sse' {
     type: string;
     /** The data lines, joined with `\n`. */
     data: string;
-    /** The last `id` field seen on the stream, in this event or an earlier one. */
+    /** The last `id` field seen on the stream, in this event or an earlier one; `''` if none. */
     lastEventId: string;
-    /** The id, as xk6-sse's `event.id`; may be absent. */
-    id?: string;
+    /** The stream's URL. */
+    origin: string;
   }
 
   /**
@@ -291,7 +293,9 @@ declare module 'k6/x/sse' {
     error: string;
     /** HTTP status of a rejected response. */
     status?: number;
-    /** Body of a rejected response. */
+    /** Headers of a rejected response. */
+    headers?: { [name: string]: string };
+    /** Body of a rejected response (at most 64 KiB). */
     body?: string;
   }
 
@@ -351,12 +355,21 @@ declare module 'k6/x/sse' {
     name: string;
     /** The data lines, joined with `\n`. */
     data: string;
+    /** The same as `id`, in the EventSource's name. */
+    lastEventId: string;
   }
 
   /** An error of the blocking API, as xk6-sse's. */
   export interface ClientError {
+    type: 'error';
     /** What went wrong. */
     error(): string;
+    /** HTTP status of a rejected response. */
+    status?: number;
+    /** Headers of a rejected response. */
+    headers?: { [name: string]: string };
+    /** Body of a rejected response (at most 64 KiB). */
+    body?: string;
   }
 
   /** The client handed to the {@link open} callback. */
@@ -364,6 +377,8 @@ declare module 'k6/x/sse' {
     on(event: 'open', handler: () => void): void;
     on(event: 'event', handler: (event: ClientEvent) => void): void;
     on(event: 'error', handler: (error: ClientError) => void): void;
+    /** Called once when the stream has ended (not when the VU was stopped). */
+    on(event: 'close', handler: () => void): void;
     /** Closes the stream; {@link open} then returns. */
     close(): void;
   }
@@ -376,8 +391,10 @@ declare module 'k6/x/sse' {
     headers: { [name: string]: string };
     /** What went wrong, empty if nothing. */
     error: string;
-    /** The stream's URL. */
+    /** The stream's URL (after redirects, when it was answered). */
     url: string;
+    /** Body of a rejected response (at most 64 KiB); absent otherwise. */
+    body?: string;
   }
 
   /**
