@@ -1,6 +1,7 @@
 package sse
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/http"
@@ -53,11 +54,26 @@ type Config struct {
 	// DefaultMaxRetries.
 	MaxRetries int
 	// Client sends the requests. It must have no Timeout (that would cut
-	// the stream); use Timeout and IdleTimeout instead. If nil, a client
-	// with Transport is used.
+	// the stream); use Timeout and IdleTimeout instead. If nil, the stream
+	// uses Dialer, else Transport.
 	Client *http.Client
-	// Transport is the round tripper used when Client is nil; if it is nil
-	// too, http.DefaultTransport.
+	// Dialer, when set and Client is nil, makes the stream take its lean
+	// path: it speaks HTTP/1.1 itself over one connection per request that
+	// it dials with Dialer (with TLS for https), instead of going through
+	// an http.Transport. That costs about half the memory per open stream
+	// (one goroutine, small buffers), which counts with thousands of
+	// streams. The lean path speaks HTTP/1.1 only (no HTTP/2), uses no
+	// HTTP proxy (HTTP_PROXY and HTTPS_PROXY are ignored), keeps no
+	// connection alive for reuse, and follows up to 10 redirects as
+	// net/http's client does. Dialer takes precedence over Transport.
+	Dialer Dialer
+	// TLSConfig is the TLS configuration of the lean path's https
+	// connections (see Dialer): a clone of it is used, with ServerName set
+	// from the URL unless set, and NextProtos ["http/1.1"]. If nil, the
+	// defaults of crypto/tls.
+	TLSConfig *tls.Config
+	// Transport is the round tripper used when Client and Dialer are nil;
+	// if it is nil too, http.DefaultTransport.
 	Transport http.RoundTripper
 }
 
@@ -97,7 +113,7 @@ func (c Config) withDefaults() (Config, error) {
 	if c.MaxRetries == 0 {
 		c.MaxRetries = DefaultMaxRetries
 	}
-	if c.Client == nil {
+	if c.Client == nil && c.Dialer == nil {
 		c.Client = &http.Client{Transport: c.Transport}
 	}
 	return c, nil

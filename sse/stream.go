@@ -246,7 +246,13 @@ func (s *Stream) roundTrip(ctx context.Context, cancel context.CancelCauseFunc, 
 		t := time.AfterFunc(s.cfg.Timeout, func() { cancel(ErrConnectTimeout) })
 		defer t.Stop()
 	}
-	resp, err := s.cfg.Client.Do(req)
+	var resp *http.Response
+	var err error
+	if s.cfg.Client != nil {
+		resp, err = s.cfg.Client.Do(req)
+	} else {
+		resp, err = s.dialRoundTrip(ctx, req)
+	}
 	if err != nil {
 		if errors.Is(context.Cause(ctx), ErrConnectTimeout) {
 			return nil, fmt.Errorf("%w (%v): %s %s", ErrConnectTimeout, s.cfg.Timeout, req.Method, req.URL)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -81,18 +82,28 @@ func inUse() (heap, stack uint64) {
 
 // BenchmarkStreamIdleMemory opens 2,000 idle streams to a server in
 // another process and reports the client memory (heap and stacks) per open
-// stream, the http.Transport's per-connection buffers (a bufio.Reader and a
-// bufio.Writer, 4 KiB each by default) and goroutines (readLoop, writeLoop)
-// included: with a default Transport, and with one whose buffers are 1 KiB.
-// Run it with -benchtime=1x.
+// stream, and goroutines per stream: through a default http.Transport and
+// one whose buffers are 1 KiB (its per-connection bufio.Reader and
+// bufio.Writer, 4 KiB each by default, and its readLoop and writeLoop
+// goroutines included), and through the lean HTTP/1.1 path of
+// Config.Dialer. Run it with -benchtime=1x.
 func BenchmarkStreamIdleMemory(b *testing.B) {
 	url := startIdleServer(b)
 	b.Run("default-transport", func(b *testing.B) {
-		benchIdleMemory(b, url, func() *http.Transport { return &http.Transport{MaxIdleConnsPerHost: -1} })
+		benchIdleMemory(b, func() (Config, func()) {
+			t := &http.Transport{MaxIdleConnsPerHost: -1}
+			return Config{URL: url, Transport: t}, t.CloseIdleConnections
+		})
 	})
 	b.Run("1KiB-transport-buffers", func(b *testing.B) {
-		benchIdleMemory(b, url, func() *http.Transport {
-			return &http.Transport{MaxIdleConnsPerHost: -1, ReadBufferSize: 1 << 10, WriteBufferSize: 1 << 10}
+		benchIdleMemory(b, func() (Config, func()) {
+			t := &http.Transport{MaxIdleConnsPerHost: -1, ReadBufferSize: 1 << 10, WriteBufferSize: 1 << 10}
+			return Config{URL: url, Transport: t}, t.CloseIdleConnections
+		})
+	})
+	b.Run("dialer", func(b *testing.B) {
+		benchIdleMemory(b, func() (Config, func()) {
+			return Config{URL: url, Dialer: &net.Dialer{}}, func() {}
 		})
 	})
 }
@@ -140,17 +151,19 @@ func BenchmarkBareHTTPIdleMemory(b *testing.B) {
 	}
 }
 
-func benchIdleMemory(b *testing.B, url string, newTransport func() *http.Transport) {
+// benchIdleMemory measures streams of the config that newConfig returns;
+// its cleanup runs once they are closed.
+func benchIdleMemory(b *testing.B, newConfig func() (Config, func())) {
 	const streams = 2000
 	for range b.N {
-		transport := newTransport()
+		cfg, cleanup := newConfig()
 		heap0, stack0 := inUse()
 		goroutines := runtime.NumGoroutine()
 		var opened, ended sync.WaitGroup
 		opened.Add(streams)
 		all := make([]*Stream, streams)
 		for i := range all {
-			s, err := NewStream(Config{URL: url, Transport: transport})
+			s, err := NewStream(cfg)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -171,7 +184,7 @@ func benchIdleMemory(b *testing.B, url string, newTransport func() *http.Transpo
 			s.Close()
 		}
 		ended.Wait()
-		transport.CloseIdleConnections()
+		cleanup()
 		b.ReportMetric(heap+stack, "KiB/stream")
 		b.ReportMetric(heap, "heap-KiB/stream")
 		b.ReportMetric(stack, "stack-KiB/stream")

@@ -107,174 +107,184 @@ func run(t *testing.T, cfg Config, h Handler) (*Stream, error) {
 }
 
 func TestStreamNormal(t *testing.T) {
-	var gotReq *http.Request
-	var gotBody []byte
-	srv := sseServer(t, func(w io.Writer, r *http.Request) {
-		gotReq = r
-		gotBody, _ = io.ReadAll(r.Body)
-		io.WriteString(w, ": hello\n\nevent: update\nid: 1\ndata: a\n\n")
-		io.WriteString(w, "data: b\ndata: c\n\n")
-	})
-	rec := &recorder{}
-	cfg := Config{URL: srv.URL + "/events", Method: http.MethodPost, Body: []byte(`{"x":1}`),
-		Header: http.Header{"X-Test": {"yes"}}}
-	_, err := run(t, cfg, rec)
-	if err != nil {
-		t.Fatalf("Run: %v", err)
-	}
-	want := []Event{{"update", "a", "1"}, {"message", "b\nc", "1"}}
-	if len(rec.events) != 2 || rec.events[0] != want[0] || rec.events[1] != want[1] {
-		t.Errorf("events = %q, want %q", rec.events, want)
-	}
-	if len(rec.opens) != 1 || rec.opens[0].StatusCode != 200 || rec.opens[0].Header.Get("Content-Type") != "text/event-stream" ||
-		rec.opens[0].ConnectingTime <= 0 || rec.opens[0].URL != srv.URL+"/events" {
-		t.Errorf("opens = %+v", rec.opens)
-	}
-	if len(rec.errs) != 0 || len(rec.reconnects) != 0 {
-		t.Errorf("errors %v, reconnects %v: want none", rec.errs, rec.reconnects)
-	}
-	if len(rec.sessions) != 1 || rec.sessions[0].Err != io.EOF || rec.sessions[0].Events != 2 || rec.sessions[0].Duration <= 0 {
-		t.Errorf("sessions = %+v", rec.sessions)
-	}
-	if !rec.batches[0].First || rec.batches[0].TimeToFirstEvent <= 0 || rec.batches[len(rec.batches)-1].First && len(rec.batches) > 1 {
-		t.Errorf("batches = %+v", rec.batches)
-	}
-	if rec.calls[0] != "open" || rec.calls[len(rec.calls)-1] != "end" {
-		t.Errorf("call order %v", rec.calls)
-	}
-	for header, want := range map[string]string{"Accept": "text/event-stream", "Cache-Control": "no-cache", "X-Test": "yes", "Last-Event-Id": ""} {
-		if got := gotReq.Header.Get(header); got != want {
-			t.Errorf("request header %s = %q, want %q", header, got, want)
+	eachPath(t, func(t *testing.T, with func(Config) Config) {
+		var gotReq *http.Request
+		var gotBody []byte
+		srv := sseServer(t, func(w io.Writer, r *http.Request) {
+			gotReq = r
+			gotBody, _ = io.ReadAll(r.Body)
+			io.WriteString(w, ": hello\n\nevent: update\nid: 1\ndata: a\n\n")
+			io.WriteString(w, "data: b\ndata: c\n\n")
+		})
+		rec := &recorder{}
+		cfg := with(Config{URL: srv.URL + "/events", Method: http.MethodPost, Body: []byte(`{"x":1}`),
+			Header: http.Header{"X-Test": {"yes"}}})
+		_, err := run(t, cfg, rec)
+		if err != nil {
+			t.Fatalf("Run: %v", err)
 		}
-	}
-	if gotReq.Method != http.MethodPost || string(gotBody) != `{"x":1}` {
-		t.Errorf("request %s with body %q", gotReq.Method, gotBody)
-	}
+		want := []Event{{"update", "a", "1"}, {"message", "b\nc", "1"}}
+		if len(rec.events) != 2 || rec.events[0] != want[0] || rec.events[1] != want[1] {
+			t.Errorf("events = %q, want %q", rec.events, want)
+		}
+		if len(rec.opens) != 1 || rec.opens[0].StatusCode != 200 || rec.opens[0].Header.Get("Content-Type") != "text/event-stream" ||
+			rec.opens[0].ConnectingTime <= 0 || rec.opens[0].URL != srv.URL+"/events" {
+			t.Errorf("opens = %+v", rec.opens)
+		}
+		if len(rec.errs) != 0 || len(rec.reconnects) != 0 {
+			t.Errorf("errors %v, reconnects %v: want none", rec.errs, rec.reconnects)
+		}
+		if len(rec.sessions) != 1 || rec.sessions[0].Err != io.EOF || rec.sessions[0].Events != 2 || rec.sessions[0].Duration <= 0 {
+			t.Errorf("sessions = %+v", rec.sessions)
+		}
+		if !rec.batches[0].First || rec.batches[0].TimeToFirstEvent <= 0 || rec.batches[len(rec.batches)-1].First && len(rec.batches) > 1 {
+			t.Errorf("batches = %+v", rec.batches)
+		}
+		if rec.calls[0] != "open" || rec.calls[len(rec.calls)-1] != "end" {
+			t.Errorf("call order %v", rec.calls)
+		}
+		for header, want := range map[string]string{"Accept": "text/event-stream", "Cache-Control": "no-cache", "X-Test": "yes", "Last-Event-Id": ""} {
+			if got := gotReq.Header.Get(header); got != want {
+				t.Errorf("request header %s = %q, want %q", header, got, want)
+			}
+		}
+		if gotReq.Method != http.MethodPost || string(gotBody) != `{"x":1}` {
+			t.Errorf("request %s with body %q", gotReq.Method, gotBody)
+		}
+	})
 }
 
 func TestStreamBatches(t *testing.T) {
-	srv := sseServer(t, func(w io.Writer, r *http.Request) {
-		var b strings.Builder
-		for range 100 {
-			b.WriteString("data: x\n\n")
+	eachPath(t, func(t *testing.T, with func(Config) Config) {
+		srv := sseServer(t, func(w io.Writer, r *http.Request) {
+			var b strings.Builder
+			for range 100 {
+				b.WriteString("data: x\n\n")
+			}
+			io.WriteString(w, b.String())
+		})
+		rec := &recorder{}
+		if _, err := run(t, with(Config{URL: srv.URL}), rec); err != nil {
+			t.Fatal(err)
 		}
-		io.WriteString(w, b.String())
+		if len(rec.events) != 100 || len(rec.batches) >= 100 {
+			t.Fatalf("%d events in %d batches: want 100 in fewer batches", len(rec.events), len(rec.batches))
+		}
 	})
-	rec := &recorder{}
-	if _, err := run(t, Config{URL: srv.URL}, rec); err != nil {
-		t.Fatal(err)
-	}
-	if len(rec.events) != 100 || len(rec.batches) >= 100 {
-		t.Fatalf("%d events in %d batches: want 100 in fewer batches", len(rec.events), len(rec.batches))
-	}
 }
 
 func TestStreamReconnect(t *testing.T) {
-	var conns atomic.Int32
-	var lastIDs [3]string
-	srv := sseServer(t, func(w io.Writer, r *http.Request) {
-		n := conns.Add(1)
-		lastIDs[n-1] = r.Header.Get("Last-Event-ID")
-		switch n {
-		case 1:
-			io.WriteString(w, "retry: 10\nid: 1\ndata: a\n\n")
-		case 2:
-			io.WriteString(w, "data: b\n\nid: 2\n\n") // an ID without an event still counts
+	eachPath(t, func(t *testing.T, with func(Config) Config) {
+		var conns atomic.Int32
+		var lastIDs [3]string
+		srv := sseServer(t, func(w io.Writer, r *http.Request) {
+			n := conns.Add(1)
+			lastIDs[n-1] = r.Header.Get("Last-Event-ID")
+			switch n {
+			case 1:
+				io.WriteString(w, "retry: 10\nid: 1\ndata: a\n\n")
+			case 2:
+				io.WriteString(w, "data: b\n\nid: 2\n\n") // an ID without an event still counts
+			}
+		})
+		rec := &recorder{}
+		s, err := run(t, with(Config{URL: srv.URL, Reconnect: true, MaxRetries: 2}), rec)
+		if !errors.Is(err, ErrRetriesExhausted) {
+			t.Fatalf("Run = %v, want ErrRetriesExhausted", err)
+		}
+		if got := conns.Load(); got != 3 {
+			t.Fatalf("%d connections, want 3", got)
+		}
+		if lastIDs != [3]string{"", "1", "2"} {
+			t.Errorf("Last-Event-ID headers %q", lastIDs)
+		}
+		want := []Event{msg("a", "1"), msg("b", "1")}
+		if len(rec.events) != 2 || rec.events[0] != want[0] || rec.events[1] != want[1] {
+			t.Errorf("events %q, want %q", rec.events, want)
+		}
+		if len(rec.reconnects) != 2 || rec.reconnects[0].Delay != 10*time.Millisecond || rec.reconnects[0].LastEventID != "1" ||
+			rec.reconnects[0].Err != io.EOF || rec.reconnects[1].Attempt != 2 {
+			t.Errorf("reconnects %+v", rec.reconnects)
+		}
+		if len(rec.opens) != 3 || rec.opens[2].Attempt != 2 {
+			t.Errorf("opens %+v", rec.opens)
+		}
+		if len(rec.errs) != 1 || !errors.Is(rec.errs[0], ErrRetriesExhausted) {
+			t.Errorf("errors %v: want just the give-up", rec.errs)
+		}
+		if st := s.Stats(); st != (Stats{Sessions: 3, Reconnects: 2, Errors: 1, Events: 2}) {
+			t.Errorf("stats %+v", st)
 		}
 	})
-	rec := &recorder{}
-	s, err := run(t, Config{URL: srv.URL, Reconnect: true, MaxRetries: 2}, rec)
-	if !errors.Is(err, ErrRetriesExhausted) {
-		t.Fatalf("Run = %v, want ErrRetriesExhausted", err)
-	}
-	if got := conns.Load(); got != 3 {
-		t.Fatalf("%d connections, want 3", got)
-	}
-	if lastIDs != [3]string{"", "1", "2"} {
-		t.Errorf("Last-Event-ID headers %q", lastIDs)
-	}
-	want := []Event{msg("a", "1"), msg("b", "1")}
-	if len(rec.events) != 2 || rec.events[0] != want[0] || rec.events[1] != want[1] {
-		t.Errorf("events %q, want %q", rec.events, want)
-	}
-	if len(rec.reconnects) != 2 || rec.reconnects[0].Delay != 10*time.Millisecond || rec.reconnects[0].LastEventID != "1" ||
-		rec.reconnects[0].Err != io.EOF || rec.reconnects[1].Attempt != 2 {
-		t.Errorf("reconnects %+v", rec.reconnects)
-	}
-	if len(rec.opens) != 3 || rec.opens[2].Attempt != 2 {
-		t.Errorf("opens %+v", rec.opens)
-	}
-	if len(rec.errs) != 1 || !errors.Is(rec.errs[0], ErrRetriesExhausted) {
-		t.Errorf("errors %v: want just the give-up", rec.errs)
-	}
-	if st := s.Stats(); st != (Stats{Sessions: 3, Reconnects: 2, Errors: 1, Events: 2}) {
-		t.Errorf("stats %+v", st)
-	}
 }
 
 func TestStreamNoReconnectByDefault(t *testing.T) {
-	var conns atomic.Int32
-	srv := sseServer(t, func(w io.Writer, r *http.Request) {
-		conns.Add(1)
-		io.WriteString(w, "retry: 1\ndata: a\n\n")
+	eachPath(t, func(t *testing.T, with func(Config) Config) {
+		var conns atomic.Int32
+		srv := sseServer(t, func(w io.Writer, r *http.Request) {
+			conns.Add(1)
+			io.WriteString(w, "retry: 1\ndata: a\n\n")
+		})
+		rec := &recorder{}
+		if _, err := run(t, with(Config{URL: srv.URL}), rec); err != nil {
+			t.Fatal(err)
+		}
+		if conns.Load() != 1 || len(rec.reconnects) != 0 || len(rec.events) != 1 {
+			t.Fatalf("%d connections, reconnects %v, events %q", conns.Load(), rec.reconnects, rec.events)
+		}
 	})
-	rec := &recorder{}
-	if _, err := run(t, Config{URL: srv.URL}, rec); err != nil {
-		t.Fatal(err)
-	}
-	if conns.Load() != 1 || len(rec.reconnects) != 0 || len(rec.events) != 1 {
-		t.Fatalf("%d connections, reconnects %v, events %q", conns.Load(), rec.reconnects, rec.events)
-	}
 }
 
 func TestStreamRejectedResponses(t *testing.T) {
-	big := strings.Repeat("x", MaxErrorBodySize+100)
-	cases := []struct {
-		name        string
-		status      int
-		contentType string
-		body        string
-		want        error
-		truncated   bool
-	}{
-		{name: "500 with a large body", status: 500, contentType: "text/plain", body: big, want: ErrStatus, truncated: true},
-		{name: "404 event stream", status: 404, contentType: "text/event-stream", body: "data: no\n\n", want: ErrStatus},
-		{name: "204", status: 204, contentType: "text/event-stream", want: ErrNoContent},
-		{name: "200 text/html", status: 200, contentType: "text/html; charset=utf-8", body: "<html>oops</html>", want: ErrContentType},
-		{name: "200 without Content-Type", status: 200, contentType: "", body: "data: x\n\n", want: ErrContentType},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			var conns atomic.Int32
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				conns.Add(1)
-				w.Header()["Content-Type"] = []string{tc.contentType}
-				w.Header().Set("X-Why", "test")
-				w.WriteHeader(tc.status)
-				io.WriteString(w, tc.body)
-			}))
-			defer srv.Close()
-			rec := &recorder{}
-			_, err := run(t, Config{URL: srv.URL, Reconnect: true, RetryDelay: time.Millisecond}, rec)
-			var re *ResponseError
-			if !errors.As(err, &re) || !errors.Is(err, tc.want) {
-				t.Fatalf("Run = %v, want a ResponseError wrapping %v", err, tc.want)
-			}
-			wantBody := tc.body
-			if tc.truncated {
-				wantBody = tc.body[:MaxErrorBodySize]
-			}
-			if re.StatusCode != tc.status || string(re.Body) != wantBody || re.Truncated != tc.truncated || re.Header.Get("X-Why") != "test" {
-				t.Errorf("error %d %q (%d bytes, truncated %v)", re.StatusCode, re.Header, len(re.Body), re.Truncated)
-			}
-			if conns.Load() != 1 || len(rec.opens) != 0 || len(rec.errs) != 1 || rec.errs[0] != err {
-				t.Errorf("%d connections, opens %v, errors %v: want one failed connection", conns.Load(), rec.opens, rec.errs)
-			}
-			if len(err.Error()) > 400 {
-				t.Errorf("error message of %d bytes: too long", len(err.Error()))
-			}
-		})
-	}
+	eachPath(t, func(t *testing.T, with func(Config) Config) {
+		big := strings.Repeat("x", MaxErrorBodySize+100)
+		cases := []struct {
+			name        string
+			status      int
+			contentType string
+			body        string
+			want        error
+			truncated   bool
+		}{
+			{name: "500 with a large body", status: 500, contentType: "text/plain", body: big, want: ErrStatus, truncated: true},
+			{name: "404 event stream", status: 404, contentType: "text/event-stream", body: "data: no\n\n", want: ErrStatus},
+			{name: "204", status: 204, contentType: "text/event-stream", want: ErrNoContent},
+			{name: "200 text/html", status: 200, contentType: "text/html; charset=utf-8", body: "<html>oops</html>", want: ErrContentType},
+			{name: "200 without Content-Type", status: 200, contentType: "", body: "data: x\n\n", want: ErrContentType},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				var conns atomic.Int32
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					conns.Add(1)
+					w.Header()["Content-Type"] = []string{tc.contentType}
+					w.Header().Set("X-Why", "test")
+					w.WriteHeader(tc.status)
+					io.WriteString(w, tc.body)
+				}))
+				defer srv.Close()
+				rec := &recorder{}
+				_, err := run(t, with(Config{URL: srv.URL, Reconnect: true, RetryDelay: time.Millisecond}), rec)
+				var re *ResponseError
+				if !errors.As(err, &re) || !errors.Is(err, tc.want) {
+					t.Fatalf("Run = %v, want a ResponseError wrapping %v", err, tc.want)
+				}
+				wantBody := tc.body
+				if tc.truncated {
+					wantBody = tc.body[:MaxErrorBodySize]
+				}
+				if re.StatusCode != tc.status || string(re.Body) != wantBody || re.Truncated != tc.truncated || re.Header.Get("X-Why") != "test" {
+					t.Errorf("error %d %q (%d bytes, truncated %v)", re.StatusCode, re.Header, len(re.Body), re.Truncated)
+				}
+				if conns.Load() != 1 || len(rec.opens) != 0 || len(rec.errs) != 1 || rec.errs[0] != err {
+					t.Errorf("%d connections, opens %v, errors %v: want one failed connection", conns.Load(), rec.opens, rec.errs)
+				}
+				if len(err.Error()) > 400 {
+					t.Errorf("error message of %d bytes: too long", len(err.Error()))
+				}
+			})
+		}
+	})
 }
 
 func TestIsEventStream(t *testing.T) {
@@ -291,111 +301,123 @@ func TestIsEventStream(t *testing.T) {
 }
 
 func TestStreamGarbage(t *testing.T) {
-	garbage := make([]byte, 256<<10)
-	rand.New(rand.NewSource(7)).Read(garbage)
-	srv := sseServer(t, func(w io.Writer, r *http.Request) { w.Write(garbage) })
-	rec := &recorder{}
-	_, err := run(t, Config{URL: srv.URL}, rec)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, ErrEventTooLarge) {
-		t.Fatalf("Run = %v", err)
-	}
-	for _, ev := range rec.events {
-		checkWellFormed(t, ev, DefaultMaxEventSize)
-	}
-	// The same bytes decoded at once give the same events.
-	want := decodeAll(bytes.NewReader(garbage))
-	if len(want.events) != len(rec.events) {
-		t.Fatalf("%d events through the stream, %d decoded directly", len(rec.events), len(want.events))
-	}
+	eachPath(t, func(t *testing.T, with func(Config) Config) {
+		garbage := make([]byte, 256<<10)
+		rand.New(rand.NewSource(7)).Read(garbage)
+		srv := sseServer(t, func(w io.Writer, r *http.Request) { w.Write(garbage) })
+		rec := &recorder{}
+		_, err := run(t, with(Config{URL: srv.URL}), rec)
+		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, ErrEventTooLarge) {
+			t.Fatalf("Run = %v", err)
+		}
+		for _, ev := range rec.events {
+			checkWellFormed(t, ev, DefaultMaxEventSize)
+		}
+		// The same bytes decoded at once give the same events.
+		want := decodeAll(bytes.NewReader(garbage))
+		if len(want.events) != len(rec.events) {
+			t.Fatalf("%d events through the stream, %d decoded directly", len(rec.events), len(want.events))
+		}
+	})
 }
 
 func TestStreamEndlessLine(t *testing.T) {
-	srv := sseServer(t, func(w io.Writer, r *http.Request) {
-		io.WriteString(w, "data: ")
-		chunk := bytes.Repeat([]byte("x"), 32<<10)
-		for r.Context().Err() == nil {
-			if _, err := w.Write(chunk); err != nil {
-				return
+	eachPath(t, func(t *testing.T, with func(Config) Config) {
+		srv := sseServer(t, func(w io.Writer, r *http.Request) {
+			io.WriteString(w, "data: ")
+			chunk := bytes.Repeat([]byte("x"), 32<<10)
+			for r.Context().Err() == nil {
+				if _, err := w.Write(chunk); err != nil {
+					return
+				}
 			}
+		})
+		rec := &recorder{}
+		_, err := run(t, with(Config{URL: srv.URL, MaxEventSize: 256 << 10, Reconnect: true}), rec)
+		if !errors.Is(err, ErrEventTooLarge) {
+			t.Fatalf("Run = %v, want ErrEventTooLarge", err)
+		}
+		if len(rec.reconnects) != 0 || len(rec.sessions) != 1 || !errors.Is(rec.sessions[0].Err, ErrEventTooLarge) {
+			t.Errorf("reconnects %v, sessions %+v", rec.reconnects, rec.sessions)
 		}
 	})
-	rec := &recorder{}
-	_, err := run(t, Config{URL: srv.URL, MaxEventSize: 256 << 10, Reconnect: true}, rec)
-	if !errors.Is(err, ErrEventTooLarge) {
-		t.Fatalf("Run = %v, want ErrEventTooLarge", err)
-	}
-	if len(rec.reconnects) != 0 || len(rec.sessions) != 1 || !errors.Is(rec.sessions[0].Err, ErrEventTooLarge) {
-		t.Errorf("reconnects %v, sessions %+v", rec.reconnects, rec.sessions)
-	}
 }
 
 func TestStreamIdleTimeout(t *testing.T) {
-	srv := sseServer(t, func(w io.Writer, r *http.Request) {
-		io.WriteString(w, "data: a\n\ndata: part")
-		<-r.Context().Done()
+	eachPath(t, func(t *testing.T, with func(Config) Config) {
+		srv := sseServer(t, func(w io.Writer, r *http.Request) {
+			io.WriteString(w, "data: a\n\ndata: part")
+			<-r.Context().Done()
+		})
+		rec := &recorder{}
+		_, err := run(t, with(Config{URL: srv.URL, IdleTimeout: 50 * time.Millisecond}), rec)
+		if !errors.Is(err, ErrIdleTimeout) {
+			t.Fatalf("Run = %v, want ErrIdleTimeout", err)
+		}
+		if len(rec.events) != 1 || rec.events[0].Data != "a" {
+			t.Errorf("events %q: want just a", rec.events)
+		}
 	})
-	rec := &recorder{}
-	_, err := run(t, Config{URL: srv.URL, IdleTimeout: 50 * time.Millisecond}, rec)
-	if !errors.Is(err, ErrIdleTimeout) {
-		t.Fatalf("Run = %v, want ErrIdleTimeout", err)
-	}
-	if len(rec.events) != 1 || rec.events[0].Data != "a" {
-		t.Errorf("events %q: want just a", rec.events)
-	}
 }
 
 func TestStreamConnectTimeout(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		<-r.Context().Done()
-	}))
-	defer srv.Close()
-	rec := &recorder{}
-	_, err := run(t, Config{URL: srv.URL, Timeout: 50 * time.Millisecond}, rec)
-	if !errors.Is(err, ErrConnectTimeout) || len(rec.opens) != 0 {
-		t.Fatalf("Run = %v, opens %v: want ErrConnectTimeout before any open", err, rec.opens)
-	}
+	eachPath(t, func(t *testing.T, with func(Config) Config) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			<-r.Context().Done()
+		}))
+		defer srv.Close()
+		rec := &recorder{}
+		_, err := run(t, with(Config{URL: srv.URL, Timeout: 50 * time.Millisecond}), rec)
+		if !errors.Is(err, ErrConnectTimeout) || len(rec.opens) != 0 {
+			t.Fatalf("Run = %v, opens %v: want ErrConnectTimeout before any open", err, rec.opens)
+		}
+	})
 }
 
 func TestStreamEndsMidEvent(t *testing.T) {
-	cases := map[string]func(w http.ResponseWriter){
-		"handler returns": func(w http.ResponseWriter) {},
-		"connection dropped": func(w http.ResponseWriter) {
-			conn, _, err := http.NewResponseController(w).Hijack()
-			if err == nil {
-				conn.Close()
-			}
-		},
-	}
-	for name, end := range cases {
-		t.Run(name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Type", "text/event-stream")
-				io.WriteString(w, "data: a\n\ndata: partial")
-				http.NewResponseController(w).Flush()
-				end(w)
-			}))
-			defer srv.Close()
-			rec := &recorder{}
-			_, err := run(t, Config{URL: srv.URL}, rec)
-			if !errors.Is(err, io.ErrUnexpectedEOF) {
-				t.Fatalf("Run = %v, want io.ErrUnexpectedEOF", err)
-			}
-			if len(rec.events) != 1 || rec.events[0].Data != "a" {
-				t.Errorf("events %q: want just a, the partial one discarded", rec.events)
-			}
-		})
-	}
+	eachPath(t, func(t *testing.T, with func(Config) Config) {
+		cases := map[string]func(w http.ResponseWriter){
+			"handler returns": func(w http.ResponseWriter) {},
+			"connection dropped": func(w http.ResponseWriter) {
+				conn, _, err := http.NewResponseController(w).Hijack()
+				if err == nil {
+					conn.Close()
+				}
+			},
+		}
+		for name, end := range cases {
+			t.Run(name, func(t *testing.T) {
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					w.Header().Set("Content-Type", "text/event-stream")
+					io.WriteString(w, "data: a\n\ndata: partial")
+					http.NewResponseController(w).Flush()
+					end(w)
+				}))
+				defer srv.Close()
+				rec := &recorder{}
+				_, err := run(t, with(Config{URL: srv.URL}), rec)
+				if !errors.Is(err, io.ErrUnexpectedEOF) {
+					t.Fatalf("Run = %v, want io.ErrUnexpectedEOF", err)
+				}
+				if len(rec.events) != 1 || rec.events[0].Data != "a" {
+					t.Errorf("events %q: want just a, the partial one discarded", rec.events)
+				}
+			})
+		}
+	})
 }
 
 func TestStreamInvalidUTF8(t *testing.T) {
-	srv := sseServer(t, func(w io.Writer, r *http.Request) { io.WriteString(w, "data: a\xffb\xe2\x82\n\n") })
-	rec := &recorder{}
-	if _, err := run(t, Config{URL: srv.URL}, rec); err != nil {
-		t.Fatal(err)
-	}
-	if len(rec.events) != 1 || rec.events[0].Data != "a\uFFFDb\uFFFD" {
-		t.Fatalf("events %q", rec.events)
-	}
+	eachPath(t, func(t *testing.T, with func(Config) Config) {
+		srv := sseServer(t, func(w io.Writer, r *http.Request) { io.WriteString(w, "data: a\xffb\xe2\x82\n\n") })
+		rec := &recorder{}
+		if _, err := run(t, with(Config{URL: srv.URL}), rec); err != nil {
+			t.Fatal(err)
+		}
+		if len(rec.events) != 1 || rec.events[0].Data != "a\uFFFDb\uFFFD" {
+			t.Fatalf("events %q", rec.events)
+		}
+	})
 }
 
 // endless serves small events until the client goes away.
@@ -411,91 +433,101 @@ func endless(w io.Writer, r *http.Request) {
 }
 
 func TestStreamCloseFromHandler(t *testing.T) {
-	srv := sseServer(t, endless)
-	s, err := NewStream(Config{URL: srv.URL, Reconnect: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := &recorder{}
-	rec.onEvents = func(Batch) { s.Close(); s.Close() }
-	if err := s.Run(context.Background(), rec); err != nil {
-		t.Fatalf("Run = %v, want nil after Close", err)
-	}
-	if len(rec.batches) != 1 || len(rec.errs) != 0 || len(rec.reconnects) != 0 || len(rec.sessions) != 1 || rec.sessions[0].Err != nil {
-		t.Fatalf("batches %d, errors %v, reconnects %v, sessions %+v", len(rec.batches), rec.errs, rec.reconnects, rec.sessions)
-	}
-	select {
-	case <-s.Done():
-	default:
-		t.Error("Done not closed after Close")
-	}
+	eachPath(t, func(t *testing.T, with func(Config) Config) {
+		srv := sseServer(t, endless)
+		s, err := NewStream(with(Config{URL: srv.URL, Reconnect: true}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := &recorder{}
+		rec.onEvents = func(Batch) { s.Close(); s.Close() }
+		if err := s.Run(context.Background(), rec); err != nil {
+			t.Fatalf("Run = %v, want nil after Close", err)
+		}
+		if len(rec.batches) != 1 || len(rec.errs) != 0 || len(rec.reconnects) != 0 || len(rec.sessions) != 1 || rec.sessions[0].Err != nil {
+			t.Fatalf("batches %d, errors %v, reconnects %v, sessions %+v", len(rec.batches), rec.errs, rec.reconnects, rec.sessions)
+		}
+		select {
+		case <-s.Done():
+		default:
+			t.Error("Done not closed after Close")
+		}
+	})
 }
 
 func TestStreamContextCancel(t *testing.T) {
-	srv := sseServer(t, endless)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	s, err := NewStream(Config{URL: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := &recorder{onOpen: func(Open) { cancel() }}
-	if err := s.Run(ctx, rec); err != nil {
-		t.Fatalf("Run = %v, want nil", err)
-	}
-	if len(rec.errs) != 0 {
-		t.Errorf("errors %v", rec.errs)
-	}
+	eachPath(t, func(t *testing.T, with func(Config) Config) {
+		srv := sseServer(t, endless)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		s, err := NewStream(with(Config{URL: srv.URL}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := &recorder{onOpen: func(Open) { cancel() }}
+		if err := s.Run(ctx, rec); err != nil {
+			t.Fatalf("Run = %v, want nil", err)
+		}
+		if len(rec.errs) != 0 {
+			t.Errorf("errors %v", rec.errs)
+		}
+	})
 }
 
 func TestStreamCloseBeforeRun(t *testing.T) {
-	var conns atomic.Int32
-	srv := sseServer(t, func(io.Writer, *http.Request) { conns.Add(1) })
-	s, err := NewStream(Config{URL: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	rec := &recorder{}
-	if err := s.Run(context.Background(), rec); err != nil || len(rec.calls) != 0 || conns.Load() != 0 {
-		t.Fatalf("Run = %v, calls %v, %d connections: want nothing", err, rec.calls, conns.Load())
-	}
-	if err := s.Run(context.Background(), rec); err != ErrAlreadyRun {
-		t.Fatalf("second Run = %v, want ErrAlreadyRun", err)
-	}
+	eachPath(t, func(t *testing.T, with func(Config) Config) {
+		var conns atomic.Int32
+		srv := sseServer(t, func(io.Writer, *http.Request) { conns.Add(1) })
+		s, err := NewStream(with(Config{URL: srv.URL}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		rec := &recorder{}
+		if err := s.Run(context.Background(), rec); err != nil || len(rec.calls) != 0 || conns.Load() != 0 {
+			t.Fatalf("Run = %v, calls %v, %d connections: want nothing", err, rec.calls, conns.Load())
+		}
+		if err := s.Run(context.Background(), rec); err != ErrAlreadyRun {
+			t.Fatalf("second Run = %v, want ErrAlreadyRun", err)
+		}
+	})
 }
 
 func TestStreamReconnectAfterNetworkError(t *testing.T) {
-	var conns atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if conns.Add(1) == 1 {
-			conn, _, _ := http.NewResponseController(w).Hijack()
-			conn.Close()
-			return
+	eachPath(t, func(t *testing.T, with func(Config) Config) {
+		var conns atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if conns.Add(1) == 1 {
+				conn, _, _ := http.NewResponseController(w).Hijack()
+				conn.Close()
+				return
+			}
+			w.Header().Set("Content-Type", "text/event-stream")
+			io.WriteString(w, "data: ok\n\n")
+		}))
+		defer srv.Close()
+		rec := &recorder{}
+		_, err := run(t, with(Config{URL: srv.URL, Reconnect: true, RetryDelay: time.Millisecond, MaxRetries: 1}), rec)
+		if !errors.Is(err, ErrRetriesExhausted) {
+			t.Fatalf("Run = %v", err)
 		}
-		w.Header().Set("Content-Type", "text/event-stream")
-		io.WriteString(w, "data: ok\n\n")
-	}))
-	defer srv.Close()
-	rec := &recorder{}
-	_, err := run(t, Config{URL: srv.URL, Reconnect: true, RetryDelay: time.Millisecond, MaxRetries: 1}, rec)
-	if !errors.Is(err, ErrRetriesExhausted) {
-		t.Fatalf("Run = %v", err)
-	}
-	if len(rec.errs) != 2 || len(rec.events) != 1 || len(rec.opens) != 1 || rec.opens[0].Attempt != 1 {
-		t.Fatalf("errors %v, events %q, opens %+v", rec.errs, rec.events, rec.opens)
-	}
+		if len(rec.errs) != 2 || len(rec.events) != 1 || len(rec.opens) != 1 || rec.opens[0].Attempt != 1 {
+			t.Fatalf("errors %v, events %q, opens %+v", rec.errs, rec.events, rec.opens)
+		}
+	})
 }
 
 func TestStreamLastEventIDHeader(t *testing.T) {
-	got := make(chan string, 1)
-	srv := sseServer(t, func(w io.Writer, r *http.Request) { got <- r.Header.Get("Last-Event-ID") })
-	if _, err := run(t, Config{URL: srv.URL, Header: http.Header{"Last-Event-Id": {"41"}}}, HandlerFuncs{}); err != nil {
-		t.Fatal(err)
-	}
-	if id := <-got; id != "41" {
-		t.Fatalf("Last-Event-ID %q, want the caller's 41", id)
-	}
+	eachPath(t, func(t *testing.T, with func(Config) Config) {
+		got := make(chan string, 1)
+		srv := sseServer(t, func(w io.Writer, r *http.Request) { got <- r.Header.Get("Last-Event-ID") })
+		if _, err := run(t, with(Config{URL: srv.URL, Header: http.Header{"Last-Event-Id": {"41"}}}), HandlerFuncs{}); err != nil {
+			t.Fatal(err)
+		}
+		if id := <-got; id != "41" {
+			t.Fatalf("Last-Event-ID %q, want the caller's 41", id)
+		}
+	})
 }
 
 func TestNewStreamValidation(t *testing.T) {
@@ -519,64 +551,68 @@ func TestNewStreamValidation(t *testing.T) {
 }
 
 func TestStreamNoGoroutineLeft(t *testing.T) {
-	srv := sseServer(t, endless)
-	transport := &http.Transport{}
-	defer transport.CloseIdleConnections()
-	settle := func(limit int) int {
-		n := runtime.NumGoroutine()
-		for i := 0; i < 500 && n > limit; i++ {
-			time.Sleep(10 * time.Millisecond)
-			n = runtime.NumGoroutine()
+	eachPath(t, func(t *testing.T, with func(Config) Config) {
+		srv := sseServer(t, endless)
+		transport := &http.Transport{}
+		defer transport.CloseIdleConnections()
+		settle := func(limit int) int {
+			n := runtime.NumGoroutine()
+			for i := 0; i < 500 && n > limit; i++ {
+				time.Sleep(10 * time.Millisecond)
+				n = runtime.NumGoroutine()
+			}
+			return n
 		}
-		return n
-	}
-	before := settle(0)
-	const cycles = 1000
-	for i := range cycles {
-		s, err := NewStream(Config{URL: srv.URL, Transport: transport, IdleTimeout: time.Minute, Timeout: time.Minute})
-		if err != nil {
-			t.Fatal(err)
+		before := settle(0)
+		const cycles = 1000
+		for i := range cycles {
+			s, err := NewStream(with(Config{URL: srv.URL, Transport: transport, IdleTimeout: time.Minute, Timeout: time.Minute}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			opened := make(chan struct{})
+			done := make(chan error, 1)
+			rec := &recorder{onOpen: func(Open) { close(opened) }}
+			if i%2 == 1 { // close from the handler half of the time
+				rec.onEvents = func(Batch) { s.Close() }
+			}
+			go func() { done <- s.Run(context.Background(), rec) }()
+			<-opened
+			if i%2 == 0 {
+				s.Close()
+			}
+			if err := <-done; err != nil {
+				t.Fatalf("cycle %d: Run = %v", i, err)
+			}
 		}
-		opened := make(chan struct{})
-		done := make(chan error, 1)
-		rec := &recorder{onOpen: func(Open) { close(opened) }}
-		if i%2 == 1 { // close from the handler half of the time
-			rec.onEvents = func(Batch) { s.Close() }
+		transport.CloseIdleConnections()
+		// The server's handlers end as they notice the clients are gone.
+		if after := settle(before + 5); after > before+5 {
+			t.Fatalf("%d goroutines before %d open/close cycles, %d after", before, cycles, after)
 		}
-		go func() { done <- s.Run(context.Background(), rec) }()
-		<-opened
-		if i%2 == 0 {
-			s.Close()
-		}
-		if err := <-done; err != nil {
-			t.Fatalf("cycle %d: Run = %v", i, err)
-		}
-	}
-	transport.CloseIdleConnections()
-	// The server's handlers end as they notice the clients are gone.
-	if after := settle(before + 5); after > before+5 {
-		t.Fatalf("%d goroutines before %d open/close cycles, %d after", before, cycles, after)
-	}
+	})
 }
 
 func TestStreamErrorBodyBounded(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusServiceUnavailable)
-		io.WriteString(w, "overloaded")
-		http.NewResponseController(w).Flush()
-		<-r.Context().Done() // the body never ends
-	}))
-	defer srv.Close()
-	s, err := NewStream(Config{URL: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.errorBodyTimeout = 50 * time.Millisecond
-	err = s.Run(context.Background(), &recorder{})
-	var re *ResponseError
-	if !errors.As(err, &re) || re.StatusCode != 503 || string(re.Body) != "overloaded" {
-		t.Fatalf("Run = %v, want a 503 ResponseError with the body read so far", err)
-	}
+	eachPath(t, func(t *testing.T, with func(Config) Config) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, "overloaded")
+			http.NewResponseController(w).Flush()
+			<-r.Context().Done() // the body never ends
+		}))
+		defer srv.Close()
+		s, err := NewStream(with(Config{URL: srv.URL}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.errorBodyTimeout = 50 * time.Millisecond
+		err = s.Run(context.Background(), &recorder{})
+		var re *ResponseError
+		if !errors.As(err, &re) || re.StatusCode != 503 || string(re.Body) != "overloaded" {
+			t.Fatalf("Run = %v, want a 503 ResponseError with the body read so far", err)
+		}
+	})
 }
 
 func TestValidHeaderValue(t *testing.T) {
