@@ -47,7 +47,7 @@ type trackingDialer struct {
 
 // newTrackingDialer returns a trackingDialer that fails t if a connection
 // is left open at the end of the test.
-func newTrackingDialer(t *testing.T) *trackingDialer {
+func newTrackingDialer(t testing.TB) *trackingDialer {
 	d := &trackingDialer{}
 	t.Cleanup(func() {
 		if n := d.open(); n != 0 {

@@ -62,7 +62,7 @@ func (mi *ModuleInstance) newEventSource(call sobek.ConstructorCall) *sobek.Obje
 	if err != nil {
 		panic(rt.NewTypeError(err.Error()))
 	}
-	params.cfg.Transport = state.Transport
+	useVUNetwork(&params.cfg, state)
 	stream, err := NewStream(params.cfg)
 	if err != nil {
 		panic(rt.NewTypeError("new EventSource(): " + err.Error()))

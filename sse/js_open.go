@@ -78,7 +78,7 @@ func (mi *ModuleInstance) open(urlArg sobek.Value, args ...sobek.Value) *sobek.O
 	if err != nil {
 		panic(rt.NewTypeError(err.Error()))
 	}
-	params.cfg.Transport = state.Transport
+	useVUNetwork(&params.cfg, state)
 	stream, err := NewStream(params.cfg)
 	if err != nil {
 		panic(rt.NewTypeError("sse.open(): " + err.Error()))

@@ -8,6 +8,7 @@ import (
 	"github.com/grafana/sobek"
 
 	"go.k6.io/k6/v2/js/common"
+	"go.k6.io/k6/v2/lib"
 
 	"github.com/xk6-barrier/xk6-barrier/internal/jsopts"
 )
@@ -109,4 +110,17 @@ func parseReconnect(r *jsopts.Reader, cfg *Config) error {
 	}
 	cfg.RetryDelay = d
 	return nil
+}
+
+// useVUNetwork makes cfg send its requests the VU's way, so that the k6 options hosts,
+// blockHostnames and tlsAuth/tlsVersion/insecureSkipTLSVerify apply and data_sent and
+// data_received count: over the VU's dialer and TLS config when it has a dialer, on the stream's
+// lean HTTP/1.1 path (one goroutine and small buffers per open stream; it speaks HTTP/1.1 only and
+// uses no HTTP proxy: HTTP_PROXY and HTTPS_PROXY are ignored); else through the VU's transport.
+func useVUNetwork(cfg *Config, state *lib.State) {
+	if state.Dialer != nil {
+		cfg.Dialer, cfg.TLSConfig = state.Dialer, state.TLSConfig
+		return
+	}
+	cfg.Transport = state.Transport
 }

@@ -1,6 +1,7 @@
 package sse
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -35,9 +36,16 @@ type jsVU struct {
 	rt        *modulestest.Runtime
 	samples   chan metrics.SampleContainer
 	transport *countingTransport
+	dialer    *trackingDialer // nil on the transport path
 }
 
-func newJSVU(t testing.TB) *jsVU {
+// newJSVU returns a VU whose state has a dialer and a transport, as k6's VUs have: streams take the
+// lean path over the dialer.
+func newJSVU(t testing.TB) *jsVU { return newJSVUOn(t, "dialer", nil) }
+
+// newJSVUOn returns a VU whose streams take path: "dialer" (the VU state has a Dialer, with
+// tlsConfig as its TLSConfig, and a Transport) or "transport" (the state has just a Transport).
+func newJSVUOn(t testing.TB, path string, tlsConfig *tls.Config) *jsVU {
 	t.Helper()
 	rt := modulestest.NewRuntime(t)
 	require.NoError(t, rt.SetupModuleSystem(map[string]any{"k6/x/sse": NewRootModule()}, nil, nil))
@@ -48,17 +56,27 @@ func newJSVU(t testing.TB) *jsVU {
 		samples:   make(chan metrics.SampleContainer, 100000),
 		transport: &countingTransport{rt: http.DefaultTransport.(*http.Transport).Clone()},
 	}
+	t.Cleanup(v.transport.rt.(*http.Transport).CloseIdleConnections)
 	logger := logrus.New()
 	logger.SetOutput(testWriter{t})
 	registry := metrics.NewRegistry()
-	rt.MoveToVUContext(&lib.State{
+	state := &lib.State{
 		Samples:        v.samples,
 		Tags:           lib.NewVUStateTags(registry.RootTagSet().With("scenario", "default")),
 		Transport:      v.transport,
 		Logger:         logger,
 		BuiltinMetrics: rt.BuiltinMetrics,
 		VUID:           1, VUIDGlobal: 1,
-	})
+	}
+	switch path {
+	case "dialer":
+		v.dialer = newTrackingDialer(t)
+		state.Dialer, state.TLSConfig = v.dialer, tlsConfig
+	case "transport":
+	default:
+		t.Fatalf("unknown path %q", path)
+	}
+	rt.MoveToVUContext(state)
 	return v
 }
 
@@ -109,8 +127,14 @@ func streamServer(t *testing.T, body string, end bool) *httptest.Server {
 }
 
 func TestEventSourceDeliversAndCloses(t *testing.T) {
+	for _, path := range []string{"dialer", "transport"} {
+		t.Run(path, func(t *testing.T) { testEventSourceDeliversAndCloses(t, path) })
+	}
+}
+
+func testEventSourceDeliversAndCloses(t *testing.T, path string) {
 	srv := streamServer(t, ": hello\n\ndata: one\nid: 1\n\nevent: WAITING\ndata: {\"position\":2}\n\ndata: two\n\nevent: IN_PROGRESS\ndata: done\n\n", false)
-	vu := newJSVU(t)
+	vu := newJSVUOn(t, path, nil)
 	vu.run(t, fmt.Sprintf(`
 		var log = [];
 		const es = new EventSource(%q, { tags: { flow: "main" } });
@@ -129,7 +153,12 @@ func TestEventSourceDeliversAndCloses(t *testing.T) {
 	assert.Contains(t, sums, MetricConnecting)
 	assert.Contains(t, sums, MetricTimeToFirstEvent)
 	assert.Contains(t, sums, MetricSessionDuration)
-	assert.EqualValues(t, 1, vu.transport.requests.Load(), "the stream went through the VU's transport")
+	if path == "dialer" {
+		assert.Equal(t, 1, vu.dialer.dials(), "the stream went through the VU's dialer")
+		assert.EqualValues(t, 0, vu.transport.requests.Load(), "the dialer is preferred to the transport")
+	} else {
+		assert.EqualValues(t, 1, vu.transport.requests.Load(), "the stream went through the VU's transport")
+	}
 }
 
 func TestEventSourceRefusedResponses(t *testing.T) {
@@ -354,30 +383,65 @@ func TestOpenDeliversEventsBeforeServerEnd(t *testing.T) {
 }
 
 // TestEventSourceNoGoroutineLeft: 1,000 EventSources opened and closed from JS leave no goroutine
-// behind (counted).
+// behind (counted), on both paths.
 func TestEventSourceNoGoroutineLeft(t *testing.T) {
-	srv := streamServer(t, "data: hello\n\n", false)
-	vu := newJSVU(t)
-	t.Cleanup(vu.transport.rt.(*http.Transport).CloseIdleConnections)
-	settle := func(limit int) int {
-		n := runtime.NumGoroutine()
-		for i := 0; i < 500 && n > limit; i++ {
-			time.Sleep(10 * time.Millisecond)
-			n = runtime.NumGoroutine()
-		}
-		return n
+	for _, path := range []string{"dialer", "transport"} {
+		t.Run(path, func(t *testing.T) {
+			srv := streamServer(t, "data: hello\n\n", false)
+			vu := newJSVUOn(t, path, nil)
+			settle := func(limit int) int {
+				n := runtime.NumGoroutine()
+				for i := 0; i < 500 && n > limit; i++ {
+					time.Sleep(10 * time.Millisecond)
+					n = runtime.NumGoroutine()
+				}
+				return n
+			}
+			before := settle(0)
+			vu.run(t, fmt.Sprintf(`
+				var opened = 0;
+				for (let i = 0; i < 1000; i++) {
+					const es = new EventSource(%q);
+					if (i %% 2 === 0) es.onopen = () => { opened++; es.close(); };
+					else es.onmessage = () => { opened++; es.close(); };
+				}
+			`, srv.URL))
+			assert.EqualValues(t, 1000, vu.get("opened"))
+			vu.transport.rt.(*http.Transport).CloseIdleConnections()
+			after := settle(before + 2)
+			assert.LessOrEqual(t, after, before+2, "goroutines before %d, after 1,000 streams %d", before, after)
+			if vu.dialer != nil {
+				assert.Equal(t, 1000, vu.dialer.dials())
+				assert.Equal(t, 0, vu.dialer.open(), "connections left open")
+			}
+		})
 	}
-	before := settle(0)
+}
+
+// TestEventSourceHTTPS: on the dialer path, https streams use the VU's TLS config (here, trusting
+// the test server's certificate), for EventSource and open() alike.
+func TestEventSourceHTTPS(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		_, _ = w.Write([]byte("data: " + r.Proto + "\n\n"))
+	}))
+	t.Cleanup(srv.Close)
+	vu := newJSVUOn(t, "dialer", tlsConfigFor(srv))
 	vu.run(t, fmt.Sprintf(`
-		var opened = 0;
-		for (let i = 0; i < 1000; i++) {
-			const es = new EventSource(%q);
-			if (i %% 2 === 0) es.onopen = () => { opened++; es.close(); };
-			else es.onmessage = () => { opened++; es.close(); };
-		}
-	`, srv.URL))
-	assert.EqualValues(t, 1000, vu.get("opened"))
-	vu.transport.rt.(*http.Transport).CloseIdleConnections()
-	after := settle(before + 2)
-	assert.LessOrEqual(t, after, before+2, "goroutines before %d, after 1,000 streams %d", before, after)
+		var got = [];
+		const es = new EventSource(%q);
+		es.onmessage = (e) => got.push(e.data);
+		es.onerror = (e) => got.push("error " + e.error);
+		open(%q, (client) => {
+			client.on("event", (e) => got.push("open() " + e.data));
+			client.on("error", (e) => got.push("open() error " + e.error()));
+		});
+	`, srv.URL, srv.URL))
+	assert.ElementsMatch(t, []any{"HTTP/1.1", "open() HTTP/1.1"}, vu.get("got"))
+	assert.Equal(t, 2, vu.dialer.dials())
+
+	// Without the certificate trusted, the stream fails with an error event.
+	vu = newJSVU(t)
+	vu.run(t, fmt.Sprintf(`var err = ""; new EventSource(%q).onerror = (e) => { err = e.error; };`, srv.URL))
+	assert.Contains(t, vu.get("err"), "certificate")
 }
