@@ -375,3 +375,54 @@ func TestDecoderLargeLines(t *testing.T) {
 		})
 	}
 }
+
+// TestDecoderLongLinesAfterLongLines: a long line grows the buffer at once
+// to the size the previous long line took (lineReader.hint); lines longer
+// and shorter than that, split across reads every way, still decode to the
+// same events, with CR line ends and invalid UTF-8 among them.
+func TestDecoderLongLinesAfterLongLines(t *testing.T) {
+	var in strings.Builder
+	var want []Event
+	for i, size := range []int{300 << 10, 100 << 10, 600 << 10, 5 << 10, 200 << 10, 70 << 10} {
+		data := strings.Repeat(string(rune('a'+i)), size)
+		if i == 3 {
+			data = data[:100] + "\xff" + data[101:]
+			want = append(want, msg(data[:100]+"\uFFFD"+data[101:], ""))
+		} else {
+			want = append(want, msg(data, ""))
+		}
+		end := "\n\n"
+		if i%2 == 1 {
+			end = "\r\r"
+		}
+		in.WriteString("data: " + data + end)
+	}
+	rng := rand.New(rand.NewSource(3))
+	readers := map[string]io.Reader{
+		"whole":          strings.NewReader(in.String()),
+		"full reads":     &loopReader{block: []byte(in.String())}, // fills each read; never ends
+		"random chunks":  &chunkReader{data: []byte(in.String()), sizes: randomSizes(rng, 400, 200<<10)},
+		"one-byte reads": iotest.OneByteReader(strings.NewReader(in.String())),
+	}
+	for name, r := range readers {
+		d := NewDecoder(r)
+		for i, w := range want {
+			ev, err := d.Next()
+			if err != nil {
+				t.Fatalf("%s: event %d: %v", name, i, err)
+			}
+			if ev != w {
+				t.Fatalf("%s: event %d: %d bytes %q..., want %d bytes %q...", name, i, len(ev.Data), ev.Data[:min(len(ev.Data), 8)], len(w.Data), w.Data[:8])
+			}
+		}
+	}
+}
+
+// randomSizes returns n read sizes from 1 to limit.
+func randomSizes(rng *rand.Rand, n, limit int) []int {
+	sizes := make([]int, n)
+	for i := range sizes {
+		sizes[i] = 1 + rng.Intn(limit)
+	}
+	return sizes
+}

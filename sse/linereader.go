@@ -43,6 +43,8 @@ type lineReader struct {
 	err     error
 	crFree  int  // buf[crFree:w] holds no CR: lines there need no CR search
 	valid   int  // buf[valid:w] is valid UTF-8: lines there need no check
+	peak    int  // the most bytes buffered since the buffer was allocated
+	hint    int  // size of the last large buffer released: where a long line grows to at once
 	skipLF  bool // the last line ended with a CR at the end of the buffer
 	full    bool // the last read filled the buffer
 	bomDone bool // the start of the stream was checked for a BOM
@@ -187,6 +189,7 @@ func (l *lineReader) fill() {
 			l.valid = l.w + n
 		}
 		l.w += n
+		l.peak = max(l.peak, l.w)
 		if err != nil {
 			if err != io.EOF {
 				err = fmt.Errorf("sse: reading stream: %w", err)
@@ -209,6 +212,11 @@ var errInvalidRead = errors.New("reader returned an invalid count")
 func (l *lineReader) grow() {
 	limit := bufferSize(l.maxLine + 1) // room to see that a line is too long
 	size := min(max(2*len(l.buf), bufferSize(min(initialBufferSize, l.maxLine+1))), limit)
+	if len(l.buf) >= busyBufferSize && l.hint > size {
+		// A long line again: grow at once to the size the last one took
+		// rather than doubling, copying the line each time, up to it.
+		size = min(l.hint, limit)
+	}
 	buf := getBuffer(size)
 	copy(buf, l.buf[:l.w])
 	putBuffer(l.buf)
@@ -217,7 +225,10 @@ func (l *lineReader) grow() {
 
 // release gives up the buffer, keeping no buffered bytes.
 func (l *lineReader) release() {
+	if l.peak > maxRetainedBufferSize {
+		l.hint = bufferSize(l.peak)
+	}
 	putBuffer(l.buf)
 	l.buf = nil
-	l.r, l.w, l.scan, l.crFree, l.valid = 0, 0, 0, 0, 0
+	l.r, l.w, l.scan, l.crFree, l.valid, l.peak = 0, 0, 0, 0, 0, 0
 }
