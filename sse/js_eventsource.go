@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/grafana/sobek"
@@ -37,6 +38,8 @@ type eventSource struct {
 	queue    *taskQueue
 	inflight chan struct{}
 	sampler  *sampler
+	// storeCookies keeps the cookies a response sets in the VU's jar (on the stream goroutine).
+	storeCookies func(Open)
 
 	readyState int
 	closed     bool // close() was called, or the stream ended
@@ -63,15 +66,17 @@ func (mi *ModuleInstance) newEventSource(call sobek.ConstructorCall) *sobek.Obje
 		panic(rt.NewTypeError(err.Error()))
 	}
 	useVUNetwork(&params.cfg, state)
+	storeCookies := useVUCookies(&params.cfg, state.CookieJar)
 	stream, err := NewStream(params.cfg)
 	if err != nil {
 		panic(rt.NewTypeError("new EventSource(): " + err.Error()))
 	}
 	es := &eventSource{
 		mi: mi, rt: rt, ctx: mi.vu.Context(), url: url, stream: stream,
-		inflight:  make(chan struct{}, maxBatchesInFlight),
-		sampler:   newSampler(mi.vu.Context(), state, mi.metrics, url, params.tags),
-		listeners: map[string][]sobek.Value{},
+		inflight:     make(chan struct{}, maxBatchesInFlight),
+		sampler:      newSampler(mi.vu.Context(), state, mi.metrics, url, params.tags),
+		listeners:    map[string][]sobek.Value{},
+		storeCookies: storeCookies,
 	}
 	es.obj = es.newObject()
 	es.queue = newTaskQueue(mi.vu.RegisterCallback)
@@ -150,6 +155,7 @@ func (es *eventSource) live() bool {
 
 // OnOpen implements Handler.
 func (es *eventSource) OnOpen(o Open) {
+	es.storeCookies(o)
 	es.sampler.push(es.sampler.count.sessions, 1)
 	es.sampler.pushDuration(es.sampler.count.connecting, o.ConnectingTime)
 	es.queue.Queue(func() error {
@@ -254,14 +260,20 @@ func (es *eventSource) OnError(err error) {
 	})
 }
 
-// OnReconnect implements Handler.
-func (es *eventSource) OnReconnect(Reconnect) {
+// OnReconnect implements Handler. As the spec says, reestablishing the connection sets readyState
+// to CONNECTING and fires an error event; after a failed connection OnError has fired it already,
+// so here it fires only when the server ended the stream cleanly.
+func (es *eventSource) OnReconnect(r Reconnect) {
 	es.sampler.push(es.sampler.count.reconnects, 1)
 	es.queue.Queue(func() error {
-		if es.live() {
-			es.readyState = stateConnecting
+		if !es.live() {
+			return nil
 		}
-		return nil
+		es.readyState = stateConnecting
+		if !errors.Is(r.Err, io.EOF) {
+			return nil
+		}
+		return es.fire("error", errorEvent(es.rt, fmt.Errorf("sse: the server ended the stream; reconnecting in %s", r.Delay)))
 	})
 }
 

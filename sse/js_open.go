@@ -79,6 +79,7 @@ func (mi *ModuleInstance) open(urlArg sobek.Value, args ...sobek.Value) *sobek.O
 		panic(rt.NewTypeError(err.Error()))
 	}
 	useVUNetwork(&params.cfg, state)
+	storeCookies := useVUCookies(&params.cfg, state.CookieJar)
 	stream, err := NewStream(params.cfg)
 	if err != nil {
 		panic(rt.NewTypeError("sse.open(): " + err.Error()))
@@ -94,7 +95,8 @@ func (mi *ModuleInstance) open(urlArg sobek.Value, args ...sobek.Value) *sobek.O
 
 	r := &openRun{
 		c: c, ctx: ctx, tasks: make(chan func() error, maxBatchesInFlight),
-		sampler: newSampler(ctx, state, mi.metrics, url, params.tags),
+		sampler:      newSampler(ctx, state, mi.metrics, url, params.tags),
+		storeCookies: storeCookies,
 	}
 	runDone := make(chan struct{})
 	go func() {
@@ -135,6 +137,8 @@ type openRun struct {
 	ctx     context.Context
 	tasks   chan func() error
 	sampler *sampler
+	// storeCookies keeps the cookies a response sets in the VU's jar.
+	storeCookies func(Open)
 
 	// Written by the stream goroutine before the VU goroutine reads them (after Run returns).
 	open    *Open
@@ -149,6 +153,7 @@ func (r *openRun) send(f func() error) {
 }
 
 func (r *openRun) OnOpen(o Open) {
+	r.storeCookies(o)
 	r.open = &o
 	r.sampler.push(r.sampler.count.sessions, 1)
 	r.sampler.pushDuration(r.sampler.count.connecting, o.ConnectingTime)

@@ -3,6 +3,8 @@ package sse
 import (
 	"fmt"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"time"
 
 	"github.com/grafana/sobek"
@@ -22,7 +24,7 @@ type streamParams struct {
 var (
 	eventSourceParams = []string{"method", "headers", "body", "tags", "timeout", "idleTimeout", "maxEventSize", "reconnect"}
 	// openParams adds what the xk6-sse extension's open() accepts, so its scripts run unchanged
-	// (jar is accepted and ignored: requests use the VU's cookie jar).
+	// (jar is accepted and ignored: requests use the VU's cookie jar, as k6/http's do by default).
 	openParams         = append(append([]string{}, eventSourceParams...), "jar")
 	reconnectOptions   = []string{"retries", "delay"}
 	reconnectByDefault = false
@@ -123,4 +125,31 @@ func useVUNetwork(cfg *Config, state *lib.State) {
 		return
 	}
 	cfg.Transport = state.Transport
+}
+
+// useVUCookies sends the VU's cookies for cfg.URL with the stream's request (unless the script set a
+// Cookie header itself), as k6/http does, and returns the function that stores the cookies a
+// response sets into the VU's jar. A nil jar does nothing.
+func useVUCookies(cfg *Config, jar *cookiejar.Jar) (storeCookies func(Open)) {
+	u, err := url.Parse(cfg.URL)
+	if jar == nil || err != nil {
+		return func(Open) {}
+	}
+	if cfg.Header.Get("Cookie") == "" {
+		if cookies := jar.Cookies(u); len(cookies) > 0 {
+			req := &http.Request{Header: http.Header{}}
+			for _, c := range cookies {
+				req.AddCookie(c)
+			}
+			if cfg.Header == nil {
+				cfg.Header = http.Header{}
+			}
+			cfg.Header.Set("Cookie", req.Header.Get("Cookie"))
+		}
+	}
+	return func(o Open) {
+		if cookies := (&http.Response{Header: o.Header}).Cookies(); len(cookies) > 0 {
+			jar.SetCookies(u, cookies)
+		}
+	}
 }

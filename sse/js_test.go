@@ -4,7 +4,9 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -36,6 +38,7 @@ type jsVU struct {
 	rt        *modulestest.Runtime
 	samples   chan metrics.SampleContainer
 	transport *countingTransport
+	jar       *cookiejar.Jar
 	dialer    *trackingDialer // nil on the transport path
 }
 
@@ -60,7 +63,11 @@ func newJSVUOn(t testing.TB, path string, tlsConfig *tls.Config) *jsVU {
 	logger := logrus.New()
 	logger.SetOutput(testWriter{t})
 	registry := metrics.NewRegistry()
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	v.jar = jar
 	state := &lib.State{
+		CookieJar:      jar,
 		Samples:        v.samples,
 		Tags:           lib.NewVUStateTags(registry.RootTagSet().With("scenario", "default")),
 		Transport:      v.transport,
@@ -444,4 +451,60 @@ func TestEventSourceHTTPS(t *testing.T) {
 	vu = newJSVU(t)
 	vu.run(t, fmt.Sprintf(`var err = ""; new EventSource(%q).onerror = (e) => { err = e.error; };`, srv.URL))
 	assert.Contains(t, vu.get("err"), "certificate")
+}
+
+// TestEventSourceUsesVUCookies: the stream sends the VU's cookies and keeps those the response
+// sets, as k6/http requests do; a Cookie header of the script wins.
+func TestEventSourceUsesVUCookies(t *testing.T) {
+	gotCookie := make(chan string, 2)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotCookie <- r.Header.Get("Cookie")
+		http.SetCookie(w, &http.Cookie{Name: "queue", Value: "ticket-7", Path: "/"})
+		w.Header().Set("Content-Type", "text/event-stream")
+		_, _ = w.Write([]byte("data: x\n\n"))
+	}))
+	t.Cleanup(srv.Close)
+	for _, path := range []string{"dialer", "transport"} {
+		t.Run(path, func(t *testing.T) {
+			vu := newJSVUOn(t, path, nil)
+			u, err := url.Parse(srv.URL)
+			require.NoError(t, err)
+			vu.jar.SetCookies(u, []*http.Cookie{{Name: "session", Value: "abc"}})
+			vu.run(t, fmt.Sprintf(`new EventSource(%q).onmessage = () => {};`, srv.URL))
+			assert.Equal(t, "session=abc", <-gotCookie)
+			var names []string
+			for _, c := range vu.jar.Cookies(u) {
+				names = append(names, c.Name+"="+c.Value)
+			}
+			assert.ElementsMatch(t, []string{"session=abc", "queue=ticket-7"}, names)
+
+			vu.run(t, fmt.Sprintf(`open(%q, { headers: { Cookie: "mine=1" } }, () => {});`, srv.URL))
+			assert.Equal(t, "mine=1", <-gotCookie)
+		})
+	}
+}
+
+// TestEventSourceReconnectFiresError: when the server ends the stream and reconnect is on, an
+// error event says so and readyState goes back to CONNECTING, as the spec says.
+func TestEventSourceReconnectFiresError(t *testing.T) {
+	var calls atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		if calls.Add(1) == 1 {
+			_, _ = w.Write([]byte("retry: 10\ndata: first\n\n"))
+			return
+		}
+		_, _ = w.Write([]byte("data: second\n\n"))
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	t.Cleanup(srv.Close)
+	vu := newJSVU(t)
+	vu.run(t, fmt.Sprintf(`
+		var log = [];
+		const es = new EventSource(%q, { reconnect: true });
+		es.onerror = (e) => log.push("error " + es.readyState + " " + e.error);
+		es.onmessage = (e) => { log.push(e.data); if (e.data === "second") es.close(); };
+	`, srv.URL))
+	assert.Equal(t, []any{"first", "error 0 sse: the server ended the stream; reconnecting in 10ms", "second"}, vu.get("log"))
 }
