@@ -31,10 +31,12 @@ gotest:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
-# A short fuzzing session of the SSE event-stream Decoder, the one parser of untrusted input (its seed
-# corpus under sse/testdata/ runs in `make test` too).
+# Short fuzzing sessions of the parsers of outside input: the SSE event-stream Decoder, and the Redis
+# URL parser (whose errors must never show a password). Their seed corpora under testdata/ run in
+# `make test` too.
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecoder -fuzztime 30s ./sse/
+	$(GO) test -run '^$$' -fuzz FuzzParseRedisURL -fuzztime 30s ./barrier/
 
 # The users' build: a k6 binary with this extension. xk6 fetches the real k6, which this repository's
 # own builds never do (see README): not run in CI.

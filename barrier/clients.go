@@ -76,14 +76,14 @@ func parseRedisURL(raw string) (redisTarget, error) {
 	case "redis", "rediss", "unix":
 		opts, err := redis.ParseURL(raw)
 		if err != nil {
-			return redisTarget{}, fmt.Errorf("%s: %s", u.Redacted(), scrub(err.Error(), u))
+			return redisTarget{}, fmt.Errorf("%s: %s", redacted(u), scrub(err.Error(), u))
 		}
 		return redisTarget{addr: opts.Addr, single: opts}, nil
 	case "redis+cluster", "rediss+cluster":
 		hosts := strings.Split(u.Host, ",")
 		for _, h := range hosts {
 			if h == "" {
-				return redisTarget{}, fmt.Errorf("%s: empty host in the cluster seed list: expected host:port,host:port,...", u.Redacted())
+				return redisTarget{}, fmt.Errorf("%s: empty host in the cluster seed list: expected host:port,host:port,...", redacted(u))
 			}
 		}
 		c := *u
@@ -96,7 +96,7 @@ func parseRedisURL(raw string) (redisTarget, error) {
 		c.RawQuery = q.Encode()
 		opts, err := redis.ParseClusterURL(c.String())
 		if err != nil {
-			return redisTarget{}, fmt.Errorf("%s: %s", u.Redacted(), scrub(err.Error(), u))
+			return redisTarget{}, fmt.Errorf("%s: %s", redacted(u), scrub(err.Error(), u))
 		}
 		return redisTarget{addr: strings.Join(opts.Addrs, ","), cluster: opts}, nil
 	case "":
@@ -106,14 +106,34 @@ func parseRedisURL(raw string) (redisTarget, error) {
 	}
 }
 
-// scrub removes u's password from s.
-func scrub(s string, u *url.URL) string {
-	if u.User == nil {
-		return s
+// redacted is u for an error message: its password masked, and the values of its query options
+// masked too (a password can hide there, e.g. ?password=...), their names kept.
+func redacted(u *url.URL) string {
+	c := *u
+	if c.RawQuery != "" {
+		q := c.Query()
+		for k := range q {
+			q[k] = []string{"xxxxx"}
+		}
+		c.RawQuery = q.Encode()
 	}
-	if pw, ok := u.User.Password(); ok && pw != "" {
-		s = strings.ReplaceAll(s, pw, "xxxxx")
-		s = strings.ReplaceAll(s, url.QueryEscape(pw), "xxxxx")
+	return c.Redacted()
+}
+
+// scrub removes u's passwords (user:password@ and password query options) from s.
+func scrub(s string, u *url.URL) string {
+	var secrets []string
+	if u.User != nil {
+		if pw, ok := u.User.Password(); ok {
+			secrets = append(secrets, pw)
+		}
+	}
+	secrets = append(secrets, u.Query()["password"]...)
+	for _, pw := range secrets {
+		if pw != "" {
+			s = strings.ReplaceAll(s, pw, "xxxxx")
+			s = strings.ReplaceAll(s, url.QueryEscape(pw), "xxxxx")
+		}
 	}
 	return s
 }
