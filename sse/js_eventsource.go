@@ -44,6 +44,8 @@ type eventSource struct {
 	readyState int
 	closed     bool // close() was called, or the stream ended
 	listeners  map[string][]sobek.Value
+	// jsState is what dispatchRunSource reads, { closed }, kept equal to closed.
+	jsState *sobek.Object
 
 	eventProto       *sobek.Object // prototype of message events: type "message", lastEventId "", origin
 	lastType, lastID cachedString
@@ -78,6 +80,8 @@ func (mi *ModuleInstance) newEventSource(call sobek.ConstructorCall) *sobek.Obje
 		listeners:    map[string][]sobek.Value{},
 		storeCookies: storeCookies,
 	}
+	es.jsState = rt.NewObject()
+	_ = es.jsState.Set("closed", false)
 	es.obj = es.newObject()
 	es.queue = newTaskQueue(mi.vu.RegisterCallback)
 	go es.run()
@@ -132,6 +136,7 @@ func (es *eventSource) removeEventListener(typ string, fn sobek.Value) {
 // close is `es.close()`: no event is dispatched after it; the connection closes in the background.
 func (es *eventSource) close() {
 	es.closed = true
+	_ = es.jsState.Set("closed", true)
 	es.readyState = stateClosed
 	es.stream.Close()
 }
@@ -141,6 +146,7 @@ func (es *eventSource) run() {
 	_ = es.stream.Run(es.ctx, es)
 	es.queue.Queue(func() error {
 		es.closed = true
+		_ = es.jsState.Set("closed", true)
 		es.readyState = stateClosed
 		return nil
 	})
@@ -193,19 +199,66 @@ func (es *eventSource) OnEvents(b Batch) {
 
 // dispatch fires the events of one batch, on the event loop.
 func (es *eventSource) dispatch(events []Event) error {
-	for _, e := range events {
+	for i := 0; i < len(events); {
 		if !es.live() {
 			return nil
 		}
-		on := es.onHandler(e.Type)
-		if on == nil && len(es.listeners[e.Type]) == 0 {
-			continue // nobody listens: skip building the event
+		// A run of events of one type goes to JavaScript in one call (dispatchRun): a call from Go
+		// into the runtime costs more than the JS handler call it makes.
+		typ, j := events[i].Type, i+1
+		for j < len(events) && events[j].Type == typ {
+			j++
 		}
-		if err := es.fireWith(on, e.Type, es.messageEvent(e)); err != nil {
+		on := es.onHandler(typ)
+		listeners := es.listeners[typ]
+		if on == nil && len(listeners) == 0 {
+			i = j
+			continue // nobody listens: skip building the events
+		}
+		if err := es.dispatchRun(typ, events[i:j], listeners); err != nil {
+			es.close()
 			return err
 		}
+		i = j
 	}
 	return nil
+}
+
+// dispatchRunSource dispatches a run of message events of one type in JavaScript: for each event,
+// the target's on<type> handler (read again for each event, so a handler replaced by a handler
+// takes effect at once) and the listeners, stopping as soon as the stream is closed. The listeners
+// are those registered when the run started.
+const dispatchRunSource = `(function (target, prop, events, listeners, state) {
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i];
+    if (prop !== "" && typeof target[prop] === "function") {
+      target[prop](e); // a method call: this is the target, without Function.prototype.call
+      if (state.closed) return;
+    }
+    for (let j = 0; j < listeners.length; j++) {
+      listeners[j].call(target, e);
+      if (state.closed) return;
+    }
+  }
+})`
+
+// dispatchRun dispatches events, all of type typ, on the event loop.
+func (es *eventSource) dispatchRun(typ string, events []Event, listeners []sobek.Value) error {
+	rt := es.rt
+	objs := make([]any, len(events))
+	for k, e := range events {
+		objs[k] = es.messageEvent(e)
+	}
+	prop := ""
+	if typ == DefaultEventType {
+		prop = "onmessage"
+	}
+	ls := make([]any, len(listeners))
+	for k, l := range listeners {
+		ls[k] = l
+	}
+	_, err := es.mi.dispatchRunFunc(rt)(sobek.Undefined(), es.obj, rt.ToValue(prop), rt.NewArray(objs...), rt.NewArray(ls...), es.jsState)
+	return err
 }
 
 // messageEvent builds the JS object of a message event, on the event loop. It is the hot path of

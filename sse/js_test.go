@@ -508,3 +508,27 @@ func TestEventSourceReconnectFiresError(t *testing.T) {
 	`, srv.URL))
 	assert.Equal(t, []any{"first", "error 0 sse: the server ended the stream; reconnecting in 10ms", "second"}, vu.get("log"))
 }
+
+// TestEventSourceBatchSemantics: events read together are dispatched in one run, yet close() stops
+// the run at once, a replaced onmessage takes effect from the next event, and listeners see every
+// event of their type.
+func TestEventSourceBatchSemantics(t *testing.T) {
+	srv := streamServer(t, "data: 1\n\ndata: 2\n\ndata: 3\n\nevent: x\ndata: 4\n\ndata: 5\n\ndata: 6\n\n", false)
+	vu := newJSVU(t)
+	vu.run(t, fmt.Sprintf(`
+		var log = [];
+		const es = new EventSource(%q);
+		es.addEventListener("message", (e) => log.push("listener " + e.data));
+		es.addEventListener("x", (e) => log.push("x " + e.data));
+		es.onmessage = (e) => {
+			log.push("first " + e.data);
+			es.onmessage = (e) => {
+				log.push("second " + e.data);
+				if (e.data === "5") es.close();
+			};
+		};
+	`, srv.URL))
+	assert.Equal(t, []any{
+		"first 1", "listener 1", "second 2", "listener 2", "second 3", "listener 3", "x 4", "second 5",
+	}, vu.get("log"))
+}

@@ -38,6 +38,19 @@ type ModuleInstance struct {
 	vu               modules.VU
 	metrics          *streamMetrics
 	eventSourceClass *sobek.Object
+	dispatchRun      sobek.Callable // dispatchRunSource, compiled on first use
+}
+
+// dispatchRunFunc returns the VU's compiled dispatchRunSource. Call it on the event loop.
+func (mi *ModuleInstance) dispatchRunFunc(rt *sobek.Runtime) sobek.Callable {
+	if mi.dispatchRun == nil {
+		v, err := rt.RunString(dispatchRunSource)
+		if err != nil {
+			panic(err) // a bug in dispatchRunSource
+		}
+		mi.dispatchRun, _ = sobek.AssertFunction(v)
+	}
+	return mi.dispatchRun
 }
 
 var _ modules.Instance = (*ModuleInstance)(nil)
