@@ -64,16 +64,27 @@ func newSampler(ctx context.Context, state *lib.State, m *streamMetrics, url str
 	return &sampler{ctx: ctx, out: state.Samples, tags: tm, count: m}
 }
 
+// push records one sample. Once the VU's context has ended (a stream closed by the end of the
+// iteration), it still tries once without blocking, so that the session's end is counted whenever
+// k6 still collects samples.
 func (s *sampler) push(m *metrics.Metric, value float64) {
 	if s == nil || s.out == nil || m == nil {
 		return
 	}
-	metrics.PushIfNotDone(s.ctx, s.out, metrics.Sample{
+	sample := metrics.Sample{
 		TimeSeries: metrics.TimeSeries{Metric: m, Tags: s.tags.Tags},
 		Time:       time.Now(),
 		Value:      value,
 		Metadata:   s.tags.Metadata,
-	})
+	}
+	if s.ctx.Err() == nil {
+		metrics.PushIfNotDone(s.ctx, s.out, sample)
+		return
+	}
+	select {
+	case s.out <- sample:
+	default:
+	}
 }
 
 func (s *sampler) pushDuration(m *metrics.Metric, d time.Duration) {

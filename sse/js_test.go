@@ -216,6 +216,8 @@ func TestEventSourceEndsWithVUContext(t *testing.T) {
 	time.AfterFunc(150*time.Millisecond, vu.rt.CancelContext)
 	vu.run(t, fmt.Sprintf(`var n = 0; const es = new EventSource(%q); es.onmessage = () => n++;`, srv.URL))
 	assert.EqualValues(t, 1, vu.get("n"))
+	assert.Eventually(t, func() bool { return vu.sums()[MetricSessionDuration] > 0 }, 5*time.Second, 10*time.Millisecond,
+		"the session closed by the VU's end is recorded")
 }
 
 func TestEventSourceSeveralStreamsPerVU(t *testing.T) {
