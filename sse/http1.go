@@ -49,7 +49,7 @@ func (s *Stream) dialRoundTrip(ctx context.Context, req *http.Request) (*http.Re
 	for redirects := 0; ; redirects++ {
 		resp, err := s.exchange(ctx, req)
 		if err != nil {
-			return nil, &url.Error{Op: urlErrorOp(req.Method), URL: req.URL.String(), Err: err}
+			return nil, &url.Error{Op: urlErrorOp(req.Method), URL: req.URL.Redacted(), Err: err}
 		}
 		next, err := redirectRequest(ctx, initial, req, resp, s.cfg.Body, &stripSensitive)
 		if next == nil && err == nil {
@@ -60,7 +60,7 @@ func (s *Stream) dialRoundTrip(ctx context.Context, req *http.Request) (*http.Re
 			err = fmt.Errorf("stopped after %d redirects", maxRedirects)
 		}
 		if err != nil {
-			return nil, &url.Error{Op: urlErrorOp(req.Method), URL: req.URL.String(), Err: err}
+			return nil, &url.Error{Op: urlErrorOp(req.Method), URL: req.URL.Redacted(), Err: err}
 		}
 		req = next
 	}

@@ -525,3 +525,30 @@ func TestDialerBasicAuthFromURL(t *testing.T) {
 		t.Errorf("request %s with basic auth %q %q %v", got.RequestURI, user, pw, ok)
 	}
 }
+
+// TestConnectErrorHidesURLPassword: a failed connection's error names the URL without the
+// password it carries, on both paths.
+func TestConnectErrorHidesURLPassword(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	eachPath(t, func(t *testing.T, with func(Config) Config) {
+		s, err := NewStream(with(Config{URL: "http://k6:hunter2@" + addr + "/events"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = s.Run(context.Background(), HandlerFuncs{})
+		if err == nil {
+			t.Fatal("a refused connection gave no error")
+		}
+		if strings.Contains(err.Error(), "hunter2") {
+			t.Fatalf("the error shows the URL's password: %v", err)
+		}
+		if !strings.Contains(err.Error(), addr) {
+			t.Fatalf("the error does not name %s: %v", addr, err)
+		}
+	})
+}
