@@ -3,6 +3,7 @@ package sse
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"time"
 
 	"go.k6.io/k6/v2/lib"
@@ -58,9 +59,15 @@ type sampler struct {
 	count *streamMetrics
 }
 
-func newSampler(ctx context.Context, state *lib.State, m *streamMetrics, url string, userTags map[string]string) *sampler {
+// newSampler returns the sampler of a stream to rawURL: its samples carry the VU's tags, the tags
+// url and name (the URL, its password masked; as k6/http, a name in userTags wins) and userTags.
+func newSampler(ctx context.Context, state *lib.State, m *streamMetrics, rawURL string, userTags map[string]string) *sampler {
+	shown := rawURL
+	if u, err := url.Parse(rawURL); err == nil {
+		shown = u.Redacted()
+	}
 	tm := state.Tags.GetCurrentValues()
-	tm.Tags = tm.Tags.With("url", url).WithTagsFromMap(userTags)
+	tm.Tags = tm.Tags.With("url", shown).With("name", shown).WithTagsFromMap(userTags)
 	return &sampler{ctx: ctx, out: state.Samples, tags: tm, count: m}
 }
 

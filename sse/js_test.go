@@ -534,3 +534,30 @@ func TestEventSourceBatchSemantics(t *testing.T) {
 		"first 1", "listener 1", "second 2", "listener 2", "second 3", "listener 3", "x 4", "second 5",
 	}, vu.get("log"))
 }
+
+// TestEventSourceMetricTags: samples carry the VU's tags, url and name (the URL without its
+// password; a name tag of the script wins) and the script's tags.
+func TestEventSourceMetricTags(t *testing.T) {
+	srv := streamServer(t, "data: x\n\n", true)
+	withPassword := strings.Replace(srv.URL, "http://", "http://k6:hunter2@", 1)
+	redacted := strings.Replace(srv.URL, "http://", "http://k6:xxxxx@", 1)
+	for _, tc := range []struct{ tags, wantName string }{
+		{`{ flow: "main" }`, redacted},
+		{`{ flow: "main", name: "waiting stream" }`, "waiting stream"},
+	} {
+		vu := newJSVU(t)
+		vu.run(t, fmt.Sprintf(`new EventSource(%q, { tags: %s }).onmessage = () => {};`, withPassword, tc.tags))
+		var sessions []metrics.Sample
+		for len(vu.samples) > 0 {
+			for _, s := range (<-vu.samples).GetSamples() {
+				if s.Metric.Name == MetricSessions {
+					sessions = append(sessions, s)
+				}
+			}
+		}
+		require.Len(t, sessions, 1)
+		assert.Equal(t, map[string]string{
+			"scenario": "default", "flow": "main", "url": redacted, "name": tc.wantName,
+		}, sessions[0].Tags.Map())
+	}
+}
