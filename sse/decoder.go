@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // DefaultMaxEventSize is the largest event data a Decoder accepts unless
@@ -24,10 +24,15 @@ const maxFieldOverhead = 64
 // does not pin a large event's data in memory.
 const maxSharedIDData = 256
 
-// bigDataThreshold is the data size beyond which the data buffer becomes a
-// strings.Builder whose bytes the dispatched event takes over, saving a copy
-// of large data.
+// bigDataThreshold is the data size beyond which the data buffer becomes
+// big: a buffer that the dispatched event takes over, saving a copy of large
+// data.
 const bigDataThreshold = 32 << 10
+
+// directReadMin is the length from which a partial data line is read
+// straight into the big data buffer rather than into the line buffer: the
+// largest line buffer a busy stream of small events keeps.
+const directReadMin = busyBufferSize
 
 // maxRetryMillis is the largest retry value representable as a Duration.
 const maxRetryMillis = math.MaxInt64 / int64(time.Millisecond)
@@ -76,15 +81,16 @@ type Decoder struct {
 	bigThreshold int   // data size from which bigData is used
 	err          error // sticky: once set, Next returns it
 
-	data        []byte          // data buffer, while small: values joined by LF
-	bigData     strings.Builder // data buffer, once large: no copy at dispatch
-	bigMode     bool            // the data buffer is bigData
-	hasData     bool            // the data buffer is not empty (it may be "")
-	typeSet     bool            // the event type buffer is typeCache, else ""
-	typeCache   string          // the last event type seen, reused while it repeats
-	idBuffer    []byte          // last event ID buffer, if idChanged
-	idChanged   bool            // the last event ID buffer differs from lastEventID
-	lastEventID string          // last event ID string, set at dispatch
+	data        []byte // data buffer, while small: values joined by LF
+	bigData     []byte // data buffer, once large: given away at dispatch, never written again
+	bigMode     bool   // the data buffer is bigData
+	bigHint     int    // size of the last big data: how large a long data line's buffer starts
+	hasData     bool   // the data buffer is not empty (it may be "")
+	typeSet     bool   // the event type buffer is typeCache, else ""
+	typeCache   string // the last event type seen, reused while it repeats
+	idBuffer    []byte // last event ID buffer, if idChanged
+	idChanged   bool   // the last event ID buffer differs from lastEventID
+	lastEventID string // last event ID string, set at dispatch
 	retry       time.Duration
 	retrySet    bool
 	scratch     []byte // a line with invalid UTF-8, decoded
@@ -94,6 +100,7 @@ type Decoder struct {
 // NewDecoder returns a Decoder reading the event stream from r.
 func NewDecoder(r io.Reader, opts ...DecoderOption) *Decoder {
 	d := &Decoder{maxEventSize: DefaultMaxEventSize, bigThreshold: bigDataThreshold}
+	d.lines.directMin = directReadMin
 	for _, opt := range opts {
 		opt(d)
 	}
@@ -131,6 +138,11 @@ func (d *Decoder) next(block bool) (Event, error) {
 	}
 	for {
 		line, valid, err := d.lines.readLine(block)
+		if err == errLongData {
+			if err = d.readLongData(); err == nil {
+				continue
+			}
+		}
 		if err != nil {
 			if err != errNeedMore {
 				d.err = err
@@ -201,7 +213,7 @@ func (d *Decoder) processLine(line []byte, valid bool) error {
 // appendData appends a data field's value to the data buffer, after an LF
 // if the buffer already holds a value (so no final LF is ever removed).
 func (d *Decoder) appendData(value []byte) error {
-	size := len(d.data) + d.bigData.Len() + len(value)
+	size := len(d.data) + len(d.bigData) + len(value)
 	if d.hasData {
 		size++
 	}
@@ -210,19 +222,18 @@ func (d *Decoder) appendData(value []byte) error {
 	}
 	if !d.bigMode && size > d.bigThreshold {
 		d.bigMode = true
-		d.bigData.Grow(size)
-		d.bigData.Write(d.data)
+		d.bigData = append(make([]byte, 0, size), d.data...)
 		d.data = d.data[:0]
 	}
 	if d.bigMode {
-		if need := size - d.bigData.Len(); d.bigData.Cap()-d.bigData.Len() < need {
+		if cap(d.bigData) < size {
 			// Double: append's growth of large slices (1.25x) copies too often.
-			d.bigData.Grow(max(need, d.bigData.Cap()))
+			d.bigData = growDirect(d.bigData, max(size, 2*cap(d.bigData)), d.maxEventSize)
 		}
 		if d.hasData {
-			d.bigData.WriteByte('\n')
+			d.bigData = append(d.bigData, '\n')
 		}
-		d.bigData.Write(value)
+		d.bigData = append(d.bigData, value...)
 	} else {
 		if d.hasData {
 			d.data = append(d.data, '\n')
@@ -268,9 +279,7 @@ func (d *Decoder) dispatch() (Event, bool) {
 	var data string
 	switch n := len(d.data); {
 	case d.bigMode:
-		data = d.bigData.String() // the builder's bytes, given away
-		d.bigData = strings.Builder{}
-		d.bigMode = false
+		data = d.takeBigData()
 		if idChanged {
 			d.lastEventID = string(d.idBuffer)
 		}
@@ -293,4 +302,71 @@ func (d *Decoder) dispatch() (Event, bool) {
 	d.data = d.data[:0]
 	d.hasData = false
 	return ev, true
+}
+
+// readLongData reads a long data line, whose start readLine has just
+// buffered, straight into the big data buffer: the line's value is copied
+// once, from the source to the memory that the event's data keeps, where
+// the line buffer would copy it twice. The outcome is processLine's for the
+// whole line: the value appended after an LF if the buffer holds data
+// already, UTF-8 decoded, within the max event size.
+func (d *Decoder) readLongData() error {
+	l := &d.lines
+	skip := dataPrefixLen(l.buf[l.r:l.w])
+	d.midEvent = true
+	// The data buffer becomes big, with room for the value (as large as the
+	// last big data, if larger) and the bytes that end the line.
+	start := len(d.data) + len(d.bigData)
+	if d.hasData {
+		start++
+	}
+	size := min(max(start+l.w-l.r-skip, d.bigHint), d.maxEventSize) + minDirectRead
+	if !d.bigMode {
+		b := make([]byte, start, size)
+		copy(b, d.data)
+		d.data = d.data[:0]
+		d.bigData, d.bigMode = b, true
+	} else {
+		d.bigData = growDirect(d.bigData, size, d.maxEventSize)[:start]
+	}
+	if d.hasData {
+		d.bigData[start-1] = '\n'
+	}
+	b, over, invalid, err := l.readLong(d.bigData, skip, d.maxEventSize)
+	d.bigData = b
+	switch {
+	case err != nil:
+		return err
+	case over:
+		return fmt.Errorf("%w: data exceeds %d bytes", ErrEventTooLarge, d.maxEventSize)
+	case invalid:
+		// The exact decoding, which changes the length: rare, so slow.
+		decoded := appendUTF8Decoded(nil, b[start:])
+		if start+len(decoded) > d.maxEventSize {
+			return fmt.Errorf("%w: data exceeds %d bytes", ErrEventTooLarge, d.maxEventSize)
+		}
+		d.bigData = append(b[:start], decoded...)
+	}
+	d.hasData = true
+	return nil
+}
+
+// takeBigData returns the big data buffer as a string and leaves the data
+// buffer small. The string takes over the buffer's bytes, without a copy,
+// when they fill at least half of it: this is safe because the buffer is
+// then dropped (d.bigData = nil) and no other reference to it exists, so its
+// bytes are never written again, as strings.Builder does. A buffer sized by
+// a wrong guess is copied instead, so that the string does not pin memory
+// it does not use.
+func (d *Decoder) takeBigData() string {
+	b := d.bigData
+	d.bigData, d.bigMode = nil, false
+	d.bigHint = len(b)
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) < cap(b)/2 {
+		return string(b)
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }

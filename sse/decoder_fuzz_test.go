@@ -17,17 +17,30 @@ func FuzzDecoder(f *testing.F) {
 		f.Add([]byte(tc.input), []byte{1, 7, 2})
 	}
 	f.Fuzz(func(t *testing.T, input, splits []byte) {
-		// The third pass takes the large-data path for all data.
-		for pass, max := range []int{DefaultMaxEventSize, 16, DefaultMaxEventSize} {
+		// The third pass takes the large-data path for all data, the
+		// fourth and fifth read every data line that a read splits
+		// straight into the data buffer (readLong), the sixth both.
+		bigAll := func(d *Decoder) { d.bigThreshold = 0 }
+		directAll := func(d *Decoder) { d.lines.directMin = 1 }
+		passes := []struct {
+			max  int
+			opts []DecoderOption
+		}{
+			{DefaultMaxEventSize, nil},
+			{16, nil},
+			{DefaultMaxEventSize, []DecoderOption{bigAll}},
+			{DefaultMaxEventSize, []DecoderOption{directAll}},
+			{16, []DecoderOption{directAll}},
+			{DefaultMaxEventSize, []DecoderOption{bigAll, directAll}},
+		}
+		for _, pass := range passes {
+			max := pass.max
 			whole := decodeAll(bytes.NewReader(input), WithMaxEventSize(max))
 			sizes := make([]int, len(splits))
 			for i, s := range splits {
 				sizes[i] = int(s) + 1
 			}
-			opts := []DecoderOption{WithMaxEventSize(max)}
-			if pass == 2 {
-				opts = append(opts, func(d *Decoder) { d.bigThreshold = 0 })
-			}
+			opts := append([]DecoderOption{WithMaxEventSize(max)}, pass.opts...)
 			chunked := decodeAll(&chunkReader{data: input, sizes: sizes}, opts...)
 			compareDecoded(t, whole, chunked)
 			for _, ev := range whole.events {

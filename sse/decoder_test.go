@@ -254,7 +254,7 @@ func TestDecoderEventTooLarge(t *testing.T) {
 			if _, again := d.Next(); again != err {
 				t.Errorf("second Next error = %v, want the same %v", again, err)
 			}
-			if limit := bufferSize(max + maxFieldOverhead + 1); cap(d.lines.buf) > limit || cap(d.data)+d.bigData.Cap() > 2*max {
+			if limit := bufferSize(max + maxFieldOverhead + 1); cap(d.lines.buf) > limit || cap(d.data)+cap(d.bigData) > 2*max {
 				t.Errorf("buffers grew to %d and %d bytes, beyond the bound %d", cap(d.lines.buf), cap(d.data), limit)
 			}
 		})
@@ -349,7 +349,7 @@ func TestDecoderShrinksAfterLargeEvent(t *testing.T) {
 	if _, err := d.Next(); err != io.EOF {
 		t.Fatalf("at the end: %v", err)
 	}
-	if cap(d.data)+d.bigData.Cap() > maxRetainedBufferSize || cap(d.lines.buf) > maxRetainedBufferSize {
+	if cap(d.data)+cap(d.bigData) > maxRetainedBufferSize || cap(d.lines.buf) > maxRetainedBufferSize {
 		t.Errorf("buffers kept %d and %d bytes after a large event", cap(d.data), cap(d.lines.buf))
 	}
 }
@@ -425,4 +425,50 @@ func randomSizes(rng *rand.Rand, n, limit int) []int {
 		sizes[i] = 1 + rng.Intn(limit)
 	}
 	return sizes
+}
+
+// TestDecoderDirectReadMatches: data lines read straight into the data
+// buffer (readLong) decode as through the line buffer, under random splits:
+// multi-byte and invalid UTF-8 split between reads, CR, LF and CRLF ends
+// split too, data already in the event, and lines around the max size.
+func TestDecoderDirectReadMatches(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	pieces := []string{"a", "é", "😀", "\xff", "\xe2\x82", "\xf0\x9f\x98", "\xed\xa0\x80", " ", ":", "\x00"}
+	ends := []string{"\n", "\r", "\r\n"}
+	for iter := range 300 {
+		var in strings.Builder
+		if rng.Intn(4) == 0 {
+			in.WriteString("\uFEFF")
+		}
+		for range 1 + rng.Intn(6) {
+			switch rng.Intn(6) {
+			case 0:
+				in.WriteString(": comment" + ends[rng.Intn(3)])
+			case 1:
+				in.WriteString("id: " + fmt.Sprint(rng.Intn(100)) + ends[rng.Intn(3)])
+			case 2:
+				in.WriteString(ends[rng.Intn(3)]) // dispatch
+			default:
+				in.WriteString([]string{"data:", "data: ", "data:  ", "dat", "data"}[rng.Intn(5)])
+				for n := rng.Intn(2000); n > 0; n-- {
+					in.WriteString(pieces[rng.Intn(len(pieces))])
+				}
+				in.WriteString(ends[rng.Intn(3)])
+			}
+		}
+		input := in.String()
+		max := []int{DefaultMaxEventSize, 1000, 3000, 100, len(input) / 2}[iter%5]
+		want := decodeAll(strings.NewReader(input), WithMaxEventSize(max), func(d *Decoder) { d.lines.directMin = 1 << 30 })
+		for k := range 4 {
+			opts := []DecoderOption{WithMaxEventSize(max), func(d *Decoder) { d.lines.directMin = 1 + rng.Intn(64) }}
+			if k%2 == 1 {
+				opts = append(opts, func(d *Decoder) { d.bigThreshold = rng.Intn(64) })
+			}
+			got := decodeAll(&chunkReader{data: []byte(input), sizes: randomSizes(rng, 200, 1+rng.Intn(300))}, opts...)
+			compareDecoded(t, want, got)
+			if (want.err == nil) != (got.err == nil) || want.err != nil && want.err.Error() != got.err.Error() {
+				t.Fatalf("iteration %d: error %v, want %v", iter, got.err, want.err)
+			}
+		}
+	}
 }

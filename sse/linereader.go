@@ -48,6 +48,36 @@ type lineReader struct {
 	skipLF  bool // the last line ended with a CR at the end of the buffer
 	full    bool // the last read filled the buffer
 	bomDone bool // the start of the stream was checked for a BOM
+	// directMin is the length from which a partial data line is read
+	// straight into the data buffer (readLong) rather than buffered here.
+	directMin int
+	noDirect  bool // the partial line buffered is not a data line: buffer it
+}
+
+// errLongData says that a long partial data line is buffered and the caller
+// may read the rest of it with readLong; it never reaches a Decoder's user.
+var errLongData = errors.New("sse: long data line")
+
+// dataPrefixLen returns, for the start p of a line, the length of its
+// "data:" prefix and the one space after it that the value drops (5 or 6),
+// 0 if the line is not a data field with a value, or -1 if p is too short
+// to tell. The prefix is ASCII, so it reads the same before and after UTF-8
+// decoding.
+func dataPrefixLen(p []byte) int {
+	const prefix = "data:"
+	if len(p) <= len(prefix) {
+		if string(p) == prefix[:len(p)] {
+			return -1
+		}
+		return 0
+	}
+	if string(p[:len(prefix)]) != prefix {
+		return 0
+	}
+	if p[len(prefix)] == ' ' {
+		return len(prefix) + 1
+	}
+	return len(prefix)
 }
 
 // readLine returns the next line without its terminator, and whether it is
@@ -99,6 +129,15 @@ func (l *lineReader) readLine(block bool) (line []byte, valid bool, err error) {
 		if !block {
 			return nil, false, errNeedMore
 		}
+		if !l.noDirect && l.w-l.r >= l.directMin {
+			switch dataPrefixLen(l.buf[l.r:l.w]) {
+			case -1: // undecided: read on
+			case 0:
+				l.noDirect = true
+			default:
+				return nil, false, errLongData
+			}
+		}
 		l.fill()
 	}
 }
@@ -118,6 +157,7 @@ func (l *lineReader) takeLine(end int) []byte {
 		}
 	}
 	l.r, l.scan = next, next
+	l.noDirect = false
 	return line
 }
 
@@ -174,34 +214,41 @@ func (l *lineReader) fill() {
 			return
 		}
 	}
+	n, err := l.read(l.buf[l.w:])
+	l.full = n == len(l.buf)-l.w
+	chunk := l.buf[l.w : l.w+n]
+	if bytes.IndexByte(chunk, '\r') >= 0 {
+		l.crFree = l.w + n
+	}
+	if !utf8.Valid(chunk) { // a character split between reads, or invalid bytes
+		l.valid = l.w + n
+	}
+	l.w += n
+	l.peak = max(l.peak, l.w)
+	if err != nil {
+		l.err = err
+	}
+}
+
+// read reads once into p, retrying reads that return nothing (as bufio
+// does). It returns the bytes read and the error that ends the stream.
+func (l *lineReader) read(p []byte) (int, error) {
 	for range maxEmptyReads {
-		n, err := l.src.Read(l.buf[l.w:])
-		if n < 0 || n > len(l.buf)-l.w {
-			l.err = fmt.Errorf("sse: reading stream: %w", errInvalidRead)
-			return
+		n, err := l.src.Read(p)
+		if n < 0 || n > len(p) {
+			return 0, fmt.Errorf("sse: reading stream: %w", errInvalidRead)
 		}
-		l.full = n == len(l.buf)-l.w
-		chunk := l.buf[l.w : l.w+n]
-		if bytes.IndexByte(chunk, '\r') >= 0 {
-			l.crFree = l.w + n
-		}
-		if !utf8.Valid(chunk) { // a character split between reads, or invalid bytes
-			l.valid = l.w + n
-		}
-		l.w += n
-		l.peak = max(l.peak, l.w)
 		if err != nil {
 			if err != io.EOF {
 				err = fmt.Errorf("sse: reading stream: %w", err)
 			}
-			l.err = err
-			return
+			return n, err
 		}
 		if n > 0 {
-			return
+			return n, nil
 		}
 	}
-	l.err = fmt.Errorf("sse: reading stream: %w", io.ErrNoProgress)
+	return 0, fmt.Errorf("sse: reading stream: %w", io.ErrNoProgress)
 }
 
 // errInvalidRead says that a reader returned an impossible byte count.
@@ -231,4 +278,149 @@ func (l *lineReader) release() {
 	putBuffer(l.buf)
 	l.buf = nil
 	l.r, l.w, l.scan, l.crFree, l.valid, l.peak = 0, 0, 0, 0, 0, 0
+	l.noDirect = false
+}
+
+// minDirectRead is the least room readLong reads into.
+const minDirectRead = maxFieldOverhead
+
+// readLong reads the rest of a long line straight into dst, so that its
+// bytes are copied once, from the source to where they stay. readLine has
+// just returned errLongData: the line's first bytes, with no line end among
+// them, are buffered. readLong appends them but the first skip, and the
+// rest of the line up to its end, to dst, and consumes the line and its end;
+// bytes read past the end are buffered again (a CR at the end of a read
+// expects an LF, as in readLine). dst grows as needed, up to limit bytes:
+// once the line would take it beyond, over is true and dst holds no useful
+// bytes (the line is still read to its end, to fail as readLine would).
+// invalid says that the appended bytes are not valid UTF-8.
+//
+// The errors are readLine's: one wrapping ErrEventTooLarge when the line
+// exceeds maxLine (checked after each read, before the read's error, as
+// readLine does), or the source's error or end when the line does not end
+// before it. dst's bytes past its length are scratch space: callers must
+// not have handed them to anyone.
+func (l *lineReader) readLong(dst []byte, skip, limit int) (out []byte, over, invalid bool, err error) {
+	lineLen := l.w - l.r
+	checked := len(dst) // dst[:checked] is known valid UTF-8, or not ours to check
+	if len(dst)+lineLen-skip > limit {
+		over, dst, checked = true, dst[:0], 0
+	} else {
+		dst = append(dst, l.buf[l.r+skip:l.w]...)
+		cut := completeRunes(dst, checked)
+		invalid = !utf8.Valid(dst[checked:cut])
+		checked = cut
+	}
+	l.r, l.w, l.scan, l.crFree, l.valid = 0, 0, 0, 0, 0
+	for {
+		if cap(dst)-len(dst) < minDirectRead {
+			dst = growDirect(dst, max(2*cap(dst), len(dst)+minDirectRead), limit)
+		}
+		// Reads stop at limit plus minDirectRead, so that the bytes read past
+		// the line fit the line buffer (maxLine >= limit+minDirectRead).
+		p := dst[len(dst):min(cap(dst), max(len(dst), limit)+minDirectRead)]
+		n, rerr := l.read(p)
+		chunk := p[:n]
+		end := bytes.IndexByte(chunk, '\n')
+		head := chunk
+		if end >= 0 {
+			head = chunk[:end]
+		}
+		if cr := bytes.IndexByte(head, '\r'); cr >= 0 {
+			end = cr
+		}
+		if end < 0 {
+			lineLen += n
+			if lineLen > l.maxLine {
+				return dst, over, invalid, fmt.Errorf("%w: a line exceeds %d bytes", ErrEventTooLarge, l.maxLine)
+			}
+			switch {
+			case over:
+			case len(dst)+n > limit:
+				over, dst, checked = true, dst[:0], 0
+			default:
+				dst = dst[:len(dst)+n]
+				cut := completeRunes(dst, checked)
+				invalid = invalid || !utf8.Valid(dst[checked:cut])
+				checked = cut
+			}
+			if rerr != nil {
+				l.err = rerr
+				return dst, over, invalid, rerr
+			}
+			continue
+		}
+		lineLen += end
+		if lineLen > l.maxLine {
+			return dst, over, invalid, fmt.Errorf("%w: a line exceeds %d bytes", ErrEventTooLarge, l.maxLine)
+		}
+		tail := chunk[end+1:]
+		if chunk[end] == '\r' {
+			switch {
+			case len(tail) == 0:
+				l.skipLF = true
+			case tail[0] == '\n':
+				tail = tail[1:]
+			}
+		}
+		l.putBack(tail)
+		l.err = rerr // after the bytes read with it
+		switch {
+		case over:
+		case len(dst)+end > limit:
+			over, dst = true, dst[:0]
+		default:
+			dst = dst[:len(dst)+end]
+			invalid = invalid || !utf8.Valid(dst[checked:])
+		}
+		return dst, over, invalid, nil
+	}
+}
+
+// growDirect returns dst with room for size bytes, or limit plus
+// minDirectRead if less: a new buffer holding dst's bytes.
+func growDirect(dst []byte, size, limit int) []byte {
+	size = min(size, limit+minDirectRead)
+	if size <= cap(dst) {
+		return dst
+	}
+	b := make([]byte, len(dst), size)
+	copy(b, dst)
+	return b
+}
+
+// completeRunes returns the end of b's complete UTF-8 sequences from
+// b[from:]: len(b), or the start of a sequence that b ends in the middle
+// of, which the next bytes may complete. (Invalid bytes count as complete:
+// utf8.Valid rejects them.)
+func completeRunes(b []byte, from int) int {
+	for i := len(b) - 1; i >= max(from, len(b)-utf8.UTFMax+1); i-- {
+		if c := b[i]; c < utf8.RuneSelf {
+			break
+		} else if utf8.RuneStart(c) {
+			if !utf8.FullRune(b[i:]) {
+				return i
+			}
+			break
+		}
+	}
+	return len(b)
+}
+
+// putBack buffers tail, the bytes that readLong read past its line, into
+// the empty line buffer.
+func (l *lineReader) putBack(tail []byte) {
+	if len(tail) > len(l.buf) {
+		putBuffer(l.buf)
+		l.buf = getBuffer(bufferSize(len(tail)))
+	}
+	n := copy(l.buf, tail)
+	l.r, l.w, l.scan, l.crFree, l.valid = 0, n, 0, 0, 0
+	if bytes.IndexByte(tail, '\r') >= 0 {
+		l.crFree = n
+	}
+	if !utf8.Valid(tail) {
+		l.valid = n
+	}
+	l.peak = max(l.peak, n)
 }
