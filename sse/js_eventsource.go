@@ -46,9 +46,6 @@ type eventSource struct {
 	listeners  map[string][]sobek.Value
 	// jsState is what dispatchRunSource reads, { closed }, kept equal to closed.
 	jsState *sobek.Object
-
-	eventProto       *sobek.Object // prototype of message events: type "message", lastEventId "", origin
-	lastType, lastID cachedString
 }
 
 // newEventSource is the JS constructor `new EventSource(url, params?)`. It connects at once, in the
@@ -262,38 +259,98 @@ func (es *eventSource) dispatchRun(typ string, events []Event, listeners []sobek
 }
 
 // messageEvent builds the JS object of a message event, on the event loop. It is the hot path of
-// a busy stream, so it sets only what varies per event: data, and type and lastEventId when they
-// are not the prototype's ("message", ""); origin lives on the prototype. Repeated type and id
-// strings reuse their JS values.
+// a busy stream, so the object is a sobek dynamic object over the Go event: one small allocation,
+// no property map, each property made when a script reads it. It behaves as a plain object: a
+// script may add, change and delete properties.
 func (es *eventSource) messageEvent(e Event) *sobek.Object {
-	rt := es.rt
-	if es.eventProto == nil {
-		es.eventProto = rt.NewObject()
-		_ = es.eventProto.Set("type", DefaultEventType)
-		_ = es.eventProto.Set("lastEventId", "")
-		_ = es.eventProto.Set("origin", es.url)
-	}
-	ev := rt.CreateObject(es.eventProto)
-	_ = ev.Set("data", e.Data)
-	if e.Type != DefaultEventType {
-		if e.Type != es.lastType.s {
-			es.lastType = cachedString{e.Type, rt.ToValue(e.Type)}
-		}
-		_ = ev.Set("type", es.lastType.v)
-	}
-	if e.LastEventID != "" {
-		if e.LastEventID != es.lastID.s {
-			es.lastID = cachedString{e.LastEventID, rt.ToValue(e.LastEventID)}
-		}
-		_ = ev.Set("lastEventId", es.lastID.v)
-	}
-	return ev
+	return es.rt.NewDynamicObject(&messageEventObject{rt: es.rt, e: e, origin: es.url})
 }
 
-// cachedString is a Go string and its JS value.
-type cachedString struct {
-	s string
-	v sobek.Value
+// messageEventObject is a message event as JavaScript sees it: type, data, lastEventId, origin,
+// and whatever a script sets on it.
+type messageEventObject struct {
+	rt      *sobek.Runtime
+	e       Event
+	origin  string
+	set     map[string]sobek.Value // properties a script set; a nil value: deleted
+	changed bool                   // set holds something
+}
+
+var messageEventKeys = []string{"type", "data", "lastEventId", "origin"}
+
+func (m *messageEventObject) own(key string) (string, bool) {
+	switch key {
+	case "type":
+		return m.e.Type, true
+	case "data":
+		return m.e.Data, true
+	case "lastEventId":
+		return m.e.LastEventID, true
+	case "origin":
+		return m.origin, true
+	}
+	return "", false
+}
+
+// Get implements sobek.DynamicObject.
+func (m *messageEventObject) Get(key string) sobek.Value {
+	if m.changed {
+		if v, ok := m.set[key]; ok {
+			return v
+		}
+	}
+	if s, ok := m.own(key); ok {
+		return m.rt.ToValue(s)
+	}
+	return nil
+}
+
+// Set implements sobek.DynamicObject.
+func (m *messageEventObject) Set(key string, val sobek.Value) bool {
+	if m.set == nil {
+		m.set = map[string]sobek.Value{}
+	}
+	m.set[key], m.changed = val, true
+	return true
+}
+
+// Has implements sobek.DynamicObject.
+func (m *messageEventObject) Has(key string) bool {
+	if m.changed {
+		if v, ok := m.set[key]; ok {
+			return v != nil
+		}
+	}
+	_, ok := m.own(key)
+	return ok
+}
+
+// Delete implements sobek.DynamicObject.
+func (m *messageEventObject) Delete(key string) bool {
+	if m.set == nil {
+		m.set = map[string]sobek.Value{}
+	}
+	m.set[key], m.changed = nil, true
+	return true
+}
+
+// Keys implements sobek.DynamicObject.
+func (m *messageEventObject) Keys() []string {
+	if !m.changed {
+		return messageEventKeys
+	}
+	var keys []string
+	for _, k := range messageEventKeys {
+		if v, ok := m.set[k]; !ok || v != nil {
+			keys = append(keys, k)
+		}
+	}
+	for k, v := range m.set {
+		if _, own := m.own(k); !own && v != nil {
+			keys = append(keys, k)
+		}
+	}
+	return keys
 }
 
 // OnSessionEnd implements Handler.

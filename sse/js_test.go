@@ -561,3 +561,34 @@ func TestEventSourceMetricTags(t *testing.T) {
 		}, sessions[0].Tags.Map())
 	}
 }
+
+// TestMessageEventIsAnOrdinaryObject: a message event behaves as a plain JS object for what scripts
+// do with events: read, stringify, spread, list keys, add, change and delete properties.
+func TestMessageEventIsAnOrdinaryObject(t *testing.T) {
+	srv := streamServer(t, "id: 9\nevent: WAITING\ndata: {\"position\":3}\n\n", false)
+	vu := newJSVU(t)
+	vu.run(t, fmt.Sprintf(`
+		var got = {};
+		const es = new EventSource(%q);
+		es.addEventListener("WAITING", (e) => {
+			got.json = JSON.stringify(e);
+			got.keys = Object.keys(e).join(",");
+			got.spread = JSON.stringify({ ...e, extra: 1 });
+			got.has = ("data" in e) && e.hasOwnProperty("lastEventId") && !("nope" in e);
+			got.position = JSON.parse(e.data).position;
+			e.seen = true; e.data = "changed"; delete e.origin;
+			got.after = JSON.stringify(e);
+			got.isObject = typeof e === "object" && e instanceof Object;
+			es.close();
+		});
+	`, srv.URL))
+	got := vu.get("got").(map[string]any)
+	origin := srv.URL
+	assert.Equal(t, fmt.Sprintf(`{"type":"WAITING","data":"{\"position\":3}","lastEventId":"9","origin":%q}`, origin), got["json"])
+	assert.Equal(t, "type,data,lastEventId,origin", got["keys"])
+	assert.Equal(t, fmt.Sprintf(`{"type":"WAITING","data":"{\"position\":3}","lastEventId":"9","origin":%q,"extra":1}`, origin), got["spread"])
+	assert.Equal(t, true, got["has"])
+	assert.EqualValues(t, 3, got["position"])
+	assert.Equal(t, `{"type":"WAITING","data":"changed","lastEventId":"9","seen":true}`, got["after"])
+	assert.Equal(t, true, got["isObject"])
+}
