@@ -52,30 +52,13 @@ type eventSource struct {
 // background; the iteration stays alive until the stream is closed or ends.
 func (mi *ModuleInstance) newEventSource(call sobek.ConstructorCall) *sobek.Object {
 	rt := mi.vu.Runtime()
-	state := mi.vu.State()
-	if state == nil {
-		panic(rt.NewTypeError("new EventSource() can't be called in the init context: open streams in the default function or a scenario's exec function"))
-	}
-	url, ok := call.Argument(0).Export().(string)
-	if !ok || url == "" {
-		panic(rt.NewTypeError(fmt.Sprintf("new EventSource(): url must be a non-empty string, got %s", jsopts.Describe(call.Argument(0)))))
-	}
-	params, err := parseStreamParams("new EventSource()", url, call.Argument(1), eventSourceParams)
-	if err != nil {
-		panic(rt.NewTypeError(err.Error()))
-	}
-	useVUNetwork(&params.cfg, state)
-	storeCookies := useVUCookies(&params.cfg, state.CookieJar)
-	stream, err := NewStream(params.cfg)
-	if err != nil {
-		panic(rt.NewTypeError("new EventSource(): " + err.Error()))
-	}
+	vs := mi.newVUStream("new EventSource()", call.Argument(0), call.Argument(1), eventSourceParams)
 	es := &eventSource{
-		mi: mi, rt: rt, ctx: mi.vu.Context(), url: url, stream: stream,
+		mi: mi, rt: rt, ctx: mi.vu.Context(), url: vs.url, stream: vs.stream,
 		inflight:     make(chan struct{}, maxBatchesInFlight),
-		sampler:      newSampler(mi.vu.Context(), state, mi.metrics, url, params.tags),
+		sampler:      vs.sampler,
 		listeners:    map[string][]sobek.Value{},
-		storeCookies: storeCookies,
+		storeCookies: vs.storeCookies,
 	}
 	es.jsState = rt.NewObject()
 	_ = es.jsState.Set("closed", false)

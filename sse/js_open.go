@@ -53,14 +53,6 @@ func (c *openClient) emit(event string, args ...sobek.Value) error {
 // returns { url, status, headers, error }, as the xk6-sse extension does.
 func (mi *ModuleInstance) open(urlArg sobek.Value, args ...sobek.Value) *sobek.Object {
 	rt := mi.vu.Runtime()
-	state := mi.vu.State()
-	if state == nil {
-		panic(rt.NewTypeError("sse.open() can't be called in the init context: open streams in the default function or a scenario's exec function"))
-	}
-	url, ok := urlArg.Export().(string)
-	if !ok || url == "" {
-		panic(rt.NewTypeError("sse.open(): url must be a non-empty string, got " + jsopts.Describe(urlArg)))
-	}
 	var paramsArg, fnArg sobek.Value
 	switch len(args) {
 	case 1:
@@ -74,16 +66,8 @@ func (mi *ModuleInstance) open(urlArg sobek.Value, args ...sobek.Value) *sobek.O
 	if !ok {
 		panic(rt.NewTypeError("sse.open(): the last argument must be a function (client) => { ... }, got " + jsopts.Describe(fnArg)))
 	}
-	params, err := parseStreamParams("sse.open()", url, paramsArg, openParams)
-	if err != nil {
-		panic(rt.NewTypeError(err.Error()))
-	}
-	useVUNetwork(&params.cfg, state)
-	storeCookies := useVUCookies(&params.cfg, state.CookieJar)
-	stream, err := NewStream(params.cfg)
-	if err != nil {
-		panic(rt.NewTypeError("sse.open(): " + err.Error()))
-	}
+	vs := mi.newVUStream("sse.open()", urlArg, paramsArg, openParams)
+	stream, url := vs.stream, vs.url
 	ctx := mi.vu.Context()
 	c := &openClient{rt: rt, stream: stream, handlers: map[string][]sobek.Callable{}}
 	clientObj := rt.NewObject()
@@ -95,8 +79,8 @@ func (mi *ModuleInstance) open(urlArg sobek.Value, args ...sobek.Value) *sobek.O
 
 	r := &openRun{
 		c: c, ctx: ctx, tasks: make(chan func() error, maxBatchesInFlight),
-		sampler:      newSampler(ctx, state, mi.metrics, url, params.tags),
-		storeCookies: storeCookies,
+		sampler:      vs.sampler,
+		storeCookies: vs.storeCookies,
 	}
 	runDone := make(chan struct{})
 	go func() {

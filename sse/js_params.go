@@ -153,3 +153,41 @@ func useVUCookies(cfg *Config, jar *cookiejar.Jar) (storeCookies func(Open)) {
 		}
 	}
 }
+
+// vuStream is a Stream set up for one JS call the VU's way: its network, cookies and metrics.
+type vuStream struct {
+	url          string
+	stream       *Stream
+	sampler      *sampler
+	storeCookies func(Open) // keeps the cookies a response sets in the VU's jar
+}
+
+// newVUStream checks the VU context, the url and the params of the JS call what (e.g.
+// "new EventSource()") and returns its stream, not started. Bad input throws a TypeError.
+func (mi *ModuleInstance) newVUStream(what string, urlArg, paramsArg sobek.Value, known []string) vuStream {
+	rt := mi.vu.Runtime()
+	state := mi.vu.State()
+	if state == nil {
+		panic(rt.NewTypeError(what + " can't be called in the init context: open streams in the default function or a scenario's exec function"))
+	}
+	url, ok := urlArg.Export().(string)
+	if !ok || url == "" {
+		panic(rt.NewTypeError(what + ": url must be a non-empty string, got " + jsopts.Describe(urlArg)))
+	}
+	params, err := parseStreamParams(what, url, paramsArg, known)
+	if err != nil {
+		panic(rt.NewTypeError(err.Error()))
+	}
+	useVUNetwork(&params.cfg, state)
+	storeCookies := useVUCookies(&params.cfg, state.CookieJar)
+	stream, err := NewStream(params.cfg)
+	if err != nil {
+		panic(rt.NewTypeError(what + ": " + err.Error()))
+	}
+	return vuStream{
+		url:          url,
+		stream:       stream,
+		sampler:      newSampler(mi.vu.Context(), state, mi.metrics, url, params.tags),
+		storeCookies: storeCookies,
+	}
+}
