@@ -126,7 +126,7 @@ func (b *jsBarrier) join(idArg sobek.Value) *sobek.Promise {
 			return nil, err
 		}
 		if rec.Counted {
-			push(ctx, state, b.mi.metricJoins(), 1, map[string]string{"barrier": b.name})
+			push(ctx, state, b.mi.metrics.joins, 1, map[string]string{"barrier": b.name})
 		}
 		return func(rt *sobek.Runtime) sobek.Value { return recordToJS(rt, rec) }, nil
 	})
@@ -153,7 +153,7 @@ func (b *jsBarrier) fail(reasonArg, idArg sobek.Value) *sobek.Promise {
 			return nil, err
 		}
 		if rec.Counted {
-			push(ctx, state, b.mi.metricFailures(), 1, map[string]string{"barrier": b.name, "reason": reason})
+			push(ctx, state, b.mi.metrics.failures, 1, map[string]string{"barrier": b.name, "reason": reason})
 		}
 		return func(rt *sobek.Runtime) sobek.Value { return recordToJS(rt, rec) }, nil
 	})
@@ -193,7 +193,7 @@ func (b *jsBarrier) wait(optsArg sobek.Value) *sobek.Promise {
 			state.Logger.WithField("barrier", b.name).Warn(err.Error())
 		}
 		elapsed := time.Since(start)
-		push(ctx, state, b.mi.metricWaitDuration(), float64(elapsed)/float64(time.Millisecond),
+		push(ctx, state, b.mi.metrics.waitDuration, float64(elapsed)/float64(time.Millisecond),
 			map[string]string{"barrier": b.name, "outcome": outcome})
 		if err != nil {
 			return nil, err

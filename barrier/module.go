@@ -4,7 +4,6 @@ import (
 	"github.com/grafana/sobek"
 
 	"go.k6.io/k6/v2/js/modules"
-	"go.k6.io/k6/v2/metrics"
 )
 
 // RootModule is the k6/x/barrier module: one per process, registered by the extension's register.go.
@@ -18,7 +17,7 @@ var _ modules.Module = (*RootModule)(nil)
 // NewModuleInstance returns the module instance of one VU: its metrics and its JS classes.
 func (*RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 	rt := vu.Runtime()
-	mi := &ModuleInstance{vu: vu}
+	mi := &ModuleInstance{vu: vu, metrics: &barrierMetrics{}} // no registry: nothing is recorded
 	if env := vu.InitEnv(); env != nil && env.Registry != nil {
 		m, err := registerMetrics(env.Registry)
 		if err != nil {
@@ -45,25 +44,4 @@ func (mi *ModuleInstance) Exports() modules.Exports {
 		"Barrier":      mi.newBarrier,
 		"BarrierError": mi.errorClass,
 	}}
-}
-
-func (mi *ModuleInstance) metricJoins() *metrics.Metric {
-	if mi.metrics == nil {
-		return nil
-	}
-	return mi.metrics.joins
-}
-
-func (mi *ModuleInstance) metricFailures() *metrics.Metric {
-	if mi.metrics == nil {
-		return nil
-	}
-	return mi.metrics.failures
-}
-
-func (mi *ModuleInstance) metricWaitDuration() *metrics.Metric {
-	if mi.metrics == nil {
-		return nil
-	}
-	return mi.metrics.waitDuration
 }

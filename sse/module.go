@@ -18,7 +18,7 @@ var _ modules.Module = (*RootModule)(nil)
 // the xk6-sse compatible open().
 func (*RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 	rt := vu.Runtime()
-	mi := &ModuleInstance{vu: vu}
+	mi := &ModuleInstance{vu: vu, metrics: &streamMetrics{}} // no registry: nothing is recorded
 	if env := vu.InitEnv(); env != nil && env.Registry != nil {
 		m, err := registerMetrics(env.Registry)
 		if err != nil {
