@@ -32,11 +32,11 @@ func (mi *ModuleInstance) newBarrier(call sobek.ConstructorCall) *sobek.Object {
 	}
 	opts, err := parseBarrierOptions(call.Argument(0), lookupEnvOf(lookup))
 	if err != nil {
-		panic(rt.NewTypeError(err.Error()))
+		panic(typeError(rt, err.Error()))
 	}
 	core, err := New(opts)
 	if err != nil {
-		panic(rt.NewTypeError(err.Error()))
+		panic(typeError(rt, err.Error()))
 	}
 	b := &jsBarrier{mi: mi, core: core, name: core.Options().Name}
 
@@ -60,7 +60,7 @@ func (mi *ModuleInstance) newBarrier(call sobek.ConstructorCall) *sobek.Object {
 func (b *jsBarrier) vuState(method string) *lib.State {
 	state := b.mi.vu.State()
 	if state == nil {
-		panic(b.mi.vu.Runtime().NewTypeError(fmt.Sprintf(
+		panic(typeError(b.mi.vu.Runtime(), fmt.Sprintf(
 			"barrier %s: %s() can't be called in the init context: call it from the default function, setup(), teardown() or a scenario's exec function",
 			b.name, method)))
 	}
@@ -69,7 +69,7 @@ func (b *jsBarrier) vuState(method string) *lib.State {
 
 // throwf throws a TypeError naming the barrier and method.
 func (b *jsBarrier) throwf(method, format string, args ...any) {
-	panic(b.mi.vu.Runtime().NewTypeError(fmt.Sprintf("barrier %s: %s(): ", b.name, method) + fmt.Sprintf(format, args...)))
+	panic(typeError(b.mi.vu.Runtime(), fmt.Sprintf("barrier %s: %s(): ", b.name, method)+fmt.Sprintf(format, args...)))
 }
 
 // id returns the participant id argument, defaulting to the VU's id in the whole test.
@@ -167,7 +167,7 @@ func (b *jsBarrier) wait(optsArg sobek.Value) *sobek.Promise {
 	rt := b.mi.vu.Runtime()
 	w, progress, err := parseWaitOptions(b.name, optsArg)
 	if err != nil {
-		panic(rt.NewTypeError(err.Error()))
+		panic(typeError(rt, err.Error()))
 	}
 	if w.Quorum > b.core.Options().Parties {
 		b.throwf("wait", "option quorum %d is more than parties %d", w.Quorum, b.core.Options().Parties)

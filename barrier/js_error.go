@@ -77,3 +77,9 @@ func recordToJS(rt *sobek.Runtime, rec Record) *sobek.Object {
 	}
 	return o
 }
+
+// typeError returns a TypeError with message msg. sobek's NewTypeError formats its first argument,
+// so a message is never passed as the format: a '%' in it (a URL hint, a runId) stays as it is.
+func typeError(rt *sobek.Runtime, msg string) *sobek.Object {
+	return rt.NewTypeError("%s", msg)
+}
