@@ -165,12 +165,9 @@ func (b *jsBarrier) fail(reasonArg, idArg sobek.Value) *sobek.Promise {
 func (b *jsBarrier) wait(optsArg sobek.Value) *sobek.Promise {
 	state := b.vuState("wait")
 	rt := b.mi.vu.Runtime()
-	w, progress, err := parseWaitOptions(b.name, optsArg)
+	w, progress, err := parseWaitOptions(b.name, b.core.Options().Parties, optsArg)
 	if err != nil {
 		panic(typeError(rt, err.Error()))
-	}
-	if w.Quorum > b.core.Options().Parties {
-		b.throwf("wait", "option quorum %d is more than parties %d", w.Quorum, b.core.Options().Parties)
 	}
 	if progress > 0 && state.Logger != nil {
 		logger := state.Logger.WithField("barrier", b.name)

@@ -33,14 +33,12 @@ func parseBarrierOptions(v sobek.Value, lookupEnv func(string) (string, bool)) (
 	if o.Name, err = r.String("name"); err != nil {
 		return o, err
 	}
-	parties, set, err := r.Integer("parties")
+	parties, set, err := r.IntegerIn("parties", 1, MaxParties)
 	switch {
 	case err != nil:
 		return o, err
 	case !set:
 		return o, r.Errorf("option parties is required: the number of participants expected across all k6 instances, e.g. { parties: 1000 }")
-	case parties < 1:
-		return o, r.Errorf("option parties must be at least 1 (the number of participants expected), got %d", parties)
 	}
 	o.Parties = parties
 	if o.Redis, err = r.String("redis"); err != nil {
@@ -54,7 +52,7 @@ func parseBarrierOptions(v sobek.Value, lookupEnv func(string) (string, bool)) (
 			o.RunID = id
 		}
 	}
-	if o.TTL, _, err = r.Duration("ttl"); err != nil {
+	if o.TTL, _, err = r.DurationIn("ttl", MinTTL, MaxDuration); err != nil {
 		return o, err
 	}
 	if o.KeyPrefix, err = r.String("keyPrefix"); err != nil {
@@ -64,32 +62,29 @@ func parseBarrierOptions(v sobek.Value, lookupEnv func(string) (string, bool)) (
 	return o, o.Validate()
 }
 
-// parseWaitOptions reads the options of barrier.wait(options). progress is DefaultProgress unless
-// given; false or 0 turns it off.
-func parseWaitOptions(name string, v sobek.Value) (w WaitOptions, progress time.Duration, err error) {
+// parseWaitOptions reads the options of barrier.wait(options) of a barrier of parties. progress is
+// DefaultProgress unless given; false or 0 turns it off. Every bound is checked here, so that a bad
+// option throws at the call.
+func parseWaitOptions(name string, parties int, v sobek.Value) (w WaitOptions, progress time.Duration, err error) {
 	r, err := jsopts.NewReader("barrier "+name+": wait()", v, waitOptions, false)
 	if err != nil {
 		return w, 0, err
 	}
-	if w.Timeout, _, err = r.Duration("timeout"); err != nil {
+	if pv := r.Get("timeout"); pv != nil {
+		if f, ok := jsopts.Number(pv); ok && f == 0 {
+			return w, 0, r.Errorf("option timeout must be more than 0: the timeout is the wait's hard stop " +
+				"(omit it to wait until the VU's context ends, which k6's gracefulStop bounds); at most 7d, e.g. '5m'")
+		}
+	}
+	if w.Timeout, _, err = r.DurationIn("timeout", time.Millisecond, MaxDuration); err != nil {
 		return w, 0, err
 	}
-	n, set, err := r.Integer("maxFailures")
-	if err != nil {
+	if w.MaxFailures, _, err = r.IntegerIn("maxFailures", 0, parties); err != nil {
 		return w, 0, err
 	}
-	if set && n < 0 {
-		return w, 0, r.Errorf("option maxFailures must be 0 or more, got %d", n)
-	}
-	w.MaxFailures = n
-	n, set, err = r.Integer("quorum")
-	if err != nil {
+	if w.Quorum, _, err = r.IntegerIn("quorum", 1, parties); err != nil {
 		return w, 0, err
 	}
-	if set && n < 1 {
-		return w, 0, r.Errorf("option quorum must be at least 1, got %d", n)
-	}
-	w.Quorum = n
 	progress = DefaultProgress
 	if pv := r.Get("progress"); pv != nil {
 		if on, isBool := pv.Export().(bool); isBool {
@@ -99,7 +94,12 @@ func parseWaitOptions(name string, v sobek.Value) (w WaitOptions, progress time.
 			return w, 0, nil
 		}
 	}
-	if d, set, err := r.Duration("progress"); err != nil {
+	if pv := r.Get("progress"); pv != nil {
+		if f, ok := jsopts.Number(pv); ok && f == 0 {
+			return w, 0, nil
+		}
+	}
+	if d, set, err := r.DurationIn("progress", MinProgress, MaxDuration); err != nil {
 		return w, 0, err
 	} else if set {
 		progress = d
