@@ -9,6 +9,7 @@ import (
 
 	"github.com/grafana/sobek"
 
+	"go.k6.io/k6/v2/errext"
 	"go.k6.io/k6/v2/lib"
 
 	"github.com/xk6-barrier/xk6-barrier/internal/jsopts"
@@ -94,6 +95,9 @@ func (b *jsBarrier) async(work func(ctx context.Context) (func(rt *sobek.Runtime
 	go func() {
 		toJS, err := work(ctx)
 		enqueue(func() error {
+			if errext.IsInterruptError(err) {
+				return err // aborts the test; the promise never settles, as with test.abort()
+			}
 			if err != nil {
 				return reject(b.jsError(err))
 			}
@@ -165,13 +169,14 @@ func (b *jsBarrier) fail(reasonArg, idArg sobek.Value) *sobek.Promise {
 func (b *jsBarrier) wait(optsArg sobek.Value) *sobek.Promise {
 	state := b.vuState("wait")
 	rt := b.mi.vu.Runtime()
-	w, progress, err := parseWaitOptions(b.name, b.core.Options().Parties, optsArg)
+	jw, err := parseWaitOptions(b.name, b.core.Options().Parties, optsArg)
 	if err != nil {
 		panic(typeError(rt, err.Error()))
 	}
-	if progress > 0 && state.Logger != nil {
+	w := jw.WaitOptions
+	if jw.progress > 0 && state.Logger != nil {
 		logger := state.Logger.WithField("barrier", b.name)
-		w.Progress = progress
+		w.Progress = jw.progress
 		w.OnProgress = func(r Result) { logger.Info(r.String()) }
 	}
 	return b.async(func(ctx context.Context) (func(*sobek.Runtime) sobek.Value, error) {
@@ -192,11 +197,21 @@ func (b *jsBarrier) wait(optsArg sobek.Value) *sobek.Promise {
 		elapsed := time.Since(start)
 		push(ctx, state, b.mi.metrics.waitDuration, float64(elapsed)/float64(time.Millisecond),
 			map[string]string{"barrier": b.name, "outcome": outcome})
+		if we != nil && jw.abortOnFail && (we.Result.Outcome == OutcomeFailed || we.Result.Outcome == OutcomeTimeout) {
+			return nil, abortTest(we)
+		}
 		if err != nil {
 			return nil, err
 		}
 		return func(rt *sobek.Runtime) sobek.Value { return resultToJS(rt, res) }, nil
 	})
+}
+
+// abortTest is the error that aborts the whole test run as k6/execution's test.abort(reason) does
+// (exit code 108), with the wait's one-line summary as the reason. Returned from the event-loop
+// callback, it ends the VU's iteration, and k6 stops the test.
+func abortTest(we *WaitError) error {
+	return &errext.InterruptError{Reason: errext.AbortTest + ": " + we.Error()}
 }
 
 // status is `barrier.status()`: resolves the current result (outcome pending, met or failed).

@@ -20,7 +20,7 @@ const DefaultProgress = 10 * time.Second
 
 var (
 	constructorOptions = []string{"name", "parties", "redis", "runId", "ttl", "keyPrefix"}
-	waitOptions        = []string{"timeout", "maxFailures", "quorum", "progress"}
+	waitOptions        = []string{"timeout", "maxFailures", "quorum", "progress", "abortOnFail"}
 )
 
 // parseBarrierOptions reads the options of new Barrier(options). lookupEnv gives K6_BARRIER_RUN_ID.
@@ -62,14 +62,33 @@ func parseBarrierOptions(v sobek.Value, lookupEnv func(string) (string, bool)) (
 	return o, o.Validate()
 }
 
+// jsWaitOptions are the options of barrier.wait(options): the core's, and what only the binding does.
+type jsWaitOptions struct {
+	WaitOptions
+	// progress is the interval of the progress log lines (0: none).
+	progress time.Duration
+	// abortOnFail aborts the whole test (as exec.test.abort()) on outcome failed or timeout.
+	abortOnFail bool
+}
+
 // parseWaitOptions reads the options of barrier.wait(options) of a barrier of parties. progress is
 // DefaultProgress unless given; false or 0 turns it off. Every bound is checked here, so that a bad
 // option throws at the call.
-func parseWaitOptions(name string, parties int, v sobek.Value) (w WaitOptions, progress time.Duration, err error) {
+func parseWaitOptions(name string, parties int, v sobek.Value) (jsWaitOptions, error) {
 	r, err := jsopts.NewReader("barrier "+name+": wait()", v, waitOptions, false)
 	if err != nil {
-		return w, 0, err
+		return jsWaitOptions{}, err
 	}
+	abort, _, err := r.Bool("abortOnFail")
+	if err != nil {
+		return jsWaitOptions{}, err
+	}
+	w, progress, err := parseCoreWaitOptions(r, parties)
+	return jsWaitOptions{WaitOptions: w, progress: progress, abortOnFail: abort}, err
+}
+
+// parseCoreWaitOptions reads the wait options that the core takes, and progress.
+func parseCoreWaitOptions(r *jsopts.Reader, parties int) (w WaitOptions, progress time.Duration, err error) {
 	if pv := r.Get("timeout"); pv != nil {
 		if f, ok := jsopts.Number(pv); ok && f == 0 {
 			return w, 0, r.Errorf("option timeout must be more than 0: the timeout is the wait's hard stop " +
