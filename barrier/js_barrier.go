@@ -117,7 +117,7 @@ func (b *jsBarrier) jsError(err error) sobek.Value {
 	if errors.As(err, &we) {
 		return b.mi.newBarrierError(we.Error(), we.Result)
 	}
-	return b.mi.vu.Runtime().NewGoError(err)
+	return plainError(b.mi.vu.Runtime(), err.Error())
 }
 
 // join is `barrier.join(id?)`: resolves {counted, previous?}.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -356,10 +357,15 @@ func TestJSRedisErrorNamesAddressNotPassword(t *testing.T) {
 	port := closedPort(t)
 	vu := newJSVU(t, `const room = new Barrier({ parties: 1, runId: "r", redis: "redis://k6:hunter2@127.0.0.1:`+port+`" });`)
 	vu.start(1)
-	vu.run(t, `try { await room.join(); } catch (e) { globalThis.msg = String(e); }`)
+	vu.run(t, `try { await room.join(); } catch (e) {
+		globalThis.msg = String(e);
+		globalThis.plain = e instanceof Error && e.name === "Error" && !(e instanceof BarrierError) && e.value === undefined;
+	}`)
 	msg := vu.get("msg").String()
 	assert.Contains(t, msg, "127.0.0.1:"+port)
 	assert.NotContains(t, msg, "hunter2")
+	assert.True(t, strings.HasPrefix(msg, "Error: barrier default: join 1: redis 127.0.0.1:"+port), msg)
+	assert.Equal(t, true, vu.get("plain").Export(), "a Redis error reaches JS as a plain Error, not a GoError")
 }
 
 func closedPort(t *testing.T) string {

@@ -116,6 +116,8 @@ func (m *memoryBackend) reset(context.Context) error {
 	return nil
 }
 
+func (m *memoryBackend) where() string { return "in-process" }
+
 func (m *memoryBackend) watch(context.Context) (watcher, error) {
 	w := &memoryWatcher{box: newHintBox(), done: make(chan struct{})}
 	s := m.state
