@@ -99,9 +99,15 @@ func (r *redisBackend) missing(ctx context.Context, parties, limit, want int) ([
 }
 
 func (r *redisBackend) reset(ctx context.Context) error {
-	reasons, err := r.client.HKeys(ctx, r.keys.failures).Result()
+	found, err := reasonsScript.Run(ctx, r.client, []string{r.keys.failed, r.keys.failures}).StringSlice()
 	if err != nil {
 		return r.wrap(ctx, err, "")
+	}
+	var reasons []string
+	for _, reason := range found {
+		if ValidateReason(reason) == nil { // only names this barrier writes
+			reasons = append(reasons, reason)
+		}
 	}
 	for attempt := 0; attempt < 10; attempt++ {
 		keys := []string{r.keys.joined, r.keys.failed, r.keys.failures}
@@ -225,13 +231,16 @@ func (r *redisBackend) wrap(ctx context.Context, err error, reason string) error
 	if msg := err.Error(); strings.Contains(msg, "NOAUTH") || strings.Contains(msg, "unauthenticated") {
 		// A command with many arguments from an unauthenticated client gets "ERR Protocol error:
 		// unauthenticated multibulk length" instead of NOAUTH: both mean the same.
-		return authError("redis " + r.addr + ": NOAUTH authentication required: the server needs a password: " +
+		return permanentError("redis " + r.addr + ": NOAUTH authentication required: the server needs a password: " +
 			"give it in the URL, redis://:password@host:port (or redis://user:password@host:port)")
+	}
+	if msg := err.Error(); strings.HasPrefix(msg, "WRONGTYPE key ") { // from a script's check: names the key
+		return permanentError("redis " + r.addr + ": " + strings.TrimPrefix(msg, "WRONGTYPE "))
 	}
 	if strings.Contains(err.Error(), "WRONGTYPE") {
 		if key, typ := r.wrongTypeKey(ctx, reason); key != "" {
-			return fmt.Errorf("redis %s: key %s holds a %s, not what the barrier stores there: "+
-				"another program uses this key; use another runId or keyPrefix, or delete the key: %w", r.addr, key, typ, err)
+			return permanentError("redis " + r.addr + ": key " + key + " holds a " + typ + ", not what the barrier stores there: " +
+				"another program uses this key; use another runId or keyPrefix, or delete the key: " + err.Error())
 		}
 	}
 	return fmt.Errorf("redis %s: %w", r.addr, err)
@@ -256,7 +265,8 @@ func (r *redisBackend) wrongTypeKey(ctx context.Context, reason string) (key, ty
 	return "", ""
 }
 
-// authError is Redis refusing an unauthenticated client: no retry helps.
-type authError string
+// permanentError is a Redis error that no retry fixes (a missing password, a
+// key of the wrong type): a wait ends with it at once.
+type permanentError string
 
-func (e authError) Error() string { return string(e) }
+func (e permanentError) Error() string { return string(e) }

@@ -291,8 +291,8 @@ func (wt *waiting) missing(ctx context.Context, r *Result) {
 // error, a timeout, Redis loading or failing over), so that a wait retries;
 // any other error reply (a key of the wrong type, NOAUTH) ends it at once.
 func transient(err error) bool {
-	var aerr authError
-	if errors.As(err, &aerr) {
+	var perr permanentError
+	if errors.As(err, &perr) {
 		return false
 	}
 	var rerr redis.Error
