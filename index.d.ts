@@ -78,7 +78,7 @@ declare module 'k6/x/barrier' {
     redis?: string;
     /**
      * Id of the test run, shared by every k6 instance of it. Required with `redis`; default from the
-     * environment variable `K6_BARRIER_RUN_ID`. At most 128 characters, no `{` or `}`.
+     * environment variable `K6_BARRIER_RUN_ID`. At most 128 characters, no `{` or `}`. Ignored in-process.
      */
     runId?: string;
     /** Expiry of every key this barrier writes (1s..7d). Default `'24h'`. */

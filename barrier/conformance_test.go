@@ -360,7 +360,7 @@ func testResetRejoin(t *testing.T, newBarrier newFunc) {
 
 func testNamesIndependent(t *testing.T, newBarrier newFunc) {
 	a := newBarrier(t, Options{Parties: 1})
-	other := newBarrier(t, Options{Parties: 1, Name: "other", RunID: a.Options().RunID})
+	other := newBarrier(t, Options{Parties: 1, Name: "other", RunID: a.Options().RunID, KeyPrefix: a.Options().KeyPrefix})
 	join(t, a, 1)
 	assert.Equal(t, 0, status(t, other).Joined)
 	rec, err := other.Join(testCtx(t), "1")

@@ -375,3 +375,24 @@ func closedPort(t *testing.T) string {
 	require.NoError(t, l.Close())
 	return fmt.Sprint(port)
 }
+
+// TestJSInProcessIgnoresRunID: one process is one run. A runId made at init (here different per VU,
+// as Date.now() would give) does not split the in-process barrier into one per VU.
+func TestJSInProcessIgnoresRunID(t *testing.T) {
+	name := uniqueName(t)
+	a := newJSVU(t, `const room = new Barrier({ parties: 2, name: "`+name+`", runId: "run-1700000000001" });`)
+	b := newJSVU(t, `const room = new Barrier({ parties: 2, name: "`+name+`", runId: "run-1700000000002" });`)
+	a.start(1)
+	b.start(2)
+	done := make(chan error, 1)
+	go func() {
+		_, err := a.rt.RunOnEventLoop(`(async () => {
+			await room.join();
+			globalThis.res = await room.wait({ timeout: "10s", progress: false });
+		})()`)
+		done <- err
+	}()
+	b.run(t, `await room.join();`)
+	require.NoError(t, <-done)
+	assert.Equal(t, "met", a.get("res").ToObject(a.rt.VU.Runtime()).Get("outcome").String())
+}
