@@ -22,8 +22,13 @@
  * export default async function () { await room.join(); }
  *
  * export async function controller() {
+ *   // failed or timeout: the whole test aborts with the barrier's one line (exit code 108)
+ *   const r = await room.wait({ timeout: '5m', progress: '10s', abortOnFail: true });
+ * }
+ *
+ * export async function handlingIt() {
  *   try {
- *     const r = await room.wait({ timeout: '5m', progress: '10s' });
+ *     await room.wait({ timeout: '5m' });
  *   } catch (e) {
  *     if (e instanceof BarrierError) console.error(e.outcome, e.missing);
  *     throw e;
@@ -64,7 +69,7 @@ declare module 'k6/x/barrier' {
      * `'default'`, whose keys are exactly the fix plan's: `K6_BARRIER_JOINED:{<runId>}`.
      */
     name?: string;
-    /** Required: the number of participants expected, across all k6 instances (at least 1). */
+    /** Required: the number of participants expected, across all k6 instances (1..10,000,000). */
     parties: number;
     /**
      * Redis URL: `redis://`, `rediss://` (TLS), with `user:pass@` if needed. Omitted or empty: the
@@ -73,10 +78,10 @@ declare module 'k6/x/barrier' {
     redis?: string;
     /**
      * Id of the test run, shared by every k6 instance of it. Required with `redis`; default from the
-     * environment variable `K6_BARRIER_RUN_ID`. At most 128 characters, no `{` or `}`.
+     * environment variable `K6_BARRIER_RUN_ID`. At most 128 characters, no `{` or `}`. Ignored in-process.
      */
     runId?: string;
-    /** Expiry of every key this barrier writes (at least 1s). Default `'24h'`. */
+    /** Expiry of every key this barrier writes (1s..7d). Default `'24h'`. */
     ttl?: Duration;
     /** Starts every key name. Default `'K6_BARRIER'`. */
     keyPrefix?: string;
@@ -84,17 +89,27 @@ declare module 'k6/x/barrier' {
 
   /** Options of {@link Barrier.wait}. */
   export interface WaitOptions {
-    /** Reject with outcome `timeout` at this deadline. Default: no deadline (the VU's context still ends it). */
+    /**
+     * Reject with outcome `timeout` at this deadline, whatever Redis does: 1ms..7d; 0 is refused.
+     * Default: no deadline (the VU's context still ends it).
+     */
     timeout?: Duration;
-    /** Failed participants tolerated; one more rejects at once with outcome `failed`. Default 0. */
+    /** Failed participants tolerated (0..parties); one more rejects at once with outcome `failed`. Default 0. */
     maxFailures?: number;
     /** Joined participants needed, 1..parties. Default `parties`. */
     quorum?: number;
     /**
      * Interval at which a one-line progress report is logged through the k6 logger while waiting;
-     * `false` (or 0) is silent. Default `'10s'`.
+     * 1s..7d, or `false` (or 0): silent. Default `'10s'`.
      */
     progress?: Duration | false;
+    /**
+     * On outcome `failed` or `timeout`, abort the whole test as `exec.test.abort(reason)` does (exit
+     * code 108) with the wait's one-line summary as the reason; the promise then never settles.
+     * Default false: the wait rejects with a {@link BarrierError}, and k6 exits 0 unless the script
+     * handles it.
+     */
+    abortOnFail?: boolean;
   }
 
   /**

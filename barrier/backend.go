@@ -18,6 +18,8 @@ type backend interface {
 	missing(ctx context.Context, parties, limit, want int) ([]int, error)
 	// reset deletes the barrier's state and wakes its waiters.
 	reset(ctx context.Context) error
+	// where names the backend for messages: "redis <addr>" or "in-process".
+	where() string
 	// watch starts delivering change hints. It is ready when it returns: a
 	// change after that is delivered.
 	watch(ctx context.Context) (watcher, error)

@@ -61,7 +61,7 @@ func (b *Barrier) Join(ctx context.Context, id string) (Record, error) {
 	if err := ValidateID(id); err != nil {
 		return Record{}, fmt.Errorf("barrier %s: join: %w", b.opts.Name, err)
 	}
-	rec, err := b.be.record(ctx, id, "")
+	rec, err := boundCall(ctx, b, func(ctx context.Context) (Record, error) { return b.be.record(ctx, id, "") })
 	if err != nil {
 		return Record{}, fmt.Errorf("barrier %s: join %s: %w", b.opts.Name, id, err)
 	}
@@ -77,7 +77,7 @@ func (b *Barrier) Fail(ctx context.Context, id, reason string) (Record, error) {
 	if err := ValidateID(id); err != nil {
 		return Record{}, fmt.Errorf("barrier %s: fail: %w", b.opts.Name, err)
 	}
-	rec, err := b.be.record(ctx, id, reason)
+	rec, err := boundCall(ctx, b, func(ctx context.Context) (Record, error) { return b.be.record(ctx, id, reason) })
 	if err != nil {
 		return Record{}, fmt.Errorf("barrier %s: fail %s (%s): %w", b.opts.Name, id, reason, err)
 	}
@@ -87,12 +87,15 @@ func (b *Barrier) Fail(ctx context.Context, id, reason string) (Record, error) {
 // Status reports the barrier now: outcome pending, met or failed, judged
 // with quorum = parties and maxFailures = 0, and the missing ids.
 func (b *Barrier) Status(ctx context.Context) (Result, error) {
-	c, err := b.be.counts(ctx)
+	r, err := boundCall(ctx, b, func(ctx context.Context) (Result, error) {
+		c, err := b.be.counts(ctx)
+		if err != nil {
+			return Result{}, err
+		}
+		r := b.result(c, decide(c, b.opts.Parties, b.opts.Parties, 0), WaitOptions{Quorum: b.opts.Parties})
+		return r, b.fillMissing(ctx, &r)
+	})
 	if err != nil {
-		return Result{}, fmt.Errorf("barrier %s: status: %w", b.opts.Name, err)
-	}
-	r := b.result(c, decide(c, b.opts.Parties, b.opts.Parties, 0), WaitOptions{Quorum: b.opts.Parties})
-	if err := b.fillMissing(ctx, &r); err != nil {
 		return Result{}, fmt.Errorf("barrier %s: status: %w", b.opts.Name, err)
 	}
 	return r, nil
@@ -101,10 +104,23 @@ func (b *Barrier) Status(ctx context.Context) (Result, error) {
 // Reset deletes the barrier's state (all its Redis keys), so that a rerun
 // with the same runId starts afresh. Waiters re-read and see it empty.
 func (b *Barrier) Reset(ctx context.Context) error {
-	if err := b.be.reset(ctx); err != nil {
+	_, err := boundCall(ctx, b, func(ctx context.Context) (struct{}, error) { return struct{}{}, b.be.reset(ctx) })
+	if err != nil {
 		return fmt.Errorf("barrier %s: reset: %w", b.opts.Name, err)
 	}
 	return nil
+}
+
+// boundCall runs one call of b within CallTimeout, whatever Redis does. A call that ran out of time
+// says so with the address; the caller's own context ending returns its error.
+func boundCall[T any](ctx context.Context, b *Barrier, fn func(context.Context) (T, error)) (T, error) {
+	cctx, cancel := context.WithTimeout(ctx, CallTimeout)
+	defer cancel()
+	v, err := detached(cctx, fn, nil)
+	if err != nil && ctx.Err() == nil && cctx.Err() != nil {
+		return v, fmt.Errorf("%s: no answer within %s (Redis stalled, overloaded or unreachable): %w", b.be.where(), CallTimeout, err)
+	}
+	return v, err
 }
 
 // result builds a Result from counts.

@@ -1,13 +1,31 @@
 package barrier
 
 import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/redis/go-redis/v9"
+)
+
+// Timeouts of the shared Redis clients, unless the URL sets them (dial_timeout, read_timeout,
+// write_timeout, pool_timeout, max_retries): each bounds one step of one command, so that a stalled
+// or unreachable Redis fails a call in seconds. On top of them every call of a Barrier has a hard
+// bound: CallTimeout for join, fail, status and reset, the wait's own timeout for wait.
+const (
+	DialTimeout  = 3 * time.Second
+	ReadTimeout  = 3 * time.Second
+	WriteTimeout = 3 * time.Second
+	PoolTimeout  = 4 * time.Second
+	// maxRetries is how often a command is retried after a network error.
+	maxRetries = 1
 )
 
 // clientRegistry shares one go-redis client (one connection pool) per Redis
@@ -72,11 +90,19 @@ func parseRedisURL(raw string) (redisTarget, error) {
 		return redisTarget{}, errors.New("not a valid URL: expected redis://[user:password@]host:port[/db] " +
 			"(escape special characters of the password, e.g. '@' as %40)")
 	}
+	q := u.Query()
+	set := func(name string) bool { return q.Has(name) }
 	switch u.Scheme {
 	case "redis", "rediss", "unix":
 		opts, err := redis.ParseURL(raw)
 		if err != nil {
 			return redisTarget{}, fmt.Errorf("%s: %s", redacted(u), scrub(err.Error(), u))
+		}
+		opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout, opts.MaxRetries, opts.DialerRetries =
+			bounded(set, opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout, opts.MaxRetries)
+		opts.ContextTimeoutEnabled = true
+		if opts.TLSConfig != nil {
+			opts.Dialer = tlsDialer(opts.TLSConfig, opts.DialTimeout)
 		}
 		return redisTarget{addr: opts.Addr, single: opts}, nil
 	case "redis+cluster", "rediss+cluster":
@@ -98,11 +124,69 @@ func parseRedisURL(raw string) (redisTarget, error) {
 		if err != nil {
 			return redisTarget{}, fmt.Errorf("%s: %s", redacted(u), scrub(err.Error(), u))
 		}
+		opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout, opts.MaxRetries, opts.DialerRetries =
+			bounded(set, opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout, opts.MaxRetries)
+		opts.ContextTimeoutEnabled = true
+		if opts.TLSConfig != nil {
+			opts.Dialer = tlsDialer(opts.TLSConfig, opts.DialTimeout)
+		}
 		return redisTarget{addr: strings.Join(opts.Addrs, ","), cluster: opts}, nil
 	case "":
 		return redisTarget{}, errors.New("the URL has no scheme: expected redis://host:port, rediss://host:port or redis+cluster://host:port,host:port")
 	default:
 		return redisTarget{}, fmt.Errorf("unsupported URL scheme %q: expected redis, rediss, unix, redis+cluster or rediss+cluster", u.Scheme)
+	}
+}
+
+// bounded returns the client timeouts: the URL's where it set them, else this package's.
+func bounded(set func(string) bool, dial, read, write, pool time.Duration, retries int) (time.Duration, time.Duration, time.Duration, time.Duration, int, int) {
+	if !set("dial_timeout") {
+		dial = DialTimeout
+	}
+	if !set("read_timeout") {
+		read = ReadTimeout
+	}
+	if !set("write_timeout") {
+		write = WriteTimeout
+	}
+	if !set("pool_timeout") {
+		pool = PoolTimeout
+	}
+	if !set("max_retries") {
+		retries = maxRetries
+	}
+	return dial, read, write, pool, retries, 1
+}
+
+// tlsDialer dials addr and does the TLS handshake within timeout. A handshake that fails other than
+// on the certificate (a plain-text server answers garbage or nothing) says so, instead of a bare
+// "context deadline exceeded".
+func tlsDialer(cfg *tls.Config, timeout time.Duration) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		d := net.Dialer{Timeout: timeout, KeepAlive: 5 * time.Minute}
+		raw, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		c := cfg.Clone()
+		if c.ServerName == "" {
+			c.ServerName, _, _ = net.SplitHostPort(addr)
+		}
+		hctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		conn := tls.Client(raw, c)
+		if err := conn.HandshakeContext(hctx); err != nil {
+			_ = raw.Close()
+			var verr *tls.CertificateVerificationError
+			var uerr x509.UnknownAuthorityError
+			var herr x509.HostnameError
+			var cerr x509.CertificateInvalidError
+			if errors.As(err, &verr) || errors.As(err, &uerr) || errors.As(err, &herr) || errors.As(err, &cerr) {
+				return nil, fmt.Errorf("TLS handshake with %s failed: %w", addr, err)
+			}
+			return nil, fmt.Errorf("TLS handshake with %s failed: is the server speaking TLS? use redis:// for plain text: %w", addr, err)
+		}
+		return conn, nil
 	}
 }
 

@@ -360,7 +360,7 @@ func testResetRejoin(t *testing.T, newBarrier newFunc) {
 
 func testNamesIndependent(t *testing.T, newBarrier newFunc) {
 	a := newBarrier(t, Options{Parties: 1})
-	other := newBarrier(t, Options{Parties: 1, Name: "other", RunID: a.Options().RunID})
+	other := newBarrier(t, Options{Parties: 1, Name: "other", RunID: a.Options().RunID, KeyPrefix: a.Options().KeyPrefix})
 	join(t, a, 1)
 	assert.Equal(t, 0, status(t, other).Joined)
 	rec, err := other.Join(testCtx(t), "1")
@@ -437,8 +437,8 @@ func testBadInput(t *testing.T, newBarrier newFunc) {
 	}{
 		{"empty id", func() error { _, err := b.Join(ctx, ""); return err }, "invalid participant id"},
 		{"bad reason", func() error { _, err := b.Fail(ctx, "1", "Login"); return err }, `invalid failure reason "Login"`},
-		{"quorum above parties", func() error { _, err := b.Wait(ctx, WaitOptions{Quorum: 3}); return err }, "quorum must be between 1 and parties (2), got 3"},
-		{"negative maxFailures", func() error { _, err := b.Wait(ctx, WaitOptions{MaxFailures: -1}); return err }, "maxFailures must be 0 or more"},
+		{"quorum above parties", func() error { _, err := b.Wait(ctx, WaitOptions{Quorum: 3}); return err }, "quorum must be at least 1 and at most parties (2), got 3"},
+		{"negative maxFailures", func() error { _, err := b.Wait(ctx, WaitOptions{MaxFailures: -1}); return err }, "maxFailures must be at least 0 and at most parties (2), got -1"},
 	}
 	for _, tt := range tests {
 		err := tt.call()

@@ -168,3 +168,58 @@ func isWaitError(err error) bool {
 	_, ok := err.(*WaitError)
 	return ok
 }
+
+// TestWrongTypeWritesNothing: a write that meets a key of the wrong type (or a counter that is not a
+// number) fails naming the key and writes nothing at all; reset() then removes every key the barrier
+// owns, whatever its type.
+func TestWrongTypeWritesNothing(t *testing.T) {
+	srv := redistest.New(t)
+	if srv.Kind == redistest.KindEmbedded {
+		t.Skip("the embedded server's Lua differs")
+	}
+	rdb := srv.Client(t)
+	ctx := testCtx(t)
+	tests := []struct {
+		name, key string // key is one of the barrier's, by its layout field
+		set       func(key string) error
+		want      string
+	}{
+		{"counter not a number", "counter", func(k string) error { return rdb.Set(ctx, k, "abc", 0).Err() }, `holds the string "abc", not the count of failures`},
+		{"counter a hash", "counter", func(k string) error { return rdb.HSet(ctx, k, "x", "y").Err() }, "holds a hash, not the string"},
+		{"failures a string", "failures", func(k string) error { return rdb.Set(ctx, k, "x", 0).Err() }, "holds a string, not the hash"},
+		{"failed a list", "failed", func(k string) error { return rdb.RPush(ctx, k, "x").Err() }, "holds a list, not the hash"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			run := redistest.Prefix(t)
+			srv.Cleanup(t, "*{"+run+"}*")
+			opts := Options{Parties: 3, RunID: run}
+			b, err := NewWithClient(opts, rdb)
+			require.NoError(t, err)
+			keys := newKeyLayout(opts.WithDefaults())
+			key := map[string]string{"counter": keys.reasonCounter("login"), "failures": keys.failures, "failed": keys.failed}[tc.key]
+			require.NoError(t, tc.set(key))
+
+			_, err = b.Fail(ctx, "2", "login")
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "key "+key+" "+tc.want)
+			assert.NotContains(t, err.Error(), "@user_script")
+			for _, k := range []string{keys.joined, keys.failed, keys.failures, keys.reasonCounter("login")} {
+				if k == key {
+					continue
+				}
+				n, err := rdb.Exists(ctx, k).Result()
+				require.NoError(t, err)
+				assert.Zero(t, n, "%s was written although the write failed", k)
+			}
+			require.NoError(t, b.Reset(ctx), "reset removes what the barrier owns, whatever its type")
+			left, err := rdb.Keys(ctx, "*{"+run+"}*").Result()
+			require.NoError(t, err)
+			if tc.key == "counter" { // the counter of a reason never recorded is not the barrier's doing
+				assert.Equal(t, []string{key}, left)
+			} else {
+				assert.Empty(t, left)
+			}
+		})
+	}
+}

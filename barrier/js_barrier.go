@@ -9,6 +9,7 @@ import (
 
 	"github.com/grafana/sobek"
 
+	"go.k6.io/k6/v2/errext"
 	"go.k6.io/k6/v2/lib"
 
 	"github.com/xk6-barrier/xk6-barrier/internal/jsopts"
@@ -32,11 +33,11 @@ func (mi *ModuleInstance) newBarrier(call sobek.ConstructorCall) *sobek.Object {
 	}
 	opts, err := parseBarrierOptions(call.Argument(0), lookupEnvOf(lookup))
 	if err != nil {
-		panic(rt.NewTypeError(err.Error()))
+		panic(typeError(rt, err.Error()))
 	}
 	core, err := New(opts)
 	if err != nil {
-		panic(rt.NewTypeError(err.Error()))
+		panic(typeError(rt, err.Error()))
 	}
 	b := &jsBarrier{mi: mi, core: core, name: core.Options().Name}
 
@@ -60,7 +61,7 @@ func (mi *ModuleInstance) newBarrier(call sobek.ConstructorCall) *sobek.Object {
 func (b *jsBarrier) vuState(method string) *lib.State {
 	state := b.mi.vu.State()
 	if state == nil {
-		panic(b.mi.vu.Runtime().NewTypeError(fmt.Sprintf(
+		panic(typeError(b.mi.vu.Runtime(), fmt.Sprintf(
 			"barrier %s: %s() can't be called in the init context: call it from the default function, setup(), teardown() or a scenario's exec function",
 			b.name, method)))
 	}
@@ -69,7 +70,7 @@ func (b *jsBarrier) vuState(method string) *lib.State {
 
 // throwf throws a TypeError naming the barrier and method.
 func (b *jsBarrier) throwf(method, format string, args ...any) {
-	panic(b.mi.vu.Runtime().NewTypeError(fmt.Sprintf("barrier %s: %s(): ", b.name, method) + fmt.Sprintf(format, args...)))
+	panic(typeError(b.mi.vu.Runtime(), fmt.Sprintf("barrier %s: %s(): ", b.name, method)+fmt.Sprintf(format, args...)))
 }
 
 // id returns the participant id argument, defaulting to the VU's id in the whole test.
@@ -94,6 +95,9 @@ func (b *jsBarrier) async(work func(ctx context.Context) (func(rt *sobek.Runtime
 	go func() {
 		toJS, err := work(ctx)
 		enqueue(func() error {
+			if errext.IsInterruptError(err) {
+				return err // aborts the test; the promise never settles, as with test.abort()
+			}
 			if err != nil {
 				return reject(b.jsError(err))
 			}
@@ -113,7 +117,7 @@ func (b *jsBarrier) jsError(err error) sobek.Value {
 	if errors.As(err, &we) {
 		return b.mi.newBarrierError(we.Error(), we.Result)
 	}
-	return b.mi.vu.Runtime().NewGoError(err)
+	return plainError(b.mi.vu.Runtime(), err.Error())
 }
 
 // join is `barrier.join(id?)`: resolves {counted, previous?}.
@@ -165,16 +169,14 @@ func (b *jsBarrier) fail(reasonArg, idArg sobek.Value) *sobek.Promise {
 func (b *jsBarrier) wait(optsArg sobek.Value) *sobek.Promise {
 	state := b.vuState("wait")
 	rt := b.mi.vu.Runtime()
-	w, progress, err := parseWaitOptions(b.name, optsArg)
+	jw, err := parseWaitOptions(b.name, b.core.Options().Parties, optsArg)
 	if err != nil {
-		panic(rt.NewTypeError(err.Error()))
+		panic(typeError(rt, err.Error()))
 	}
-	if w.Quorum > b.core.Options().Parties {
-		b.throwf("wait", "option quorum %d is more than parties %d", w.Quorum, b.core.Options().Parties)
-	}
-	if progress > 0 && state.Logger != nil {
+	w := jw.WaitOptions
+	if jw.progress > 0 && state.Logger != nil {
 		logger := state.Logger.WithField("barrier", b.name)
-		w.Progress = progress
+		w.Progress = jw.progress
 		w.OnProgress = func(r Result) { logger.Info(r.String()) }
 	}
 	return b.async(func(ctx context.Context) (func(*sobek.Runtime) sobek.Value, error) {
@@ -195,11 +197,21 @@ func (b *jsBarrier) wait(optsArg sobek.Value) *sobek.Promise {
 		elapsed := time.Since(start)
 		push(ctx, state, b.mi.metrics.waitDuration, float64(elapsed)/float64(time.Millisecond),
 			map[string]string{"barrier": b.name, "outcome": outcome})
+		if we != nil && jw.abortOnFail && (we.Result.Outcome == OutcomeFailed || we.Result.Outcome == OutcomeTimeout) {
+			return nil, abortTest(we)
+		}
 		if err != nil {
 			return nil, err
 		}
 		return func(rt *sobek.Runtime) sobek.Value { return resultToJS(rt, res) }, nil
 	})
+}
+
+// abortTest is the error that aborts the whole test run as k6/execution's test.abort(reason) does
+// (exit code 108), with the wait's one-line summary as the reason. Returned from the event-loop
+// callback, it ends the VU's iteration, and k6 stops the test.
+func abortTest(we *WaitError) error {
+	return &errext.InterruptError{Reason: errext.AbortTest + ": " + we.Error()}
 }
 
 // status is `barrier.status()`: resolves the current result (outcome pending, met or failed).

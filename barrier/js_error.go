@@ -77,3 +77,23 @@ func recordToJS(rt *sobek.Runtime, rec Record) *sobek.Object {
 	}
 	return o
 }
+
+// typeError returns a TypeError with message msg. sobek's NewTypeError formats its first argument,
+// so a message is never passed as the format: a '%' in it (a URL hint, a runId) stays as it is.
+func typeError(rt *sobek.Runtime, msg string) *sobek.Object {
+	return rt.NewTypeError("%s", msg)
+}
+
+// plainError returns an Error (not sobek's GoError) with message msg, built like newBarrierError
+// without running JavaScript: Error.prototype, message and stack.
+func plainError(rt *sobek.Runtime, msg string) *sobek.Object {
+	obj := rt.NewObject()
+	if proto, ok := rt.Get("Error").(*sobek.Object); ok {
+		if p, ok := proto.Get("prototype").(*sobek.Object); ok {
+			_ = obj.SetPrototype(p)
+		}
+	}
+	_ = obj.DefineDataProperty("message", rt.ToValue(msg), sobek.FLAG_TRUE, sobek.FLAG_FALSE, sobek.FLAG_TRUE)
+	_ = obj.DefineDataProperty("stack", rt.ToValue("Error: "+msg), sobek.FLAG_TRUE, sobek.FLAG_FALSE, sobek.FLAG_TRUE)
+	return obj
+}

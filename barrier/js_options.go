@@ -20,7 +20,7 @@ const DefaultProgress = 10 * time.Second
 
 var (
 	constructorOptions = []string{"name", "parties", "redis", "runId", "ttl", "keyPrefix"}
-	waitOptions        = []string{"timeout", "maxFailures", "quorum", "progress"}
+	waitOptions        = []string{"timeout", "maxFailures", "quorum", "progress", "abortOnFail"}
 )
 
 // parseBarrierOptions reads the options of new Barrier(options). lookupEnv gives K6_BARRIER_RUN_ID.
@@ -33,14 +33,12 @@ func parseBarrierOptions(v sobek.Value, lookupEnv func(string) (string, bool)) (
 	if o.Name, err = r.String("name"); err != nil {
 		return o, err
 	}
-	parties, set, err := r.Integer("parties")
+	parties, set, err := r.IntegerIn("parties", 1, MaxParties)
 	switch {
 	case err != nil:
 		return o, err
 	case !set:
 		return o, r.Errorf("option parties is required: the number of participants expected across all k6 instances, e.g. { parties: 1000 }")
-	case parties < 1:
-		return o, r.Errorf("option parties must be at least 1 (the number of participants expected), got %d", parties)
 	}
 	o.Parties = parties
 	if o.Redis, err = r.String("redis"); err != nil {
@@ -54,7 +52,7 @@ func parseBarrierOptions(v sobek.Value, lookupEnv func(string) (string, bool)) (
 			o.RunID = id
 		}
 	}
-	if o.TTL, _, err = r.Duration("ttl"); err != nil {
+	if o.TTL, _, err = r.DurationIn("ttl", MinTTL, MaxDuration); err != nil {
 		return o, err
 	}
 	if o.KeyPrefix, err = r.String("keyPrefix"); err != nil {
@@ -64,32 +62,48 @@ func parseBarrierOptions(v sobek.Value, lookupEnv func(string) (string, bool)) (
 	return o, o.Validate()
 }
 
-// parseWaitOptions reads the options of barrier.wait(options). progress is DefaultProgress unless
-// given; false or 0 turns it off.
-func parseWaitOptions(name string, v sobek.Value) (w WaitOptions, progress time.Duration, err error) {
+// jsWaitOptions are the options of barrier.wait(options): the core's, and what only the binding does.
+type jsWaitOptions struct {
+	WaitOptions
+	// progress is the interval of the progress log lines (0: none).
+	progress time.Duration
+	// abortOnFail aborts the whole test (as exec.test.abort()) on outcome failed or timeout.
+	abortOnFail bool
+}
+
+// parseWaitOptions reads the options of barrier.wait(options) of a barrier of parties. progress is
+// DefaultProgress unless given; false or 0 turns it off. Every bound is checked here, so that a bad
+// option throws at the call.
+func parseWaitOptions(name string, parties int, v sobek.Value) (jsWaitOptions, error) {
 	r, err := jsopts.NewReader("barrier "+name+": wait()", v, waitOptions, false)
 	if err != nil {
-		return w, 0, err
+		return jsWaitOptions{}, err
 	}
-	if w.Timeout, _, err = r.Duration("timeout"); err != nil {
-		return w, 0, err
-	}
-	n, set, err := r.Integer("maxFailures")
+	abort, _, err := r.Bool("abortOnFail")
 	if err != nil {
+		return jsWaitOptions{}, err
+	}
+	w, progress, err := parseCoreWaitOptions(r, parties)
+	return jsWaitOptions{WaitOptions: w, progress: progress, abortOnFail: abort}, err
+}
+
+// parseCoreWaitOptions reads the wait options that the core takes, and progress.
+func parseCoreWaitOptions(r *jsopts.Reader, parties int) (w WaitOptions, progress time.Duration, err error) {
+	if pv := r.Get("timeout"); pv != nil {
+		if f, ok := jsopts.Number(pv); ok && f == 0 {
+			return w, 0, r.Errorf("option timeout must be more than 0: the timeout is the wait's hard stop " +
+				"(omit it to wait until the VU's context ends, which k6's gracefulStop bounds); at most 7d, e.g. '5m'")
+		}
+	}
+	if w.Timeout, _, err = r.DurationIn("timeout", time.Millisecond, MaxDuration); err != nil {
 		return w, 0, err
 	}
-	if set && n < 0 {
-		return w, 0, r.Errorf("option maxFailures must be 0 or more, got %d", n)
-	}
-	w.MaxFailures = n
-	n, set, err = r.Integer("quorum")
-	if err != nil {
+	if w.MaxFailures, _, err = r.IntegerIn("maxFailures", 0, parties); err != nil {
 		return w, 0, err
 	}
-	if set && n < 1 {
-		return w, 0, r.Errorf("option quorum must be at least 1, got %d", n)
+	if w.Quorum, _, err = r.IntegerIn("quorum", 1, parties); err != nil {
+		return w, 0, err
 	}
-	w.Quorum = n
 	progress = DefaultProgress
 	if pv := r.Get("progress"); pv != nil {
 		if on, isBool := pv.Export().(bool); isBool {
@@ -99,7 +113,12 @@ func parseWaitOptions(name string, v sobek.Value) (w WaitOptions, progress time.
 			return w, 0, nil
 		}
 	}
-	if d, set, err := r.Duration("progress"); err != nil {
+	if pv := r.Get("progress"); pv != nil {
+		if f, ok := jsopts.Number(pv); ok && f == 0 {
+			return w, 0, nil
+		}
+	}
+	if d, set, err := r.DurationIn("progress", MinProgress, MaxDuration); err != nil {
 		return w, 0, err
 	} else if set {
 		progress = d

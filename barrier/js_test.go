@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,7 +92,11 @@ func TestJSBadInput(t *testing.T) {
 		{"options not an object", `new Barrier(5)`, []string{"options must be an object", "number 5"}},
 		{"unknown option", `new Barrier({ parties: 2, partys: 3 })`, []string{`unknown option "partys"`, `did you mean "parties"`}},
 		{"missing parties", `new Barrier({ name: "x" })`, []string{"option parties is required"}},
-		{"parties zero", `new Barrier({ parties: 0 })`, []string{"option parties must be at least 1"}},
+		{"parties zero", `new Barrier({ parties: 0 })`, []string{"option parties must be at least 1 and at most 10000000, got 0"}},
+		{"parties beyond 2^53", `new Barrier({ parties: 2**53+2 })`, []string{"option parties must be at least 1 and at most 10000000, got 9007199254740994"}},
+		{"parties too many", `new Barrier({ parties: 10000001 })`, []string{"option parties must be at least 1 and at most 10000000, got 10000001"}},
+		{"ttl huge", `new Barrier({ parties: 1, ttl: 1e20 })`, []string{"option ttl must be at least 1s and at most 7d, got the number 100000000000000000000"}},
+		{"ttl over 7d", `new Barrier({ parties: 1, ttl: "30d" })`, []string{"option ttl must be at least 1s and at most 7d, got 30d"}},
 		{"parties negative", `new Barrier({ parties: -3 })`, []string{"option parties must be at least 1", "-3"}},
 		{"parties not integer", `new Barrier({ parties: 2.5 })`, []string{"option parties must be a whole number", "2.5"}},
 		{"parties a string", `new Barrier({ parties: "10" })`, []string{"option parties must be a whole number", `"10"`}},
@@ -101,7 +106,7 @@ func TestJSBadInput(t *testing.T) {
 		{"redis url with password stays secret", `new Barrier({ parties: 1, redis: "redis://u:hunter2@127.0.0.1:notaport", runId: "r" })`, []string{"option redis"}},
 		{"missing runId with redis", `new Barrier({ parties: 1, redis: "redis://127.0.0.1:` + closed + `" })`, []string{"option runId is required with redis"}},
 		{"bad ttl", `new Barrier({ parties: 1, ttl: "5 minutes" })`, []string{"option ttl", `invalid duration "5 minutes"`}},
-		{"ttl too short", `new Barrier({ parties: 1, ttl: 10 })`, []string{"option ttl must be at least 1s"}},
+		{"ttl too short", `new Barrier({ parties: 1, ttl: 10 })`, []string{"option ttl must be at least 1s and at most 7d, got 10ms"}},
 		{"bad keyPrefix", `new Barrier({ parties: 1, keyPrefix: "a{b}" })`, []string{"option keyPrefix"}},
 	}
 	for _, tc := range tests {
@@ -130,8 +135,14 @@ func TestJSBadMethodArguments(t *testing.T) {
 		{"empty id", `room.join("")`, "invalid participant id"},
 		{"bad wait option", `room.wait({ timout: "5s" })`, `unknown option "timout"`},
 		{"bad wait timeout", `room.wait({ timeout: "soon" })`, `option timeout: invalid duration "soon"`},
-		{"quorum above parties", `room.wait({ quorum: 5 })`, "option quorum 5 is more than parties 3"},
-		{"negative maxFailures", `room.wait({ maxFailures: -1 })`, "option maxFailures must be 0 or more"},
+		{"quorum above parties", `room.wait({ quorum: 5 })`, "option quorum must be at least 1 and at most 3, got 5"},
+		{"negative maxFailures", `room.wait({ maxFailures: -1 })`, "option maxFailures must be at least 0 and at most 3, got -1"},
+		{"maxFailures above parties", `room.wait({ maxFailures: 4 })`, "option maxFailures must be at least 0 and at most 3, got 4"},
+		{"huge timeout", `room.wait({ timeout: Number.MAX_SAFE_INTEGER })`, "option timeout must be at least 1ms and at most 7d, got the number 9007199254740991"},
+		{"timeout over 7d", `room.wait({ timeout: "8d" })`, "option timeout must be at least 1ms and at most 7d, got 8d"},
+		{"timeout 0 refused", `room.wait({ timeout: 0 })`, "option timeout must be more than 0: the timeout is the wait's hard stop"},
+		{"progress 1ms", `room.wait({ progress: 1 })`, "option progress must be at least 1s and at most 7d, got 1ms"},
+		{"huge progress", `room.wait({ progress: 1e300 })`, "option progress must be at least 1s and at most 7d, got the number 1e+300"},
 		{"progress true", `room.wait({ progress: true })`, "option progress must be a duration"},
 	}
 	for _, tc := range tests {
@@ -303,12 +314,13 @@ func TestJSProgressLogs(t *testing.T) {
 	vu.start(1)
 	vu.run(t, `
 		await room.join(1);
-		try { await room.wait({ timeout: "350ms", progress: "100ms" }); } catch (e) {}
+		try { await room.wait({ timeout: "1300ms", progress: "1s" }); } catch (e) { globalThis.outcome = e.outcome; }
 	`)
 	var lines []string
 	for _, e := range vu.logs.AllEntries() {
 		lines = append(lines, e.Message)
 	}
+	assert.Equal(t, "timeout", vu.get("outcome").String())
 	require.NotEmpty(t, lines, "no progress line logged")
 	assert.Contains(t, lines[0], "joined 1/2, failed 0, missing 1 (2)")
 }
@@ -345,10 +357,15 @@ func TestJSRedisErrorNamesAddressNotPassword(t *testing.T) {
 	port := closedPort(t)
 	vu := newJSVU(t, `const room = new Barrier({ parties: 1, runId: "r", redis: "redis://k6:hunter2@127.0.0.1:`+port+`" });`)
 	vu.start(1)
-	vu.run(t, `try { await room.join(); } catch (e) { globalThis.msg = String(e); }`)
+	vu.run(t, `try { await room.join(); } catch (e) {
+		globalThis.msg = String(e);
+		globalThis.plain = e instanceof Error && e.name === "Error" && !(e instanceof BarrierError) && e.value === undefined;
+	}`)
 	msg := vu.get("msg").String()
 	assert.Contains(t, msg, "127.0.0.1:"+port)
 	assert.NotContains(t, msg, "hunter2")
+	assert.True(t, strings.HasPrefix(msg, "Error: barrier default: join 1: redis 127.0.0.1:"+port), msg)
+	assert.Equal(t, true, vu.get("plain").Export(), "a Redis error reaches JS as a plain Error, not a GoError")
 }
 
 func closedPort(t *testing.T) string {
@@ -357,4 +374,25 @@ func closedPort(t *testing.T) string {
 	port := l.Addr().(*net.TCPAddr).Port
 	require.NoError(t, l.Close())
 	return fmt.Sprint(port)
+}
+
+// TestJSInProcessIgnoresRunID: one process is one run. A runId made at init (here different per VU,
+// as Date.now() would give) does not split the in-process barrier into one per VU.
+func TestJSInProcessIgnoresRunID(t *testing.T) {
+	name := uniqueName(t)
+	a := newJSVU(t, `const room = new Barrier({ parties: 2, name: "`+name+`", runId: "run-1700000000001" });`)
+	b := newJSVU(t, `const room = new Barrier({ parties: 2, name: "`+name+`", runId: "run-1700000000002" });`)
+	a.start(1)
+	b.start(2)
+	done := make(chan error, 1)
+	go func() {
+		_, err := a.rt.RunOnEventLoop(`(async () => {
+			await room.join();
+			globalThis.res = await room.wait({ timeout: "10s", progress: false });
+		})()`)
+		done <- err
+	}()
+	b.run(t, `await room.join();`)
+	require.NoError(t, <-done)
+	assert.Equal(t, "met", a.get("res").ToObject(a.rt.VU.Runtime()).Get("outcome").String())
 }

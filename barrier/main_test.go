@@ -25,11 +25,12 @@ func backends() []struct {
 	}
 }
 
-// newMemoryBarrier returns an in-process barrier with a run id of its own.
+// newMemoryBarrier returns an in-process barrier of its own: the in-process
+// backend ignores runId, so the test's key prefix sets it apart.
 func newMemoryBarrier(t *testing.T, o Options) *Barrier {
 	t.Helper()
-	if o.RunID == "" {
-		o.RunID = redistest.Prefix(t)
+	if o.KeyPrefix == "" {
+		o.KeyPrefix = memoryPrefix(t)
 	}
 	b, err := New(o)
 	if err != nil {
@@ -54,4 +55,13 @@ func newRedisBarrier(t *testing.T, o Options) *Barrier {
 		t.Fatalf("New: %v", err)
 	}
 	return b
+}
+
+// memoryPrefix is a keyPrefix unique to the test, for in-process barriers.
+func memoryPrefix(t *testing.T) string {
+	p := redistest.Prefix(t)
+	if len(p) > 64 {
+		p = p[len(p)-64:]
+	}
+	return p
 }

@@ -7,9 +7,11 @@ import (
 	"time"
 )
 
-// memoryRegistry holds the in-process barriers by key prefix, run id and
-// name, so that every Barrier of one process with the same options shares
-// one state. It lives as long as the process (a k6 run).
+// memoryRegistry holds the in-process barriers by key prefix and name, so
+// that every Barrier of one process with the same name shares one state. It
+// lives as long as the process: one process is one run, so runId does not
+// split it (a runId made at init, e.g. from Date.now(), differs between the
+// VUs of one process and would silently give each VU a barrier of its own).
 var memoryRegistry = struct {
 	sync.Mutex
 	states map[string]*memoryState
@@ -39,7 +41,7 @@ type memoryBackend struct {
 }
 
 func newMemoryBackend(o Options) *memoryBackend {
-	key := o.KeyPrefix + "\x00" + o.RunID + "\x00" + o.Name
+	key := o.KeyPrefix + "\x00" + o.Name
 	memoryRegistry.Lock()
 	defer memoryRegistry.Unlock()
 	s, ok := memoryRegistry.states[key]
@@ -115,6 +117,8 @@ func (m *memoryBackend) reset(context.Context) error {
 	s.notifyLocked()
 	return nil
 }
+
+func (m *memoryBackend) where() string { return "in-process" }
 
 func (m *memoryBackend) watch(context.Context) (watcher, error) {
 	w := &memoryWatcher{box: newHintBox(), done: make(chan struct{})}

@@ -13,6 +13,17 @@ const (
 	DefaultTTL       = 24 * time.Hour
 	DefaultKeyPrefix = "K6_BARRIER"
 
+	// MaxParties bounds option parties: a mistaken huge count is an error rather than a barrier
+	// that can never be met.
+	MaxParties = 10_000_000
+	// MaxDuration bounds every duration option (ttl, and the wait's timeout and progress).
+	MaxDuration = 7 * 24 * time.Hour
+	// MinTTL is the shortest ttl.
+	MinTTL = time.Second
+	// MinProgress is the shortest progress interval, so that a mistaken number of milliseconds
+	// does not flood the log.
+	MinProgress = time.Second
+
 	// MaxMissing is how many never-accounted ids a Result lists at most.
 	MaxMissing = 20
 	// maxIDLen bounds a participant id, so that a mistaken huge value is an
@@ -70,10 +81,10 @@ func (o Options) Validate() error {
 	switch {
 	case !namePattern.MatchString(o.Name):
 		return fmt.Errorf("barrier: option name %q is invalid: use 1 to 64 letters, digits, '_', '.', ':' or '-'", o.Name)
-	case o.Parties < 1:
-		return fmt.Errorf("barrier %s: option parties must be at least 1 (the number of participants expected), got %d", o.Name, o.Parties)
-	case o.TTL < time.Second:
-		return fmt.Errorf("barrier %s: option ttl must be at least 1s (e.g. '24h'), got %s", o.Name, o.TTL)
+	case o.Parties < 1 || o.Parties > MaxParties:
+		return fmt.Errorf("barrier %s: option parties must be at least 1 and at most %d (the number of participants expected), got %d", o.Name, MaxParties, o.Parties)
+	case o.TTL < MinTTL || o.TTL > MaxDuration:
+		return fmt.Errorf("barrier %s: option ttl must be at least 1s and at most 7d, got %s (e.g. '24h')", o.Name, o.TTL)
 	case !prefixPattern.MatchString(o.KeyPrefix):
 		return fmt.Errorf("barrier %s: option keyPrefix %q is invalid: use 1 to 64 letters, digits, '_', '.', ':' or '-'", o.Name, o.KeyPrefix)
 	case o.Redis != "" && o.RunID == "":
@@ -117,7 +128,8 @@ func truncate(s string, n int) string {
 // WaitOptions configure one Wait. The zero value waits for all parties with
 // no failure allowed and no timeout other than the context's.
 type WaitOptions struct {
-	// Timeout ends the wait with outcome timeout. 0: none (only the context).
+	// Timeout ends the wait with outcome timeout. 0: none (only the context). At most
+	// MaxDuration.
 	Timeout time.Duration
 	// MaxFailures is how many failed participants are tolerated. Default 0.
 	MaxFailures int
@@ -125,11 +137,19 @@ type WaitOptions struct {
 	// 0 means Parties.
 	Quorum int
 	// Progress, when > 0 and OnProgress is set, calls OnProgress with the
-	// current status (Outcome pending) at that interval while waiting.
+	// current status (Outcome pending) at that interval while waiting; at
+	// most MaxDuration. (The JS binding's minimum is MinProgress.)
 	Progress time.Duration
 	// OnProgress receives progress; it runs on the waiting goroutine, so it
 	// should be quick.
 	OnProgress func(Result)
+}
+
+// Validate checks w against the barrier's options o, as Wait does before it
+// starts: every error states the option's bounds.
+func (w WaitOptions) Validate(o Options) error {
+	_, err := w.resolve(o)
+	return err
 }
 
 // resolve validates w against the barrier's options and fills defaults.
@@ -138,14 +158,14 @@ func (w WaitOptions) resolve(o Options) (WaitOptions, error) {
 		w.Quorum = o.Parties
 	}
 	switch {
-	case w.Timeout < 0:
-		return w, fmt.Errorf("barrier %s: wait option timeout must not be negative, got %s", o.Name, w.Timeout)
-	case w.MaxFailures < 0:
-		return w, fmt.Errorf("barrier %s: wait option maxFailures must be 0 or more, got %d", o.Name, w.MaxFailures)
+	case w.Timeout < 0 || w.Timeout > MaxDuration:
+		return w, fmt.Errorf("barrier %s: wait option timeout must be at least 0 (none) and at most 7d, got %s", o.Name, w.Timeout)
+	case w.MaxFailures < 0 || w.MaxFailures > o.Parties:
+		return w, fmt.Errorf("barrier %s: wait option maxFailures must be at least 0 and at most parties (%d), got %d", o.Name, o.Parties, w.MaxFailures)
 	case w.Quorum < 1 || w.Quorum > o.Parties:
-		return w, fmt.Errorf("barrier %s: wait option quorum must be between 1 and parties (%d), got %d", o.Name, o.Parties, w.Quorum)
-	case w.Progress < 0:
-		return w, fmt.Errorf("barrier %s: wait option progress must not be negative, got %s", o.Name, w.Progress)
+		return w, fmt.Errorf("barrier %s: wait option quorum must be at least 1 and at most parties (%d), got %d", o.Name, o.Parties, w.Quorum)
+	case w.Progress < 0 || w.Progress > MaxDuration:
+		return w, fmt.Errorf("barrier %s: wait option progress must be at least 0 (none) and at most 7d, got %s", o.Name, w.Progress)
 	}
 	return w, nil
 }

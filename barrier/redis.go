@@ -41,7 +41,9 @@ func (r *redisBackend) record(ctx context.Context, id, reason string) (Record, e
 	if reason != "" {
 		keys = append(keys, r.keys.reasonCounter(reason))
 	}
-	res, err := recordScript.Run(ctx, r.client, keys, id, reason, r.ttlMs, r.keys.channel).Result()
+	res, err := detached(ctx, func(ctx context.Context) (any, error) {
+		return recordScript.Run(ctx, r.client, keys, id, reason, r.ttlMs, r.keys.channel).Result()
+	}, nil)
 	if err != nil {
 		return Record{}, r.wrap(ctx, err, reason)
 	}
@@ -57,7 +59,9 @@ func (r *redisBackend) record(ctx context.Context, id, reason string) (Record, e
 
 func (r *redisBackend) counts(ctx context.Context) (counts, error) {
 	keys := []string{r.keys.joined, r.keys.failed, r.keys.failures}
-	res, err := countsScript.Run(ctx, r.client, keys).Slice()
+	res, err := detached(ctx, func(ctx context.Context) ([]any, error) {
+		return countsScript.Run(ctx, r.client, keys).Slice()
+	}, nil)
 	if err != nil {
 		return counts{}, r.wrap(ctx, err, "")
 	}
@@ -81,7 +85,9 @@ func (r *redisBackend) missing(ctx context.Context, parties, limit, want int) ([
 	keys := []string{r.keys.joined, r.keys.failed}
 	for from := 1; from <= parties && len(out) < limit && len(out) < want; from += missingChunk {
 		to := min(parties, from+missingChunk-1)
-		ids, err := missingScript.Run(ctx, r.client, keys, from, to, min(limit, want)-len(out)).Int64Slice()
+		ids, err := detached(ctx, func(ctx context.Context) ([]int64, error) {
+			return missingScript.Run(ctx, r.client, keys, from, to, min(limit, want)-len(out)).Int64Slice()
+		}, nil)
 		if err != nil {
 			return nil, r.wrap(ctx, err, "")
 		}
@@ -93,9 +99,15 @@ func (r *redisBackend) missing(ctx context.Context, parties, limit, want int) ([
 }
 
 func (r *redisBackend) reset(ctx context.Context) error {
-	reasons, err := r.client.HKeys(ctx, r.keys.failures).Result()
+	found, err := reasonsScript.Run(ctx, r.client, []string{r.keys.failed, r.keys.failures}).StringSlice()
 	if err != nil {
 		return r.wrap(ctx, err, "")
+	}
+	var reasons []string
+	for _, reason := range found {
+		if ValidateReason(reason) == nil { // only names this barrier writes
+			reasons = append(reasons, reason)
+		}
 	}
 	for attempt := 0; attempt < 10; attempt++ {
 		keys := []string{r.keys.joined, r.keys.failed, r.keys.failures}
@@ -116,12 +128,19 @@ func (r *redisBackend) reset(ctx context.Context) error {
 	return fmt.Errorf("redis %s: reset kept racing with new failure reasons; retry", r.addr)
 }
 
+func (r *redisBackend) where() string { return "redis " + r.addr }
+
 func (r *redisBackend) watch(ctx context.Context) (watcher, error) {
+	return detached(ctx, r.subscribe, func(w watcher) { w.close() })
+}
+
+// subscribe subscribes to the barrier's channel; ctx bounds it.
+func (r *redisBackend) subscribe(ctx context.Context) (watcher, error) {
 	ps := r.client.Subscribe(ctx, r.keys.channel)
 	// Wait for the server's confirmation: only then is a later publish
 	// sure to reach us, and only then may the waiter read (no lost wake-up).
 	for {
-		msg, err := ps.ReceiveTimeout(ctx, 10*time.Second)
+		msg, err := ps.ReceiveTimeout(ctx, ReadTimeout)
 		if err != nil {
 			_ = ps.Close()
 			return nil, r.wrap(ctx, fmt.Errorf("subscribing to %s: %w", r.keys.channel, err), "")
@@ -209,10 +228,19 @@ func (r *redisBackend) wrap(ctx context.Context, err error, reason string) error
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("redis %s: %w", r.addr, err)
 	}
+	if msg := err.Error(); strings.Contains(msg, "NOAUTH") || strings.Contains(msg, "unauthenticated") {
+		// A command with many arguments from an unauthenticated client gets "ERR Protocol error:
+		// unauthenticated multibulk length" instead of NOAUTH: both mean the same.
+		return permanentError("redis " + r.addr + ": NOAUTH authentication required: the server needs a password: " +
+			"give it in the URL, redis://:password@host:port (or redis://user:password@host:port)")
+	}
+	if msg := err.Error(); strings.HasPrefix(msg, "WRONGTYPE key ") { // from a script's check: names the key
+		return permanentError("redis " + r.addr + ": " + strings.TrimPrefix(msg, "WRONGTYPE "))
+	}
 	if strings.Contains(err.Error(), "WRONGTYPE") {
 		if key, typ := r.wrongTypeKey(ctx, reason); key != "" {
-			return fmt.Errorf("redis %s: key %s holds a %s, not what the barrier stores there: "+
-				"another program uses this key; use another runId or keyPrefix, or delete the key: %w", r.addr, key, typ, err)
+			return permanentError("redis " + r.addr + ": key " + key + " holds a " + typ + ", not what the barrier stores there: " +
+				"another program uses this key; use another runId or keyPrefix, or delete the key: " + err.Error())
 		}
 	}
 	return fmt.Errorf("redis %s: %w", r.addr, err)
@@ -236,3 +264,9 @@ func (r *redisBackend) wrongTypeKey(ctx context.Context, reason string) (key, ty
 	}
 	return "", ""
 }
+
+// permanentError is a Redis error that no retry fixes (a missing password, a
+// key of the wrong type): a wait ends with it at once.
+type permanentError string
+
+func (e permanentError) Error() string { return string(e) }

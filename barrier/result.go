@@ -49,6 +49,14 @@ type Result struct {
 	// Missing lists up to MaxMissing ids in 1..Parties never accounted for,
 	// ascending. Filled for status, progress and a wait that did not meet.
 	Missing []int
+
+	// ReadError is set when the last reads of a wait failed: the counts
+	// above are then those of the last successful read (none when
+	// NeverRead), and FailingSince is when reads began to fail.
+	ReadError    string
+	FailingSince time.Time
+	FailingFor   time.Duration
+	NeverRead    bool
 }
 
 // MissingCount is how many participants are not accounted for yet:
@@ -79,6 +87,19 @@ func (r Result) line(after time.Duration, cause string) string {
 		b.WriteString(" (")
 		b.WriteString(cause)
 		b.WriteString(")")
+	}
+	if r.ReadError != "" {
+		b.WriteString(": reads failing since ")
+		b.WriteString(r.FailingSince.Format("15:04:05"))
+		b.WriteString(" (")
+		b.WriteString(r.FailingFor.Round(100 * time.Millisecond).String())
+		b.WriteString("): ")
+		b.WriteString(r.ReadError)
+		if r.NeverRead {
+			b.WriteString("; no read succeeded yet, counts unknown")
+			return b.String()
+		}
+		b.WriteString("; as of the last read")
 	}
 	b.WriteString(": joined ")
 	b.WriteString(strconv.Itoa(r.Joined))

@@ -13,8 +13,19 @@ import "github.com/redis/go-redis/v9"
 // Each counting write sets the TTL of the keys it wrote and publishes
 // "<joined> <failed>" on the channel: PUBLISH to no subscriber is O(1), and a
 // waiter judges from the payload without reading (see redisWatcher).
-var recordScript = redis.NewScript(`
+var recordScript = redis.NewScript(checkTypes + `
 local id, reason, ttl, channel = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local bad = check({'set', 'hash', 'hash', 'string'})
+if bad then
+  return bad
+end
+if KEYS[4] then
+  local n = redis.call('GET', KEYS[4])
+  if n and not string.match(n, '^%d+$') then
+    return redis.error_reply('WRONGTYPE key ' .. KEYS[4] .. ' holds the string "' .. string.sub(n, 1, 40) ..
+      '", not the count of failures the barrier keeps there: another program uses this key; use another runId or keyPrefix, or delete the key')
+  end
+end
 local prev = redis.call('HGET', KEYS[2], id)
 if prev then
   return 'failed:' .. prev
@@ -39,11 +50,33 @@ redis.call('PUBLISH', channel, redis.call('SCARD', KEYS[1]) .. ' ' .. redis.call
 return 1
 `)
 
+// checkTypes defines check(types): before anything is written, it
+// returns an error reply naming the first of KEYS whose type is not
+// types[i] (a missing key is fine), or nil.
+const checkTypes = `
+local function check(types)
+  for i, want in ipairs(types) do
+    if KEYS[i] then
+      local got = redis.call('TYPE', KEYS[i]).ok
+      if got ~= 'none' and got ~= want then
+        return redis.error_reply('WRONGTYPE key ' .. KEYS[i] .. ' holds a ' .. got .. ', not the ' .. want ..
+          ' the barrier keeps there: another program uses this key; use another runId or keyPrefix, or delete the key')
+      end
+    end
+  end
+  return nil
+end
+`
+
 // countsScript reads a barrier's counts in one round trip.
 //
 // KEYS[1] joined SET, KEYS[2] failed HASH, KEYS[3] failures HASH.
 // Returns {joined, failed, {reason, count, reason, count, ...}}.
-var countsScript = redis.NewScript(`
+var countsScript = redis.NewScript(checkTypes + `
+local bad = check({'set', 'hash', 'hash'})
+if bad then
+  return bad
+end
 return {redis.call('SCARD', KEYS[1]), redis.call('HLEN', KEYS[2]), redis.call('HGETALL', KEYS[3])}
 `)
 
@@ -64,23 +97,50 @@ end
 return out
 `)
 
-// resetScript deletes a barrier's keys and wakes its waiters.
+// resetScript deletes a barrier's keys, whatever their types, and wakes
+// its waiters.
 //
 // KEYS[1] joined, KEYS[2] failed, KEYS[3] failures, KEYS[4..] the counters
-// of the reasons ARGV[2..] the caller read from KEYS[3]; ARGV[1] channel.
-// When KEYS[3] names a reason the caller did not pass (a failure raced the
-// reset), it deletes nothing and returns that reason so the caller retries.
+// of the reasons ARGV[2..] the caller read (see reasonsScript); ARGV[1]
+// channel. When KEYS[3] names a reason the caller did not pass (a failure
+// raced the reset), it deletes nothing and returns that reason so the
+// caller retries.
 var resetScript = redis.NewScript(`
 local known = {}
 for i = 2, #ARGV do
   known[ARGV[i]] = true
 end
-for _, reason in ipairs(redis.call('HKEYS', KEYS[3])) do
-  if not known[reason] then
-    return reason
+if redis.call('TYPE', KEYS[3]).ok == 'hash' then
+  for _, reason in ipairs(redis.call('HKEYS', KEYS[3])) do
+    if not known[reason] then
+      return reason
+    end
   end
 end
 redis.call('DEL', unpack(KEYS))
 redis.call('PUBLISH', ARGV[1], '0 0')
 return ''
+`)
+
+// reasonsScript lists the failure reasons a barrier holds: the fields of
+// KEYS[2] (failures HASH) and the values of KEYS[1] (failed HASH), each
+// when the key is a hash, so that reset finds every counter key even when
+// one of them was overwritten.
+var reasonsScript = redis.NewScript(`
+local seen, out = {}, {}
+local function add(list)
+  for _, r in ipairs(list) do
+    if not seen[r] then
+      seen[r] = true
+      out[#out + 1] = r
+    end
+  end
+end
+if redis.call('TYPE', KEYS[2]).ok == 'hash' then
+  add(redis.call('HKEYS', KEYS[2]))
+end
+if redis.call('TYPE', KEYS[1]).ok == 'hash' then
+  add(redis.call('HVALS', KEYS[1]))
+end
+return out
 `)

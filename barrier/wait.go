@@ -2,22 +2,47 @@ package barrier
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // readErrorGrace is how long a wait tolerates failing reads (for example
-// while Redis restarts) before it gives up with the error.
+// while Redis restarts) before it gives up with the error, unless its
+// deadline comes first.
 const readErrorGrace = 10 * time.Second
 
-// settleTimeout bounds the final reads of a wait that ends by timeout or
-// abort, so that it returns promptly even when Redis is slow.
-const settleTimeout = 2 * time.Second
+// settleGrace bounds the last reads of a wait that ends by timeout or abort
+// (a write may have raced the deadline; the missing ids), so that it
+// settles within its timeout plus this, even when Redis stalls.
+const settleGrace = 500 * time.Millisecond
+
+// retryInterval is how soon a wait retries a failed subscribe or read.
+const retryInterval = 250 * time.Millisecond
+
+// readBound bounds each subscribe and read of a wait, so that a stalled
+// Redis is noticed (and reported by progress lines) while the wait goes on.
+const readBound = time.Second
+
+// boundedRead runs fn with a context bounded by readBound and wctx.
+func boundedRead[T any](wctx context.Context, fn func(context.Context) (T, error)) (T, error) {
+	rctx, cancel := context.WithTimeout(wctx, readBound)
+	defer cancel()
+	return fn(rctx)
+}
 
 // Wait blocks until the barrier is met (nil error), fails, times out, or ctx
 // ends; the last three return a *WaitError carrying the Result. Any other
-// error is a backend error (Redis unreachable for longer than a few
-// seconds, a key of the wrong type) or a bad option.
+// error is a backend error (Redis unreachable for longer than
+// readErrorGrace, a key of the wrong type) or a bad option.
+//
+// Every Redis call of the wait is bounded by the wait's deadline and ctx:
+// the wait settles within its timeout (plus settleGrace) whatever Redis
+// does. Failing reads are retried until then; the result then says since
+// when reads fail instead of passing stale counts off as fresh.
 //
 // Wait subscribes to changes first and then reads, so no change is missed;
 // it reads again on every change that may settle it, and every
@@ -28,75 +53,93 @@ func (b *Barrier) Wait(ctx context.Context, opts WaitOptions) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	wt := waiting{b: b, opts: w, start: start}
+	wt := &waiting{b: b, opts: w, start: start}
 
-	watch, err := b.be.watch(ctx)
-	if err != nil {
-		if ctx.Err() != nil {
-			return wt.aborted(ctx, counts{})
-		}
-		return Result{}, fmt.Errorf("barrier %s: wait: %w", b.opts.Name, err)
-	}
-	defer watch.close()
-
-	c, err := b.be.counts(ctx)
-	if err != nil {
-		if ctx.Err() != nil {
-			return wt.aborted(ctx, counts{})
-		}
-		return Result{}, fmt.Errorf("barrier %s: wait: %w", b.opts.Name, err)
-	}
-
-	var timeout, fallback, progress <-chan time.Time
+	wctx := ctx // ends at the deadline or with ctx
+	var timeout <-chan time.Time
 	if w.Timeout > 0 {
+		var cancel context.CancelFunc
+		wctx, cancel = context.WithDeadline(ctx, start.Add(w.Timeout))
+		defer cancel()
 		t := time.NewTimer(w.Timeout - time.Since(start))
 		defer t.Stop()
 		timeout = t.C
 	}
-	if d := watch.fallback(); d > 0 {
-		t := time.NewTicker(d)
-		defer t.Stop()
-		fallback = t.C
-	}
+	var progress <-chan time.Time
+	var progressTicker *time.Ticker
 	if w.Progress > 0 && w.OnProgress != nil {
-		t := time.NewTicker(w.Progress)
-		defer t.Stop()
-		progress = t.C
+		progressTicker = time.NewTicker(w.Progress)
+		defer progressTicker.Stop()
+		progress = progressTicker.C
 	}
 
-	var failingSince time.Time // start of consecutive read errors
-	for {
-		if outcome := wt.decide(c); outcome != OutcomePending {
-			return wt.settle(ctx, c, outcome)
+	var watch watcher
+	defer func() {
+		if watch != nil {
+			watch.close()
 		}
-		read := false
+	}()
+	var hints <-chan hint
+	var fallback, retry <-chan time.Time
+	var fallbackTicker *time.Ticker
+	defer func() {
+		if fallbackTicker != nil {
+			fallbackTicker.Stop()
+		}
+	}()
+
+	needRead := true
+	for {
+		if watch == nil {
+			called := time.Now()
+			nw, err := boundedRead(wctx, b.be.watch)
+			if err == nil {
+				watch, hints = nw, nw.hints()
+				if d := nw.fallback(); d > 0 {
+					fallbackTicker = time.NewTicker(d)
+					fallback = fallbackTicker.C
+				}
+				needRead = true
+			} else if res, err, done := wt.failed(ctx, wctx, called, fmt.Errorf("subscribing: %w", err)); done {
+				return res, err
+			}
+		}
+		if watch != nil && needRead {
+			called := time.Now()
+			fresh, err := boundedRead(wctx, b.be.counts)
+			if err == nil {
+				wt.fresh(fresh)
+				if outcome := wt.decide(wt.c); outcome != OutcomePending {
+					return wt.settle(ctx, outcome)
+				}
+				needRead = false
+			} else if res, err, done := wt.failed(ctx, wctx, called, err); done {
+				return res, err
+			}
+		}
+		retry = nil
+		if watch == nil || needRead {
+			retry = time.After(retryInterval)
+		}
 		select {
 		case <-ctx.Done():
-			return wt.aborted(ctx, c)
+			return wt.aborted(ctx)
 		case <-timeout:
-			return wt.timedOut(ctx, c)
-		case h := <-watch.hints():
+			return wt.timedOut(ctx)
+		case <-wctx.Done():
+			if ctx.Err() != nil {
+				return wt.aborted(ctx)
+			}
+			return wt.timedOut(ctx)
+		case h := <-hints:
 			// A hint with known totals that cannot settle needs no read.
-			read = !h.known || wt.decide(counts{joined: h.joined, failed: h.failed}) != OutcomePending
+			needRead = needRead || !h.known || wt.decide(counts{joined: h.joined, failed: h.failed}) != OutcomePending
 		case <-fallback:
-			read = true
+			needRead = true
+		case <-retry:
 		case <-progress:
-			w.OnProgress(wt.progress(ctx, c))
-		}
-		if !read {
-			continue
-		}
-		fresh, err := b.be.counts(ctx)
-		switch {
-		case err == nil:
-			c, failingSince = fresh, time.Time{}
-		case ctx.Err() != nil:
-			return wt.aborted(ctx, c)
-		case failingSince.IsZero():
-			failingSince = time.Now()
-		case time.Since(failingSince) > readErrorGrace:
-			return Result{}, fmt.Errorf("barrier %s: wait: reads failing for %s: %w",
-				b.opts.Name, time.Since(failingSince).Round(time.Second), err)
+			w.OnProgress(wt.progress(wctx))
+			progressTicker.Reset(w.Progress) // no burst of lines after a stall
 		}
 	}
 }
@@ -106,27 +149,79 @@ type waiting struct {
 	b     *Barrier
 	opts  WaitOptions
 	start time.Time
+
+	c    counts // the last counts read
+	read bool   // whether c was read at all
+	// failingSince is when the current run of failing reads began (zero
+	// while reads succeed); readErr is the last failure.
+	failingSince time.Time
+	readErr      error
 }
 
-func (wt waiting) decide(c counts) Outcome {
+func (wt *waiting) decide(c counts) Outcome {
 	return decide(c, wt.b.opts.Parties, wt.opts.Quorum, wt.opts.MaxFailures)
 }
 
-func (wt waiting) result(c counts, outcome Outcome) Result {
-	r := wt.b.result(c, outcome, wt.opts)
+// fresh records counts just read.
+func (wt *waiting) fresh(c counts) {
+	wt.c, wt.read = c, true
+	wt.failingSince, wt.readErr = time.Time{}, nil
+}
+
+// failed records a failed subscribe or read, called at called. It returns
+// done when the wait must end: its context or deadline ended (a
+// BarrierError that says reads fail), or reads kept failing for
+// readErrorGrace (the error).
+func (wt *waiting) failed(ctx, wctx context.Context, called time.Time, err error) (Result, error, bool) {
+	if wt.failingSince.IsZero() {
+		wt.failingSince = called
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		wt.readErr = fmt.Errorf("%s: no answer", wt.b.be.where())
+	} else {
+		wt.readErr = err
+	}
+	switch {
+	case ctx.Err() != nil:
+		res, err := wt.aborted(ctx)
+		return res, err, true
+	case wctx.Err() != nil:
+		res, err := wt.timedOut(ctx)
+		return res, err, true
+	}
+	if !transient(err) {
+		return Result{}, fmt.Errorf("barrier %s: wait: %w", wt.b.opts.Name, err), true
+	}
+	if time.Since(wt.failingSince) > readErrorGrace {
+		return Result{}, fmt.Errorf("barrier %s: wait: reads failing for %s: %w",
+			wt.b.opts.Name, time.Since(wt.failingSince).Round(time.Second), err), true
+	}
+	return Result{}, nil, false
+}
+
+func (wt *waiting) result(outcome Outcome) Result {
+	r := wt.b.result(wt.c, outcome, wt.opts)
 	r.Waited = time.Since(wt.start)
+	if wt.readErr != nil {
+		r.ReadError = wt.readErr.Error()
+		r.FailingSince = wt.failingSince
+		r.FailingFor = time.Since(wt.failingSince)
+		r.NeverRead = !wt.read
+	}
 	return r
 }
 
 // settle returns the result of a met or failed wait.
-func (wt waiting) settle(ctx context.Context, c counts, outcome Outcome) (Result, error) {
-	if c.failures == nil { // judged from totals only: read the reasons too
-		if fresh, err := wt.b.be.counts(ctx); err == nil {
-			c = fresh
-			outcome = wt.decide(c)
+func (wt *waiting) settle(ctx context.Context, outcome Outcome) (Result, error) {
+	if wt.c.failures == nil { // judged from totals only: read the reasons too
+		rctx, cancel := context.WithTimeout(ctx, settleGrace)
+		if fresh, err := wt.b.be.counts(rctx); err == nil {
+			wt.fresh(fresh)
+			outcome = wt.decide(wt.c)
 		}
+		cancel()
 	}
-	r := wt.result(c, outcome)
+	r := wt.result(outcome)
 	if outcome == OutcomeMet {
 		return r, nil
 	}
@@ -134,47 +229,81 @@ func (wt waiting) settle(ctx context.Context, c counts, outcome Outcome) (Result
 	return r, &WaitError{Result: r, Timeout: wt.opts.Timeout}
 }
 
-// timedOut reads once more (a change may have raced the deadline) and
-// returns the timeout, or what the fresh counts say.
-func (wt waiting) timedOut(ctx context.Context, c counts) (Result, error) {
-	rctx, cancel := context.WithTimeout(ctx, settleTimeout)
+// timedOut reads once more, within settleGrace (a change may have raced
+// the deadline), and returns the timeout, or what the fresh counts say.
+func (wt *waiting) timedOut(ctx context.Context) (Result, error) {
+	rctx, cancel := context.WithTimeout(ctx, settleGrace)
 	defer cancel()
 	if fresh, err := wt.b.be.counts(rctx); err == nil {
-		c = fresh
-		if outcome := wt.decide(c); outcome != OutcomePending {
-			return wt.settle(rctx, c, outcome)
+		wt.fresh(fresh)
+		if outcome := wt.decide(wt.c); outcome != OutcomePending {
+			return wt.settle(ctx, outcome)
 		}
 	}
-	r := wt.result(c, OutcomeTimeout)
+	r := wt.result(OutcomeTimeout)
 	wt.missing(rctx, &r)
 	return r, &WaitError{Result: r, Timeout: wt.opts.Timeout}
 }
 
 // aborted returns the result of a wait whose context ended, with a last
-// bounded read for the diagnostics.
-func (wt waiting) aborted(ctx context.Context, c counts) (Result, error) {
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+// read within settleGrace for the diagnostics.
+func (wt *waiting) aborted(ctx context.Context) (Result, error) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleGrace)
 	defer cancel()
 	if fresh, err := wt.b.be.counts(rctx); err == nil {
-		c = fresh
+		wt.fresh(fresh)
 	}
-	r := wt.result(c, OutcomeAborted)
+	r := wt.result(OutcomeAborted)
 	wt.missing(rctx, &r)
 	return r, &WaitError{Result: r, Timeout: wt.opts.Timeout, Cause: ctx.Err()}
 }
 
-// progress reads the status for a progress report; on a read error it
-// reports the last counts.
-func (wt waiting) progress(ctx context.Context, c counts) Result {
-	if fresh, err := wt.b.be.counts(ctx); err == nil {
-		c = fresh
+// progress reads the status for a progress report. When the read fails,
+// the report says since when reads fail, with the counts of the last read.
+func (wt *waiting) progress(wctx context.Context) Result {
+	if wt.readErr == nil { // while reads fail, the loop retries them: report that
+		called := time.Now()
+		if fresh, err := boundedRead(wctx, wt.b.be.counts); err == nil {
+			wt.fresh(fresh)
+		} else if wctx.Err() == nil {
+			wt.failingSince = called
+			wt.readErr = err
+			if errors.Is(err, context.DeadlineExceeded) {
+				wt.readErr = fmt.Errorf("%s: no answer", wt.b.be.where())
+			}
+		}
 	}
-	r := wt.result(c, OutcomePending)
-	wt.missing(ctx, &r)
+	r := wt.result(OutcomePending)
+	wt.missing(wctx, &r)
 	return r
 }
 
 // missing fills r.Missing; diagnostics only, so an error leaves it empty.
-func (wt waiting) missing(ctx context.Context, r *Result) {
+// Nothing is listed while reads fail: the ids would be stale.
+func (wt *waiting) missing(ctx context.Context, r *Result) {
+	if r.ReadError != "" {
+		return
+	}
 	_ = wt.b.fillMissing(ctx, r)
+}
+
+// transient reports whether a read error may pass by itself (a network
+// error, a timeout, Redis loading or failing over), so that a wait retries;
+// any other error reply (a key of the wrong type, NOAUTH) ends it at once.
+func transient(err error) bool {
+	var perr permanentError
+	if errors.As(err, &perr) {
+		return false
+	}
+	var rerr redis.Error
+	if !errors.As(err, &rerr) {
+		return true
+	}
+	msg := rerr.Error()
+	for _, p := range []string{"LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "CLUSTERDOWN", "READONLY"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
 }

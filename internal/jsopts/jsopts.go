@@ -3,6 +3,7 @@
 package jsopts
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -98,6 +99,57 @@ func (r *Reader) Integer(key string) (n int, set bool, err error) {
 	return int(f), true, nil
 }
 
+// IntegerIn reads a whole-number option that must lie in lo..hi; set reports whether it was given.
+// Its errors state both bounds, e.g. "option parties must be at least 1 and at most 10000000, got 0".
+func (r *Reader) IntegerIn(key string, lo, hi int) (n int, set bool, err error) {
+	v := r.Get(key)
+	if v == nil {
+		return 0, false, nil
+	}
+	f, ok := Number(v)
+	if !ok || math.IsNaN(f) || (!math.IsInf(f, 0) && f != math.Trunc(f)) {
+		return 0, true, r.Errorf("option %s must be a whole number from %d to %d, got %s", key, lo, hi, Describe(v))
+	}
+	if f < float64(lo) || f > float64(hi) {
+		return 0, true, r.Errorf("option %s must be at least %d and at most %d, got %s", key, lo, hi, v.String())
+	}
+	return int(f), true, nil
+}
+
+// DurationIn reads a duration option (see ParseDuration) that must lie in lo..hi; set reports
+// whether it was given. Its errors state both bounds, also for a number too large for a duration.
+func (r *Reader) DurationIn(key string, lo, hi time.Duration) (d time.Duration, set bool, err error) {
+	v := r.Get(key)
+	if v == nil {
+		return 0, false, nil
+	}
+	d, err = ParseDuration(v)
+	switch {
+	case errors.Is(err, ErrDurationTooLarge):
+		return 0, true, r.Errorf("option %s must be at least %s and at most %s, got %s", key,
+			FormatDuration(lo), FormatDuration(hi), Describe(v))
+	case err != nil:
+		return 0, true, r.Errorf("option %s: %w", key, err)
+	case d < lo || d > hi:
+		return 0, true, r.Errorf("option %s must be at least %s and at most %s, got %s", key,
+			FormatDuration(lo), FormatDuration(hi), FormatDuration(d))
+	}
+	return d, true, nil
+}
+
+// FormatDuration writes d for a message: whole days as "7d", else as time.Duration does ("1m30s").
+func FormatDuration(d time.Duration) string {
+	const day = 24 * time.Hour
+	if d >= day && d%day == 0 {
+		return strconv.FormatInt(int64(d/day), 10) + "d"
+	}
+	return d.String()
+}
+
+// ErrDurationTooLarge is wrapped by ParseDuration's error for a value beyond what a
+// time.Duration holds (about 292 years).
+var ErrDurationTooLarge = errors.New("too large")
+
 // Duration reads a duration option (see ParseDuration); set reports whether it was given.
 func (r *Reader) Duration(key string) (d time.Duration, set bool, err error) {
 	v := r.Get(key)
@@ -141,8 +193,11 @@ func (r *Reader) StringMap(key string) (map[string]string, error) {
 func ParseDuration(v sobek.Value) (time.Duration, error) {
 	const how = `use a string like "30s", "5m", "24h" or a number of milliseconds`
 	if f, ok := Number(v); ok {
-		if f < 0 || math.IsNaN(f) || math.IsInf(f, 0) {
+		if f < 0 || math.IsNaN(f) || math.IsInf(f, -1) {
 			return 0, fmt.Errorf("invalid duration %s: %s", v, how)
+		}
+		if f*float64(time.Millisecond) >= math.MaxInt64 {
+			return 0, fmt.Errorf("invalid duration %s: %w", v, ErrDurationTooLarge)
 		}
 		return time.Duration(f * float64(time.Millisecond)), nil
 	}
@@ -151,6 +206,9 @@ func ParseDuration(v sobek.Value) (time.Duration, error) {
 		return 0, fmt.Errorf("invalid duration %s: %s", Describe(v), how)
 	}
 	d, err := parseDurationString(s)
+	if errors.Is(err, ErrDurationTooLarge) {
+		return 0, fmt.Errorf("invalid duration %q: %w", s, err)
+	}
 	if err != nil || d < 0 {
 		return 0, fmt.Errorf("invalid duration %q: %s", s, how)
 	}
@@ -168,13 +226,44 @@ func parseDurationString(s string) (time.Duration, error) {
 		if rest == "" {
 			return d, nil
 		}
-		more, err := time.ParseDuration(rest)
+		more, err := parseGoDuration(rest)
+		if err == nil && d+more < d {
+			return 0, ErrDurationTooLarge
+		}
 		return d + more, err
 	}
 	if n, err := strconv.ParseFloat(s, 64); err == nil { // a bare number: milliseconds
+		if n*float64(time.Millisecond) >= math.MaxInt64 {
+			return 0, ErrDurationTooLarge
+		}
 		return time.Duration(n * float64(time.Millisecond)), nil
 	}
-	return time.ParseDuration(s)
+	return parseGoDuration(s)
+}
+
+// parseGoDuration is time.ParseDuration, whose error for a well-formed value too large for a
+// time.Duration becomes ErrDurationTooLarge.
+func parseGoDuration(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil && !strings.HasPrefix(strings.TrimSpace(s), "-") && looksNumeric(s) {
+		return 0, ErrDurationTooLarge
+	}
+	return d, err
+}
+
+// looksNumeric reports whether s has only the characters of a Go duration ("1h30m", "1.5s"), so that
+// time.ParseDuration rejecting it means an overflow rather than a typo.
+func looksNumeric(s string) bool {
+	s = strings.TrimSpace(s)
+	if !strings.ContainsAny(s, "0123456789") {
+		return false
+	}
+	for _, unit := range []string{"ns", "us", "µs", "ms", "s", "m", "h"} {
+		if strings.HasSuffix(s, unit) {
+			return strings.Trim(s, "0123456789.nsuµmh") == ""
+		}
+	}
+	return false
 }
 
 // Number returns v's value when v is a JS number (a numeric string is not a number).

@@ -40,6 +40,41 @@ func TestParseDuration(t *testing.T) {
 	}
 }
 
+// TestDurationTooLarge: a value beyond time.Duration is an error wrapping ErrDurationTooLarge,
+// never a wrapped-around negative duration.
+func TestDurationTooLarge(t *testing.T) {
+	rt := sobek.New()
+	for _, js := range []string{`Number.MAX_SAFE_INTEGER`, `1e20`, `"1e20"`, `"9999999h"`, `"65535d9999999h"`} {
+		v, err := rt.RunString(js)
+		require.NoError(t, err)
+		d, err := ParseDuration(v)
+		require.ErrorIs(t, err, ErrDurationTooLarge, "%s gave %s", js, d)
+	}
+}
+
+func TestReaderBounds(t *testing.T) {
+	rt := sobek.New()
+	v, err := rt.RunString(`({ n: 2**53+2, f: 1.5, d: 1e20, short: 5, ok: "2d", i: 7 })`)
+	require.NoError(t, err)
+	r, err := NewReader("call()", v, []string{"n", "f", "d", "short", "ok", "i"}, true)
+	require.NoError(t, err)
+	_, _, err = r.IntegerIn("n", 1, 100)
+	assert.EqualError(t, err, "call(): option n must be at least 1 and at most 100, got 9007199254740994")
+	_, _, err = r.IntegerIn("f", 1, 100)
+	assert.EqualError(t, err, "call(): option f must be a whole number from 1 to 100, got the number 1.5")
+	n, set, err := r.IntegerIn("i", 1, 100)
+	require.NoError(t, err)
+	assert.True(t, set)
+	assert.Equal(t, 7, n)
+	_, _, err = r.DurationIn("d", time.Second, 7*24*time.Hour)
+	assert.EqualError(t, err, "call(): option d must be at least 1s and at most 7d, got the number 100000000000000000000")
+	_, _, err = r.DurationIn("short", time.Second, 7*24*time.Hour)
+	assert.EqualError(t, err, "call(): option short must be at least 1s and at most 7d, got 5ms")
+	d, _, err := r.DurationIn("ok", time.Second, 7*24*time.Hour)
+	require.NoError(t, err)
+	assert.Equal(t, 48*time.Hour, d)
+}
+
 func TestReader(t *testing.T) {
 	rt := sobek.New()
 	known := []string{"parties", "timeout", "name", "tags", "on"}
