@@ -5,7 +5,7 @@ XK6     ?= xk6
 PKGS    := ./...
 SHIM    := internal/k6shim
 
-.PHONY: test fmt-check vet gotest bench build tidy fuzz typecheck demo demo-legacy
+.PHONY: test fmt-check vet gotest lint bench build tidy fuzz typecheck demo demo-legacy
 
 test: typecheck fmt-check vet gotest
 
@@ -26,6 +26,18 @@ vet:
 gotest:
 	$(GO) test -race -count=1 $(PKGS)
 	cd $(SHIM) && $(GO) test -race -count=1 ./...
+
+# Static checks at pinned versions (the Go proxy serves both; `go run pkg@version` builds them once
+# into the Go cache): golangci-lint with .golangci.yml, and gosec at every severity and confidence,
+# test files included, for this module and the k6 shim. .ci/run runs it after the tests.
+GOLANGCI_LINT ?= github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
+GOSEC         ?= github.com/securego/gosec/v2/cmd/gosec@v2.30.0
+
+lint:
+	$(GO) run $(GOLANGCI_LINT) run ./...
+	cd $(SHIM) && $(GO) run $(GOLANGCI_LINT) run --config ../../.golangci.yml ./...
+	$(GO) run $(GOSEC) -quiet -tests -severity low -confidence low ./...
+	cd $(SHIM) && $(GO) run $(GOSEC) -quiet -tests -severity low -confidence low ./...
 
 # Benchmarks print their figures (throughput, latency percentiles, memory); they need a Redis like the tests.
 bench:
