@@ -41,6 +41,14 @@ type eventSource struct {
 	// storeCookies keeps the cookies a response sets in the VU's jar (on the stream goroutine).
 	storeCookies func(Open)
 
+	// Owned by the stream goroutine (run and the Handler methods).
+	// pendingErr is the error reported last, not yet dispatched: whether it ends the stream
+	// (readyState CLOSED) or is followed by a reconnection (CONNECTING) is known at the next call.
+	pendingErr error
+	// lastEnd is why the last established connection ended (io.EOF: the server ended it), until a
+	// reconnection follows.
+	lastEnd error
+
 	readyState int
 	closed     bool // close() was called, or the stream ended
 	listeners  map[string][]sobek.Value
@@ -121,9 +129,18 @@ func (es *eventSource) close() {
 	es.stream.Close()
 }
 
-// run is the stream's goroutine: it runs the stream until it ends, then releases the event loop.
+// errServerEnded is the error event of a stream that the server ended cleanly, without reconnect.
+var errServerEnded = errors.New("sse: the server ended the stream (reconnect is off)")
+
+// run is the stream's goroutine: it runs the stream until it ends, dispatches how it ended, then
+// releases the event loop. Every end that the script did not cause reaches it as an error event,
+// readyState already CLOSED: the last error, or the server's clean end.
 func (es *eventSource) run() {
-	_ = es.stream.Run(es.ctx, es)
+	err := es.stream.Run(es.ctx, es)
+	es.flushPendingError()
+	if err == nil && errors.Is(es.lastEnd, io.EOF) {
+		es.queueFatal(errServerEnded)
+	}
 	es.queue.Queue(func() error {
 		es.closed = true
 		_ = es.jsState.Set("closed", true)
@@ -131,6 +148,26 @@ func (es *eventSource) run() {
 		return nil
 	})
 	es.queue.Close()
+}
+
+// flushPendingError dispatches the pending error as one that ended the stream.
+func (es *eventSource) flushPendingError() {
+	if err := es.pendingErr; err != nil {
+		es.pendingErr = nil
+		es.queueFatal(err)
+	}
+}
+
+// queueFatal dispatches the error event of an error that ended the stream: readyState is CLOSED
+// when the handlers run.
+func (es *eventSource) queueFatal(err error) {
+	es.queue.Queue(func() error {
+		if !es.live() {
+			return nil
+		}
+		es.readyState = stateClosed
+		return es.fire("error", errorEvent(es.rt, err))
+	})
 }
 
 // live reports whether JavaScript may still be called for this stream: not closed, and the
@@ -338,35 +375,35 @@ func (m *messageEventObject) Keys() []string {
 
 // OnSessionEnd implements Handler.
 func (es *eventSource) OnSessionEnd(s Session) {
+	es.lastEnd = s.Err
 	es.sampler.pushDuration(es.sampler.count.sessionDuration, s.Duration)
 }
 
 // OnError implements Handler: an error event carries the message and, for a refused response, its
-// status, headers and (bounded) body.
+// status, headers and (bounded) body. It is dispatched at the next call, which tells whether the
+// stream reconnects (OnReconnect) or not (another error, or the end of Run).
 func (es *eventSource) OnError(err error) {
 	es.sampler.push(es.sampler.count.errors, 1)
-	es.queue.Queue(func() error {
-		if !es.live() {
-			return nil
-		}
-		return es.fire("error", errorEvent(es.rt, err))
-	})
+	es.flushPendingError()
+	es.pendingErr = err
 }
 
 // OnReconnect implements Handler. As the spec says, reestablishing the connection sets readyState
-// to CONNECTING and fires an error event; after a failed connection OnError has fired it already,
-// so here it fires only when the server ended the stream cleanly.
+// to CONNECTING, then fires an error event: the error that ended the connection, or, when the
+// server ended the stream cleanly, one that says so.
 func (es *eventSource) OnReconnect(r Reconnect) {
 	es.sampler.push(es.sampler.count.reconnects, 1)
+	err := es.pendingErr
+	es.pendingErr, es.lastEnd = nil, nil
+	if err == nil {
+		err = fmt.Errorf("sse: the server ended the stream; reconnecting in %s", r.Delay)
+	}
 	es.queue.Queue(func() error {
 		if !es.live() {
 			return nil
 		}
 		es.readyState = stateConnecting
-		if !errors.Is(r.Err, io.EOF) {
-			return nil
-		}
-		return es.fire("error", errorEvent(es.rt, fmt.Errorf("sse: the server ended the stream; reconnecting in %s", r.Delay)))
+		return es.fire("error", errorEvent(es.rt, err))
 	})
 }
 

@@ -446,7 +446,7 @@ func TestEventSourceHTTPS(t *testing.T) {
 			client.on("error", (e) => got.push("open() error " + e.error()));
 		});
 	`, srv.URL, srv.URL))
-	assert.ElementsMatch(t, []any{"HTTP/1.1", "open() HTTP/1.1"}, vu.get("got"))
+	assert.ElementsMatch(t, []any{"HTTP/1.1", "error " + "sse: the server ended the stream (reconnect is off)", "open() HTTP/1.1"}, vu.get("got"))
 	assert.Equal(t, 2, vu.dialer.dials())
 
 	// Without the certificate trusted, the stream fails with an error event.
