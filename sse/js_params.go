@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/grafana/sobek"
+	"gopkg.in/guregu/null.v3"
 
 	"go.k6.io/k6/v2/js/common"
 	"go.k6.io/k6/v2/lib"
@@ -127,6 +128,18 @@ func useVUNetwork(cfg *Config, state *lib.State) {
 	cfg.Transport = state.Transport
 }
 
+// useVUUserAgent sends the userAgent option as the User-Agent header unless the script set one, as
+// k6/http does; an unset or empty userAgent sends none (not Go's default).
+func useVUUserAgent(cfg *Config, userAgent null.String) {
+	if _, set := cfg.Header["User-Agent"]; set {
+		return
+	}
+	if cfg.Header == nil {
+		cfg.Header = http.Header{}
+	}
+	cfg.Header["User-Agent"] = []string{userAgent.String} // "" (a null userAgent too): none is sent
+}
+
 // useVUCookies sends the VU's cookies for cfg.URL with the stream's request (unless the script set a
 // Cookie header itself), as k6/http does, and returns the function that stores the cookies a
 // response sets into the VU's jar. A nil jar does nothing.
@@ -179,6 +192,7 @@ func (mi *ModuleInstance) newVUStream(what string, urlArg, paramsArg sobek.Value
 		panic(rt.NewTypeError(err.Error()))
 	}
 	useVUNetwork(&params.cfg, state)
+	useVUUserAgent(&params.cfg, state.Options.UserAgent)
 	storeCookies := useVUCookies(&params.cfg, state.CookieJar)
 	stream, err := NewStream(params.cfg)
 	if err != nil {
