@@ -56,10 +56,15 @@ type eventSource struct {
 	jsState *sobek.Object
 }
 
-// newEventSource is the JS constructor `new EventSource(url, params?)`. It connects at once, in the
+// newEventSource makes call.This, a new instance of EventSource (see newEventSourceClass), an
+// EventSource of the stream to url: `new EventSource(url, params?)`. It connects at once, in the
 // background; the iteration stays alive until the stream is closed or ends.
-func (mi *ModuleInstance) newEventSource(call sobek.ConstructorCall) *sobek.Object {
+func (mi *ModuleInstance) newEventSource(call sobek.FunctionCall) sobek.Value {
 	rt := mi.vu.Runtime()
+	this, ok := call.This.(*sobek.Object)
+	if !ok {
+		panic(rt.NewTypeError("%s", "EventSource: call it with new, as in `new EventSource(url, params)`"))
+	}
 	vs := mi.newVUStream("new EventSource()", call.Argument(0), call.Argument(1), eventSourceParams)
 	es := &eventSource{
 		mi: mi, rt: rt, ctx: mi.vu.Context(), url: vs.url, stream: vs.stream,
@@ -70,16 +75,16 @@ func (mi *ModuleInstance) newEventSource(call sobek.ConstructorCall) *sobek.Obje
 	}
 	es.jsState = rt.NewObject()
 	_ = es.jsState.Set("closed", false)
-	es.obj = es.newObject()
+	es.obj = es.initObject(this)
 	es.queue = newTaskQueue(mi.vu.RegisterCallback)
 	go es.run()
-	return es.obj
+	return sobek.Undefined()
 }
 
-// newObject builds the JS face of es.
-func (es *eventSource) newObject() *sobek.Object {
+// initObject makes o, the new instance, the JS face of es. The state constants are inherited from
+// EventSource.prototype.
+func (es *eventSource) initObject(o *sobek.Object) *sobek.Object {
 	rt := es.rt
-	o := rt.NewObject()
 	must := func(err error) {
 		if err != nil {
 			panic(rt.NewGoError(err))
@@ -87,9 +92,6 @@ func (es *eventSource) newObject() *sobek.Object {
 	}
 	must(o.DefineDataProperty("url", rt.ToValue(es.url), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
 	must(o.DefineAccessorProperty("readyState", rt.ToValue(func() int { return es.readyState }), nil, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
-	for name, state := range readyStates {
-		must(o.DefineDataProperty(name, rt.ToValue(state), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
-	}
 	for _, h := range []string{"onopen", "onmessage", "onerror"} {
 		must(o.Set(h, sobek.Null()))
 	}
