@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -92,6 +93,9 @@ func (c Config) withDefaults() (Config, error) {
 	if _, err := http.NewRequest(c.Method, c.URL, nil); err != nil {
 		return c, fmt.Errorf("sse: bad request: %w", err)
 	}
+	if err := checkHeader(c.Header); err != nil {
+		return c, err
+	}
 	switch {
 	case c.Timeout < 0:
 		return c, errors.New("sse: negative Timeout")
@@ -117,4 +121,38 @@ func (c Config) withDefaults() (Config, error) {
 		c.Client = &http.Client{Transport: c.Transport}
 	}
 	return c, nil
+}
+
+// checkHeader refuses a header that cannot be sent as given: a name that is not an RFC 7230 token
+// (a space, a colon, ...), a value with a control character (CR, LF, NUL, ...; a tab is fine).
+// The error names the header, not its value, which may be a secret.
+func checkHeader(h http.Header) error {
+	for name, values := range h {
+		if !validHeaderName(name) {
+			return fmt.Errorf("sse: header %q: invalid name: a header name is a token of letters, digits and !#$%%&'*+-.^_`|~ (no space, colon or control character)", name)
+		}
+		for _, v := range values {
+			if !validHeaderValue(v) {
+				return fmt.Errorf("sse: header %q: invalid value: it contains a control character (CR, LF, NUL, ...), which an HTTP header cannot carry", name)
+			}
+		}
+	}
+	return nil
+}
+
+// validHeaderName reports whether name is an RFC 7230 token.
+func validHeaderName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i := range len(name) {
+		c := name[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
