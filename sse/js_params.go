@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"time"
 
 	"github.com/grafana/sobek"
 	"gopkg.in/guregu/null.v3"
@@ -61,20 +60,15 @@ func parseStreamParams(what, url string, v sobek.Value, known []string) (streamP
 	if p.tags, err = r.StringMap("tags"); err != nil {
 		return p, err
 	}
-	if p.cfg.Timeout, _, err = r.Duration("timeout"); err != nil {
+	if p.cfg.Timeout, _, err = r.DurationAtMost("timeout", TimeoutLimit); err != nil {
 		return p, err
 	}
-	if p.cfg.IdleTimeout, _, err = r.Duration("idleTimeout"); err != nil {
+	if p.cfg.IdleTimeout, _, err = r.DurationAtMost("idleTimeout", IdleTimeoutLimit); err != nil {
 		return p, err
 	}
-	n, set, err := r.Integer("maxEventSize")
-	if err != nil {
+	if p.cfg.MaxEventSize, _, err = r.IntegerIn("maxEventSize", 1, MaxEventSizeLimit, "bytes (256 MiB)"); err != nil {
 		return p, err
 	}
-	if set && n < 1 {
-		return p, r.Errorf("option maxEventSize must be a number of bytes >= 1, got %d", n)
-	}
-	p.cfg.MaxEventSize = n
 	if err := parseReconnect(r, &p.cfg); err != nil {
 		return p, err
 	}
@@ -99,19 +93,12 @@ func parseReconnect(r *jsopts.Reader, cfg *Config) error {
 		return r.Errorf("option reconnect must be true, false or { retries, delay }: %w", err)
 	}
 	cfg.Reconnect = true
-	n, set, err := sub.Integer("retries")
-	if err != nil {
+	if cfg.MaxRetries, _, err = sub.IntegerIn("retries", 1, MaxRetriesLimit, ""); err != nil {
 		return r.Errorf("%w", err)
 	}
-	if set && n < 1 {
-		return r.Errorf("option reconnect.retries must be at least 1, got %d", n)
-	}
-	cfg.MaxRetries = n
-	var d time.Duration
-	if d, _, err = sub.Duration("delay"); err != nil {
+	if cfg.RetryDelay, _, err = sub.DurationAtMost("delay", RetryDelayLimit); err != nil {
 		return r.Errorf("%w", err)
 	}
-	cfg.RetryDelay = d
 	return nil
 }
 

@@ -314,7 +314,7 @@ func TestEventSourceBadInput(t *testing.T) {
 		{"bad timeout", `new EventSource("http://127.0.0.1:1", { timeout: "soon" })`, `option timeout: invalid duration "soon"`},
 		{"bad headers", `new EventSource("http://127.0.0.1:1", { headers: "x" })`, "option headers must be an object of strings"},
 		{"bad method", `new EventSource("http://127.0.0.1:1", { method: "GE T" })`, "bad request"},
-		{"bad maxEventSize", `new EventSource("http://127.0.0.1:1", { maxEventSize: 0 })`, "option maxEventSize must be a number of bytes >= 1"},
+		{"bad maxEventSize", `new EventSource("http://127.0.0.1:1", { maxEventSize: 0 })`, "option maxEventSize must be a whole number from 1 to 268435456 bytes (256 MiB), got the number 0"},
 		{"bad reconnect", `new EventSource("http://127.0.0.1:1", { reconnect: { tries: 3 } })`, `unknown option "tries"`},
 		{"bad listener", `new EventSource("http://127.0.0.1:1").addEventListener("x", 3)`, "the listener must be a function"},
 		{"open without fn", `open("http://127.0.0.1:1", {})`, "the last argument must be a function"},

@@ -17,6 +17,17 @@ const (
 	// DefaultMaxRetries is how many times a stream reconnects at most when
 	// reconnection is on and Config.MaxRetries is 0.
 	DefaultMaxRetries = 10
+	// TimeoutLimit is the largest Config.Timeout (the timeout option).
+	TimeoutLimit = 24 * time.Hour
+	// IdleTimeoutLimit is the largest Config.IdleTimeout (the idleTimeout option).
+	IdleTimeoutLimit = 24 * time.Hour
+	// RetryDelayLimit is the largest Config.RetryDelay (the reconnect.delay option); a stream's
+	// retry field is not bounded by it.
+	RetryDelayLimit = 24 * time.Hour
+	// MaxEventSizeLimit is the largest Config.MaxEventSize (the maxEventSize option): 256 MiB.
+	MaxEventSizeLimit = 256 << 20
+	// MaxRetriesLimit is the largest Config.MaxRetries (the reconnect.retries option).
+	MaxRetriesLimit = 1_000_000
 	// errorBodyTimeout bounds the time spent reading a rejected response's
 	// body, so that a response that trickles forever cannot hang the stream.
 	errorBodyTimeout = 5 * time.Second
@@ -107,6 +118,16 @@ func (c Config) withDefaults() (Config, error) {
 		return c, errors.New("sse: negative MaxEventSize")
 	case c.MaxRetries < 0:
 		return c, errors.New("sse: negative MaxRetries")
+	case c.Timeout > TimeoutLimit:
+		return c, fmt.Errorf("sse: Timeout %v is over its limit of %v", c.Timeout, TimeoutLimit)
+	case c.IdleTimeout > IdleTimeoutLimit:
+		return c, fmt.Errorf("sse: IdleTimeout %v is over its limit of %v", c.IdleTimeout, IdleTimeoutLimit)
+	case c.RetryDelay > RetryDelayLimit:
+		return c, fmt.Errorf("sse: RetryDelay %v is over its limit of %v", c.RetryDelay, RetryDelayLimit)
+	case c.MaxEventSize > MaxEventSizeLimit:
+		return c, fmt.Errorf("sse: MaxEventSize %d is over its limit of %d (256 MiB)", c.MaxEventSize, MaxEventSizeLimit)
+	case c.MaxRetries > MaxRetriesLimit:
+		return c, fmt.Errorf("sse: MaxRetries %d is over its limit of %d", c.MaxRetries, MaxRetriesLimit)
 	}
 	if c.MaxEventSize == 0 {
 		c.MaxEventSize = DefaultMaxEventSize
