@@ -63,7 +63,7 @@ func (mi *ModuleInstance) newEventSource(call sobek.FunctionCall) sobek.Value {
 	rt := mi.vu.Runtime()
 	this, ok := call.This.(*sobek.Object)
 	if !ok {
-		panic(rt.NewTypeError("%s", "EventSource: call it with new, as in `new EventSource(url, params)`"))
+		throwTypeError(rt, "EventSource: call it with new, as in `new EventSource(url, params)`")
 	}
 	vs := mi.newVUStream("new EventSource()", call.Argument(0), call.Argument(1), eventSourceParams)
 	es := &eventSource{
@@ -103,7 +103,7 @@ func (es *eventSource) initObject(o *sobek.Object) *sobek.Object {
 
 func (es *eventSource) addEventListener(typ string, fn sobek.Value) {
 	if _, ok := sobek.AssertFunction(fn); !ok {
-		panic(es.rt.NewTypeError(fmt.Sprintf("EventSource.addEventListener(%q): the listener must be a function, got %s", typ, jsopts.Describe(fn))))
+		throwTypeError(es.rt, fmt.Sprintf("EventSource.addEventListener(%q): the listener must be a function, got %s", typ, jsopts.Describe(fn)))
 	}
 	for _, l := range es.listeners[typ] {
 		if l.SameAs(fn) {
@@ -129,6 +129,17 @@ func (es *eventSource) close() {
 	_ = es.jsState.Set("closed", true)
 	es.readyState = stateClosed
 	es.stream.Close()
+}
+
+// serverEndedReconnecting is the error event of a stream that the server ended cleanly, before
+// the reconnection r.
+func serverEndedReconnecting(r Reconnect) error {
+	return fmt.Errorf("sse: the server ended the stream; reconnecting in %s", r.Delay)
+}
+
+// throwTypeError throws a JS TypeError whose message is msg, as is (never a format string).
+func throwTypeError(rt *sobek.Runtime, msg string) {
+	panic(rt.NewTypeError("%s", msg))
 }
 
 // errServerEnded is the error event of a stream that the server ended cleanly, without reconnect.
@@ -398,7 +409,7 @@ func (es *eventSource) OnReconnect(r Reconnect) {
 	err := es.pendingErr
 	es.pendingErr, es.lastEnd = nil, nil
 	if err == nil {
-		err = fmt.Errorf("sse: the server ended the stream; reconnecting in %s", r.Delay)
+		err = serverEndedReconnecting(r)
 	}
 	es.queue.Queue(func() error {
 		if !es.live() {

@@ -18,7 +18,7 @@ const (
 	MetricEventsReceived   = "sse_events_received"     // Counter: events delivered
 	MetricTimeToFirstEvent = "sse_time_to_first_event" // Trend (time): request start to the first event
 	MetricReconnects       = "sse_reconnects"          // Counter: reconnections attempted
-	MetricErrors           = "sse_errors"              // Counter: errors (refused responses, broken streams, timeouts)
+	MetricErrors           = "sse_errors"              // Counter: error events that report a failure (not a clean end)
 )
 
 // streamMetrics are the k6 metrics of k6/x/sse.

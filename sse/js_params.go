@@ -168,22 +168,22 @@ func (mi *ModuleInstance) newVUStream(what string, urlArg, paramsArg sobek.Value
 	rt := mi.vu.Runtime()
 	state := mi.vu.State()
 	if state == nil {
-		panic(rt.NewTypeError(what + " can't be called in the init context: open streams in the default function or a scenario's exec function"))
+		throwTypeError(rt, what+" can't be called in the init context: open streams in the default function or a scenario's exec function")
 	}
 	url, ok := urlArg.Export().(string)
 	if !ok || url == "" {
-		panic(rt.NewTypeError(what + ": url must be a non-empty string, got " + jsopts.Describe(urlArg)))
+		throwTypeError(rt, what+": url must be a non-empty string, got "+jsopts.Describe(urlArg))
 	}
 	params, err := parseStreamParams(what, url, paramsArg, known)
 	if err != nil {
-		panic(rt.NewTypeError(err.Error()))
+		throwTypeError(rt, err.Error())
 	}
 	useVUNetwork(&params.cfg, state)
 	useVUUserAgent(&params.cfg, state.Options.UserAgent)
 	storeCookies := useVUCookies(&params.cfg, state.CookieJar)
 	stream, err := NewStream(params.cfg)
 	if err != nil {
-		panic(rt.NewTypeError(what + ": " + err.Error()))
+		throwTypeError(rt, what+": "+err.Error())
 	}
 	return vuStream{
 		url:          url,
