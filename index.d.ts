@@ -329,7 +329,11 @@ declare module 'k6/x/sse' {
     onopen: ((event: OpenEvent) => void) | null;
     /** Called for events of type `message` (no `event:` field). */
     onmessage: ((event: MessageEvent) => void) | null;
-    /** Called on an error; a non-2xx answer carries its status and body. */
+    /**
+     * Called on an error, and when the server ends the stream. During it, `readyState` is `CLOSED` when
+     * the stream ended (then nothing more is dispatched), `CONNECTING` when a reconnection follows. A
+     * non-2xx answer carries its status and body.
+     */
     onerror: ((event: ErrorEvent) => void) | null;
 
     addEventListener(type: 'open', listener: (event: OpenEvent) => void): void;
