@@ -40,6 +40,9 @@ func TestErrorsAlikeInBothAPIs(t *testing.T) {
 			[]string{refused, refused, refused, "sse: reconnection attempts exhausted: 2 reconnections, last: " + refused}, 4},
 		{"clean ends, reconnecting", ending.URL, `{ reconnect: { retries: 5, delay: 1 } }`,
 			[]string{"sse: the server ended the stream; reconnecting in 1ms", "sse: the server ended the stream; reconnecting in 1ms"}, 0},
+		{"clean ends, then given up", ending.URL, `{ reconnect: { retries: 1, delay: 1 } }`,
+			[]string{"sse: the server ended the stream; reconnecting in 1ms",
+				"sse: reconnection attempts exhausted: 1 reconnections, last: the server ended the stream (EOF)"}, 1},
 	}
 	for _, tc := range tests {
 		for _, api := range []string{"EventSource", "open"} {

@@ -182,6 +182,6 @@ func TestEventSourceIsAClass(t *testing.T) {
 		_, err := vu.rt.RunOnEventLoop(code)
 		require.Error(t, err, code)
 		assert.Contains(t, err.Error(), "TypeError", code)
-		assert.Contains(t, err.Error(), "new", code)
+		assert.Contains(t, err.Error(), "EventSource: call it with new", code)
 	}
 }

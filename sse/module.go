@@ -30,16 +30,17 @@ func (*RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 	return mi
 }
 
-// eventSourceClassSource makes the EventSource class around init, the Go function that sets up
-// each new instance (this). A class, so that `new EventSource(...)` makes an instance of
-// EventSource.prototype (instanceof works) and calling it without new throws a TypeError, as the
-// browser's does.
+// eventSourceClassSource makes the EventSource constructor around init, the Go function that sets
+// up each new instance (this): `new EventSource(...)` makes an instance of EventSource.prototype
+// (instanceof works); called without new, it throws a TypeError that says so, as the browser's does.
 const eventSourceClassSource = `(function (init) {
-  return class EventSource {
-    constructor(url, params) {
-      init.call(this, url, params);
+  function EventSource(url, params) {
+    if (new.target === undefined) {
+      throw new TypeError("EventSource: call it with new, as in new EventSource(url, params)");
     }
-  };
+    init.call(this, url, params);
+  }
+  return EventSource;
 })`
 
 // newEventSourceClass returns the EventSource class, with CONNECTING, OPEN and CLOSED on the class
