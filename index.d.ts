@@ -319,8 +319,8 @@ declare module 'k6/x/sse' {
 
   /**
    * An event stream, in the shape of the browser's EventSource. The iteration stays alive while it is
-   * open (like k6/websockets); the end of the VU's context closes it. Create it in VU code, not in the
-   * init context.
+   * open (like k6/websockets); the end of the VU's context closes it. Create it with `new`, in VU code,
+   * not in the init context.
    */
   export class EventSource {
     /** {@link EventSource.readyState}: connecting (or reconnecting). */
@@ -344,7 +344,11 @@ declare module 'k6/x/sse' {
     onopen: ((event: OpenEvent) => void) | null;
     /** Called for events of type `message` (no `event:` field). */
     onmessage: ((event: MessageEvent) => void) | null;
-    /** Called on an error; a non-2xx answer carries its status and body. */
+    /**
+     * Called on an error, and when the server ends the stream. During it, `readyState` is `CLOSED` when
+     * the stream ended (then nothing more is dispatched), `CONNECTING` when a reconnection follows. A
+     * non-2xx answer carries its status and body.
+     */
     onerror: ((event: ErrorEvent) => void) | null;
 
     addEventListener(type: 'open', listener: (event: OpenEvent) => void): void;
@@ -360,7 +364,13 @@ declare module 'k6/x/sse' {
   }
 
   /** Parameters of {@link open}, as in xk6-sse, plus the {@link EventSourceParams} extensions. */
-  export interface OpenParams extends EventSourceParams {}
+  export interface OpenParams extends EventSourceParams {
+    /**
+     * Accepted for xk6-sse scripts, and ignored: the stream always uses the VU's cookie jar, as
+     * `k6/http` does by default.
+     */
+    jar?: import('k6/http').CookieJar;
+  }
 
   /** An event of the blocking API, as xk6-sse's. */
   export interface ClientEvent {
@@ -417,6 +427,7 @@ declare module 'k6/x/sse' {
    * error, or the VU's end), calling the handlers registered in `fn`. Compatible with the xk6-sse
    * extension (`import sse from 'k6/x/sse'; sse.open(...)`).
    */
+  export function open(url: string, fn: (client: Client) => void): OpenResponse;
   export function open(url: string, params: OpenParams | null | undefined, fn: (client: Client) => void): OpenResponse;
 
   const sse: {

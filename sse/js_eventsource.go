@@ -41,6 +41,14 @@ type eventSource struct {
 	// storeCookies keeps the cookies a response sets in the VU's jar (on the stream goroutine).
 	storeCookies func(Open)
 
+	// Owned by the stream goroutine (run and the Handler methods).
+	// pendingErr is the error reported last, not yet dispatched: whether it ends the stream
+	// (readyState CLOSED) or is followed by a reconnection (CONNECTING) is known at the next call.
+	pendingErr error
+	// lastEnd is why the last established connection ended (io.EOF: the server ended it), until a
+	// reconnection follows.
+	lastEnd error
+
 	readyState int
 	closed     bool // close() was called, or the stream ended
 	listeners  map[string][]sobek.Value
@@ -48,10 +56,15 @@ type eventSource struct {
 	jsState *sobek.Object
 }
 
-// newEventSource is the JS constructor `new EventSource(url, params?)`. It connects at once, in the
+// newEventSource makes call.This, a new instance of EventSource (see newEventSourceClass), an
+// EventSource of the stream to url: `new EventSource(url, params?)`. It connects at once, in the
 // background; the iteration stays alive until the stream is closed or ends.
-func (mi *ModuleInstance) newEventSource(call sobek.ConstructorCall) *sobek.Object {
+func (mi *ModuleInstance) newEventSource(call sobek.FunctionCall) sobek.Value {
 	rt := mi.vu.Runtime()
+	this, ok := call.This.(*sobek.Object)
+	if !ok {
+		throwTypeError(rt, "EventSource: call it with new, as in `new EventSource(url, params)`")
+	}
 	vs := mi.newVUStream("new EventSource()", call.Argument(0), call.Argument(1), eventSourceParams)
 	es := &eventSource{
 		mi: mi, rt: rt, ctx: mi.vu.Context(), url: vs.url, stream: vs.stream,
@@ -62,16 +75,16 @@ func (mi *ModuleInstance) newEventSource(call sobek.ConstructorCall) *sobek.Obje
 	}
 	es.jsState = rt.NewObject()
 	_ = es.jsState.Set("closed", false)
-	es.obj = es.newObject()
+	es.obj = es.initObject(this)
 	es.queue = newTaskQueue(mi.vu.RegisterCallback)
 	go es.run()
-	return es.obj
+	return sobek.Undefined()
 }
 
-// newObject builds the JS face of es.
-func (es *eventSource) newObject() *sobek.Object {
+// initObject makes o, the new instance, the JS face of es. The state constants are inherited from
+// EventSource.prototype.
+func (es *eventSource) initObject(o *sobek.Object) *sobek.Object {
 	rt := es.rt
-	o := rt.NewObject()
 	must := func(err error) {
 		if err != nil {
 			panic(rt.NewGoError(err))
@@ -79,9 +92,6 @@ func (es *eventSource) newObject() *sobek.Object {
 	}
 	must(o.DefineDataProperty("url", rt.ToValue(es.url), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
 	must(o.DefineAccessorProperty("readyState", rt.ToValue(func() int { return es.readyState }), nil, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
-	for name, state := range readyStates {
-		must(o.DefineDataProperty(name, rt.ToValue(state), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
-	}
 	for _, h := range []string{"onopen", "onmessage", "onerror"} {
 		must(o.Set(h, sobek.Null()))
 	}
@@ -93,7 +103,7 @@ func (es *eventSource) newObject() *sobek.Object {
 
 func (es *eventSource) addEventListener(typ string, fn sobek.Value) {
 	if _, ok := sobek.AssertFunction(fn); !ok {
-		panic(es.rt.NewTypeError(fmt.Sprintf("EventSource.addEventListener(%q): the listener must be a function, got %s", typ, jsopts.Describe(fn))))
+		throwTypeError(es.rt, fmt.Sprintf("EventSource.addEventListener(%q): the listener must be a function, got %s", typ, jsopts.Describe(fn)))
 	}
 	for _, l := range es.listeners[typ] {
 		if l.SameAs(fn) {
@@ -121,9 +131,29 @@ func (es *eventSource) close() {
 	es.stream.Close()
 }
 
-// run is the stream's goroutine: it runs the stream until it ends, then releases the event loop.
+// serverEndedReconnecting is the error event of a stream that the server ended cleanly, before
+// the reconnection r.
+func serverEndedReconnecting(r Reconnect) error {
+	return fmt.Errorf("sse: the server ended the stream; reconnecting in %s", r.Delay)
+}
+
+// throwTypeError throws a JS TypeError whose message is msg, as is (never a format string).
+func throwTypeError(rt *sobek.Runtime, msg string) {
+	panic(rt.NewTypeError("%s", msg))
+}
+
+// errServerEnded is the error event of a stream that the server ended cleanly, without reconnect.
+var errServerEnded = errors.New("sse: the server ended the stream (reconnect is off)")
+
+// run is the stream's goroutine: it runs the stream until it ends, dispatches how it ended, then
+// releases the event loop. Every end that the script did not cause reaches it as an error event,
+// readyState already CLOSED: the last error, or the server's clean end.
 func (es *eventSource) run() {
-	_ = es.stream.Run(es.ctx, es)
+	err := es.stream.Run(es.ctx, es)
+	es.flushPendingError()
+	if err == nil && errors.Is(es.lastEnd, io.EOF) {
+		es.queueFatal(errServerEnded)
+	}
 	es.queue.Queue(func() error {
 		es.closed = true
 		_ = es.jsState.Set("closed", true)
@@ -131,6 +161,26 @@ func (es *eventSource) run() {
 		return nil
 	})
 	es.queue.Close()
+}
+
+// flushPendingError dispatches the pending error as one that ended the stream.
+func (es *eventSource) flushPendingError() {
+	if err := es.pendingErr; err != nil {
+		es.pendingErr = nil
+		es.queueFatal(err)
+	}
+}
+
+// queueFatal dispatches the error event of an error that ended the stream: readyState is CLOSED
+// when the handlers run.
+func (es *eventSource) queueFatal(err error) {
+	es.queue.Queue(func() error {
+		if !es.live() {
+			return nil
+		}
+		es.readyState = stateClosed
+		return es.fire("error", errorEvent(es.rt, err))
+	})
 }
 
 // live reports whether JavaScript may still be called for this stream: not closed, and the
@@ -338,35 +388,35 @@ func (m *messageEventObject) Keys() []string {
 
 // OnSessionEnd implements Handler.
 func (es *eventSource) OnSessionEnd(s Session) {
+	es.lastEnd = s.Err
 	es.sampler.pushDuration(es.sampler.count.sessionDuration, s.Duration)
 }
 
 // OnError implements Handler: an error event carries the message and, for a refused response, its
-// status, headers and (bounded) body.
+// status, headers and (bounded) body. It is dispatched at the next call, which tells whether the
+// stream reconnects (OnReconnect) or not (another error, or the end of Run).
 func (es *eventSource) OnError(err error) {
 	es.sampler.push(es.sampler.count.errors, 1)
-	es.queue.Queue(func() error {
-		if !es.live() {
-			return nil
-		}
-		return es.fire("error", errorEvent(es.rt, err))
-	})
+	es.flushPendingError()
+	es.pendingErr = err
 }
 
 // OnReconnect implements Handler. As the spec says, reestablishing the connection sets readyState
-// to CONNECTING and fires an error event; after a failed connection OnError has fired it already,
-// so here it fires only when the server ended the stream cleanly.
+// to CONNECTING, then fires an error event: the error that ended the connection, or, when the
+// server ended the stream cleanly, one that says so.
 func (es *eventSource) OnReconnect(r Reconnect) {
 	es.sampler.push(es.sampler.count.reconnects, 1)
+	err := es.pendingErr
+	es.pendingErr, es.lastEnd = nil, nil
+	if err == nil {
+		err = serverEndedReconnecting(r)
+	}
 	es.queue.Queue(func() error {
 		if !es.live() {
 			return nil
 		}
 		es.readyState = stateConnecting
-		if !errors.Is(r.Err, io.EOF) {
-			return nil
-		}
-		return es.fire("error", errorEvent(es.rt, fmt.Errorf("sse: the server ended the stream; reconnecting in %s", r.Delay)))
+		return es.fire("error", errorEvent(es.rt, err))
 	})
 }
 

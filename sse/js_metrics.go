@@ -18,7 +18,7 @@ const (
 	MetricEventsReceived   = "sse_events_received"     // Counter: events delivered
 	MetricTimeToFirstEvent = "sse_time_to_first_event" // Trend (time): request start to the first event
 	MetricReconnects       = "sse_reconnects"          // Counter: reconnections attempted
-	MetricErrors           = "sse_errors"              // Counter: errors (refused responses, broken streams, timeouts)
+	MetricErrors           = "sse_errors"              // Counter: error events that report a failure (not a clean end)
 )
 
 // streamMetrics are the k6 metrics of k6/x/sse.
@@ -59,15 +59,23 @@ type sampler struct {
 	count *streamMetrics
 }
 
-// newSampler returns the sampler of a stream to rawURL: its samples carry the VU's tags, the tags
-// url and name (the URL, its password masked; as k6/http, a name in userTags wins) and userTags.
+// newSampler returns the sampler of a stream to rawURL: its samples carry the VU's tags, userTags,
+// and the system tags url and name where the systemTags option enables them, as k6/http sets them:
+// both the URL (its password masked), or, when the script set a name tag, url takes the name too.
 func newSampler(ctx context.Context, state *lib.State, m *streamMetrics, rawURL string, userTags map[string]string) *sampler {
 	shown := rawURL
 	if u, err := url.Parse(rawURL); err == nil {
 		shown = u.Redacted()
 	}
 	tm := state.Tags.GetCurrentValues()
-	tm.Tags = tm.Tags.With("url", shown).With("name", shown).WithTagsFromMap(userTags)
+	tm.Tags = tm.Tags.WithTagsFromMap(userTags)
+	enabled := state.Options.SystemTags
+	if name, set := tm.Tags.Get(metrics.TagName.String()); set {
+		tm.SetSystemTagOrMetaIfEnabled(enabled, metrics.TagURL, name)
+	} else {
+		tm.SetSystemTagOrMetaIfEnabled(enabled, metrics.TagName, shown)
+		tm.SetSystemTagOrMetaIfEnabled(enabled, metrics.TagURL, shown)
+	}
 	return &sampler{ctx: ctx, out: state.Samples, tags: tm, count: m}
 }
 

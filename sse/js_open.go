@@ -3,6 +3,8 @@ package sse
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 
 	"github.com/grafana/sobek"
 
@@ -30,11 +32,11 @@ func (c *openClient) on(event string, fn sobek.Value) {
 	switch event {
 	case "open", "event", "error", "close":
 	default:
-		panic(c.rt.NewTypeError(`client.on(): unknown event "` + event + `": use 'open', 'event', 'error' or 'close'`))
+		throwTypeError(c.rt, fmt.Sprintf(`client.on(): unknown event %q: use 'open', 'event', 'error' or 'close'`, event))
 	}
 	f, ok := sobek.AssertFunction(fn)
 	if !ok {
-		panic(c.rt.NewTypeError("client.on('" + event + "'): the handler must be a function, got " + jsopts.Describe(fn)))
+		throwTypeError(c.rt, fmt.Sprintf("client.on(%q): the handler must be a function, got %s", event, jsopts.Describe(fn)))
 	}
 	c.handlers[event] = append(c.handlers[event], f)
 }
@@ -60,11 +62,11 @@ func (mi *ModuleInstance) open(urlArg sobek.Value, args ...sobek.Value) *sobek.O
 	case 2:
 		paramsArg, fnArg = args[0], args[1]
 	default:
-		panic(rt.NewTypeError("sse.open(url, params?, fn): expected 2 or 3 arguments"))
+		throwTypeError(rt, fmt.Sprintf("sse.open(url, params?, fn): expected 2 or 3 arguments, got %d", len(args)+1))
 	}
 	setup, ok := sobek.AssertFunction(fnArg)
 	if !ok {
-		panic(rt.NewTypeError("sse.open(): the last argument must be a function (client) => { ... }, got " + jsopts.Describe(fnArg)))
+		throwTypeError(rt, "sse.open(): the last argument must be a function (client) => { ... }, got "+jsopts.Describe(fnArg))
 	}
 	vs := mi.newVUStream("sse.open()", urlArg, paramsArg, openParams)
 	stream, url := vs.stream, vs.url
@@ -175,16 +177,27 @@ func (r *openRun) OnSessionEnd(s Session) {
 func (r *openRun) OnError(err error) {
 	r.lastErr = err
 	r.sampler.push(r.sampler.count.errors, 1)
-	r.send(func() error {
-		ev := errorEvent(r.c.rt, err)
-		msg := err.Error()
-		_ = ev.Set("error", func() string { return msg }) // xk6-sse: e.error() returns the message
-		return r.c.emit("error", ev)
-	})
+	r.send(func() error { return r.emitError(err) })
 }
 
-func (r *openRun) OnReconnect(Reconnect) {
+// emitError calls the 'error' handlers with the error event of err.
+func (r *openRun) emitError(err error) error {
+	if r.ctx.Err() != nil || r.c.closed {
+		return nil
+	}
+	ev := errorEvent(r.c.rt, err)
+	msg := err.Error()
+	_ = ev.Set("error", func() string { return msg }) // xk6-sse: e.error() returns the message
+	return r.c.emit("error", ev)
+}
+
+// OnReconnect implements Handler: when the server ended the stream cleanly, the 'error' handlers
+// hear it, as an EventSource's do (the errors that end a connection reach them through OnError).
+func (r *openRun) OnReconnect(rc Reconnect) {
 	r.sampler.push(r.sampler.count.reconnects, 1)
+	if errors.Is(rc.Err, io.EOF) {
+		r.send(func() error { return r.emitError(serverEndedReconnecting(rc)) })
+	}
 }
 
 // response is open()'s result: { url, status, headers, error }.

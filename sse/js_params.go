@@ -5,9 +5,9 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"time"
 
 	"github.com/grafana/sobek"
+	"gopkg.in/guregu/null.v3"
 
 	"go.k6.io/k6/v2/js/common"
 	"go.k6.io/k6/v2/lib"
@@ -60,20 +60,15 @@ func parseStreamParams(what, url string, v sobek.Value, known []string) (streamP
 	if p.tags, err = r.StringMap("tags"); err != nil {
 		return p, err
 	}
-	if p.cfg.Timeout, _, err = r.Duration("timeout"); err != nil {
+	if p.cfg.Timeout, _, err = r.DurationIn("timeout", 0, TimeoutLimit); err != nil {
 		return p, err
 	}
-	if p.cfg.IdleTimeout, _, err = r.Duration("idleTimeout"); err != nil {
+	if p.cfg.IdleTimeout, _, err = r.DurationIn("idleTimeout", 0, IdleTimeoutLimit); err != nil {
 		return p, err
 	}
-	n, set, err := r.Integer("maxEventSize")
-	if err != nil {
+	if p.cfg.MaxEventSize, _, err = r.IntegerIn("maxEventSize", 1, MaxEventSizeLimit); err != nil {
 		return p, err
 	}
-	if set && n < 1 {
-		return p, r.Errorf("option maxEventSize must be a number of bytes >= 1, got %d", n)
-	}
-	p.cfg.MaxEventSize = n
 	if err := parseReconnect(r, &p.cfg); err != nil {
 		return p, err
 	}
@@ -98,19 +93,12 @@ func parseReconnect(r *jsopts.Reader, cfg *Config) error {
 		return r.Errorf("option reconnect must be true, false or { retries, delay }: %w", err)
 	}
 	cfg.Reconnect = true
-	n, set, err := sub.Integer("retries")
-	if err != nil {
+	if cfg.MaxRetries, _, err = sub.IntegerIn("retries", 1, MaxRetriesLimit); err != nil {
 		return r.Errorf("%w", err)
 	}
-	if set && n < 1 {
-		return r.Errorf("option reconnect.retries must be at least 1, got %d", n)
-	}
-	cfg.MaxRetries = n
-	var d time.Duration
-	if d, _, err = sub.Duration("delay"); err != nil {
+	if cfg.RetryDelay, _, err = sub.DurationIn("delay", 0, RetryDelayLimit); err != nil {
 		return r.Errorf("%w", err)
 	}
-	cfg.RetryDelay = d
 	return nil
 }
 
@@ -125,6 +113,18 @@ func useVUNetwork(cfg *Config, state *lib.State) {
 		return
 	}
 	cfg.Transport = state.Transport
+}
+
+// useVUUserAgent sends the userAgent option as the User-Agent header unless the script set one, as
+// k6/http does; an unset or empty userAgent sends none (not Go's default).
+func useVUUserAgent(cfg *Config, userAgent null.String) {
+	if _, set := cfg.Header["User-Agent"]; set {
+		return
+	}
+	if cfg.Header == nil {
+		cfg.Header = http.Header{}
+	}
+	cfg.Header["User-Agent"] = []string{userAgent.String} // "" (a null userAgent too): none is sent
 }
 
 // useVUCookies sends the VU's cookies for cfg.URL with the stream's request (unless the script set a
@@ -168,21 +168,22 @@ func (mi *ModuleInstance) newVUStream(what string, urlArg, paramsArg sobek.Value
 	rt := mi.vu.Runtime()
 	state := mi.vu.State()
 	if state == nil {
-		panic(rt.NewTypeError(what + " can't be called in the init context: open streams in the default function or a scenario's exec function"))
+		throwTypeError(rt, what+" can't be called in the init context: open streams in the default function or a scenario's exec function")
 	}
 	url, ok := urlArg.Export().(string)
 	if !ok || url == "" {
-		panic(rt.NewTypeError(what + ": url must be a non-empty string, got " + jsopts.Describe(urlArg)))
+		throwTypeError(rt, what+": url must be a non-empty string, got "+jsopts.Describe(urlArg))
 	}
 	params, err := parseStreamParams(what, url, paramsArg, known)
 	if err != nil {
-		panic(rt.NewTypeError(err.Error()))
+		throwTypeError(rt, err.Error())
 	}
 	useVUNetwork(&params.cfg, state)
+	useVUUserAgent(&params.cfg, state.Options.UserAgent)
 	storeCookies := useVUCookies(&params.cfg, state.CookieJar)
 	stream, err := NewStream(params.cfg)
 	if err != nil {
-		panic(rt.NewTypeError(what + ": " + err.Error()))
+		throwTypeError(rt, what+": "+err.Error())
 	}
 	return vuStream{
 		url:          url,

@@ -16,6 +16,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gopkg.in/guregu/null.v3"
 
 	"go.k6.io/k6/v2/js/modulestest"
 	"go.k6.io/k6/v2/lib"
@@ -40,7 +41,12 @@ type jsVU struct {
 	transport *countingTransport
 	jar       *cookiejar.Jar
 	dialer    *trackingDialer // nil on the transport path
+	// state is the VU's state; a test may change its Options before running code.
+	state *lib.State
 }
+
+// k6DefaultUserAgent is the userAgent option's default in k6 v2.2.0.
+const k6DefaultUserAgent = "k6/2.2.0 (https://k6.io/)"
 
 // newJSVU returns a VU whose state has a dialer and a transport, as k6's VUs have: streams take the
 // lean path over the dialer.
@@ -50,6 +56,7 @@ func newJSVU(t testing.TB) *jsVU { return newJSVUOn(t, "dialer", nil) }
 // tlsConfig as its TLSConfig, and a Transport) or "transport" (the state has just a Transport).
 func newJSVUOn(t testing.TB, path string, tlsConfig *tls.Config) *jsVU {
 	t.Helper()
+	defaultSystemTags := metrics.DefaultSystemTagSet
 	rt := modulestest.NewRuntime(t)
 	require.NoError(t, rt.SetupModuleSystem(map[string]any{"k6/x/sse": NewRootModule()}, nil, nil))
 	_, err := rt.VU.Runtime().RunString(`const sse = require("k6/x/sse"); const { EventSource, open } = sse;`)
@@ -74,7 +81,13 @@ func newJSVUOn(t testing.TB, path string, tlsConfig *tls.Config) *jsVU {
 		Logger:         logger,
 		BuiltinMetrics: rt.BuiltinMetrics,
 		VUID:           1, VUIDGlobal: 1,
+		// As in a k6 run with default options.
+		Options: lib.Options{
+			UserAgent:  null.StringFrom(k6DefaultUserAgent),
+			SystemTags: &defaultSystemTags,
+		},
 	}
+	v.state = state
 	switch path {
 	case "dialer":
 		v.dialer = newTrackingDialer(t)
@@ -301,7 +314,7 @@ func TestEventSourceBadInput(t *testing.T) {
 		{"bad timeout", `new EventSource("http://127.0.0.1:1", { timeout: "soon" })`, `option timeout: invalid duration "soon"`},
 		{"bad headers", `new EventSource("http://127.0.0.1:1", { headers: "x" })`, "option headers must be an object of strings"},
 		{"bad method", `new EventSource("http://127.0.0.1:1", { method: "GE T" })`, "bad request"},
-		{"bad maxEventSize", `new EventSource("http://127.0.0.1:1", { maxEventSize: 0 })`, "option maxEventSize must be a number of bytes >= 1"},
+		{"bad maxEventSize", `new EventSource("http://127.0.0.1:1", { maxEventSize: 0 })`, "option maxEventSize must be at least 1 and at most 268435456, got 0"},
 		{"bad reconnect", `new EventSource("http://127.0.0.1:1", { reconnect: { tries: 3 } })`, `unknown option "tries"`},
 		{"bad listener", `new EventSource("http://127.0.0.1:1").addEventListener("x", 3)`, "the listener must be a function"},
 		{"open without fn", `open("http://127.0.0.1:1", {})`, "the last argument must be a function"},
@@ -446,7 +459,7 @@ func TestEventSourceHTTPS(t *testing.T) {
 			client.on("error", (e) => got.push("open() error " + e.error()));
 		});
 	`, srv.URL, srv.URL))
-	assert.ElementsMatch(t, []any{"HTTP/1.1", "open() HTTP/1.1"}, vu.get("got"))
+	assert.ElementsMatch(t, []any{"HTTP/1.1", "error " + "sse: the server ended the stream (reconnect is off)", "open() HTTP/1.1"}, vu.get("got"))
 	assert.Equal(t, 2, vu.dialer.dials())
 
 	// Without the certificate trusted, the stream fails with an error event.
@@ -536,14 +549,14 @@ func TestEventSourceBatchSemantics(t *testing.T) {
 }
 
 // TestEventSourceMetricTags: samples carry the VU's tags, url and name (the URL without its
-// password; a name tag of the script wins) and the script's tags.
+// password; a name tag of the script is both, as in k6/http) and the script's tags.
 func TestEventSourceMetricTags(t *testing.T) {
 	srv := streamServer(t, "data: x\n\n", true)
 	withPassword := strings.Replace(srv.URL, "http://", "http://k6:hunter2@", 1)
 	redacted := strings.Replace(srv.URL, "http://", "http://k6:xxxxx@", 1)
-	for _, tc := range []struct{ tags, wantName string }{
-		{`{ flow: "main" }`, redacted},
-		{`{ flow: "main", name: "waiting stream" }`, "waiting stream"},
+	for _, tc := range []struct{ tags, wantName, wantURL string }{
+		{`{ flow: "main" }`, redacted, redacted},
+		{`{ flow: "main", name: "waiting stream" }`, "waiting stream", "waiting stream"},
 	} {
 		vu := newJSVU(t)
 		vu.run(t, fmt.Sprintf(`new EventSource(%q, { tags: %s }).onmessage = () => {};`, withPassword, tc.tags))
@@ -557,7 +570,7 @@ func TestEventSourceMetricTags(t *testing.T) {
 		}
 		require.Len(t, sessions, 1)
 		assert.Equal(t, map[string]string{
-			"scenario": "default", "flow": "main", "url": redacted, "name": tc.wantName,
+			"scenario": "default", "flow": "main", "url": tc.wantURL, "name": tc.wantName,
 		}, sessions[0].Tags.Map())
 	}
 }

@@ -26,11 +26,43 @@ func (*RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 		}
 		mi.metrics = m
 	}
-	mi.eventSourceClass = rt.ToValue(mi.newEventSource).ToObject(rt)
-	for name, state := range readyStates {
-		_ = mi.eventSourceClass.DefineDataProperty(name, rt.ToValue(state), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE)
-	}
+	mi.eventSourceClass = newEventSourceClass(rt, mi.newEventSource)
 	return mi
+}
+
+// eventSourceClassSource makes the EventSource constructor around init, the Go function that sets
+// up each new instance (this): `new EventSource(...)` makes an instance of EventSource.prototype
+// (instanceof works); called without new, it throws a TypeError that says so, as the browser's does.
+const eventSourceClassSource = `(function (init) {
+  function EventSource(url, params) {
+    if (new.target === undefined) {
+      throw new TypeError("EventSource: call it with new, as in new EventSource(url, params)");
+    }
+    init.call(this, url, params);
+  }
+  return EventSource;
+})`
+
+// newEventSourceClass returns the EventSource class, with CONNECTING, OPEN and CLOSED on the class
+// and on its prototype, as the browser's.
+func newEventSourceClass(rt *sobek.Runtime, init func(sobek.FunctionCall) sobek.Value) *sobek.Object {
+	v, err := rt.RunString(eventSourceClassSource)
+	if err != nil {
+		panic(err) // a bug in eventSourceClassSource
+	}
+	makeClass, _ := sobek.AssertFunction(v)
+	classValue, err := makeClass(sobek.Undefined(), rt.ToValue(init))
+	if err != nil {
+		panic(err)
+	}
+	class := classValue.ToObject(rt)
+	proto := class.Get("prototype").ToObject(rt)
+	for name, state := range readyStates {
+		for _, o := range []*sobek.Object{class, proto} {
+			_ = o.DefineDataProperty(name, rt.ToValue(state), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE)
+		}
+	}
+	return class
 }
 
 // ModuleInstance is k6/x/sse as one VU sees it.

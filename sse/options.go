@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -16,6 +17,17 @@ const (
 	// DefaultMaxRetries is how many times a stream reconnects at most when
 	// reconnection is on and Config.MaxRetries is 0.
 	DefaultMaxRetries = 10
+	// TimeoutLimit is the largest Config.Timeout (the timeout option).
+	TimeoutLimit = 24 * time.Hour
+	// IdleTimeoutLimit is the largest Config.IdleTimeout (the idleTimeout option).
+	IdleTimeoutLimit = 24 * time.Hour
+	// RetryDelayLimit is the largest Config.RetryDelay (the reconnect.delay option); a stream's
+	// retry field is not bounded by it.
+	RetryDelayLimit = 24 * time.Hour
+	// MaxEventSizeLimit is the largest Config.MaxEventSize (the maxEventSize option): 256 MiB.
+	MaxEventSizeLimit = 256 << 20
+	// MaxRetriesLimit is the largest Config.MaxRetries (the reconnect.retries option).
+	MaxRetriesLimit = 1_000_000
 	// errorBodyTimeout bounds the time spent reading a rejected response's
 	// body, so that a response that trickles forever cannot hang the stream.
 	errorBodyTimeout = 5 * time.Second
@@ -92,6 +104,9 @@ func (c Config) withDefaults() (Config, error) {
 	if _, err := http.NewRequest(c.Method, c.URL, nil); err != nil {
 		return c, fmt.Errorf("sse: bad request: %w", err)
 	}
+	if err := checkHeader(c.Header); err != nil {
+		return c, err
+	}
 	switch {
 	case c.Timeout < 0:
 		return c, errors.New("sse: negative Timeout")
@@ -103,6 +118,16 @@ func (c Config) withDefaults() (Config, error) {
 		return c, errors.New("sse: negative MaxEventSize")
 	case c.MaxRetries < 0:
 		return c, errors.New("sse: negative MaxRetries")
+	case c.Timeout > TimeoutLimit:
+		return c, fmt.Errorf("sse: Timeout %v is over its limit of %v", c.Timeout, TimeoutLimit)
+	case c.IdleTimeout > IdleTimeoutLimit:
+		return c, fmt.Errorf("sse: IdleTimeout %v is over its limit of %v", c.IdleTimeout, IdleTimeoutLimit)
+	case c.RetryDelay > RetryDelayLimit:
+		return c, fmt.Errorf("sse: RetryDelay %v is over its limit of %v", c.RetryDelay, RetryDelayLimit)
+	case c.MaxEventSize > MaxEventSizeLimit:
+		return c, fmt.Errorf("sse: MaxEventSize %d is over its limit of %d (256 MiB)", c.MaxEventSize, MaxEventSizeLimit)
+	case c.MaxRetries > MaxRetriesLimit:
+		return c, fmt.Errorf("sse: MaxRetries %d is over its limit of %d", c.MaxRetries, MaxRetriesLimit)
 	}
 	if c.MaxEventSize == 0 {
 		c.MaxEventSize = DefaultMaxEventSize
@@ -117,4 +142,38 @@ func (c Config) withDefaults() (Config, error) {
 		c.Client = &http.Client{Transport: c.Transport}
 	}
 	return c, nil
+}
+
+// checkHeader refuses a header that cannot be sent as given: a name that is not an RFC 7230 token
+// (a space, a colon, ...), a value with a control character (CR, LF, NUL, ...; a tab is fine).
+// The error names the header, not its value, which may be a secret.
+func checkHeader(h http.Header) error {
+	for name, values := range h {
+		if !validHeaderName(name) {
+			return fmt.Errorf("sse: header %q: invalid name: a header name is a token of letters, digits and !#$%%&'*+-.^_`|~ (no space, colon or control character)", name)
+		}
+		for _, v := range values {
+			if !validHeaderValue(v) {
+				return fmt.Errorf("sse: header %q: invalid value: it contains a control character (CR, LF, NUL, ...), which an HTTP header cannot carry", name)
+			}
+		}
+	}
+	return nil
+}
+
+// validHeaderName reports whether name is an RFC 7230 token.
+func validHeaderName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i := range len(name) {
+		c := name[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
 }

@@ -117,6 +117,9 @@ func (s *Stream) Run(ctx context.Context, h Handler) error {
 			return err
 		}
 		if attempt >= s.cfg.MaxRetries {
+			if err == io.EOF {
+				err = fmt.Errorf("the server ended the stream (%w)", err)
+			}
 			err = fmt.Errorf("%w: %d reconnections, last: %w", ErrRetriesExhausted, attempt, err)
 			s.report(h, err)
 			return err

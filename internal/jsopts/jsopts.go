@@ -126,24 +126,39 @@ func (r *Reader) DurationIn(key string, lo, hi time.Duration) (d time.Duration, 
 	d, err = ParseDuration(v)
 	switch {
 	case errors.Is(err, ErrDurationTooLarge):
-		return 0, true, r.Errorf("option %s must be at least %s and at most %s, got %s", key,
-			FormatDuration(lo), FormatDuration(hi), Describe(v))
+		return 0, true, r.Errorf("option %s %s, got %s", key, durationRange(lo, hi), Describe(v))
 	case err != nil:
 		return 0, true, r.Errorf("option %s: %w", key, err)
 	case d < lo || d > hi:
-		return 0, true, r.Errorf("option %s must be at least %s and at most %s, got %s", key,
-			FormatDuration(lo), FormatDuration(hi), FormatDuration(d))
+		return 0, true, r.Errorf("option %s %s, got %s", key, durationRange(lo, hi), FormatDuration(d))
 	}
 	return d, true, nil
 }
 
-// FormatDuration writes d for a message: whole days as "7d", else as time.Duration does ("1m30s").
+// durationRange says which durations an option takes: "must be at most 24h" when any duration up
+// to hi will do, else "must be at least 1s and at most 7d".
+func durationRange(lo, hi time.Duration) string {
+	if lo <= 0 {
+		return "must be at most " + FormatDuration(hi)
+	}
+	return "must be at least " + FormatDuration(lo) + " and at most " + FormatDuration(hi)
+}
+
+// FormatDuration writes d for a message: two or more whole days as "7d", else as time.Duration does but
+// without zero minutes and seconds ("24h", "1h30m", "5m", "1.5s").
 func FormatDuration(d time.Duration) string {
 	const day = 24 * time.Hour
-	if d >= day && d%day == 0 {
+	if d >= 2*day && d%day == 0 {
 		return strconv.FormatInt(int64(d/day), 10) + "d"
 	}
-	return d.String()
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // ErrDurationTooLarge is wrapped by ParseDuration's error for a value beyond what a

@@ -5,6 +5,7 @@ go 1.25.0
 require (
 	github.com/grafana/sobek v0.0.0-20260727154728-7781506a890f
 	github.com/sirupsen/logrus v1.9.3
+	gopkg.in/guregu/null.v3 v3.3.0
 )
 
 require (

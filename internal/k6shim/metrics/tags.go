@@ -97,3 +97,20 @@ func (tm *TagsAndMeta) DeleteMetadata(key string) { delete(tm.Metadata, key) }
 func (tm TagsAndMeta) Clone() TagsAndMeta {
 	return TagsAndMeta{Tags: tm.Tags, Metadata: maps.Clone(tm.Metadata)}
 }
+
+// SetSystemTagOrMetaIfEnabled sets the system tag (see SetSystemTagOrMeta) if enabledSystemTags has it.
+func (tm *TagsAndMeta) SetSystemTagOrMetaIfEnabled(enabledSystemTags *SystemTagSet, tag SystemTag, value string) {
+	if enabledSystemTags.Has(tag) {
+		tm.SetSystemTagOrMeta(tag, value)
+	}
+}
+
+// SetSystemTagOrMeta sets the system tag as a tag, or as metadata when it is one of
+// NonIndexableSystemTags.
+func (tm *TagsAndMeta) SetSystemTagOrMeta(tag SystemTag, value string) {
+	if NonIndexableSystemTags.Has(tag) {
+		tm.SetMetadata(tag.String(), value)
+		return
+	}
+	tm.SetTag(tag.String(), value)
+}

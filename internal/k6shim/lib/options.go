@@ -1,0 +1,18 @@
+package lib
+
+import (
+	"gopkg.in/guregu/null.v3"
+
+	"go.k6.io/k6/v2/metrics"
+)
+
+// Options are the test's options as a VU sees them (State.Options). k6's Options has many more
+// fields; the shim holds those that this project reads, with k6's names and types.
+type Options struct {
+	// UserAgent is the default User-Agent of HTTP requests (the userAgent option). Not Valid (or
+	// empty): requests send none.
+	UserAgent null.String `json:"userAgent" envconfig:"K6_USER_AGENT"`
+
+	// SystemTags are the system tags enabled for metrics (the systemTags option); nil enables none.
+	SystemTags *metrics.SystemTagSet `json:"systemTags" envconfig:"K6_SYSTEM_TAGS"`
+}
