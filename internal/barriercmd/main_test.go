@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"go.k6.io/k6/v2/cmd/tests"
@@ -29,9 +30,7 @@ func execute(t *testing.T, ts *tests.GlobalTestState, args ...string) error {
 	t.Helper()
 	root := &cobra.Command{Use: "k6", SilenceUsage: true, SilenceErrors: true}
 	x := &cobra.Command{Use: "x"}
-	cmd := New(ts.GlobalState)
-	require.Equal(t, Name, cmd.Name(), "k6 requires the command's name to be the registered name")
-	x.AddCommand(cmd)
+	x.AddCommand(New(ts.GlobalState))
 	root.AddCommand(x)
 	root.SetArgs(append([]string{"x", Name}, args...))
 	root.SetOut(ts.GlobalState.Stdout)
@@ -119,4 +118,33 @@ func ids(from, to int) []int {
 
 func itoa(i int) string {
 	return strconv.Itoa(i)
+}
+
+// subscribed waits until someone listens on the barrier's channel (a watch subscribes before its
+// first read).
+func subscribed(t *testing.T, rdb redis.UniversalClient, run, name string) {
+	t.Helper()
+	channel := "K6_BARRIER_RELEASE:{" + run + "}"
+	if name != "" {
+		channel += ":" + name
+	}
+	require.Eventually(t, func() bool {
+		n, err := rdb.PubSubNumSub(ctxOf(t), channel).Result()
+		return err == nil && n[channel] > 0
+	}, 30*time.Second, 5*time.Millisecond, "nobody subscribed to %s", channel)
+}
+
+// background runs execute in a goroutine; the returned channel gets its error.
+func background(t *testing.T, ts *tests.GlobalTestState, args ...string) <-chan error {
+	done := make(chan error, 1)
+	go func() { done <- execute(t, ts, args...) }()
+	return done
+}
+
+// stdoutOf reads ts's standard output while a command may still write it (under the mutex its
+// writer takes).
+func stdoutOf(ts *tests.GlobalTestState) string {
+	ts.OutMutex.Lock()
+	defer ts.OutMutex.Unlock()
+	return ts.Stdout.String()
 }

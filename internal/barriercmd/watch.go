@@ -160,7 +160,7 @@ func (c *cli) report(in *barrier.Inspector, s barrier.Snapshot, last *string, st
 // failedCause says why s failed, as a wait's error does.
 func failedCause(s barrier.Snapshot) string {
 	if s.Failed > s.MaxFailures {
-		return fmt.Sprintf("%d failed > max failures %d (%s)", s.Failed, s.MaxFailures, failuresText(s.Failed, s.Failures))
+		return fmt.Sprintf("failed %s > max failures %d", failuresText(s.Failed, s.Failures), s.MaxFailures)
 	}
 	return fmt.Sprintf("quorum %d unreachable: joined %d, missing %d", s.Quorum, s.Joined, s.MissingCount)
 }
