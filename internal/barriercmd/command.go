@@ -4,10 +4,13 @@
 package barriercmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/redis/go-redis/v9"
+	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -149,6 +152,9 @@ func (c *cli) runIDOrEnv() (string, error) {
 
 // inspector connects (lazily) to the Redis of the flags.
 func (c *cli) inspector() (*barrier.Inspector, error) {
+	// go-redis logs each failed dial on the process's standard error; the command's error already
+	// says what failed, so those lines go to k6's logger at debug level (k6 -v shows them).
+	redis.SetLogger(debugLogger{c.gs.Logger})
 	u, err := c.redisURL()
 	if err != nil {
 		return nil, err
@@ -185,6 +191,15 @@ func scopeSuffix(ref barrier.Ref) string {
 		return ""
 	}
 	return ":" + ref.Name
+}
+
+// debugLogger passes go-redis's log lines to a logrus logger at debug level.
+type debugLogger struct{ l *logrus.Logger }
+
+func (d debugLogger) Printf(_ context.Context, format string, v ...any) {
+	if d.l != nil {
+		d.l.Debugf(format, v...)
+	}
 }
 
 var errNotConfirmed = errors.New("reset not confirmed: nothing deleted (pass --yes to reset without asking)")

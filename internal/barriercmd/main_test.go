@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spf13/cobra"
 	"github.com/redis/go-redis/v9"
+	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/require"
 
 	"go.k6.io/k6/v2/cmd/tests"
