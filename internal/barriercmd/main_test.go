@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/require"
 
@@ -118,20 +117,6 @@ func ids(from, to int) []int {
 
 func itoa(i int) string {
 	return strconv.Itoa(i)
-}
-
-// subscribed waits until someone listens on the barrier's channel (a watch subscribes before its
-// first read).
-func subscribed(t *testing.T, rdb redis.UniversalClient, run, name string) {
-	t.Helper()
-	channel := "K6_BARRIER_RELEASE:{" + run + "}"
-	if name != "" {
-		channel += ":" + name
-	}
-	require.Eventually(t, func() bool {
-		n, err := rdb.PubSubNumSub(ctxOf(t), channel).Result()
-		return err == nil && n[channel] > 0
-	}, 30*time.Second, 5*time.Millisecond, "nobody subscribed to %s", channel)
 }
 
 // background runs execute in a goroutine; the returned channel gets its error.

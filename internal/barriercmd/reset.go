@@ -88,7 +88,8 @@ func (c *cli) reset(in *barrier.Inspector, ref barrier.Ref, all, yes bool) error
 		if c.json {
 			w = c.gs.Stderr // keep standard output JSON
 		}
-		_, _ = fmt.Fprintf(w, "%s in redis %s: %d keys of %d barriers will be deleted:\n", what, in.Addr(), plan.KeyCount(), len(plan.Barriers))
+		_, _ = fmt.Fprintf(w, "%s in redis %s: %s of %s will be deleted:\n", what, in.Addr(),
+			plural(plan.KeyCount(), "key"), plural(len(plan.Barriers), "barrier"))
 		for _, r := range plan.Barriers {
 			for _, k := range plan.Keys[r] {
 				_, _ = fmt.Fprintf(w, "  %s\n", k)
@@ -111,6 +112,14 @@ func (c *cli) reset(in *barrier.Inspector, ref barrier.Ref, all, yes bool) error
 	if c.json {
 		return writeJSON(c.gs.Stdout, out)
 	}
-	c.printf("deleted %d keys of %s\n", n, what)
+	c.printf("deleted %s of %s\n", plural(n, "key"), what)
 	return nil
+}
+
+// plural is "1 key" or "2 keys".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -44,7 +44,7 @@ func TestReset(t *testing.T) {
 	assert.Contains(t, err.Error(), "reset not confirmed: nothing deleted (pass --yes")
 	out := ts.Stdout.String()
 	t.Log("\n" + out)
-	assert.Contains(t, out, "barrier "+run+"/default in redis "+srv.Addr+": 5 keys of 1 barriers will be deleted:")
+	assert.Contains(t, out, "barrier "+run+"/default in redis "+srv.Addr+": 5 keys of 1 barrier will be deleted:")
 	for _, k := range defaultKeys {
 		assert.Contains(t, out, "  "+k+"\n")
 	}

@@ -20,7 +20,8 @@ func TestWatchMet(t *testing.T) {
 	b := seed(t, srv.URL, barrier.Options{Parties: 3, RunID: run}, ids(1, 1), "")
 	ts := newState(t, srv.URL, 0)
 	done := background(t, ts, "watch", "--run-id", run, "--parties", "3", "--timeout", "1m")
-	subscribed(t, srv.Client(t), run, "")
+	// The first read is printed after the subscription: a change from here on cannot be lost.
+	require.Eventually(t, func() bool { return strings.Contains(stdoutOf(ts), ": pending: ") }, 30*time.Second, 5*time.Millisecond)
 	for _, id := range []string{"2", "3"} {
 		_, err := b.Join(ctxOf(t), id)
 		require.NoError(t, err)
@@ -39,7 +40,7 @@ func TestWatchFailed(t *testing.T) {
 	b := seed(t, srv.URL, barrier.Options{Parties: 3, RunID: run, Name: "pay"}, ids(1, 1), "")
 	ts := newState(t, srv.URL, int(ExitFailed))
 	done := background(t, ts, "watch", "--run-id", run, "--name", "pay", "--parties", "3", "--quorum", "2")
-	subscribed(t, srv.Client(t), run, "pay")
+	require.Eventually(t, func() bool { return strings.Contains(stdoutOf(ts), ": pending: ") }, 30*time.Second, 5*time.Millisecond)
 	_, err := b.Fail(ctxOf(t), "2", "login")
 	require.NoError(t, err)
 	err = <-done
