@@ -1,0 +1,305 @@
+package barrier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// ListTimeout bounds a List or a reset plan: they SCAN the whole key space of every master.
+const ListTimeout = time.Minute
+
+// scanCount is the COUNT hint of each SCAN step.
+const scanCount = 1000
+
+var counterKind = regexp.MustCompile(`^[A-Z][A-Z0-9_]{0,31}_FAIL$`)
+
+// keyKind is what a key is in the barrier key layout.
+type keyKind int
+
+const (
+	kindNone    keyKind = iota
+	kindMain            // JOINED, FAILED, FAILURES or META: the barrier exists while one does
+	kindCounter         // <REASON>_FAIL
+)
+
+// parseKey tells whether key belongs to the barrier key layout under prefix, and to which barrier.
+func parseKey(prefix, key string) (Ref, keyKind) {
+	rest, ok := strings.CutPrefix(key, prefix+"_")
+	if !ok {
+		return Ref{}, kindNone
+	}
+	kind, scoped, ok := strings.Cut(rest, ":{")
+	if !ok {
+		return Ref{}, kindNone
+	}
+	run, tail, ok := strings.Cut(scoped, "}")
+	if !ok || run == "" || strings.Contains(run, "{") || strings.TrimSpace(run) != run || len(run) > 128 {
+		return Ref{}, kindNone
+	}
+	ref := Ref{RunID: run, Name: DefaultName}
+	if tail != "" {
+		name, ok := strings.CutPrefix(tail, ":")
+		if !ok || name == DefaultName || !namePattern.MatchString(name) {
+			return Ref{}, kindNone
+		}
+		ref.Name = name
+	}
+	switch {
+	case kind == "JOINED" || kind == "FAILED" || kind == "FAILURES" || kind == "META":
+		return ref, kindMain
+	case counterKind.MatchString(kind):
+		return ref, kindCounter
+	}
+	return Ref{}, kindNone
+}
+
+// globEscape escapes the SCAN pattern characters of s, so that it matches itself only.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[]\^`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// scan returns the keys matching pattern on every master (one server, or each master of a cluster),
+// with SCAN, never KEYS.
+func (in *Inspector) scan(ctx context.Context, pattern string) ([]string, error) {
+	seen := map[string]bool{}
+	var mu sync.Mutex
+	one := func(ctx context.Context, c *redis.Client) error {
+		iter := c.Scan(ctx, 0, pattern, scanCount).Iterator()
+		for iter.Next(ctx) {
+			mu.Lock()
+			seen[iter.Val()] = true
+			mu.Unlock()
+		}
+		if err := iter.Err(); err != nil {
+			return fmt.Errorf("SCAN on %s: %w", c.Options().Addr, err)
+		}
+		return nil
+	}
+	var err error
+	switch c := in.client.(type) {
+	case *redis.ClusterClient:
+		err = c.ForEachMaster(ctx, one)
+	case *redis.Client:
+		err = one(ctx, c)
+	default:
+		err = fmt.Errorf("cannot SCAN with a %T", in.client)
+	}
+	if err != nil {
+		return nil, in.wrap(ctx, err)
+	}
+	keys := make([]string, 0, len(seen))
+	for k := range seen {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys, nil
+}
+
+// checkRunPattern refuses a run-id pattern that cannot match a run id.
+func checkRunPattern(p string) error {
+	if strings.ContainsAny(p, "{}") {
+		return fmt.Errorf("run id pattern %q is invalid: a run id has no '{' or '}'", p)
+	}
+	return nil
+}
+
+// barriersIn groups keys into barriers: those with at least one main key, sorted by run id and name.
+func (in *Inspector) barriersIn(keys []string) (refs []Ref, keysOf map[Ref][]string) {
+	keysOf = map[Ref][]string{}
+	hasMain := map[Ref]bool{}
+	for _, key := range keys {
+		ref, kind := parseKey(in.prefix, key)
+		if kind == kindNone {
+			continue
+		}
+		keysOf[ref] = append(keysOf[ref], key)
+		if kind == kindMain && !hasMain[ref] {
+			hasMain[ref] = true
+			refs = append(refs, ref)
+		}
+	}
+	sort.Slice(refs, func(i, j int) bool {
+		if refs[i].RunID != refs[j].RunID {
+			return refs[i].RunID < refs[j].RunID
+		}
+		return refs[i].Name < refs[j].Name
+	})
+	return refs, keysOf
+}
+
+// List returns the barriers under the Inspector's key prefix whose run id matches runPattern (a
+// Redis glob: '*' any, '?' one character, '[...]' a class; "" means every run), each read as
+// Inspect does without the missing ids. It SCANs every master, never uses KEYS.
+func (in *Inspector) List(ctx context.Context, runPattern string, opts InspectOptions) ([]Snapshot, error) {
+	if runPattern == "" {
+		runPattern = "*"
+	}
+	if err := checkRunPattern(runPattern); err != nil {
+		return nil, err
+	}
+	opts.Missing = false
+	return inspectorCall(ctx, in, ListTimeout, func(ctx context.Context) ([]Snapshot, error) {
+		var out []Snapshot
+		keys, err := in.scan(ctx, in.prefix+"_*:{"+runPattern+"}*")
+		if err != nil {
+			return nil, err
+		}
+		refs, _ := in.barriersIn(keys)
+		for _, ref := range refs {
+			o, err := in.options(ref)
+			if err != nil {
+				continue // not a barrier this version could have written
+			}
+			s, err := in.inspect(ctx, o, opts)
+			if err != nil {
+				return nil, fmt.Errorf("barrier %s: %w", ref, err)
+			}
+			if s.Found { // it may have expired or been reset since the scan
+				out = append(out, s)
+			}
+		}
+		return out, nil
+	}, nil)
+}
+
+// ResetPlan is what Reset will delete: the keys of each barrier.
+type ResetPlan struct {
+	Barriers []Ref
+	Keys     map[Ref][]string
+}
+
+// KeyCount is how many keys the plan deletes.
+func (p ResetPlan) KeyCount() int {
+	n := 0
+	for _, keys := range p.Keys {
+		n += len(keys)
+	}
+	return n
+}
+
+// PlanReset finds the keys of one barrier (ref's name set) or of every barrier of ref's run id (all
+// true: the name is ignored): the keys of the barrier key layout under the Inspector's prefix that
+// exist now, found with SCAN on every master; a reason's counter only when the barrier's hashes
+// name the reason.
+func (in *Inspector) PlanReset(ctx context.Context, ref Ref, all bool) (ResetPlan, error) {
+	o, err := in.options(ref)
+	if err != nil {
+		return ResetPlan{}, err
+	}
+	plan, err := inspectorCall(ctx, in, ListTimeout, func(ctx context.Context) (ResetPlan, error) {
+		plan := ResetPlan{Keys: map[Ref][]string{}}
+		run := globEscape(o.RunID)
+		pattern := in.prefix + "_*:{" + run + "}"
+		if all {
+			pattern += "*"
+		} else if o.Name != DefaultName {
+			pattern += ":" + globEscape(o.Name)
+		}
+		keys, err := in.scan(ctx, pattern)
+		if err != nil {
+			return plan, err
+		}
+		refs, keysOf := in.barriersIn(keys)
+		for _, r := range refs {
+			if r.RunID != o.RunID || (!all && r.Name != o.Name) {
+				continue
+			}
+			ro, err := in.options(r)
+			if err != nil {
+				continue
+			}
+			// A counter key is the barrier's only when its hashes name the reason: the same key
+			// could be another prefix's (K6_BARRIER_X_LOGIN_FAIL is reason x_login of K6_BARRIER
+			// and reason login of K6_BARRIER_X).
+			reasons, err := in.backend(ro).reasons(ctx)
+			if err != nil {
+				return plan, err
+			}
+			layout := newKeyLayout(ro)
+			counters := map[string]bool{}
+			for _, reason := range reasons {
+				counters[layout.reasonCounter(reason)] = true
+			}
+			var ks []string
+			for _, k := range keysOf[r] {
+				if _, kind := parseKey(in.prefix, k); kind == kindMain || counters[k] {
+					ks = append(ks, k)
+				}
+			}
+			plan.Barriers = append(plan.Barriers, r)
+			plan.Keys[r] = ks
+		}
+		return plan, nil
+	}, nil)
+	if err != nil {
+		return ResetPlan{}, fmt.Errorf("barrier %s: %w", Ref{RunID: o.RunID, Name: o.Name}, err)
+	}
+	return plan, nil
+}
+
+// reasons lists the valid failure reasons the barrier's hashes name.
+func (r *redisBackend) reasons(ctx context.Context) ([]string, error) {
+	found, err := reasonsScript.Run(ctx, r.client, []string{r.keys.failed, r.keys.failures}).StringSlice()
+	if err != nil {
+		return nil, r.wrap(ctx, err, "")
+	}
+	var out []string
+	for _, reason := range found {
+		if ValidateReason(reason) == nil {
+			out = append(out, reason)
+		}
+	}
+	return out, nil
+}
+
+// purgeScript deletes KEYS (one barrier's keys, one slot) and publishes "0 0" on ARGV[1], so that
+// its waiters re-read. Returns how many keys existed.
+var purgeScript = redis.NewScript(`
+local n = redis.call('DEL', unpack(KEYS))
+redis.call('PUBLISH', ARGV[1], '0 0')
+return n
+`)
+
+// Reset deletes the keys of plan, each barrier's in one atomic step that also wakes its waiters,
+// and returns how many keys it deleted. Keys written after the plan was made are not deleted.
+func (in *Inspector) Reset(ctx context.Context, plan ResetPlan) (int, error) {
+	deleted := 0
+	for _, ref := range plan.Barriers {
+		keys := plan.Keys[ref]
+		if len(keys) == 0 {
+			continue
+		}
+		o, err := in.options(ref)
+		if err != nil {
+			return deleted, err
+		}
+		for _, k := range keys {
+			if r, kind := parseKey(in.prefix, k); kind == kindNone || r != ref {
+				return deleted, errors.New("barrier " + ref.String() + ": key " + k + " is not one of its keys: refusing to delete it")
+			}
+		}
+		n, err := inspectorCall(ctx, in, CallTimeout, func(ctx context.Context) (int, error) {
+			return purgeScript.Run(ctx, in.client, keys, newKeyLayout(o).channel).Int()
+		}, nil)
+		deleted += n
+		if err != nil {
+			return deleted, fmt.Errorf("barrier %s: reset: %w", ref, in.wrap(ctx, err))
+		}
+	}
+	return deleted, nil
+}

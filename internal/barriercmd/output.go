@@ -1,0 +1,182 @@
+package barriercmd
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xk6-barrier/xk6-barrier/barrier"
+)
+
+// snapshotJSON is the --json form of one barrier (status, each watch line, each list entry).
+// Numbers that are unknown (parties a barrier never recorded) are null.
+type snapshotJSON struct {
+	Found        bool           `json:"found"`
+	RunID        string         `json:"runId"`
+	Name         string         `json:"name"`
+	KeyPrefix    string         `json:"keyPrefix"`
+	Redis        string         `json:"redis"`
+	Outcome      string         `json:"outcome,omitempty"`
+	Released     *bool          `json:"released,omitempty"`
+	ReleasedAt   *time.Time     `json:"releasedAt,omitempty"`
+	Parties      *int           `json:"parties,omitempty"`
+	PartiesFrom  string         `json:"partiesFrom,omitempty"`
+	Quorum       *int           `json:"quorum,omitempty"`
+	MaxFailures  *int           `json:"maxFailures,omitempty"`
+	Joined       *int           `json:"joined,omitempty"`
+	Failed       *int           `json:"failed,omitempty"`
+	Failures     map[string]int `json:"failures,omitempty"`
+	Accounted    *int           `json:"accounted,omitempty"`
+	MissingCount *int           `json:"missingCount,omitempty"`
+	Missing      []int          `json:"missing,omitempty"`
+	CreatedAt    *time.Time     `json:"createdAt,omitempty"`
+	TTLMs        *int64         `json:"ttlMs,omitempty"`
+	Keys         []keyJSON      `json:"keys,omitempty"`
+	Time         *time.Time     `json:"time,omitempty"`
+}
+
+type keyJSON struct {
+	Key   string `json:"key"`
+	Type  string `json:"type"`
+	TTLMs int64  `json:"ttlMs"` // -1: no expiry
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// toJSON is s as JSON. A barrier that was not found has only its identity.
+func toJSON(in *barrier.Inspector, s barrier.Snapshot) snapshotJSON {
+	j := snapshotJSON{Found: s.Found, RunID: s.RunID, Name: s.Name, KeyPrefix: in.KeyPrefix(), Redis: in.Addr()}
+	if !s.Found {
+		return j
+	}
+	j.Joined, j.Failed, j.Accounted = ptr(s.Joined), ptr(s.Failed), ptr(s.Accounted)
+	j.Failures = s.Failures
+	if s.Parties > 0 {
+		j.Outcome = string(s.Outcome)
+		j.Released = ptr(s.Outcome == barrier.OutcomeMet || !s.Released.IsZero())
+		j.Parties, j.PartiesFrom = ptr(s.Parties), s.PartiesFrom
+		j.Quorum, j.MaxFailures = ptr(s.Quorum), ptr(s.MaxFailures)
+		j.MissingCount = ptr(s.MissingCount)
+		j.Missing = s.Missing
+	} else {
+		j.Outcome = "unknown"
+	}
+	if !s.Released.IsZero() {
+		j.ReleasedAt = ptr(s.Released.UTC())
+	}
+	if !s.Created.IsZero() {
+		j.CreatedAt = ptr(s.Created.UTC())
+	}
+	j.TTLMs = ptr(s.TTL().Milliseconds())
+	if s.TTL() < 0 {
+		j.TTLMs = ptr(int64(-1))
+	}
+	for _, k := range s.Keys {
+		ms := k.TTL.Milliseconds()
+		if k.TTL < 0 {
+			ms = -1
+		}
+		j.Keys = append(j.Keys, keyJSON{Key: k.Key, Type: k.Type, TTLMs: ms})
+	}
+	return j
+}
+
+func writeJSON(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return withCode(fmt.Errorf("encoding JSON: %w", err), ExitError)
+	}
+	_, err = fmt.Fprintf(w, "%s\n", b)
+	return err
+}
+
+// failuresText is "1 (login=1, sse=2)" or "0".
+func failuresText(failed int, failures map[string]int) string {
+	if len(failures) == 0 {
+		return strconv.Itoa(failed)
+	}
+	reasons := make([]string, 0, len(failures))
+	for r := range failures {
+		reasons = append(reasons, r)
+	}
+	sort.Strings(reasons)
+	parts := make([]string, len(reasons))
+	for i, r := range reasons {
+		parts[i] = r + "=" + strconv.Itoa(failures[r])
+	}
+	return strconv.Itoa(failed) + " (" + strings.Join(parts, ", ") + ")"
+}
+
+// missingText is "2 (9, 10)", "25 (1, 2, ..., 20, ...)" or "unknown (parties unknown)".
+func missingText(s barrier.Snapshot) string {
+	if s.MissingCount < 0 {
+		return "unknown (parties unknown: pass --parties)"
+	}
+	if len(s.Missing) == 0 {
+		return strconv.Itoa(s.MissingCount)
+	}
+	ids := make([]string, len(s.Missing))
+	for i, id := range s.Missing {
+		ids[i] = strconv.Itoa(id)
+	}
+	more := ""
+	if s.MissingCount > len(s.Missing) {
+		more = ", ..."
+	}
+	return strconv.Itoa(s.MissingCount) + " (" + strings.Join(ids, ", ") + more + ")"
+}
+
+// ttlText is a time to live for people: "23h59m58s", "none" (no expiry) or "-" (no keys).
+func ttlText(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "none"
+	case d == 0:
+		return "-"
+	default:
+		return d.Round(time.Second).String()
+	}
+}
+
+// releasedText says whether and when the barrier was released.
+func releasedText(s barrier.Snapshot) string {
+	switch {
+	case !s.Released.IsZero():
+		return "yes, at " + s.Released.UTC().Format(time.RFC3339)
+	case s.Parties == 0:
+		return "unknown (parties unknown)"
+	case s.Outcome == barrier.OutcomeMet:
+		return "yes"
+	default:
+		return "no"
+	}
+}
+
+// joinedText is "7/10" or "7/?".
+func joinedText(s barrier.Snapshot) string {
+	if s.Parties == 0 {
+		return strconv.Itoa(s.Joined) + "/?"
+	}
+	return strconv.Itoa(s.Joined) + "/" + strconv.Itoa(s.Parties)
+}
+
+// line is the one-line summary of s that watch prints, e.g.
+// "barrier run1/default: pending: joined 7/10, failed 1 (login=1), missing 2 (9, 10)".
+func line(s barrier.Snapshot) string {
+	return "barrier " + s.Ref.String() + ": " + summary(s)
+}
+
+// summary is line without the barrier's name.
+func summary(s barrier.Snapshot) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: joined %s", s.Outcome, joinedText(s))
+	if s.Quorum != 0 && s.Quorum != s.Parties {
+		fmt.Fprintf(&b, " (quorum %d)", s.Quorum)
+	}
+	fmt.Fprintf(&b, ", failed %s, missing %s", failuresText(s.Failed, s.Failures), missingText(s))
+	return b.String()
+}
