@@ -143,6 +143,9 @@ func (r *redisPhases) subscribe(ctx context.Context) error {
 	if s == nil {
 		s = &phaseSub{ps: r.be.client.Subscribe(context.WithoutCancel(ctx), r.keys.channel), ready: make(chan struct{}), done: make(chan struct{})}
 		r.sub = s
+		if len(r.pending) == 0 {
+			r.idle = time.Now()
+		}
 		go r.receive(s)
 		go r.tick(s)
 	}
