@@ -165,6 +165,82 @@ declare module 'k6/x/barrier' {
     outcome: BarrierState;
   }
 
+  /**
+   * How an {@link Barrier.arrive} settled: `released` (its phase's quorum arrived) or
+   * `released-on-timeout` (the phase's deadline passed with `onTimeout: 'release'`) resolve; `failed`
+   * (a participant called {@link Barrier.fail} during the phase), `timeout` (the phase's deadline
+   * passed) and `aborted` (the VU's context ended) reject with a {@link BarrierError}.
+   */
+  export type ArriveOutcome = 'released' | 'released-on-timeout' | 'failed' | 'timeout' | 'aborted';
+
+  /** Options of {@link Barrier.arrive}. Unknown options are an error. */
+  export interface ArriveOptions {
+    /** The participant id. Default: the VU's global id (`exec.vu.idInTest`). */
+    id?: ParticipantId;
+    /**
+     * The phase's hard stop, counted from its first arrival (1ms..7d; 0 is refused). The first
+     * arrival of a phase sets its rule (timeout, quorum, onTimeout): give every arrive() of a barrier
+     * the same options. Default `'1m'`.
+     */
+    timeout?: Duration;
+    /**
+     * Arrivals that release a phase: a count (1..parties) or a percentage of the parties such as
+     * `'80%'` (rounded up). Both are taken of the parties still taking part (parties minus those that
+     * left). Default: all of them.
+     */
+    quorum?: number | `${number}%`;
+    /**
+     * At the phase's deadline: `'reject'` the waiters with outcome `timeout` (default), or `'release'`
+     * those that arrived, with outcome `released-on-timeout` (LoadRunner's rendezvous timeout policy).
+     */
+    onTimeout?: 'reject' | 'release';
+    /**
+     * On outcome `failed` or `timeout`, abort the whole test as `exec.test.abort(reason)` does (exit
+     * code 108), as {@link WaitOptions.abortOnFail}.
+     */
+    abortOnFail?: boolean;
+  }
+
+  /** How one phase settled, as an {@link Barrier.arrive} resolves (or rejects with, see {@link BarrierError}). */
+  export interface ArriveResult {
+    outcome: ArriveOutcome;
+    /** The barrier's name (option `name`). */
+    name: string;
+    /** The phase this arrival belonged to: 0, 1, 2, ... */
+    phase: number;
+    /** How many arrived at the phase when it settled. */
+    arrived: number;
+    /** The parties still taking part in the phase: option `parties` minus `left`. */
+    parties: number;
+    /** The arrivals the phase needed. */
+    quorum: number;
+    /** Participants that had left (see {@link Barrier.leave}). */
+    left: number;
+    /** How long this arrive() took, in milliseconds. */
+    waitedMs: number;
+    /**
+     * Up to 20 ids of 1..parties (the first 10,000) that take part and had not arrived, ascending;
+     * listed when the phase did not settle by its quorum (failed, timeout, released-on-timeout).
+     */
+    missing: number[];
+    /** How many of the parties taking part had not arrived. */
+    missingCount: number;
+    /** For outcome `failed`: the failure's reason. */
+    reason?: string;
+    /** For outcome `failed`: the participant that failed. */
+    failedBy?: string;
+  }
+
+  /** What {@link Barrier.leave} did. */
+  export interface LeaveResult {
+    /** False when the participant had left before (and not arrived since). */
+    counted: boolean;
+    /** The phase current when it left. */
+    phase: number;
+    /** True when it had arrived at that phase: its arrival no longer counts. */
+    withdrawn: boolean;
+  }
+
   /** A barrier of one run. Construct it in the init context: it validates there, and connects on first use. */
   export class Barrier {
     /**
@@ -205,15 +281,50 @@ declare module 'k6/x/barrier' {
 
     /** Deletes this barrier's keys (teardown, or a rerun with the same runId). */
     reset(): Promise<void>;
+
+    /**
+     * The rendezvous (cyclic use): arrives at the barrier's current phase and waits until the phase
+     * settles. When its quorum arrived, every waiter of the phase, in every k6 instance, is released
+     * at once (one push, no polling) and the next phase opens by itself, so the same call works in
+     * every iteration. Rejects with a {@link BarrierError} on `failed` (a {@link Barrier.fail} during
+     * the phase), `timeout` and `aborted` (the VU stopped: the participant then leaves, as
+     * {@link Barrier.leave}). Arriving twice at one phase rejects with a plain Error naming the
+     * participant and the phase; so does a Redis error.
+     */
+    arrive(options?: ArriveOptions): Promise<ArriveResult & { outcome: 'released' | 'released-on-timeout' }>;
+
+    /**
+     * The participant is done for good (Java Phaser's arriveAndDeregister): later phases need one
+     * fewer, and its arrival at the current phase, if any, is withdrawn. Arriving again later takes
+     * part again.
+     * @param id default: the VU's global id (`exec.vu.idInTest`).
+     */
+    leave(id?: ParticipantId): Promise<LeaveResult>;
   }
 
   /**
-   * The rejection of {@link Barrier.wait}. Its `message` says everything in one line, e.g.
-   * `barrier default: timeout after 5m0s: joined 997/1000, failed 2 (login=2), missing 1 (734)`.
+   * The rejection of {@link Barrier.wait} and {@link Barrier.arrive}. Its `message` says everything in
+   * one line, e.g.
+   * `barrier default: timeout after 5m0s: joined 997/1000, failed 2 (login=2), missing 1 (734)` or
+   * `barrier default: phase 3 failed after 2.1s (login, by participant 17): arrived 400/1000, left 0, missing 599 (1, 2, ...)`.
+   * A wait's rejection carries the {@link BarrierCounts} fields; an arrive's the {@link ArriveResult}
+   * fields (`phase`, `arrived`, `left`, `reason`, `failedBy`, and `parties`, `quorum`, `waitedMs`,
+   * `missing`, `missingCount` with their arrive meaning) instead of `joined`, `failed`, `failures`,
+   * `accounted` and `maxFailures`.
    */
   export class BarrierError extends Error {
-    /** Why the wait did not resolve: `failed`, `timeout` or `aborted` (never `met` for a rejection). */
+    /** Why the wait or arrive did not resolve: `failed`, `timeout` or `aborted`. */
     outcome: BarrierOutcome;
+    /** Arrive only: the phase that did not release. */
+    phase?: number;
+    /** Arrive only: how many arrived at the phase. */
+    arrived?: number;
+    /** Arrive only: participants that had left. */
+    left?: number;
+    /** Arrive only, outcome `failed`: the failure's reason. */
+    reason?: string;
+    /** Arrive only, outcome `failed`: the participant that failed. */
+    failedBy?: string;
     /**
      * The barrier's name (option `name`), as in the design's field list: unlike other errors, whose
      * `name` is the class name, a BarrierError's is the barrier's. `toString()` and `stack` still start

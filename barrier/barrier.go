@@ -81,6 +81,9 @@ func (b *Barrier) Fail(ctx context.Context, id, reason string) (Record, error) {
 	if err != nil {
 		return Record{}, fmt.Errorf("barrier %s: fail %s (%s): %w", b.opts.Name, id, reason, err)
 	}
+	if err := b.failPhase(ctx, id, reason); err != nil { // cyclic use: see Arrive
+		return rec, err
+	}
 	return rec, nil
 }
 
@@ -106,6 +109,9 @@ func (b *Barrier) Status(ctx context.Context) (Result, error) {
 func (b *Barrier) Reset(ctx context.Context) error {
 	_, err := boundCall(ctx, b, func(ctx context.Context) (struct{}, error) { return struct{}{}, b.be.reset(ctx) })
 	if err != nil {
+		return fmt.Errorf("barrier %s: reset: %w", b.opts.Name, err)
+	}
+	if err := b.resetPhases(ctx); err != nil { // cyclic use: see Arrive
 		return fmt.Errorf("barrier %s: reset: %w", b.opts.Name, err)
 	}
 	return nil

@@ -7,6 +7,8 @@
 #     legacy   examples/legacy-zcard-barrier.js against -promote-before-open: the old hang, cut short by
 #              BARRIER_TIMEOUT_MS (default 30000); succeeds when k6 fails after the timeout (make demo-legacy)
 #     smoke    examples/smoke.test.js
+#     spike    examples/rendezvous-spike.js (VUS meet every iteration, then all send one request)
+#     steps    examples/step-by-step.js (every user logs in before any starts the next step)
 #
 # Environment:
 #   K6                 a k6 binary built with this extension. Not set: ./k6 is built with the users'
@@ -17,6 +19,7 @@
 #   DEMO_REDIS_URL     use this Redis (server and barrier) instead of the embedded one
 #   WAITINGROOM_FLAGS  extra server flags, e.g. '-promote-before-open' (the barrier test passes anyway)
 #                      or '-login-fail-rate 0.01' (the controller fails fast and says who is missing)
+#   BARRIER_ON_REDIS   set (e.g. 1): spike and steps put their barrier on the Redis too (else in-process)
 #   START_TIMEOUT      seconds to wait for the server's "listening" line (default 120: it is built first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,11 +52,17 @@ case $mode in
   smoke)
     script=examples/smoke.test.js
     ;;
+  spike)
+    script=examples/rendezvous-spike.js
+    ;;
+  steps)
+    script=examples/step-by-step.js
+    ;;
   -h | --help | help)
     sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
     exit 0
     ;;
-  *) die "unknown mode '$mode' (want barrier, legacy or smoke; see examples/demo.sh -h)" ;;
+  *) die "unknown mode '$mode' (want barrier, legacy, smoke, spike or steps; see examples/demo.sh -h)" ;;
 esac
 [[ $VUS =~ ^[1-9][0-9]*$ ]] || die "VUS must be a positive integer, got '$VUS'"
 
@@ -144,7 +153,7 @@ say "waiting room at $base_url, redis at $(mask "$redis_url")"
 
 run_id=demo-$(date +%s)
 k6_args=(run -e "VUS=$VUS" -e "EVENT_IDS=$EVENT_IDS" -e "BASE_URL=$base_url")
-if [ "$mode" = barrier ]; then
+if [ "$mode" = barrier ] || [ -n "${BARRIER_ON_REDIS:-}" ]; then
   k6_args+=(-e "REDIS_URL=$redis_url" -e "RUN_ID=$run_id")
 fi
 k6_args+=(${k6_env[@]+"${k6_env[@]}"} "$@" "$script")

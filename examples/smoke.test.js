@@ -2,7 +2,8 @@
 //
 // - k6/x/barrier, in-process (no Redis): a few VUs join a barrier that a controller VU waits for; a
 //   barrier failed with a reason rejects the wait at once (outcome 'failed'); a barrier nobody joins
-//   times out; status() and reset().
+//   times out; status() and reset(). The rendezvous: a few VUs arrive() together at every iteration;
+//   a phase nobody completes is released on timeout, or rejects.
 // - k6/x/sse against the demo server at BASE_URL: an EventSource on a waiting stream (WAITING, then the
 //   event is opened and IN_PROGRESS arrives), a refused stream (401 with its body), and the blocking
 //   sse.open() API of xk6-sse.
@@ -22,12 +23,14 @@ import sse, { EventSource } from 'k6/x/sse';
 const BASE_URL = (__ENV.BASE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const JOINERS = Number(__ENV.SMOKE_VUS || 3);
 const PASSWORD = __ENV.PASSWORD || 'password';
+const RENDEZVOUS_VUS = 3;
 
 export const options = {
   scenarios: {
     joiners: { executor: 'per-vu-iterations', exec: 'joiner', vus: JOINERS, iterations: 1, maxDuration: '1m' },
     controller: { executor: 'per-vu-iterations', exec: 'controller', vus: 1, iterations: 1, maxDuration: '1m' },
     streams: { executor: 'per-vu-iterations', exec: 'streams', vus: 1, iterations: 1, maxDuration: '1m' },
+    rendezvous: { executor: 'per-vu-iterations', exec: 'rendezvous', vus: RENDEZVOUS_VUS, iterations: 3, maxDuration: '1m' },
   },
   thresholds: {
     checks: ['rate==1'],
@@ -38,6 +41,9 @@ export const options = {
 const room = new Barrier({ name: 'smoke', parties: JOINERS });
 const failing = new Barrier({ name: 'smoke_failing', parties: 2 });
 const lonely = new Barrier({ name: 'smoke_timeout', parties: 1, ttl: '1h' });
+// The rendezvous (arrive): the scenario's VUs meet at every iteration; `alone` is never complete.
+const meeting = new Barrier({ name: 'smoke_meeting', parties: RENDEZVOUS_VUS });
+const alone = new Barrier({ name: 'smoke_alone', parties: 2 });
 
 /** @returns {{ eventId: string }} a fresh event id, so that reruns against one Redis do not meet */
 export function setup() {
@@ -199,6 +205,26 @@ export async function streams(/** @type {{ eventId: string }} */ data) {
     'sse.open: no error': (r) => !r.error && errors === 0,
   });
   check(names, { 'sse.open: open, then IN_PROGRESS': (n) => n[0] === 'open' && n[n.length - 1] === 'IN_PROGRESS' });
+}
+
+/** The rendezvous: released together at every iteration (phase 0, 1, 2); a phase nobody completes. */
+export async function rendezvous() {
+  const phase = exec.vu.iterationInScenario;
+  const r = await meeting.arrive({ id: exec.vu.idInInstance, timeout: '30s' });
+  check(r, {
+    'arrive: released': (x) => x.outcome === 'released',
+    'arrive: phase is the iteration': (x) => x.phase === phase,
+    'arrive: all arrived': (x) => x.arrived === RENDEZVOUS_VUS && x.parties === RENDEZVOUS_VUS && x.quorum === RENDEZVOUS_VUS,
+  });
+  if (exec.scenario.iterationInTest === 0) {
+    const released = await alone.arrive({ id: 1, timeout: '300ms', onTimeout: 'release' });
+    check(released, { 'arrive with onTimeout release: released-on-timeout': (x) => x.outcome === 'released-on-timeout' && x.missing.join() === '2' });
+    const timedOut = await rejection(alone.arrive({ id: 1, timeout: '300ms' }));
+    check(timedOut, {
+      'arrive timeout: BarrierError': (e) => e instanceof BarrierError && e.outcome === 'timeout',
+      'arrive timeout: phase 1, missing 2': (e) => e instanceof BarrierError && e.phase === 1 && e.missing.join() === '2',
+    });
+  }
 }
 
 /**

@@ -1,0 +1,214 @@
+package barrier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/grafana/sobek"
+
+	"go.k6.io/k6/v2/errext"
+	"go.k6.io/k6/v2/metrics"
+
+	"github.com/xk6-barrier/xk6-barrier/internal/jsopts"
+)
+
+// Metric names of the rendezvous (Barrier.arrive).
+const (
+	// MetricArriveDuration is how long each arrive() took, from the call to its settle (Trend,
+	// time; tags barrier, outcome).
+	MetricArriveDuration = "barrier_arrive_duration"
+	// MetricReleaseSkew is, for each released arrive(), the time from its phase's release to this
+	// VU running again (Trend, time; tag barrier): how simultaneous the spike really is.
+	MetricReleaseSkew = "barrier_release_skew"
+)
+
+var arriveOptions = []string{"id", "timeout", "quorum", "onTimeout", "abortOnFail"}
+
+// jsRendezvous adds arrive() and leave() to one JS Barrier object.
+type jsRendezvous struct {
+	b           *jsBarrier
+	arriveDur   *metrics.Metric
+	releaseSkew *metrics.Metric
+}
+
+// defineRendezvous registers the rendezvous methods on obj, the Barrier object of b, and the
+// rendezvous metrics (in the init context, where k6 gives the registry).
+func (b *jsBarrier) defineRendezvous(obj *sobek.Object) error {
+	r := &jsRendezvous{b: b}
+	if env := b.mi.vu.InitEnv(); env != nil && env.Registry != nil {
+		var err error
+		if r.arriveDur, err = env.Registry.NewMetric(MetricArriveDuration, metrics.Trend, metrics.Time); err != nil {
+			return fmt.Errorf("k6/x/barrier: registering metric: %w", err)
+		}
+		if r.releaseSkew, err = env.Registry.NewMetric(MetricReleaseSkew, metrics.Trend, metrics.Time); err != nil {
+			return fmt.Errorf("k6/x/barrier: registering metric: %w", err)
+		}
+	}
+	if err := obj.Set("arrive", r.arrive); err != nil {
+		return err
+	}
+	return obj.Set("leave", r.leave)
+}
+
+// jsArriveOptions are the options of barrier.arrive(options).
+type jsArriveOptions struct {
+	ArriveOptions
+	id          sobek.Value
+	abortOnFail bool
+}
+
+// parseArriveOptions reads arrive()'s options; every bound is checked here, so that a bad option
+// throws at the call.
+func parseArriveOptions(name string, parties int, v sobek.Value) (jsArriveOptions, error) {
+	var o jsArriveOptions
+	r, err := jsopts.NewReader("barrier "+name+": arrive()", v, arriveOptions, false)
+	if err != nil {
+		return o, err
+	}
+	o.id = r.Get("id")
+	if o.abortOnFail, _, err = r.Bool("abortOnFail"); err != nil {
+		return o, err
+	}
+	if pv := r.Get("timeout"); pv != nil {
+		if f, ok := jsopts.Number(pv); ok && f == 0 {
+			return o, r.Errorf("option timeout must be more than 0: it is the phase's hard stop, counted from its first arrival "+
+				"(default %s); at most 7d, e.g. '30s'", jsopts.FormatDuration(DefaultArriveTimeout))
+		}
+	}
+	if o.Timeout, _, err = r.DurationIn("timeout", time.Millisecond, MaxDuration); err != nil {
+		return o, err
+	}
+	if qv := r.Get("quorum"); qv != nil {
+		if s, ok := qv.Export().(string); ok {
+			pct, perr := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(s), "%"), 64)
+			if !strings.HasSuffix(strings.TrimSpace(s), "%") || perr != nil || !(pct >= 0.01 && pct <= 100) {
+				return o, r.Errorf("option quorum must be a whole number 1..%d or a percentage of the parties such as '80%%' (more than 0%%, at most 100%%), got %s",
+					parties, jsopts.Describe(qv))
+			}
+			o.QuorumPercent = pct
+		} else if o.Quorum, _, err = r.IntegerIn("quorum", 1, parties); err != nil {
+			return o, err
+		}
+	}
+	if tv := r.Get("onTimeout"); tv != nil {
+		s, _ := tv.Export().(string)
+		if s != string(TimeoutReject) && s != string(TimeoutRelease) {
+			return o, r.Errorf("option onTimeout must be 'reject' (the waiters reject with outcome timeout) or 'release' "+
+				"(those that arrived are released, outcome released-on-timeout), got %s", jsopts.Describe(tv))
+		}
+		o.OnTimeout = OnTimeout(s)
+	}
+	return o, nil
+}
+
+// arrive is `barrier.arrive(options?)`: resolves the phase's result when released (outcome
+// released or released-on-timeout); rejects with a BarrierError on failed, timeout or aborted.
+// barrier_arrive_duration is recorded on every settle, barrier_release_skew on every release.
+func (r *jsRendezvous) arrive(optsArg sobek.Value) *sobek.Promise {
+	b := r.b
+	state := b.vuState("arrive")
+	rt := b.mi.vu.Runtime()
+	o, err := parseArriveOptions(b.name, b.core.Options().Parties, optsArg)
+	if err != nil {
+		panic(typeError(rt, err.Error()))
+	}
+	id := b.id("arrive", o.id, state)
+	promise, resolve, reject := rt.NewPromise()
+	enqueue := b.mi.vu.RegisterCallback()
+	ctx := b.mi.vu.Context()
+	go func() {
+		start := time.Now()
+		res, err := b.core.Arrive(ctx, id, o.ArriveOptions)
+		outcome := string(res.Outcome)
+		var pe *PhaseError
+		if errors.As(err, &pe) {
+			res, outcome = pe.Result, string(pe.Result.Outcome)
+		} else if err != nil {
+			outcome = "error"
+		}
+		if outcome == string(OutcomeAborted) && state.Logger != nil {
+			state.Logger.WithField("barrier", b.name).Warn(err.Error())
+		}
+		push(ctx, state, r.arriveDur, float64(time.Since(start))/float64(time.Millisecond),
+			map[string]string{"barrier": b.name, "outcome": outcome})
+		enqueue(func() error {
+			if err == nil {
+				// The VU runs again now: the skew is measured here, on its event loop.
+				skew := max(0, time.Since(res.ReleasedAt))
+				push(ctx, state, r.releaseSkew, float64(skew)/float64(time.Millisecond), map[string]string{"barrier": b.name})
+				return resolve(phaseResultToJS(rt, res))
+			}
+			if pe != nil {
+				if o.abortOnFail && (pe.Result.Outcome == OutcomeFailed || pe.Result.Outcome == OutcomeTimeout) {
+					return &errext.InterruptError{Reason: errext.AbortTest + ": " + pe.Error()}
+				}
+				return reject(r.phaseError(pe))
+			}
+			return reject(b.jsError(err))
+		})
+	}()
+	return promise
+}
+
+// phaseError returns a BarrierError for an arrive that was not released, built without running
+// JavaScript (see newBarrierError).
+func (r *jsRendezvous) phaseError(pe *PhaseError) sobek.Value {
+	mi := r.b.mi
+	rt := mi.vu.Runtime()
+	obj := phaseResultToJS(rt, pe.Result)
+	if err := obj.SetPrototype(mi.errorClass.Get("prototype").ToObject(rt)); err != nil {
+		return rt.NewGoError(err)
+	}
+	msg := pe.Error()
+	_ = obj.DefineDataProperty("message", rt.ToValue(msg), sobek.FLAG_TRUE, sobek.FLAG_TRUE, sobek.FLAG_FALSE)
+	_ = obj.DefineDataProperty("stack", rt.ToValue("BarrierError: "+msg), sobek.FLAG_TRUE, sobek.FLAG_TRUE, sobek.FLAG_FALSE)
+	return obj
+}
+
+// leave is `barrier.leave(id?)`: resolves {counted, phase, withdrawn}.
+func (r *jsRendezvous) leave(idArg sobek.Value) *sobek.Promise {
+	b := r.b
+	state := b.vuState("leave")
+	id := b.id("leave", idArg, state)
+	return b.async(func(ctx context.Context) (func(*sobek.Runtime) sobek.Value, error) {
+		rec, err := b.core.Leave(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return func(rt *sobek.Runtime) sobek.Value {
+			o := rt.NewObject()
+			_ = o.Set("counted", rec.Counted)
+			_ = o.Set("phase", rec.Phase)
+			_ = o.Set("withdrawn", rec.Withdrawn)
+			return o
+		}, nil
+	})
+}
+
+// phaseResultToJS converts an arrive's result into a plain JS object.
+func phaseResultToJS(rt *sobek.Runtime, r PhaseResult) *sobek.Object {
+	o := rt.NewObject()
+	missing := make([]any, len(r.Missing))
+	for i, id := range r.Missing {
+		missing[i] = id
+	}
+	_ = o.Set("outcome", string(r.Outcome))
+	_ = o.Set("name", r.Name)
+	_ = o.Set("phase", r.Phase)
+	_ = o.Set("arrived", r.Arrived)
+	_ = o.Set("parties", r.Parties)
+	_ = o.Set("quorum", r.Quorum)
+	_ = o.Set("left", r.Left)
+	_ = o.Set("waitedMs", float64(r.Waited.Microseconds())/1000)
+	_ = o.Set("missing", rt.NewArray(missing...))
+	_ = o.Set("missingCount", r.MissingCount)
+	if r.Reason != "" {
+		_ = o.Set("reason", r.Reason)
+		_ = o.Set("failedBy", r.FailedBy)
+	}
+	return o
+}

@@ -1,0 +1,437 @@
+package barrier
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// hubLinger is how long a process keeps a barrier's phase subscription without waiters, so that a
+// cyclic barrier used every iteration does not resubscribe every phase.
+const hubLinger = 30 * time.Second
+
+// phaseKeys names a barrier's rendezvous keys, beside keyLayout's (same prefix and scope). With
+// the default prefix and run id run1:
+//
+//	K6_BARRIER_PHASE:{run1}         HASH phase, arrived, and the current phase's rule
+//	K6_BARRIER_PHASE_SEEN:{run1}    HASH id -> last phase it arrived at (or failed in)
+//	K6_BARRIER_PHASE_LEFT:{run1}    SET of ids that left
+//	K6_BARRIER_PHASE_LOG:{run1}     LIST of the last 64 settled phases' records, newest first
+//	K6_BARRIER_PHASE_RELEASE:{run1} pub/sub channel: each settled phase's record, or "reset"
+type phaseKeys struct {
+	keys    []string
+	channel string
+}
+
+func newPhaseKeys(k keyLayout) phaseKeys {
+	p, s := k.prefix, k.scope
+	return phaseKeys{
+		keys:    []string{p + "_PHASE:" + s, p + "_PHASE_SEEN:" + s, p + "_PHASE_LEFT:" + s, p + "_PHASE_LOG:" + s},
+		channel: p + "_PHASE_RELEASE:" + s,
+	}
+}
+
+// redisPhaseRegistry shares one redisPhases (one hub: one subscription) per Redis client and
+// barrier scope in the process.
+var redisPhaseRegistry = struct {
+	sync.Mutex
+	hubs map[redisPhaseKey]*redisPhases
+}{hubs: map[redisPhaseKey]*redisPhases{}}
+
+type redisPhaseKey struct {
+	client  redis.UniversalClient
+	channel string
+}
+
+// redisPhasesFor returns the process's phase backend of the barrier be stores.
+func redisPhasesFor(be *redisBackend, parties int) *redisPhases {
+	keys := newPhaseKeys(be.keys)
+	k := redisPhaseKey{client: be.client, channel: keys.channel}
+	redisPhaseRegistry.Lock()
+	defer redisPhaseRegistry.Unlock()
+	r, ok := redisPhaseRegistry.hubs[k]
+	if !ok {
+		r = &redisPhases{be: be, keys: keys, pending: map[int64]*phaseWaiters{}, recent: map[int64]phaseRecord{}}
+		redisPhaseRegistry.hubs[k] = r
+	}
+	r.parties.Store(int64(parties))
+	return r
+}
+
+// redisPhases keeps a barrier's phases in Redis, and is the process's hub for them: one
+// subscription to the phase channel and, per pending phase, one broadcast channel, one deadline
+// timer and one re-read, shared by every waiter of the process. Redis work per phase therefore
+// grows with the number of processes, not of waiters.
+type redisPhases struct {
+	be      *redisBackend
+	keys    phaseKeys
+	parties atomic.Int64 // the barrier's option parties, as its last Barrier value gave it
+
+	mu      sync.Mutex
+	sub     *phaseSub // nil while not subscribed
+	pending map[int64]*phaseWaiters
+	recent  map[int64]phaseRecord // settled phases this process heard of (the last phaseLogSize)
+	idle    time.Time             // since when no waiter is pending
+}
+
+// phaseWaiters are the waiters of one process at one phase.
+type phaseWaiters struct {
+	n     int
+	done  chan struct{} // closed when settled
+	rec   phaseRecord
+	err   error
+	timer *time.Timer // the phase's deadline
+	// lastErr is the last error of an expiry attempt, for waiters that time out meanwhile.
+	lastErr error
+}
+
+// phaseSub is one subscription of the hub.
+type phaseSub struct {
+	ps    *redis.PubSub
+	ready chan struct{} // closed at the first confirmation
+	done  chan struct{}
+}
+
+func (r *redisPhases) argsCommon() (parties int, ttl int64) {
+	return int(r.parties.Load()), r.be.ttlMs
+}
+
+func (r *redisPhases) arrive(ctx context.Context, id string, rule phaseRule) (arrival, error) {
+	if err := r.subscribe(ctx); err != nil {
+		return arrival{}, err
+	}
+	parties, ttl := r.argsCommon()
+	res, err := detached(ctx, func(ctx context.Context) ([]any, error) {
+		return phaseArriveScript.Run(ctx, r.be.client, r.keys.keys, id, parties, rule.quorum, rule.pct100,
+			rule.timeoutUs, string(rule.onTimeout), ttl, r.keys.channel, missingChunk, MaxMissing).Slice()
+	}, nil)
+	if err != nil {
+		return arrival{}, r.be.wrap(ctx, err, "")
+	}
+	if len(res) < 2 {
+		return arrival{}, fmt.Errorf("redis %s: unexpected reply %v from the arrive script", r.be.addr, res)
+	}
+	status, _ := res[0].(string)
+	phase, _ := res[1].(int64)
+	switch status {
+	case "twice":
+		return arrival{}, &ArrivedTwiceError{ID: id, Phase: phase}
+	case "released":
+		rec, err := decodePhaseRecord(fmt.Sprint(res[2]))
+		if err != nil {
+			return arrival{}, fmt.Errorf("redis %s: %w", r.be.addr, err)
+		}
+		r.settled(rec)
+		return arrival{phase: phase, settled: &rec}, nil
+	case "waiting":
+		us, _ := strconv.ParseInt(fmt.Sprint(res[2]), 10, 64)
+		return arrival{phase: phase, remaining: time.Duration(us) * time.Microsecond}, nil
+	}
+	return arrival{}, fmt.Errorf("redis %s: unexpected reply %v from the arrive script", r.be.addr, res)
+}
+
+// subscribe makes sure the hub is subscribed (confirmed by the server), so that a release
+// published after this returns reaches it.
+func (r *redisPhases) subscribe(ctx context.Context) error {
+	r.mu.Lock()
+	s := r.sub
+	if s == nil {
+		s = &phaseSub{ps: r.be.client.Subscribe(context.WithoutCancel(ctx), r.keys.channel), ready: make(chan struct{}), done: make(chan struct{})}
+		r.sub = s
+		if len(r.pending) == 0 {
+			r.idle = time.Now()
+		}
+		go r.receive(s)
+		go r.tick(s)
+	}
+	r.mu.Unlock()
+	select {
+	case <-s.ready:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("redis %s: subscribing to %s: %w", r.be.addr, r.keys.channel, ctx.Err())
+	}
+}
+
+// receive reads the subscription until it is closed. go-redis reconnects and resubscribes after a
+// connection loss; each confirmation triggers a re-read, since messages may have been lost.
+func (r *redisPhases) receive(s *phaseSub) {
+	backoff := 50 * time.Millisecond
+	first := true
+	for {
+		msg, err := s.ps.Receive(context.Background())
+		select {
+		case <-s.done:
+			return
+		default:
+		}
+		if err != nil {
+			select {
+			case <-time.After(backoff):
+			case <-s.done:
+				return
+			}
+			backoff = min(2*backoff, time.Second)
+			continue
+		}
+		backoff = 50 * time.Millisecond
+		switch m := msg.(type) {
+		case *redis.Subscription:
+			if m.Kind == "subscribe" {
+				if first {
+					first = false
+					close(s.ready)
+				} else {
+					go r.reread()
+				}
+			}
+		case *redis.Message:
+			if m.Payload == "reset" {
+				r.resetWaiters()
+				continue
+			}
+			if rec, err := decodePhaseRecord(m.Payload); err == nil {
+				r.settled(rec)
+			}
+		}
+	}
+}
+
+// tick re-reads every FallbackInterval while waiters are pending (a lost message delays a release
+// by at most that), and closes the subscription after hubLinger without waiters.
+func (r *redisPhases) tick(s *phaseSub) {
+	t := time.NewTicker(FallbackInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-t.C:
+		}
+		r.mu.Lock()
+		n := len(r.pending)
+		if n == 0 && !r.idle.IsZero() && time.Since(r.idle) > hubLinger {
+			r.sub = nil
+			close(s.done)
+			_ = s.ps.Close()
+			r.mu.Unlock()
+			return
+		}
+		r.mu.Unlock()
+		if n > 0 {
+			r.reread()
+		}
+	}
+}
+
+// reread asks Redis for the records of the pending phases: one script call for all the waiters of
+// the process.
+func (r *redisPhases) reread() {
+	r.mu.Lock()
+	phases := make([]any, 0, len(r.pending))
+	for p := range r.pending {
+		phases = append(phases, p)
+	}
+	r.mu.Unlock()
+	if len(phases) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), readBound)
+	defer cancel()
+	res, err := detached(ctx, func(ctx context.Context) ([]any, error) {
+		return phaseReadScript.Run(ctx, r.be.client, r.keys.keys, phases...).Slice()
+	}, nil)
+	if err != nil || len(res) == 0 {
+		return
+	}
+	current, _ := res[0].(int64)
+	for i, p := range phases {
+		if i+1 >= len(res) {
+			break
+		}
+		phase := p.(int64)
+		if s, ok := res[i+1].(string); ok {
+			if rec, err := decodePhaseRecord(s); err == nil {
+				r.settled(rec)
+			}
+			continue
+		}
+		switch {
+		case current < 0 || current < phase:
+			r.resetWaiters() // the keys were deleted (reset, or expired)
+		case phase < current:
+			r.failWaiters(phase, fmt.Errorf("redis %s: phase %d settled but its record is no longer in %s (over %d phases ago)",
+				r.be.addr, phase, r.keys.keys[3], phaseLogSize))
+		}
+	}
+}
+
+// settled hands rec to the waiters of its phase and remembers it.
+func (r *redisPhases) settled(rec phaseRecord) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.recent[rec.phase] = rec
+	delete(r.recent, rec.phase-phaseLogSize)
+	if w, ok := r.pending[rec.phase]; ok {
+		w.rec = rec
+		r.closeLocked(rec.phase, w)
+	}
+}
+
+// failWaiters ends the waiters of phase with err.
+func (r *redisPhases) failWaiters(phase int64, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if w, ok := r.pending[phase]; ok {
+		w.err = err
+		r.closeLocked(phase, w)
+	}
+}
+
+func (r *redisPhases) closeLocked(phase int64, w *phaseWaiters) {
+	if w.timer != nil {
+		w.timer.Stop()
+	}
+	close(w.done)
+	delete(r.pending, phase)
+	if len(r.pending) == 0 {
+		r.idle = time.Now()
+	}
+}
+
+// resetWaiters ends every pending waiter: the barrier was reset.
+func (r *redisPhases) resetWaiters() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for p, w := range r.pending {
+		w.err = errPhaseReset
+		r.closeLocked(p, w)
+	}
+	r.recent = map[int64]phaseRecord{}
+}
+
+func (r *redisPhases) await(ctx context.Context, phase int64, remaining time.Duration) (phaseRecord, error) {
+	r.mu.Lock()
+	if rec, ok := r.recent[phase]; ok {
+		r.mu.Unlock()
+		return rec, nil
+	}
+	w, ok := r.pending[phase]
+	if !ok {
+		w = &phaseWaiters{done: make(chan struct{})}
+		r.pending[phase] = w
+		w.timer = time.AfterFunc(remaining, func() { r.expire(phase) })
+	}
+	w.n++
+	r.mu.Unlock()
+
+	select {
+	case <-w.done:
+		if w.err != nil {
+			return phaseRecord{}, w.err
+		}
+		return w.rec, nil
+	case <-ctx.Done():
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		select {
+		case <-w.done: // settled meanwhile
+			if w.err == nil {
+				return w.rec, nil
+			}
+		default:
+			w.n--
+			if w.n == 0 {
+				w.timer.Stop()
+				delete(r.pending, phase)
+				if len(r.pending) == 0 {
+					r.idle = time.Now()
+				}
+			}
+		}
+		if w.lastErr != nil {
+			return phaseRecord{}, fmt.Errorf("%w (last attempt: %v)", ctx.Err(), w.lastErr)
+		}
+		return phaseRecord{}, ctx.Err()
+	}
+}
+
+// expire settles phase by its timeout policy at its deadline, once per process, and retries while
+// Redis fails and waiters are pending (each waiter's own bound ends its wait).
+func (r *redisPhases) expire(phase int64) {
+	parties, ttl := r.argsCommon()
+	ctx, cancel := context.WithTimeout(context.Background(), readBound)
+	res, err := detached(ctx, func(ctx context.Context) ([]any, error) {
+		return phaseExpireScript.Run(ctx, r.be.client, r.keys.keys, phase, parties, ttl, r.keys.channel, missingChunk, MaxMissing).Slice()
+	}, nil)
+	cancel()
+	retry := func(after time.Duration, err error) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if w, ok := r.pending[phase]; ok {
+			if err != nil {
+				w.lastErr = r.be.wrap(context.Background(), err, "")
+			}
+			w.timer = time.AfterFunc(after, func() { r.expire(phase) })
+		}
+	}
+	if err != nil || len(res) < 2 {
+		if err == nil {
+			err = fmt.Errorf("unexpected reply %v from the expire script", res)
+		}
+		retry(retryInterval, err)
+		return
+	}
+	switch status, _ := res[0].(string); status {
+	case "early":
+		us, _ := strconv.ParseInt(fmt.Sprint(res[1]), 10, 64)
+		retry(time.Duration(us)*time.Microsecond, nil)
+	case "settled", "expired":
+		s, ok := res[1].(string)
+		if !ok {
+			r.failWaiters(phase, fmt.Errorf("redis %s: phase %d settled but its record is no longer in %s", r.be.addr, phase, r.keys.keys[3]))
+			return
+		}
+		if rec, err := decodePhaseRecord(s); err == nil {
+			r.settled(rec)
+		}
+	}
+}
+
+func (r *redisPhases) leave(ctx context.Context, id string) (LeaveRecord, error) {
+	parties, ttl := r.argsCommon()
+	res, err := detached(ctx, func(ctx context.Context) ([]int64, error) {
+		return phaseLeaveScript.Run(ctx, r.be.client, r.keys.keys, id, parties, ttl, r.keys.channel, missingChunk, MaxMissing).Int64Slice()
+	}, nil)
+	if err != nil {
+		return LeaveRecord{}, r.be.wrap(ctx, err, "")
+	}
+	if len(res) != 3 {
+		return LeaveRecord{}, fmt.Errorf("redis %s: unexpected reply %v from the leave script", r.be.addr, res)
+	}
+	return LeaveRecord{Counted: res[0] == 1, Phase: res[1], Withdrawn: res[2] == 1}, nil
+}
+
+func (r *redisPhases) fail(ctx context.Context, id, reason string) (bool, error) {
+	parties, ttl := r.argsCommon()
+	n, err := detached(ctx, func(ctx context.Context) (int64, error) {
+		return phaseFailScript.Run(ctx, r.be.client, r.keys.keys, id, reason, parties, ttl, r.keys.channel, missingChunk, MaxMissing).Int64()
+	}, nil)
+	if err != nil {
+		return false, r.be.wrap(ctx, err, "")
+	}
+	return n == 1, nil
+}
+
+func (r *redisPhases) reset(ctx context.Context) error {
+	if err := phaseResetScript.Run(ctx, r.be.client, r.keys.keys, r.keys.channel).Err(); err != nil {
+		return r.be.wrap(ctx, err, "")
+	}
+	r.resetWaiters()
+	return nil
+}

@@ -1,0 +1,79 @@
+// A LoadRunner-style rendezvous: every iteration, all VUs meet at one point and are released at the
+// same instant, then each sends one request, so the system under test gets a true spike of VUS
+// simultaneous requests, iteration after iteration (JMeter's Synchronizing Timer, across k6 instances).
+//
+// Run against the demo server (examples/waitingroom):
+//   examples/demo.sh spike                 # starts the server, runs this, stops the server
+//   k6 run -e VUS=200 -e BASE_URL=http://127.0.0.1:8080 examples/rendezvous-spike.js
+//   k6 run -e VUS=200 -e REDIS_URL=redis://127.0.0.1:6379 -e RUN_ID=spike-$(date +%s) examples/rendezvous-spike.js
+//
+// Environment:
+//   BASE_URL     the system under test (default http://127.0.0.1:8080); each VU sends GET /healthz
+//   VUS          VUs, all meeting at every iteration: the barrier's parties (default 50)
+//   ITERATIONS   iterations (spikes) per VU (default 5)
+//   QUORUM       arrivals that release a spike: a count or a percentage such as '80%' (default: all)
+//   REDIS_URL    the barrier's Redis: needed when several k6 instances share the spike (k6-operator,
+//                --execution-segment); then RUN_ID (the same for every instance) too. Omitted: in-process.
+//
+// The participant id is the VU's id in the whole test (the default of arrive()), 1..VUS across instances.
+// Metrics: barrier_release_skew (from the spike's release to each VU running again: how simultaneous
+// the spike really is) and barrier_arrive_duration (how long each VU waited, tagged by outcome).
+import http from 'k6/http';
+import { check } from 'k6';
+import { Barrier } from 'k6/x/barrier';
+
+const BASE_URL = (__ENV.BASE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
+const VUS = intEnv('VUS', 50);
+const ITERATIONS = intEnv('ITERATIONS', 5);
+const QUORUM = __ENV.QUORUM || undefined;
+
+export const options = {
+  scenarios: {
+    spike: { executor: 'per-vu-iterations', vus: VUS, iterations: ITERATIONS, maxDuration: '5m' },
+  },
+  thresholds: {
+    checks: ['rate==1'],
+    http_req_failed: ['rate==0'],
+    // 99% of the VUs run again within 100ms of the release.
+    'barrier_release_skew{barrier:spike}': ['p(99)<100'],
+    // Every VU was released (a timeout or failure would be recorded with its outcome).
+    'barrier_arrive_duration{barrier:spike,outcome:released}': ['max<60000'],
+  },
+};
+
+const spike = new Barrier({
+  name: 'spike',
+  parties: VUS,
+  redis: __ENV.REDIS_URL || undefined,
+  runId: __ENV.RUN_ID || undefined,
+});
+
+export default async function () {
+  const r = await spike.arrive({ timeout: '1m', quorum: quorum(QUORUM) });
+  check(r, { 'spike released': (x) => x.outcome === 'released' });
+  const res = http.get(`${BASE_URL}/healthz`, { tags: { name: 'spike' } });
+  check(res, { 'spike request: 200': (x) => x.status === 200 });
+}
+
+/**
+ * @param {string | undefined} q the QUORUM variable
+ * @returns {number | `${number}%` | undefined} arrive()'s quorum option
+ */
+function quorum(q) {
+  if (q === undefined) return undefined;
+  if (/^\d+(\.\d+)?%$/.test(q)) return /** @type {`${number}%`} */ (q);
+  return Number(q);
+}
+
+/**
+ * @param {string} name an environment variable
+ * @param {number} def its default
+ * @returns {number} its value, a positive whole number
+ */
+function intEnv(name, def) {
+  const v = __ENV[name];
+  if (v === undefined || v === '') return def;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive whole number, got '${v}'`);
+  return n;
+}
