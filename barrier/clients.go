@@ -109,7 +109,7 @@ func parseRedisURL(raw string) (redisTarget, error) {
 		hosts := strings.Split(u.Host, ",")
 		for _, h := range hosts {
 			if h == "" {
-				return redisTarget{}, fmt.Errorf("%s: empty host in the cluster seed list: expected host:port,host:port,...", redacted(u))
+				return redisTarget{}, fmt.Errorf("%s: empty host in the cluster seed list: expected host:port[,host:port]", redacted(u))
 			}
 		}
 		c := *u

@@ -49,8 +49,6 @@ func secretsOf(raw string) []string {
 			out = append(out, pw)
 		}
 	}
-	for _, pw := range u.Query()["password"] {
-		out = append(out, pw)
-	}
+	out = append(out, u.Query()["password"]...)
 	return out
 }

@@ -2,6 +2,7 @@ package barrier
 
 import (
 	"context"
+	"errors"
 	"net"
 	"testing"
 	"time"
@@ -165,8 +166,8 @@ func TestWrongTypeKey(t *testing.T) {
 }
 
 func isWaitError(err error) bool {
-	_, ok := err.(*WaitError)
-	return ok
+	var we *WaitError
+	return errors.As(err, &we)
 }
 
 // TestWrongTypeWritesNothing: a write that meets a key of the wrong type (or a counter that is not a

@@ -123,22 +123,9 @@ type phaseRecord struct {
 	failedBy     string // failed: the participant that failed
 }
 
-// encode is the record's wire form, published and kept in the phase log:
-// phase|outcome|arrived|needed|active|left|releasedAtUs|missingCount|missing,...|reason|failedBy
+// decodePhaseRecord parses a phase record's wire form, as the Lua scripts publish it and keep it in
+// the phase log: phase|outcome|arrived|needed|active|left|releasedAtUs|missingCount|missing,...|reason|failedBy
 // (failedBy last: an id may hold '|').
-func (r phaseRecord) encode() string {
-	ms := make([]string, len(r.missing))
-	for i, id := range r.missing {
-		ms[i] = strconv.Itoa(id)
-	}
-	return strings.Join([]string{
-		strconv.FormatInt(r.phase, 10), string(r.outcome), strconv.Itoa(r.arrived), strconv.Itoa(r.needed),
-		strconv.Itoa(r.active), strconv.Itoa(r.left), strconv.FormatInt(r.releasedAt.UnixMicro(), 10),
-		strconv.Itoa(r.missingCount), strings.Join(ms, ","), r.reason, r.failedBy,
-	}, "|")
-}
-
-// decodePhaseRecord parses encode's form.
 func decodePhaseRecord(s string) (phaseRecord, error) {
 	f := strings.SplitN(s, "|", 11)
 	if len(f) != 11 {

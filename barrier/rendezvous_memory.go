@@ -126,7 +126,7 @@ func (m *memoryPhases) settleLocked(outcome Outcome, reason, failedBy string) ph
 // not arrive at the current phase; the failing participant is named as such, not missing.
 func (m *memoryPhases) fillMissingLocked(rec *phaseRecord) {
 	if rec.failedBy != "" {
-		if p, ok := m.seen[rec.failedBy]; !(ok && p == m.phase && m.arrivedAt(rec.failedBy)) {
+		if p, ok := m.seen[rec.failedBy]; !ok || p != m.phase || !m.arrivedAt(rec.failedBy) {
 			if _, isLeft := m.left[rec.failedBy]; !isLeft {
 				rec.missingCount = max(0, rec.missingCount-1)
 			}

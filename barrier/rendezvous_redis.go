@@ -355,7 +355,7 @@ func (r *redisPhases) await(ctx context.Context, phase int64, remaining time.Dur
 			}
 		}
 		if w.lastErr != nil {
-			return phaseRecord{}, fmt.Errorf("%w (last attempt: %v)", ctx.Err(), w.lastErr)
+			return phaseRecord{}, fmt.Errorf("%w (last attempt: %w)", ctx.Err(), w.lastErr)
 		}
 		return phaseRecord{}, ctx.Err()
 	}

@@ -223,7 +223,7 @@ func TestProgressDuringOutage(t *testing.T) {
 	require.Eventually(t, func() bool { return numSub(t, srv.Client(t), channel) == 1 }, 5*time.Second, 10*time.Millisecond)
 	sleepRedis(t, srv, 3*time.Second)
 	err = <-done
-	waitErr(t, err)
+	_ = waitErr(t, err) // asserts that the wait ended with a *WaitError
 	mu.Lock()
 	defer mu.Unlock()
 	require.NotEmpty(t, lines)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log"
 	"net/http"
@@ -140,7 +141,7 @@ func (e *testEnv) queued(eventID, userID string) bool {
 	require.NoError(e.t, err)
 	inIDs, err := e.rdb.HExists(e.ctx, e.keys.userIDs(eventID), userID).Result()
 	require.NoError(e.t, err)
-	if zerr != nil && zerr != redis.Nil {
+	if zerr != nil && !errors.Is(zerr, redis.Nil) {
 		require.NoError(e.t, zerr)
 	}
 	return zerr == nil || inIndex || inIDs

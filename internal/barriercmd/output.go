@@ -167,7 +167,7 @@ func joinedText(s barrier.Snapshot) string {
 // line is the one-line summary of s that watch prints, e.g.
 // "barrier run1/default: pending: joined 7/10, failed 1 (login=1), missing 2 (9, 10)".
 func line(s barrier.Snapshot) string {
-	return "barrier " + s.Ref.String() + ": " + summary(s)
+	return "barrier " + s.String() + ": " + summary(s)
 }
 
 // summary is line without the barrier's name.

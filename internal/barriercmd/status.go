@@ -65,7 +65,7 @@ Exit code 0 when the barrier exists, 3 when none of its keys does.
 func (c *cli) printStatus(in *barrier.Inspector, s barrier.Snapshot) error {
 	w := tabwriter.NewWriter(c.gs.Stdout, 0, 4, 2, ' ', 0)
 	row := func(k, v string) { _, _ = fmt.Fprintf(w, "%s\t%s\n", k, v) }
-	row("barrier", s.Ref.String())
+	row("barrier", s.String())
 	row("redis", in.Addr()+" (key prefix "+in.KeyPrefix()+")")
 	if s.Parties > 0 {
 		row("outcome", string(s.Outcome))

@@ -55,7 +55,7 @@ func StartCluster(t testing.TB, n int) ([]*Server, error) {
 				break
 			}
 			if ctx.Err() != nil {
-				return nil, fmt.Errorf("cluster node %s did not become ready: %v %q", nodes[i].Addr, err, info)
+				return nil, fmt.Errorf("cluster node %s did not become ready: %w %q", nodes[i].Addr, err, info)
 			}
 			time.Sleep(50 * time.Millisecond)
 		}

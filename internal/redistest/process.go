@@ -122,7 +122,7 @@ func (p *process) waitReady(limit time.Duration) error {
 		default:
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("redis-server at %s did not answer PING within %s: %v", p.addr, limit, err)
+			return fmt.Errorf("redis-server at %s did not answer PING within %s: %w", p.addr, limit, err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

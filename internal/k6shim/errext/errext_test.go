@@ -1,6 +1,7 @@
 package errext
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 
@@ -13,7 +14,10 @@ func TestInterruptError(t *testing.T) {
 	if !IsInterruptError(wrapped) || IsInterruptError(nil) || IsInterruptError(fmt.Errorf("other")) {
 		t.Fatal("IsInterruptError does not follow the chain")
 	}
-	ie := err.(*InterruptError)
+	var ie *InterruptError
+	if !errors.As(err, &ie) {
+		t.Fatal("not an *InterruptError")
+	}
 	if ie.ExitCode() != exitcodes.ScriptAborted || ie.ExitCode() != 108 || ie.AbortReason() != AbortedByScriptAbort {
 		t.Fatalf("exit code %d, reason %d", ie.ExitCode(), ie.AbortReason())
 	}
