@@ -65,6 +65,13 @@ func (b *jsBarrier) vuState(method string) *lib.State {
 			"barrier %s: %s() can't be called in the init context: call it from the default function, setup(), teardown() or a scenario's exec function",
 			b.name, method)))
 	}
+	if b.core.Options().Redis == "" {
+		if seg := state.Options.ExecutionSegment; seg != nil && !seg.Equal(nil) {
+			b.throwf(method, "this k6 instance runs the execution segment %s of the test, but the barrier is in-process "+
+				"and counts only this instance's participants, so it could never be met: give it the option redis "+
+				"(and a runId shared by every instance) to count across instances", seg)
+		}
+	}
 	return state
 }
 

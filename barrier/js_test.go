@@ -40,12 +40,16 @@ func newJSVU(t *testing.T, initCode string) *jsVU {
 }
 
 // start leaves the init context as VU vuIDGlobal.
-func (v *jsVU) start(vuIDGlobal uint64) {
+func (v *jsVU) start(vuIDGlobal uint64) { v.startWith(vuIDGlobal, lib.Options{}) }
+
+// startWith leaves the init context as VU vuIDGlobal of a test with options opts.
+func (v *jsVU) startWith(vuIDGlobal uint64, opts lib.Options) {
 	logger, hook := logtest.NewNullLogger()
 	logger.SetLevel(logrus.InfoLevel)
 	v.logs = hook
 	registry := metrics.NewRegistry()
 	v.rt.MoveToVUContext(&lib.State{
+		Options:        opts,
 		Samples:        v.samples,
 		Tags:           lib.NewVUStateTags(registry.RootTagSet().With("scenario", "default")),
 		VUID:           vuIDGlobal,

@@ -20,8 +20,10 @@ type DialContexter interface {
 }
 
 // State is the state of a VU once it runs (nil in the init context). k6's State has more fields
-// (Options, RPSLimit, BufferPool, TracerProvider, ...), which the shim leaves out.
+// (RPSLimit, BufferPool, TracerProvider, ...), which the shim leaves out.
 type State struct {
+	// Options are the test's options (the same for every VU).
+	Options        Options
 	BuiltinMetrics *metrics.BuiltinMetrics
 
 	Logger logrus.FieldLogger
