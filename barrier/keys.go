@@ -13,7 +13,7 @@ import "strings"
 //	K6_BARRIER_<REASON>_FAIL:{run1} string counter per reason, e.g.
 //	                                K6_BARRIER_LOGIN_FAIL:{run1} (the plan's keys)
 //	K6_BARRIER_RELEASE:{run1}       pub/sub channel; every counting write
-//	                                publishes "<joined> <failed>"
+//	                                publishes "<joined> <failed>", reset() "reset"
 //
 // No per-reason counter can collide with the other keys: only counters end
 // in "_FAIL:".

@@ -149,7 +149,7 @@ func (r *redisBackend) subscribe(ctx context.Context) (watcher, error) {
 			break
 		}
 	}
-	w := &redisWatcher{ps: ps, box: newHintBox(), done: make(chan struct{})}
+	w := &redisWatcher{ps: ps, hintBox: newHintBox(), done: make(chan struct{})}
 	go w.run()
 	return w, nil
 }
@@ -159,8 +159,8 @@ func (r *redisBackend) subscribe(ctx context.Context) (watcher, error) {
 // receive; the new subscription's confirmation becomes a re-read hint, since
 // messages may have been lost meanwhile.
 type redisWatcher struct {
-	ps        *redis.PubSub
-	box       hintBox
+	ps *redis.PubSub
+	*hintBox
 	done      chan struct{}
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -188,17 +188,20 @@ func (w *redisWatcher) run() {
 		switch m := msg.(type) {
 		case *redis.Subscription:
 			if m.Kind == "subscribe" {
-				w.box.put(hint{}) // resubscribed: re-read
+				w.put(hint{}) // resubscribed: re-read
 			}
 		case *redis.Message:
-			w.box.put(parseHint(m.Payload))
+			w.put(parseHint(m.Payload))
 		}
 	}
 }
 
-// parseHint reads a "<joined> <failed>" payload; anything else asks for a
-// re-read.
+// parseHint reads a "<joined> <failed>" payload, or "reset"; anything else
+// asks for a re-read.
 func parseHint(payload string) hint {
+	if payload == "reset" {
+		return hint{reset: true}
+	}
 	j, f, ok := strings.Cut(payload, " ")
 	if !ok {
 		return hint{}
@@ -211,7 +214,6 @@ func parseHint(payload string) hint {
 	return hint{joined: joined, failed: failed, known: true}
 }
 
-func (w *redisWatcher) hints() <-chan hint      { return w.box }
 func (w *redisWatcher) fallback() time.Duration { return FallbackInterval }
 func (w *redisWatcher) close() {
 	w.closeOnce.Do(func() {

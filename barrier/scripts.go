@@ -118,7 +118,7 @@ if redis.call('TYPE', KEYS[3]).ok == 'hash' then
   end
 end
 redis.call('DEL', unpack(KEYS))
-redis.call('PUBLISH', ARGV[1], '0 0')
+redis.call('PUBLISH', ARGV[1], 'reset')
 return ''
 `)
 

@@ -79,7 +79,7 @@ func (b *Barrier) Wait(ctx context.Context, opts WaitOptions) (Result, error) {
 			watch.close()
 		}
 	}()
-	var hints <-chan hint
+	var hints <-chan struct{}
 	var fallback, retry <-chan time.Time
 	var fallbackTicker *time.Ticker
 	defer func() {
@@ -94,7 +94,8 @@ func (b *Barrier) Wait(ctx context.Context, opts WaitOptions) (Result, error) {
 			called := time.Now()
 			nw, err := boundedRead(wctx, b.be.watch)
 			if err == nil {
-				watch, hints = nw, nw.hints()
+				watch, hints = nw, nw.ready()
+				wt.watch = nw
 				if d := nw.fallback(); d > 0 {
 					fallbackTicker = time.NewTicker(d)
 					fallback = fallbackTicker.C
@@ -131,9 +132,12 @@ func (b *Barrier) Wait(ctx context.Context, opts WaitOptions) (Result, error) {
 				return wt.aborted(ctx)
 			}
 			return wt.timedOut(ctx)
-		case h := <-hints:
-			// A hint with known totals that cannot settle needs no read.
-			needRead = needRead || !h.known || wt.decide(counts{joined: h.joined, failed: h.failed}) != OutcomePending
+		case <-hints:
+			outcome, reread := wt.hints(watch.take())
+			if outcome != OutcomePending {
+				return wt.settle(ctx, outcome)
+			}
+			needRead = needRead || reread
 		case <-fallback:
 			needRead = true
 		case <-retry:
@@ -149,6 +153,7 @@ type waiting struct {
 	b     *Barrier
 	opts  WaitOptions
 	start time.Time
+	watch watcher // nil until subscribed
 
 	c    counts // the last counts read
 	read bool   // whether c was read at all
@@ -160,6 +165,30 @@ type waiting struct {
 
 func (wt *waiting) decide(c counts) Outcome {
 	return decide(c, wt.b.opts.Parties, wt.opts.Quorum, wt.opts.MaxFailures)
+}
+
+// hints judges hints in order. A hint with known totals that settles the
+// wait is a release decided by that write: the wait settles with it (its
+// counts become wt.c), even when later hints say that a reset followed. It
+// returns the outcome (pending when none settles) and whether a re-read is
+// needed.
+func (wt *waiting) hints(hs []hint) (outcome Outcome, reread bool) {
+	for _, h := range hs {
+		switch {
+		case h.reset:
+			reread = true
+		case h.known:
+			c := counts{joined: h.joined, failed: h.failed}
+			if o := wt.decide(c); o != OutcomePending {
+				wt.c, wt.read = c, true
+				wt.failingSince, wt.readErr = time.Time{}, nil
+				return o, false
+			}
+		default:
+			reread = true
+		}
+	}
+	return OutcomePending, reread
 }
 
 // fresh records counts just read.
@@ -211,13 +240,16 @@ func (wt *waiting) result(outcome Outcome) Result {
 	return r
 }
 
-// settle returns the result of a met or failed wait.
+// settle returns the result of a met or failed wait, decided on wt.c. When
+// wt.c holds totals only (a hint), it reads the reasons too, and takes that
+// read's counts when they are of the same round and judge alike: the
+// outcome decided stays whatever happened since (a reset, more failures).
 func (wt *waiting) settle(ctx context.Context, outcome Outcome) (Result, error) {
-	if wt.c.failures == nil { // judged from totals only: read the reasons too
+	if wt.c.failures == nil {
 		rctx, cancel := context.WithTimeout(ctx, settleGrace)
-		if fresh, err := wt.b.be.counts(rctx); err == nil {
+		if fresh, err := wt.b.be.counts(rctx); err == nil &&
+			fresh.joined >= wt.c.joined && fresh.failed >= wt.c.failed && wt.decide(fresh) == outcome {
 			wt.fresh(fresh)
-			outcome = wt.decide(wt.c)
 		}
 		cancel()
 	}
@@ -232,6 +264,11 @@ func (wt *waiting) settle(ctx context.Context, outcome Outcome) (Result, error) 
 // timedOut reads once more, within settleGrace (a change may have raced
 // the deadline), and returns the timeout, or what the fresh counts say.
 func (wt *waiting) timedOut(ctx context.Context) (Result, error) {
+	if wt.watch != nil { // a release decided just before the deadline
+		if outcome, _ := wt.hints(wt.watch.take()); outcome != OutcomePending {
+			return wt.settle(ctx, outcome)
+		}
+	}
 	rctx, cancel := context.WithTimeout(ctx, settleGrace)
 	defer cancel()
 	if fresh, err := wt.b.be.counts(rctx); err == nil {
