@@ -58,7 +58,7 @@ func (b *Barrier) Options() Options { return b.opts }
 
 // Join accounts participant id as joined, unless it was accounted before.
 func (b *Barrier) Join(ctx context.Context, id string) (Record, error) {
-	if err := ValidateID(id); err != nil {
+	if err := ValidateID(id, b.opts.Parties); err != nil {
 		return Record{}, fmt.Errorf("barrier %s: join: %w", b.opts.Name, err)
 	}
 	rec, err := boundCall(ctx, b, func(ctx context.Context) (Record, error) { return b.be.record(ctx, id, "") })
@@ -74,7 +74,7 @@ func (b *Barrier) Fail(ctx context.Context, id, reason string) (Record, error) {
 	if err := ValidateReason(reason); err != nil {
 		return Record{}, fmt.Errorf("barrier %s: fail: %w", b.opts.Name, err)
 	}
-	if err := ValidateID(id); err != nil {
+	if err := ValidateID(id, b.opts.Parties); err != nil {
 		return Record{}, fmt.Errorf("barrier %s: fail: %w", b.opts.Name, err)
 	}
 	rec, err := boundCall(ctx, b, func(ctx context.Context) (Record, error) { return b.be.record(ctx, id, reason) })

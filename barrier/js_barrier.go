@@ -82,10 +82,16 @@ func (b *jsBarrier) throwf(method, format string, args ...any) {
 
 // id returns the participant id argument, defaulting to the VU's id in the whole test.
 func (b *jsBarrier) id(method string, v sobek.Value, state *lib.State) string {
+	parties := b.core.Options().Parties
 	if v == nil || sobek.IsUndefined(v) {
+		if state.VUIDGlobal < 1 || state.VUIDGlobal > uint64(parties) {
+			b.throwf(method, "the default id, the VU's id in the test (exec.vu.idInTest), is %d, outside 1..%d: "+
+				"give the barrier parties at least the number of VUs of the test, or pass an id in 1..%d",
+				state.VUIDGlobal, parties, parties)
+		}
 		return strconv.FormatUint(state.VUIDGlobal, 10)
 	}
-	id, err := participantID(v)
+	id, err := participantID(v, parties)
 	if err != nil {
 		b.throwf(method, "%v", err)
 	}

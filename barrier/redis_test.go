@@ -23,7 +23,7 @@ func TestRedisKeyLayout(t *testing.T) {
 	srv.Cleanup(t, "*{"+run+"}*")
 	ctx := testCtx(t)
 
-	b := newRedisBarrier(t, Options{Parties: 3, RunID: run, TTL: time.Hour})
+	b := newRedisBarrier(t, Options{Parties: 4, RunID: run, TTL: time.Hour})
 	join(t, b, 1, 2)
 	fail(t, b, "login", 3)
 	fail(t, b, "sse", 4)
@@ -50,7 +50,7 @@ func TestRedisKeyLayout(t *testing.T) {
 		assert.True(t, ttl > 59*time.Minute && ttl <= time.Hour, "key %s has TTL %s, want about 1h", key, ttl)
 	}
 
-	named := newRedisBarrier(t, Options{Parties: 3, RunID: run, Name: "checkout", KeyPrefix: "LT"})
+	named := newRedisBarrier(t, Options{Parties: 9, RunID: run, Name: "checkout", KeyPrefix: "LT"})
 	join(t, named, 9)
 	fail(t, named, "pay", 8)
 	assert.True(t, rdb.SIsMember(ctx, "LT_JOINED:{"+run+"}:checkout", "9").Val())
