@@ -10,8 +10,9 @@ import (
 // (in-process) and redisBackend. All methods are safe for concurrent use.
 type backend interface {
 	// record accounts id as joined (reason "") or failed with reason,
-	// unless id was accounted before.
-	record(ctx context.Context, id, reason string) (Record, error)
+	// unless id was accounted before. created is when the barrier's state
+	// was first written (zero when unknown).
+	record(ctx context.Context, id, reason string) (rec Record, created time.Time, err error)
 	// counts reads the current counts in one step (one Redis round trip).
 	counts(ctx context.Context) (counts, error)
 	// missing returns up to limit ids in 1..parties never accounted for,
@@ -31,6 +32,9 @@ type counts struct {
 	joined   int
 	failed   int
 	failures map[string]int // per reason; nil when only totals are known
+	// created is when the barrier's state was first written (Redis TIME);
+	// zero when unknown (in-process, or no meta).
+	created time.Time
 }
 
 // watcher delivers hints that a barrier changed, in order.

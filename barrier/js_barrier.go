@@ -21,6 +21,9 @@ type jsBarrier struct {
 	mi   *ModuleInstance
 	core *Barrier
 	name string
+	// warns is whether the core's warnings go to the VU's logger yet (set on first use, on the
+	// event loop).
+	warns bool
 }
 
 // newBarrier is the JS constructor `new Barrier(options)`. It validates and does no I/O (k6's rule
@@ -64,6 +67,11 @@ func (b *jsBarrier) vuState(method string) *lib.State {
 		panic(typeError(b.mi.vu.Runtime(), fmt.Sprintf(
 			"barrier %s: %s() can't be called in the init context: call it from the default function, setup(), teardown() or a scenario's exec function",
 			b.name, method)))
+	}
+	if !b.warns && state.Logger != nil {
+		logger := state.Logger.WithField("barrier", b.name)
+		b.core.OnWarning(func(msg string) { logger.Warn(msg) })
+		b.warns = true
 	}
 	if b.core.Options().Redis == "" {
 		if seg := state.Options.ExecutionSegment; seg != nil && !seg.Equal(nil) {

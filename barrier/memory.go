@@ -61,15 +61,15 @@ func (s *memoryState) notifyLocked(h hint) {
 	}
 }
 
-func (m *memoryBackend) record(_ context.Context, id, reason string) (Record, error) {
+func (m *memoryBackend) record(_ context.Context, id, reason string) (Record, time.Time, error) {
 	s := m.state
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.joined[id]; ok {
-		return Record{Previous: "joined"}, nil
+		return Record{Previous: "joined"}, time.Time{}, nil
 	}
 	if prev, ok := s.failed[id]; ok {
-		return Record{Previous: "failed:" + prev}, nil
+		return Record{Previous: "failed:" + prev}, time.Time{}, nil
 	}
 	if reason == "" {
 		s.joined[id] = struct{}{}
@@ -78,7 +78,7 @@ func (m *memoryBackend) record(_ context.Context, id, reason string) (Record, er
 		s.failures[reason]++
 	}
 	s.notifyLocked(hint{joined: len(s.joined), failed: len(s.failed), known: true})
-	return Record{Counted: true}, nil
+	return Record{Counted: true}, time.Time{}, nil
 }
 
 func (m *memoryBackend) counts(context.Context) (counts, error) {

@@ -193,6 +193,7 @@ func (wt *waiting) hints(hs []hint) (outcome Outcome, reread bool) {
 
 // fresh records counts just read.
 func (wt *waiting) fresh(c counts) {
+	wt.b.checkStale(c.created)
 	wt.c, wt.read = c, true
 	wt.failingSince, wt.readErr = time.Time{}, nil
 }
