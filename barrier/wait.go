@@ -20,6 +20,11 @@ const readErrorGrace = 10 * time.Second
 // settles within its timeout plus this, even when Redis stalls.
 const settleGrace = 500 * time.Millisecond
 
+// lostGrace is how long counts lower than the highest seen must persist,
+// with no reset announced, before a wait takes its state as lost: reset()'s
+// hint may reach the waiter just after a read that saw its effect.
+const lostGrace = time.Second
+
 // retryInterval is how soon a wait retries a failed subscribe or read.
 const retryInterval = 250 * time.Millisecond
 
@@ -110,10 +115,13 @@ func (b *Barrier) Wait(ctx context.Context, opts WaitOptions) (Result, error) {
 			fresh, err := boundedRead(wctx, b.be.counts)
 			if err == nil {
 				wt.fresh(fresh)
-				if outcome := wt.decide(wt.c); outcome != OutcomePending {
+				if wt.lost() {
+					return wt.settle(ctx, OutcomeFailed)
+				}
+				if outcome := wt.decide(wt.c); outcome != OutcomePending && wt.fellSince.IsZero() {
 					return wt.settle(ctx, outcome)
 				}
-				needRead = false
+				needRead = !wt.fellSince.IsZero() // read again until it recovers, a reset is announced, or lostGrace passed
 			} else if res, err, done := wt.failed(ctx, wctx, called, err); done {
 				return res, err
 			}
@@ -161,6 +169,15 @@ type waiting struct {
 	// while reads succeed); readErr is the last failure.
 	failingSince time.Time
 	readErr      error
+
+	// high is the highest counts seen in this round (since the wait began
+	// or the last reset). Counts only grow within a round, so lower counts
+	// mean lost state (Redis restarted without persistence), unless a reset
+	// is announced: fellSince is when counts were first seen lower than
+	// high (zero while they are not), fellTo the last such counts.
+	high      counts
+	fellSince time.Time
+	fellTo    counts
 }
 
 func (wt *waiting) decide(c counts) Outcome {
@@ -176,9 +193,15 @@ func (wt *waiting) hints(hs []hint) (outcome Outcome, reread bool) {
 	for _, h := range hs {
 		switch {
 		case h.reset:
+			wt.high, wt.fellSince = counts{}, time.Time{}
 			reread = true
 		case h.known:
 			c := counts{joined: h.joined, failed: h.failed}
+			if c.joined < wt.high.joined || c.failed < wt.high.failed {
+				reread = true // lower than seen: a read tells whether the state was lost
+				continue
+			}
+			wt.high = counts{joined: max(wt.high.joined, c.joined), failed: max(wt.high.failed, c.failed)}
 			if o := wt.decide(c); o != OutcomePending {
 				wt.c, wt.read = c, true
 				wt.failingSince, wt.readErr = time.Time{}, nil
@@ -194,6 +217,15 @@ func (wt *waiting) hints(hs []hint) (outcome Outcome, reread bool) {
 // fresh records counts just read.
 func (wt *waiting) fresh(c counts) {
 	wt.b.checkStale(c.created)
+	if c.joined < wt.high.joined || c.failed < wt.high.failed {
+		if wt.fellSince.IsZero() {
+			wt.fellSince = time.Now()
+		}
+		wt.fellTo = c
+	} else {
+		wt.fellSince = time.Time{}
+		wt.high = counts{joined: c.joined, failed: c.failed}
+	}
 	wt.c, wt.read = c, true
 	wt.failingSince, wt.readErr = time.Time{}, nil
 }
@@ -229,8 +261,32 @@ func (wt *waiting) failed(ctx, wctx context.Context, called time.Time, err error
 	return Result{}, nil, false
 }
 
+// lost reports whether counts stayed lower than the highest seen, with no
+// reset announced, for lostGrace: the barrier's state was lost.
+func (wt *waiting) lost() bool {
+	return !wt.fellSince.IsZero() && time.Since(wt.fellSince) >= lostGrace
+}
+
+// fell says which counts fell, from what to what, and what that means; ""
+// while they did not.
+func (wt *waiting) fell() string {
+	if wt.fellSince.IsZero() {
+		return ""
+	}
+	var parts []string
+	if wt.fellTo.joined < wt.high.joined {
+		parts = append(parts, fmt.Sprintf("joined fell from %d to %d", wt.high.joined, wt.fellTo.joined))
+	}
+	if wt.fellTo.failed < wt.high.failed {
+		parts = append(parts, fmt.Sprintf("failed fell from %d to %d", wt.high.failed, wt.fellTo.failed))
+	}
+	return strings.Join(parts, ", ") + ": the barrier's state in " + wt.b.be.where() +
+		" was lost (a restart without persistence?); counts only grow within a run, so it can no longer be counted"
+}
+
 func (wt *waiting) result(outcome Outcome) Result {
 	r := wt.b.result(wt.c, outcome, wt.opts)
+	r.Lost = wt.fell()
 	r.Waited = time.Since(wt.start)
 	if wt.readErr != nil {
 		r.ReadError = wt.readErr.Error()
@@ -319,7 +375,7 @@ func (wt *waiting) progress(wctx context.Context) Result {
 // missing fills r.Missing; diagnostics only, so an error leaves it empty.
 // Nothing is listed while reads fail: the ids would be stale.
 func (wt *waiting) missing(ctx context.Context, r *Result) {
-	if r.ReadError != "" {
+	if r.ReadError != "" || r.Lost != "" { // ids that joined before the loss would be listed
 		return
 	}
 	_ = wt.b.fillMissing(ctx, r)
