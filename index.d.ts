@@ -48,9 +48,10 @@ declare module 'k6/x/barrier' {
   export type Duration = string | number;
 
   /**
-   * A participant id: an integer (usually 1..parties, which is what `missing` reports on) or a string.
+   * A participant id: an integer in 1..parties (the ids the barrier counts, and names in `missing`).
+   * Any other value (0, an id above parties, a fraction, a string) throws a TypeError at the call.
    */
-  export type ParticipantId = number | string;
+  export type ParticipantId = number;
 
   /**
    * How a wait settled: `met` (resolved), or why it was rejected: `failed` (more failures than
@@ -256,14 +257,16 @@ declare module 'k6/x/barrier' {
     /**
      * Accounts participant `id` as joined. Only the id's first join or fail counts; a later call changes
      * nothing and says what was already recorded.
-     * @param id default: the VU's global id (`exec.vu.idInTest`).
+     * @param id an integer in 1..parties; default: the VU's global id (`exec.vu.idInTest`), which must
+     *   then be at most parties. Another id throws a TypeError.
      */
     join(id?: ParticipantId): Promise<JoinResult>;
 
     /**
      * Accounts participant `id` as failed with `reason` (`/^[a-z][a-z0-9_]{0,31}$/`, e.g. `'login'`,
      * `'sse'`; counted in `K6_BARRIER_<REASON>_FAIL:<scope>`). Only the id's first join or fail counts.
-     * @param id default: the VU's global id (`exec.vu.idInTest`).
+     * @param id an integer in 1..parties; default: the VU's global id (`exec.vu.idInTest`), which must
+     *   then be at most parties. Another id throws a TypeError.
      */
     fail(reason: string, id?: ParticipantId): Promise<FailResult>;
 

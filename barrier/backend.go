@@ -2,6 +2,7 @@ package barrier
 
 import (
 	"context"
+	"sync"
 	"time"
 )
 
@@ -9,8 +10,9 @@ import (
 // (in-process) and redisBackend. All methods are safe for concurrent use.
 type backend interface {
 	// record accounts id as joined (reason "") or failed with reason,
-	// unless id was accounted before.
-	record(ctx context.Context, id, reason string) (Record, error)
+	// unless id was accounted before. created is when the barrier's state
+	// was first written (zero when unknown).
+	record(ctx context.Context, id, reason string) (rec Record, created time.Time, err error)
 	// counts reads the current counts in one step (one Redis round trip).
 	counts(ctx context.Context) (counts, error)
 	// missing returns up to limit ids in 1..parties never accounted for,
@@ -30,13 +32,17 @@ type counts struct {
 	joined   int
 	failed   int
 	failures map[string]int // per reason; nil when only totals are known
+	// created is when the barrier's state was first written (Redis TIME);
+	// zero when unknown (in-process, or no meta).
+	created time.Time
 }
 
-// watcher delivers hints that a barrier changed.
+// watcher delivers hints that a barrier changed, in order.
 type watcher interface {
-	// hints receives a hint after changes; several changes may be merged
-	// into one hint.
-	hints() <-chan hint
+	// ready receives a value when hints are waiting to be taken.
+	ready() <-chan struct{}
+	// take returns the hints delivered since the last take, oldest first.
+	take() []hint
 	// fallback is how often the waiter should re-read anyway, because hints
 	// can be lost (0: never).
 	fallback() time.Duration
@@ -44,38 +50,64 @@ type watcher interface {
 }
 
 // hint tells a waiter that the barrier changed. When known is true, joined
-// and failed are the totals right after the change, so the waiter can judge
-// without a read; otherwise it must re-read.
+// and failed are the totals right after the change (one atomic write), so
+// the waiter can judge without a read: a hint that settles the wait is a
+// release that was decided, and is delivered even when a reset follows at
+// once. reset tells that reset() ended the round: the counts start again
+// from zero. A hint with neither asks for a re-read.
 type hint struct {
 	joined, failed int
 	known          bool
+	reset          bool
 }
 
-// merge combines two hints that arrived before the waiter looked.
+// mergeable reports whether two successive hints can become one: two known
+// counts of one round (counts only grow within a round, so the later one
+// holds the earlier), or two of a kind otherwise. A reset is never merged
+// into counts, so that each round's last counts reach the waiter.
+func (h hint) mergeable(o hint) bool {
+	return h.reset == o.reset && h.known == o.known
+}
+
+// merge combines two mergeable hints that arrived before the waiter looked.
 func (h hint) merge(o hint) hint {
-	if !h.known || !o.known {
-		return hint{}
+	if !h.known {
+		return o
 	}
 	return hint{joined: max(h.joined, o.joined), failed: max(h.failed, o.failed), known: true}
 }
 
-// hintBox is a one-slot mailbox of hints with a single sender: a newer hint
-// merges into one not yet received, so the sender never blocks.
-type hintBox chan hint
+// hintBox is a queue of hints with one sender that never blocks: successive
+// mergeable hints become one, so it stays short (it grows only by resets and
+// resubscriptions between two takes).
+type hintBox struct {
+	mu     sync.Mutex
+	queue  []hint
+	signal chan struct{}
+}
 
-func newHintBox() hintBox { return make(hintBox, 1) }
+func newHintBox() *hintBox { return &hintBox{signal: make(chan struct{}, 1)} }
 
-func (b hintBox) put(h hint) {
-	for {
-		select {
-		case b <- h:
-			return
-		default:
-		}
-		select {
-		case old := <-b:
-			h = old.merge(h)
-		default:
-		}
+func (b *hintBox) put(h hint) {
+	b.mu.Lock()
+	if n := len(b.queue); n > 0 && b.queue[n-1].mergeable(h) {
+		b.queue[n-1] = b.queue[n-1].merge(h)
+	} else {
+		b.queue = append(b.queue, h)
 	}
+	b.mu.Unlock()
+	select {
+	case b.signal <- struct{}{}:
+	default:
+	}
+}
+
+func (b *hintBox) ready() <-chan struct{} { return b.signal }
+
+func (b *hintBox) take() []hint {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	q := b.queue
+	b.queue = nil
+	return q
 }

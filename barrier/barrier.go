@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -13,6 +16,46 @@ import (
 type Barrier struct {
 	opts Options
 	be   backend
+	warn atomic.Pointer[func(string)]
+}
+
+// processStart is when this process loaded the package, which is before its
+// test started: a barrier whose state was first written earlier holds joins
+// or failures of an earlier run.
+var processStart = time.Now()
+
+// staleSlack allows for clock skew between Redis and this host.
+const staleSlack = 2 * time.Second
+
+// staleWarned holds the barriers this process warned about, so that each
+// warns once.
+var staleWarned sync.Map
+
+// OnWarning sets the function that receives the barrier's warnings (one
+// line each), such as state left from an earlier run; without it, nothing
+// warns. Safe for concurrent use.
+func (b *Barrier) OnWarning(f func(msg string)) {
+	b.warn.Store(&f)
+}
+
+// checkStale warns, once per barrier per process, when the barrier's state
+// was first written (created, per Redis) before this process started.
+func (b *Barrier) checkStale(created time.Time) {
+	if created.IsZero() || !created.Before(processStart.Add(-staleSlack)) {
+		return
+	}
+	f := b.warn.Load()
+	if f == nil {
+		return
+	}
+	o := b.opts
+	if _, warned := staleWarned.LoadOrStore(b.be.where()+"\x00"+o.KeyPrefix+"\x00"+o.RunID+"\x00"+o.Name, struct{}{}); warned {
+		return
+	}
+	(*f)(fmt.Sprintf("barrier %s: its state in %s (runId %q) was first written at %s, %s before this k6 process started: "+
+		"it holds joins or failures of an earlier run, which count toward this one. "+
+		"Use a new runId for every run (e.g. -e %s=run-$(date +%%s)), or call reset() in setup()",
+		o.Name, b.be.where(), o.RunID, created.UTC().Format(time.RFC3339), processStart.Sub(created).Round(time.Second), EnvRunID))
 }
 
 // New validates opts and returns the barrier they describe: on Redis when
@@ -58,10 +101,10 @@ func (b *Barrier) Options() Options { return b.opts }
 
 // Join accounts participant id as joined, unless it was accounted before.
 func (b *Barrier) Join(ctx context.Context, id string) (Record, error) {
-	if err := ValidateID(id); err != nil {
+	if err := ValidateID(id, b.opts.Parties); err != nil {
 		return Record{}, fmt.Errorf("barrier %s: join: %w", b.opts.Name, err)
 	}
-	rec, err := boundCall(ctx, b, func(ctx context.Context) (Record, error) { return b.be.record(ctx, id, "") })
+	rec, err := b.record(ctx, id, "")
 	if err != nil {
 		return Record{}, fmt.Errorf("barrier %s: join %s: %w", b.opts.Name, id, err)
 	}
@@ -74,10 +117,10 @@ func (b *Barrier) Fail(ctx context.Context, id, reason string) (Record, error) {
 	if err := ValidateReason(reason); err != nil {
 		return Record{}, fmt.Errorf("barrier %s: fail: %w", b.opts.Name, err)
 	}
-	if err := ValidateID(id); err != nil {
+	if err := ValidateID(id, b.opts.Parties); err != nil {
 		return Record{}, fmt.Errorf("barrier %s: fail: %w", b.opts.Name, err)
 	}
-	rec, err := boundCall(ctx, b, func(ctx context.Context) (Record, error) { return b.be.record(ctx, id, reason) })
+	rec, err := b.record(ctx, id, reason)
 	if err != nil {
 		return Record{}, fmt.Errorf("barrier %s: fail %s (%s): %w", b.opts.Name, id, reason, err)
 	}
@@ -85,6 +128,22 @@ func (b *Barrier) Fail(ctx context.Context, id, reason string) (Record, error) {
 		return rec, err
 	}
 	return rec, nil
+}
+
+// record accounts id, bounded by CallTimeout, and checks the state's age.
+func (b *Barrier) record(ctx context.Context, id, reason string) (Record, error) {
+	type recorded struct {
+		rec     Record
+		created time.Time
+	}
+	r, err := boundCall(ctx, b, func(ctx context.Context) (recorded, error) {
+		rec, created, err := b.be.record(ctx, id, reason)
+		return recorded{rec, created}, err
+	})
+	if err == nil {
+		b.checkStale(r.created)
+	}
+	return r.rec, err
 }
 
 // Status reports the barrier now: outcome pending, met or failed, judged
@@ -95,6 +154,7 @@ func (b *Barrier) Status(ctx context.Context) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
+		b.checkStale(c.created)
 		r := b.result(c, decide(c, b.opts.Parties, b.opts.Parties, 0), WaitOptions{Quorum: b.opts.Parties})
 		return r, b.fillMissing(ctx, &r)
 	})

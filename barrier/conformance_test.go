@@ -215,7 +215,7 @@ func testFailFast(t *testing.T, newBarrier newFunc) {
 }
 
 func testMaxFailures(t *testing.T, newBarrier newFunc) {
-	b := newBarrier(t, Options{Parties: 4})
+	b := newBarrier(t, Options{Parties: 5})
 	join(t, b, 1, 2, 3)
 	fail(t, b, "sse", 4)
 	r, err := b.Wait(testCtx(t), WaitOptions{MaxFailures: 1, Quorum: 3})
@@ -223,7 +223,7 @@ func testMaxFailures(t *testing.T, newBarrier newFunc) {
 	assert.Equal(t, OutcomeMet, r.Outcome)
 	assert.Equal(t, 1, r.MaxFailures)
 
-	fail(t, b, "sse", 5) // an id beyond parties still counts as a failure
+	fail(t, b, "sse", 5)
 	_, err = b.Wait(testCtx(t), WaitOptions{MaxFailures: 1, Quorum: 3})
 	assert.Equal(t, OutcomeFailed, waitErr(t, err).Result.Outcome)
 }
@@ -379,9 +379,9 @@ func testSameIDConcurrently(t *testing.T, newBarrier newFunc) {
 			var rec Record
 			var err error
 			if i%2 == 0 {
-				rec, err = b.Join(testCtx(t), "7")
+				rec, err = b.Join(testCtx(t), "1")
 			} else {
-				rec, err = b.Fail(testCtx(t), "7", "login")
+				rec, err = b.Fail(testCtx(t), "1", "login")
 			}
 			assert.NoError(t, err)
 			if rec.Counted {
@@ -435,7 +435,10 @@ func testBadInput(t *testing.T, newBarrier newFunc) {
 		call func() error
 		want string
 	}{
-		{"empty id", func() error { _, err := b.Join(ctx, ""); return err }, "invalid participant id"},
+		{"empty id", func() error { _, err := b.Join(ctx, ""); return err }, `invalid participant id "": the barrier counts the ids 1..2`},
+		{"id beyond parties", func() error { _, err := b.Join(ctx, "3"); return err }, `invalid participant id "3": the barrier counts the ids 1..2`},
+		{"id zero", func() error { _, err := b.Fail(ctx, "0", "login"); return err }, `invalid participant id "0": the barrier counts the ids 1..2`},
+		{"id a name", func() error { _, err := b.Fail(ctx, "alice", "login"); return err }, `invalid participant id "alice": the barrier counts the ids 1..2`},
 		{"bad reason", func() error { _, err := b.Fail(ctx, "1", "Login"); return err }, `invalid failure reason "Login"`},
 		{"quorum above parties", func() error { _, err := b.Wait(ctx, WaitOptions{Quorum: 3}); return err }, "quorum must be at least 1 and at most parties (2), got 3"},
 		{"negative maxFailures", func() error { _, err := b.Wait(ctx, WaitOptions{MaxFailures: -1}); return err }, "maxFailures must be at least 0 and at most parties (2), got -1"},

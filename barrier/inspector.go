@@ -103,9 +103,12 @@ func (in *Inspector) options(ref Ref) (Options, error) {
 	return o, nil
 }
 
-// backend is the Redis backend of ref's barrier, for its scripts.
+// backend is the Redis backend of ref's barrier, for its scripts. It reads the barrier as it is,
+// whatever parties its META hash records (the inspector takes them from there).
 func (in *Inspector) backend(o Options) *redisBackend {
-	return newRedisBackend(in.client, in.addr, o)
+	be := newRedisBackend(in.client, in.addr, o)
+	be.parties = 0 // no parties of its own to check against META
+	return be
 }
 
 // inspectorCall runs fn within timeout, whatever Redis does, and says so when that ran out; drop
@@ -146,7 +149,8 @@ func (w *Watch) Next(ctx context.Context) error {
 	t := time.NewTimer(w.w.fallback())
 	defer t.Stop()
 	select {
-	case <-w.w.hints():
+	case <-w.w.ready():
+		w.w.take() // the hints themselves are not needed: the caller re-reads
 		return nil
 	case <-t.C:
 		return nil

@@ -21,6 +21,9 @@ type jsBarrier struct {
 	mi   *ModuleInstance
 	core *Barrier
 	name string
+	// warns is whether the core's warnings go to the VU's logger yet (set on first use, on the
+	// event loop).
+	warns bool
 }
 
 // newBarrier is the JS constructor `new Barrier(options)`. It validates and does no I/O (k6's rule
@@ -66,6 +69,18 @@ func (b *jsBarrier) vuState(method string) *lib.State {
 			"barrier %s: %s() can't be called in the init context: call it from the default function, setup(), teardown() or a scenario's exec function",
 			b.name, method)))
 	}
+	if !b.warns && state.Logger != nil {
+		logger := state.Logger.WithField("barrier", b.name)
+		b.core.OnWarning(func(msg string) { logger.Warn(msg) })
+		b.warns = true
+	}
+	if b.core.Options().Redis == "" {
+		if seg := state.Options.ExecutionSegment; seg != nil && !seg.Equal(nil) {
+			b.throwf(method, "this k6 instance runs the execution segment %s of the test, but the barrier is in-process "+
+				"and counts only this instance's participants, so it could never be met: give it the option redis "+
+				"(and a runId shared by every instance) to count across instances", seg)
+		}
+	}
 	return state
 }
 
@@ -76,10 +91,16 @@ func (b *jsBarrier) throwf(method, format string, args ...any) {
 
 // id returns the participant id argument, defaulting to the VU's id in the whole test.
 func (b *jsBarrier) id(method string, v sobek.Value, state *lib.State) string {
+	parties := b.core.Options().Parties
 	if v == nil || sobek.IsUndefined(v) {
+		if state.VUIDGlobal < 1 || state.VUIDGlobal > uint64(parties) {
+			b.throwf(method, "the default id, the VU's id in the test (exec.vu.idInTest), is %d, outside 1..%d: "+
+				"give the barrier parties at least the number of VUs of the test, or pass an id in 1..%d",
+				state.VUIDGlobal, parties, parties)
+		}
 		return strconv.FormatUint(state.VUIDGlobal, 10)
 	}
-	id, err := participantID(v)
+	id, err := participantID(v, parties)
 	if err != nil {
 		b.throwf(method, "%v", err)
 	}

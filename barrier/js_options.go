@@ -126,19 +126,14 @@ func parseCoreWaitOptions(r *jsopts.Reader, parties int) (w WaitOptions, progres
 	return w, progress, nil
 }
 
-// participantID converts a join/fail id argument: a whole number >= 0 or a non-empty string.
-func participantID(v sobek.Value) (string, error) {
-	if f, ok := jsopts.Number(v); ok {
-		if f != math.Trunc(f) || f < 0 || f > 1<<53 {
-			return "", fmt.Errorf("id must be a whole number >= 0 or a non-empty string, got %s", v)
-		}
-		return strconv.FormatInt(int64(f), 10), nil
+// participantID converts a join/fail id argument: an integer in 1..parties.
+func participantID(v sobek.Value, parties int) (string, error) {
+	f, ok := jsopts.Number(v)
+	if !ok || f != math.Trunc(f) || f < 1 || f > float64(parties) {
+		return "", fmt.Errorf("id must be an integer in 1..%d (the barrier counts the ids 1..parties), got %s: %s",
+			parties, jsopts.Describe(v), idRule(parties))
 	}
-	s, ok := v.Export().(string)
-	if !ok {
-		return "", fmt.Errorf("id must be a whole number >= 0 or a non-empty string, got %s", jsopts.Describe(v))
-	}
-	return s, ValidateID(s)
+	return strconv.FormatInt(int64(f), 10), nil
 }
 
 // lookupEnvOf returns the VU's environment lookup: k6's, else the process's.

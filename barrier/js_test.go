@@ -40,12 +40,16 @@ func newJSVU(t *testing.T, initCode string) *jsVU {
 }
 
 // start leaves the init context as VU vuIDGlobal.
-func (v *jsVU) start(vuIDGlobal uint64) {
+func (v *jsVU) start(vuIDGlobal uint64) { v.startWith(vuIDGlobal, lib.Options{}) }
+
+// startWith leaves the init context as VU vuIDGlobal of a test with options opts.
+func (v *jsVU) startWith(vuIDGlobal uint64, opts lib.Options) {
 	logger, hook := logtest.NewNullLogger()
 	logger.SetLevel(logrus.InfoLevel)
 	v.logs = hook
 	registry := metrics.NewRegistry()
 	v.rt.MoveToVUContext(&lib.State{
+		Options:        opts,
 		Samples:        v.samples,
 		Tags:           lib.NewVUStateTags(registry.RootTagSet().With("scenario", "default")),
 		VUID:           vuIDGlobal,
@@ -130,9 +134,16 @@ func TestJSBadMethodArguments(t *testing.T) {
 		{"bad reason", `room.fail("Login")`, `invalid failure reason "Login"`},
 		{"reason not a string", `room.fail(3)`, "reason must be a string"},
 		{"reason missing", `room.fail()`, "reason must be a string"},
-		{"bad id type", `room.join({})`, "id must be a whole number >= 0 or a non-empty string, got an object"},
-		{"fractional id", `room.join(1.5)`, "id must be a whole number"},
-		{"empty id", `room.join("")`, "invalid participant id"},
+		{"bad id type", `room.join({})`, "id must be an integer in 1..3 (the barrier counts the ids 1..parties), got an object: pass an integer in 1..3, or omit the id"},
+		{"fractional id", `room.join(1.5)`, "id must be an integer in 1..3 (the barrier counts the ids 1..parties), got the number 1.5"},
+		{"empty id", `room.join("")`, `id must be an integer in 1..3 (the barrier counts the ids 1..parties), got the string ""`},
+		{"id zero", `room.join(0)`, "id must be an integer in 1..3 (the barrier counts the ids 1..parties), got the number 0"},
+		{"id above parties", `room.join(99)`, "id must be an integer in 1..3 (the barrier counts the ids 1..parties), got the number 99"},
+		{"id 2^53", `room.fail("login", 2**53)`, "id must be an integer in 1..3 (the barrier counts the ids 1..parties), got the number 9007199254740992"},
+		{"id a name", `room.fail("login", "alice")`, `id must be an integer in 1..3 (the barrier counts the ids 1..parties), got the string "alice"`},
+		{"id a numeric string", `room.join("2")`, `id must be an integer in 1..3 (the barrier counts the ids 1..parties), got the string "2"`},
+		{"id negative", `room.join(-1)`, "got the number -1"},
+		{"id NaN", `room.join(NaN)`, "got the number NaN"},
 		{"bad wait option", `room.wait({ timout: "5s" })`, `unknown option "timout"`},
 		{"bad wait timeout", `room.wait({ timeout: "soon" })`, `option timeout: invalid duration "soon"`},
 		{"quorum above parties", `room.wait({ quorum: 5 })`, "option quorum must be at least 1 and at most 3, got 5"},
@@ -177,7 +188,7 @@ func TestJSInProcessMet(t *testing.T) {
 		globalThis.again = await room.join(2);       // already joined
 		await room.join(1);
 		await room.fail("sse", 2);                   // already joined: changes nothing
-		await room.join("3");
+		await room.join(3);
 		globalThis.res = await room.wait({ timeout: "5s", progress: false });
 		globalThis.st = await room.status();
 	`)
@@ -395,4 +406,19 @@ func TestJSInProcessIgnoresRunID(t *testing.T) {
 	b.run(t, `await room.join();`)
 	require.NoError(t, <-done)
 	assert.Equal(t, "met", a.get("res").ToObject(a.rt.VU.Runtime()).Get("outcome").String())
+}
+
+// TestJSDefaultIDOutsideParties: the default id is the VU's id in the test; a VU whose id is beyond
+// parties is refused at the call, saying what to do, and nothing is counted.
+func TestJSDefaultIDOutsideParties(t *testing.T) {
+	name := uniqueName(t)
+	vu := newJSVU(t, `const room = new Barrier({ parties: 3, name: "`+name+`" });`)
+	vu.start(4)
+	_, err := vu.rt.RunOnEventLoop(`room.join()`)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "TypeError")
+	assert.Contains(t, err.Error(), "the default id, the VU's id in the test (exec.vu.idInTest), is 4, outside 1..3: "+
+		"give the barrier parties at least the number of VUs of the test, or pass an id in 1..3")
+	vu.run(t, `globalThis.s = await room.status();`)
+	assert.EqualValues(t, 0, vu.get("s").ToObject(vu.rt.VU.Runtime()).Get("accounted").ToInteger())
 }

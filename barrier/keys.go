@@ -12,8 +12,12 @@ import "strings"
 //	K6_BARRIER_FAILURES:{run1}      HASH reason -> count (read in one step)
 //	K6_BARRIER_<REASON>_FAIL:{run1} string counter per reason, e.g.
 //	                                K6_BARRIER_LOGIN_FAIL:{run1} (the plan's keys)
+//	K6_BARRIER_META:{run1}          HASH of the barrier's parameters, written
+//	                                by its first counting write: parties
+//	                                (all instances must agree) and created
+//	                                (ms since the epoch, Redis TIME)
 //	K6_BARRIER_RELEASE:{run1}       pub/sub channel; every counting write
-//	                                publishes "<joined> <failed>"
+//	                                publishes "<joined> <failed>", reset() "reset"
 //
 // No per-reason counter can collide with the other keys: only counters end
 // in "_FAIL:".
@@ -23,6 +27,7 @@ type keyLayout struct {
 	joined   string
 	failed   string
 	failures string
+	meta     string
 	channel  string
 }
 
@@ -38,6 +43,7 @@ func newKeyLayout(o Options) keyLayout {
 		joined:   p + "_JOINED:" + scope,
 		failed:   p + "_FAILED:" + scope,
 		failures: p + "_FAILURES:" + scope,
+		meta:     p + "_META:" + scope,
 		channel:  p + "_RELEASE:" + scope,
 	}
 }

@@ -23,7 +23,9 @@ type memoryState struct {
 	joined   map[string]struct{}
 	failed   map[string]string // id -> reason
 	failures map[string]int    // reason -> count
-	changed  chan struct{}     // closed and replaced on every change
+	// watchers get a hint on every change, under mu: a change after watch
+	// returned is delivered, in order.
+	watchers map[*memoryWatcher]struct{}
 }
 
 func newMemoryState() *memoryState {
@@ -31,7 +33,7 @@ func newMemoryState() *memoryState {
 		joined:   map[string]struct{}{},
 		failed:   map[string]string{},
 		failures: map[string]int{},
-		changed:  make(chan struct{}),
+		watchers: map[*memoryWatcher]struct{}{},
 	}
 }
 
@@ -52,21 +54,22 @@ func newMemoryBackend(o Options) *memoryBackend {
 	return &memoryBackend{state: s}
 }
 
-// notifyLocked wakes every watcher; s.mu must be held.
-func (s *memoryState) notifyLocked() {
-	close(s.changed)
-	s.changed = make(chan struct{})
+// notifyLocked gives every watcher h; s.mu must be held.
+func (s *memoryState) notifyLocked(h hint) {
+	for w := range s.watchers {
+		w.put(h)
+	}
 }
 
-func (m *memoryBackend) record(_ context.Context, id, reason string) (Record, error) {
+func (m *memoryBackend) record(_ context.Context, id, reason string) (Record, time.Time, error) {
 	s := m.state
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.joined[id]; ok {
-		return Record{Previous: "joined"}, nil
+		return Record{Previous: "joined"}, time.Time{}, nil
 	}
 	if prev, ok := s.failed[id]; ok {
-		return Record{Previous: "failed:" + prev}, nil
+		return Record{Previous: "failed:" + prev}, time.Time{}, nil
 	}
 	if reason == "" {
 		s.joined[id] = struct{}{}
@@ -74,8 +77,8 @@ func (m *memoryBackend) record(_ context.Context, id, reason string) (Record, er
 		s.failed[id] = reason
 		s.failures[reason]++
 	}
-	s.notifyLocked()
-	return Record{Counted: true}, nil
+	s.notifyLocked(hint{joined: len(s.joined), failed: len(s.failed), known: true})
+	return Record{Counted: true}, time.Time{}, nil
 }
 
 func (m *memoryBackend) counts(context.Context) (counts, error) {
@@ -114,43 +117,29 @@ func (m *memoryBackend) reset(context.Context) error {
 	s.joined = map[string]struct{}{}
 	s.failed = map[string]string{}
 	s.failures = map[string]int{}
-	s.notifyLocked()
+	s.notifyLocked(hint{reset: true})
 	return nil
 }
 
 func (m *memoryBackend) where() string { return "in-process" }
 
 func (m *memoryBackend) watch(context.Context) (watcher, error) {
-	w := &memoryWatcher{box: newHintBox(), done: make(chan struct{})}
-	s := m.state
-	s.mu.Lock()
-	ch := s.changed
-	s.mu.Unlock()
-	go w.run(s, ch)
+	w := &memoryWatcher{hintBox: newHintBox(), state: m.state}
+	m.state.mu.Lock()
+	m.state.watchers[w] = struct{}{}
+	m.state.mu.Unlock()
 	return w, nil
 }
 
-// memoryWatcher turns the state's change channel into hints.
+// memoryWatcher receives the hints of one in-process barrier.
 type memoryWatcher struct {
-	box       hintBox
-	done      chan struct{}
-	closeOnce sync.Once
+	*hintBox
+	state *memoryState
 }
 
-func (w *memoryWatcher) run(s *memoryState, ch chan struct{}) {
-	for {
-		select {
-		case <-ch:
-		case <-w.done:
-			return
-		}
-		s.mu.Lock()
-		ch = s.changed
-		s.mu.Unlock()
-		w.box.put(hint{}) // re-read: a mutex read is cheap
-	}
-}
-
-func (w *memoryWatcher) hints() <-chan hint      { return w.box }
 func (w *memoryWatcher) fallback() time.Duration { return 0 }
-func (w *memoryWatcher) close()                  { w.closeOnce.Do(func() { close(w.done) }) }
+func (w *memoryWatcher) close() {
+	w.state.mu.Lock()
+	delete(w.state.watchers, w)
+	w.state.mu.Unlock()
+}

@@ -3,6 +3,7 @@ package barrier
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -26,9 +27,6 @@ const (
 
 	// MaxMissing is how many never-accounted ids a Result lists at most.
 	MaxMissing = 20
-	// maxIDLen bounds a participant id, so that a mistaken huge value is an
-	// error rather than a huge Redis member.
-	maxIDLen = 256
 )
 
 // Options configure a Barrier. The zero value of a field means its default.
@@ -109,13 +107,22 @@ func ValidateReason(reason string) error {
 	return nil
 }
 
-// ValidateID returns an error unless id is a valid participant id: 1 to 256
-// bytes.
-func ValidateID(id string) error {
-	if id == "" || len(id) > maxIDLen {
-		return fmt.Errorf("invalid participant id %q: use 1 to %d characters (usually the VU's id, 1..parties)", truncate(id, 40), maxIDLen)
+// ValidateID returns an error unless id is a participant id the barrier
+// counts: an integer in 1..parties, in decimal without sign or leading zero.
+// The barrier names the ids it misses as 1..parties, so an id outside them
+// could count toward it and never be named.
+func ValidateID(id string, parties int) error {
+	n, err := strconv.Atoi(id)
+	if err != nil || n < 1 || n > parties || strconv.Itoa(n) != id {
+		return fmt.Errorf("invalid participant id %q: the barrier counts the ids 1..%d (its parties): %s", truncate(id, 40), parties, idRule(parties))
 	}
 	return nil
+}
+
+// idRule says which ids a barrier of parties counts, and what to do.
+func idRule(parties int) string {
+	return fmt.Sprintf("pass an integer in 1..%d, or omit the id to use the VU's "+
+		"(exec.vu.idInTest; parties must then be at least the number of VUs of the test)", parties)
 }
 
 func truncate(s string, n int) string {

@@ -1,6 +1,7 @@
 package barrier
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -102,14 +103,14 @@ func TestValidateReason(t *testing.T) {
 }
 
 func TestValidateID(t *testing.T) {
-	assert.NoError(t, ValidateID("1"))
-	assert.NoError(t, ValidateID("user-42@example.com"))
-	assert.ErrorContains(t, ValidateID(""), "invalid participant id")
-	long := make([]byte, 257)
-	for i := range long {
-		long[i] = 'x'
+	for _, id := range []string{"1", "2", "3"} {
+		assert.NoError(t, ValidateID(id, 3), id)
 	}
-	assert.ErrorContains(t, ValidateID(string(long)), "use 1 to 256 characters")
+	for _, id := range []string{"", "0", "4", "99", "-1", "+1", "01", "1.5", "1e0", " 1", "alice", "9007199254740992", "99999999999999999999999"} {
+		err := ValidateID(id, 3)
+		require.Error(t, err, id)
+		assert.Contains(t, err.Error(), fmt.Sprintf("invalid participant id %q: the barrier counts the ids 1..3 (its parties): pass an integer in 1..3", id))
+	}
 }
 
 func TestWaitOptionsResolve(t *testing.T) {

@@ -26,46 +26,61 @@ const missingChunk = 10000
 
 // redisBackend keeps a barrier in Redis. See keyLayout for the keys.
 type redisBackend struct {
-	client redis.UniversalClient
-	addr   string // for errors; never holds a password
-	keys   keyLayout
-	ttlMs  int64
+	client  redis.UniversalClient
+	addr    string // for errors; never holds a password
+	keys    keyLayout
+	ttlMs   int64
+	parties int
 }
 
 func newRedisBackend(client redis.UniversalClient, addr string, o Options) *redisBackend {
-	return &redisBackend{client: client, addr: addr, keys: newKeyLayout(o), ttlMs: o.TTL.Milliseconds()}
+	return &redisBackend{client: client, addr: addr, keys: newKeyLayout(o), ttlMs: o.TTL.Milliseconds(), parties: o.Parties}
 }
 
-func (r *redisBackend) record(ctx context.Context, id, reason string) (Record, error) {
-	keys := []string{r.keys.joined, r.keys.failed, r.keys.failures}
+func (r *redisBackend) record(ctx context.Context, id, reason string) (Record, time.Time, error) {
+	keys := []string{r.keys.joined, r.keys.failed, r.keys.failures, r.keys.meta}
 	if reason != "" {
 		keys = append(keys, r.keys.reasonCounter(reason))
 	}
-	res, err := detached(ctx, func(ctx context.Context) (any, error) {
-		return recordScript.Run(ctx, r.client, keys, id, reason, r.ttlMs, r.keys.channel).Result()
+	res, err := detached(ctx, func(ctx context.Context) ([]any, error) {
+		return recordScript.Run(ctx, r.client, keys, id, reason, r.ttlMs, r.keys.channel, r.parties).Slice()
 	}, nil)
 	if err != nil {
-		return Record{}, r.wrap(ctx, err, reason)
+		return Record{}, time.Time{}, r.wrap(ctx, err, reason)
 	}
-	switch res := res.(type) {
+	if len(res) != 2 {
+		return Record{}, time.Time{}, fmt.Errorf("redis %s: unexpected reply %v from the record script", r.addr, res)
+	}
+	created, _ := res[1].(int64)
+	var rec Record
+	switch v := res[0].(type) {
 	case int64:
-		return Record{Counted: true}, nil
+		rec.Counted = true
 	case string:
-		return Record{Previous: res}, nil
+		rec.Previous = v
 	default:
-		return Record{}, fmt.Errorf("redis %s: unexpected reply %v from the record script", r.addr, res)
+		return Record{}, time.Time{}, fmt.Errorf("redis %s: unexpected reply %v from the record script", r.addr, res)
 	}
+	return rec, msTime(created), nil
+}
+
+// msTime converts ms since the epoch; 0 is the zero time.
+func msTime(ms int64) time.Time {
+	if ms <= 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms)
 }
 
 func (r *redisBackend) counts(ctx context.Context) (counts, error) {
-	keys := []string{r.keys.joined, r.keys.failed, r.keys.failures}
+	keys := []string{r.keys.joined, r.keys.failed, r.keys.failures, r.keys.meta}
 	res, err := detached(ctx, func(ctx context.Context) ([]any, error) {
 		return countsScript.Run(ctx, r.client, keys).Slice()
 	}, nil)
 	if err != nil {
 		return counts{}, r.wrap(ctx, err, "")
 	}
-	if len(res) != 3 {
+	if len(res) != 5 {
 		return counts{}, fmt.Errorf("redis %s: unexpected reply %v from the counts script", r.addr, res)
 	}
 	joined, _ := res[0].(int64)
@@ -77,7 +92,20 @@ func (r *redisBackend) counts(ctx context.Context) (counts, error) {
 		n, _ := strconv.Atoi(fmt.Sprint(pairs[i+1]))
 		c.failures[reason] = n
 	}
+	if recorded, _ := res[3].(string); r.parties > 0 && recorded != "" && recorded != strconv.Itoa(r.parties) {
+		return counts{}, r.mismatch(recorded)
+	}
+	if created, err := strconv.ParseInt(fmt.Sprint(res[4]), 10, 64); err == nil {
+		c.created = msTime(created)
+	}
 	return c, nil
+}
+
+// mismatch is the error of a barrier whose meta records other parties.
+func (r *redisBackend) mismatch(recorded string) error {
+	return permanentError(fmt.Sprintf("parties %d here but %s recorded in %s by another instance: "+
+		"all instances must use the same parties (or the key is left from an earlier run with this runId: "+
+		"use a new runId per run, or call reset() in setup())", r.parties, recorded, r.keys.meta))
 }
 
 func (r *redisBackend) missing(ctx context.Context, parties, limit, want int) ([]int, error) {
@@ -110,7 +138,7 @@ func (r *redisBackend) reset(ctx context.Context) error {
 		}
 	}
 	for attempt := 0; attempt < 10; attempt++ {
-		keys := []string{r.keys.joined, r.keys.failed, r.keys.failures}
+		keys := []string{r.keys.joined, r.keys.failed, r.keys.failures, r.keys.meta}
 		args := []interface{}{r.keys.channel}
 		for _, reason := range reasons {
 			keys = append(keys, r.keys.reasonCounter(reason))
@@ -149,7 +177,7 @@ func (r *redisBackend) subscribe(ctx context.Context) (watcher, error) {
 			break
 		}
 	}
-	w := &redisWatcher{ps: ps, box: newHintBox(), done: make(chan struct{})}
+	w := &redisWatcher{ps: ps, hintBox: newHintBox(), done: make(chan struct{})}
 	go w.run()
 	return w, nil
 }
@@ -159,8 +187,8 @@ func (r *redisBackend) subscribe(ctx context.Context) (watcher, error) {
 // receive; the new subscription's confirmation becomes a re-read hint, since
 // messages may have been lost meanwhile.
 type redisWatcher struct {
-	ps        *redis.PubSub
-	box       hintBox
+	ps *redis.PubSub
+	*hintBox
 	done      chan struct{}
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -188,17 +216,20 @@ func (w *redisWatcher) run() {
 		switch m := msg.(type) {
 		case *redis.Subscription:
 			if m.Kind == "subscribe" {
-				w.box.put(hint{}) // resubscribed: re-read
+				w.put(hint{}) // resubscribed: re-read
 			}
 		case *redis.Message:
-			w.box.put(parseHint(m.Payload))
+			w.put(parseHint(m.Payload))
 		}
 	}
 }
 
-// parseHint reads a "<joined> <failed>" payload; anything else asks for a
-// re-read.
+// parseHint reads a "<joined> <failed>" payload, or "reset"; anything else
+// asks for a re-read.
 func parseHint(payload string) hint {
+	if payload == "reset" {
+		return hint{reset: true}
+	}
 	j, f, ok := strings.Cut(payload, " ")
 	if !ok {
 		return hint{}
@@ -211,7 +242,6 @@ func parseHint(payload string) hint {
 	return hint{joined: joined, failed: failed, known: true}
 }
 
-func (w *redisWatcher) hints() <-chan hint      { return w.box }
 func (w *redisWatcher) fallback() time.Duration { return FallbackInterval }
 func (w *redisWatcher) close() {
 	w.closeOnce.Do(func() {
@@ -234,6 +264,9 @@ func (r *redisBackend) wrap(ctx context.Context, err error, reason string) error
 		return permanentError("redis " + r.addr + ": NOAUTH authentication required: the server needs a password: " +
 			"give it in the URL, redis://:password@host:port (or redis://user:password@host:port)")
 	}
+	if recorded, ok := strings.CutPrefix(err.Error(), "BARRIER_MISMATCH parties "); ok {
+		return r.mismatch(recorded)
+	}
 	if msg := err.Error(); strings.HasPrefix(msg, "WRONGTYPE key ") { // from a script's check: names the key
 		return permanentError("redis " + r.addr + ": " + strings.TrimPrefix(msg, "WRONGTYPE "))
 	}
@@ -249,7 +282,7 @@ func (r *redisBackend) wrap(ctx context.Context, err error, reason string) error
 // wrongTypeKey returns the first barrier key holding an unexpected type.
 func (r *redisBackend) wrongTypeKey(ctx context.Context, reason string) (key, typ string) {
 	want := []struct{ key, typ string }{
-		{r.keys.joined, "set"}, {r.keys.failed, "hash"}, {r.keys.failures, "hash"},
+		{r.keys.joined, "set"}, {r.keys.failed, "hash"}, {r.keys.failures, "hash"}, {r.keys.meta, "hash"},
 	}
 	if reason != "" {
 		want = append(want, struct{ key, typ string }{r.keys.reasonCounter(reason), "string"})

@@ -23,7 +23,7 @@ func TestRedisKeyLayout(t *testing.T) {
 	srv.Cleanup(t, "*{"+run+"}*")
 	ctx := testCtx(t)
 
-	b := newRedisBarrier(t, Options{Parties: 3, RunID: run, TTL: time.Hour})
+	b := newRedisBarrier(t, Options{Parties: 4, RunID: run, TTL: time.Hour})
 	join(t, b, 1, 2)
 	fail(t, b, "login", 3)
 	fail(t, b, "sse", 4)
@@ -42,15 +42,21 @@ func TestRedisKeyLayout(t *testing.T) {
 	assert.Equal(t, map[string]string{"3": "login", "4": "sse"}, rdb.HGetAll(ctx, "K6_BARRIER_FAILED:{"+run+"}").Val())
 	assert.Equal(t, map[string]string{"login": "1", "sse": "1"}, rdb.HGetAll(ctx, "K6_BARRIER_FAILURES:{"+run+"}").Val())
 
+	meta := rdb.HGetAll(ctx, "K6_BARRIER_META:{"+run+"}").Val()
+	assert.Equal(t, "4", meta["parties"])
+	created, err := strconv.ParseInt(meta["created"], 10, 64)
+	require.NoError(t, err, "created: %q", meta["created"])
+	assert.WithinDuration(t, time.Now(), time.UnixMilli(created), time.Minute, "created is Redis TIME in ms")
+
 	keys := scanKeys(t, rdb, "*{"+run+"}*")
-	assert.Len(t, keys, 5)
+	assert.Len(t, keys, 6)
 	for _, key := range keys {
 		ttl, err := rdb.PTTL(ctx, key).Result()
 		require.NoError(t, err)
 		assert.True(t, ttl > 59*time.Minute && ttl <= time.Hour, "key %s has TTL %s, want about 1h", key, ttl)
 	}
 
-	named := newRedisBarrier(t, Options{Parties: 3, RunID: run, Name: "checkout", KeyPrefix: "LT"})
+	named := newRedisBarrier(t, Options{Parties: 9, RunID: run, Name: "checkout", KeyPrefix: "LT"})
 	join(t, named, 9)
 	fail(t, named, "pay", 8)
 	assert.True(t, rdb.SIsMember(ctx, "LT_JOINED:{"+run+"}:checkout", "9").Val())
@@ -58,7 +64,7 @@ func TestRedisKeyLayout(t *testing.T) {
 
 	require.NoError(t, b.Reset(ctx))
 	assert.Empty(t, scanKeys(t, rdb, "K6_BARRIER*{"+run+"}"), "reset deletes all keys of the barrier")
-	assert.Len(t, scanKeys(t, rdb, "LT*{"+run+"}:checkout"), 4, "reset keeps other barriers")
+	assert.Len(t, scanKeys(t, rdb, "LT*{"+run+"}:checkout"), 5, "reset keeps other barriers")
 }
 
 // TestRedisPublishesCounts checks the release message a waiter relies on.

@@ -298,7 +298,7 @@ func (e *PhaseError) Unwrap() error { return e.Cause }
 // settleGrace whatever Redis does.
 func (b *Barrier) Arrive(ctx context.Context, id string, o ArriveOptions) (PhaseResult, error) {
 	start := time.Now()
-	if err := ValidateID(id); err != nil {
+	if err := ValidateID(id, b.opts.Parties); err != nil {
 		return PhaseResult{}, fmt.Errorf("barrier %s: arrive: %w", b.opts.Name, err)
 	}
 	rule, err := o.resolve(b.opts)
@@ -378,7 +378,7 @@ func (b *Barrier) phaseAborted(ctx context.Context, pb phaseBackend, id string, 
 // the phase is released when the others that take part are all there. A participant that arrives
 // again later takes part again.
 func (b *Barrier) Leave(ctx context.Context, id string) (LeaveRecord, error) {
-	if err := ValidateID(id); err != nil {
+	if err := ValidateID(id, b.opts.Parties); err != nil {
 		return LeaveRecord{}, fmt.Errorf("barrier %s: leave: %w", b.opts.Name, err)
 	}
 	pb := b.phases()

@@ -50,6 +50,12 @@ type Result struct {
 	// ascending. Filled for status, progress and a wait that did not meet.
 	Missing []int
 
+	// Lost is set when counts fell below the highest the wait saw, which
+	// means the barrier's state was lost (Redis restarted without
+	// persistence): it says which counts fell from what to what. A wait
+	// that saw it settles failed with it.
+	Lost string
+
 	// ReadError is set when the last reads of a wait failed: the counts
 	// above are then those of the last successful read (none when
 	// NeverRead), and FailingSince is when reads began to fail.
@@ -68,7 +74,7 @@ func (r Result) MissingCount() int {
 // String is the one-line summary of r, for example
 // "barrier default: met after 1.502s: joined 1000/1000, failed 0, missing 0".
 func (r Result) String() string {
-	return r.line(r.Waited, "")
+	return r.line(r.Waited, r.Lost)
 }
 
 // line formats r; after is shown as " after <d>" when non-zero, cause in
@@ -177,7 +183,7 @@ func (e *WaitError) Error() string {
 	r := e.Result
 	switch r.Outcome {
 	case OutcomeTimeout:
-		return r.line(e.Timeout, "")
+		return r.line(e.Timeout, r.Lost)
 	case OutcomeFailed:
 		return r.line(r.Waited, failedCause(r))
 	case OutcomeAborted:
@@ -196,6 +202,9 @@ func (e *WaitError) Unwrap() error { return e.Cause }
 
 // failedCause says why a wait failed.
 func failedCause(r Result) string {
+	if r.Lost != "" {
+		return r.Lost
+	}
 	if r.Failed > r.MaxFailures {
 		noun := "failures"
 		if r.Failed == 1 {

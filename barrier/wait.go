@@ -20,6 +20,11 @@ const readErrorGrace = 10 * time.Second
 // settles within its timeout plus this, even when Redis stalls.
 const settleGrace = 500 * time.Millisecond
 
+// lostGrace is how long counts lower than the highest seen must persist,
+// with no reset announced, before a wait takes its state as lost: reset()'s
+// hint may reach the waiter just after a read that saw its effect.
+const lostGrace = time.Second
+
 // retryInterval is how soon a wait retries a failed subscribe or read.
 const retryInterval = 250 * time.Millisecond
 
@@ -79,7 +84,7 @@ func (b *Barrier) Wait(ctx context.Context, opts WaitOptions) (Result, error) {
 			watch.close()
 		}
 	}()
-	var hints <-chan hint
+	var hints <-chan struct{}
 	var fallback, retry <-chan time.Time
 	var fallbackTicker *time.Ticker
 	defer func() {
@@ -94,7 +99,8 @@ func (b *Barrier) Wait(ctx context.Context, opts WaitOptions) (Result, error) {
 			called := time.Now()
 			nw, err := boundedRead(wctx, b.be.watch)
 			if err == nil {
-				watch, hints = nw, nw.hints()
+				watch, hints = nw, nw.ready()
+				wt.watch = nw
 				if d := nw.fallback(); d > 0 {
 					fallbackTicker = time.NewTicker(d)
 					fallback = fallbackTicker.C
@@ -109,10 +115,13 @@ func (b *Barrier) Wait(ctx context.Context, opts WaitOptions) (Result, error) {
 			fresh, err := boundedRead(wctx, b.be.counts)
 			if err == nil {
 				wt.fresh(fresh)
-				if outcome := wt.decide(wt.c); outcome != OutcomePending {
+				if wt.lost() {
+					return wt.settle(ctx, OutcomeFailed)
+				}
+				if outcome := wt.decide(wt.c); outcome != OutcomePending && wt.fellSince.IsZero() {
 					return wt.settle(ctx, outcome)
 				}
-				needRead = false
+				needRead = !wt.fellSince.IsZero() // read again until it recovers, a reset is announced, or lostGrace passed
 			} else if res, err, done := wt.failed(ctx, wctx, called, err); done {
 				return res, err
 			}
@@ -131,9 +140,12 @@ func (b *Barrier) Wait(ctx context.Context, opts WaitOptions) (Result, error) {
 				return wt.aborted(ctx)
 			}
 			return wt.timedOut(ctx)
-		case h := <-hints:
-			// A hint with known totals that cannot settle needs no read.
-			needRead = needRead || !h.known || wt.decide(counts{joined: h.joined, failed: h.failed}) != OutcomePending
+		case <-hints:
+			outcome, reread := wt.hints(watch.take())
+			if outcome != OutcomePending {
+				return wt.settle(ctx, outcome)
+			}
+			needRead = needRead || reread
 		case <-fallback:
 			needRead = true
 		case <-retry:
@@ -149,6 +161,7 @@ type waiting struct {
 	b     *Barrier
 	opts  WaitOptions
 	start time.Time
+	watch watcher // nil until subscribed
 
 	c    counts // the last counts read
 	read bool   // whether c was read at all
@@ -156,14 +169,63 @@ type waiting struct {
 	// while reads succeed); readErr is the last failure.
 	failingSince time.Time
 	readErr      error
+
+	// high is the highest counts seen in this round (since the wait began
+	// or the last reset). Counts only grow within a round, so lower counts
+	// mean lost state (Redis restarted without persistence), unless a reset
+	// is announced: fellSince is when counts were first seen lower than
+	// high (zero while they are not), fellTo the last such counts.
+	high      counts
+	fellSince time.Time
+	fellTo    counts
 }
 
 func (wt *waiting) decide(c counts) Outcome {
 	return decide(c, wt.b.opts.Parties, wt.opts.Quorum, wt.opts.MaxFailures)
 }
 
+// hints judges hints in order. A hint with known totals that settles the
+// wait is a release decided by that write: the wait settles with it (its
+// counts become wt.c), even when later hints say that a reset followed. It
+// returns the outcome (pending when none settles) and whether a re-read is
+// needed.
+func (wt *waiting) hints(hs []hint) (outcome Outcome, reread bool) {
+	for _, h := range hs {
+		switch {
+		case h.reset:
+			wt.high, wt.fellSince = counts{}, time.Time{}
+			reread = true
+		case h.known:
+			c := counts{joined: h.joined, failed: h.failed}
+			if c.joined < wt.high.joined || c.failed < wt.high.failed {
+				reread = true // lower than seen: a read tells whether the state was lost
+				continue
+			}
+			wt.high = counts{joined: max(wt.high.joined, c.joined), failed: max(wt.high.failed, c.failed)}
+			if o := wt.decide(c); o != OutcomePending {
+				wt.c, wt.read = c, true
+				wt.failingSince, wt.readErr = time.Time{}, nil
+				return o, false
+			}
+		default:
+			reread = true
+		}
+	}
+	return OutcomePending, reread
+}
+
 // fresh records counts just read.
 func (wt *waiting) fresh(c counts) {
+	wt.b.checkStale(c.created)
+	if c.joined < wt.high.joined || c.failed < wt.high.failed {
+		if wt.fellSince.IsZero() {
+			wt.fellSince = time.Now()
+		}
+		wt.fellTo = c
+	} else {
+		wt.fellSince = time.Time{}
+		wt.high = counts{joined: c.joined, failed: c.failed}
+	}
 	wt.c, wt.read = c, true
 	wt.failingSince, wt.readErr = time.Time{}, nil
 }
@@ -199,8 +261,32 @@ func (wt *waiting) failed(ctx, wctx context.Context, called time.Time, err error
 	return Result{}, nil, false
 }
 
+// lost reports whether counts stayed lower than the highest seen, with no
+// reset announced, for lostGrace: the barrier's state was lost.
+func (wt *waiting) lost() bool {
+	return !wt.fellSince.IsZero() && time.Since(wt.fellSince) >= lostGrace
+}
+
+// fell says which counts fell, from what to what, and what that means; ""
+// while they did not.
+func (wt *waiting) fell() string {
+	if wt.fellSince.IsZero() {
+		return ""
+	}
+	var parts []string
+	if wt.fellTo.joined < wt.high.joined {
+		parts = append(parts, fmt.Sprintf("joined fell from %d to %d", wt.high.joined, wt.fellTo.joined))
+	}
+	if wt.fellTo.failed < wt.high.failed {
+		parts = append(parts, fmt.Sprintf("failed fell from %d to %d", wt.high.failed, wt.fellTo.failed))
+	}
+	return strings.Join(parts, ", ") + ": the barrier's state in " + wt.b.be.where() +
+		" was lost (a restart without persistence?); counts only grow within a run, so it can no longer be counted"
+}
+
 func (wt *waiting) result(outcome Outcome) Result {
 	r := wt.b.result(wt.c, outcome, wt.opts)
+	r.Lost = wt.fell()
 	r.Waited = time.Since(wt.start)
 	if wt.readErr != nil {
 		r.ReadError = wt.readErr.Error()
@@ -211,13 +297,16 @@ func (wt *waiting) result(outcome Outcome) Result {
 	return r
 }
 
-// settle returns the result of a met or failed wait.
+// settle returns the result of a met or failed wait, decided on wt.c. When
+// wt.c holds totals only (a hint), it reads the reasons too, and takes that
+// read's counts when they are of the same round and judge alike: the
+// outcome decided stays whatever happened since (a reset, more failures).
 func (wt *waiting) settle(ctx context.Context, outcome Outcome) (Result, error) {
-	if wt.c.failures == nil { // judged from totals only: read the reasons too
+	if wt.c.failures == nil {
 		rctx, cancel := context.WithTimeout(ctx, settleGrace)
-		if fresh, err := wt.b.be.counts(rctx); err == nil {
+		if fresh, err := wt.b.be.counts(rctx); err == nil &&
+			fresh.joined >= wt.c.joined && fresh.failed >= wt.c.failed && wt.decide(fresh) == outcome {
 			wt.fresh(fresh)
-			outcome = wt.decide(wt.c)
 		}
 		cancel()
 	}
@@ -232,6 +321,11 @@ func (wt *waiting) settle(ctx context.Context, outcome Outcome) (Result, error) 
 // timedOut reads once more, within settleGrace (a change may have raced
 // the deadline), and returns the timeout, or what the fresh counts say.
 func (wt *waiting) timedOut(ctx context.Context) (Result, error) {
+	if wt.watch != nil { // a release decided just before the deadline
+		if outcome, _ := wt.hints(wt.watch.take()); outcome != OutcomePending {
+			return wt.settle(ctx, outcome)
+		}
+	}
 	rctx, cancel := context.WithTimeout(ctx, settleGrace)
 	defer cancel()
 	if fresh, err := wt.b.be.counts(rctx); err == nil {
@@ -281,7 +375,7 @@ func (wt *waiting) progress(wctx context.Context) Result {
 // missing fills r.Missing; diagnostics only, so an error leaves it empty.
 // Nothing is listed while reads fail: the ids would be stale.
 func (wt *waiting) missing(ctx context.Context, r *Result) {
-	if r.ReadError != "" {
+	if r.ReadError != "" || r.Lost != "" { // ids that joined before the loss would be listed
 		return
 	}
 	_ = wt.b.fillMissing(ctx, r)

@@ -110,7 +110,7 @@ func TestCluster(t *testing.T) {
 	out := ts.Stdout.String()
 	t.Log("\n" + out)
 	for _, name := range names {
-		assert.Regexp(t, run+"-"+name+`\s+`+name+`\s+1/\?\s+1 \(login=1\)`, out)
+		assert.Regexp(t, run+"-"+name+`\s+`+name+`\s+1/2\s+1 \(login=1\)`, out)
 	}
 
 	ts = newState(t, url, int(ExitFailed))
@@ -123,7 +123,7 @@ func TestCluster(t *testing.T) {
 	for _, name := range names {
 		ts = newState(t, url, 0)
 		require.NoError(t, execute(t, ts, "reset", "--run-id", run+"-"+name, "--all", "--yes"))
-		assert.Contains(t, ts.Stdout.String(), "deleted 4 keys of the barriers of run "+run+"-"+name)
+		assert.Contains(t, ts.Stdout.String(), "deleted 5 keys of the barriers of run "+run+"-"+name)
 	}
 	ts = newState(t, url, 0)
 	require.NoError(t, execute(t, ts, "list", run+"-*", "--json"))

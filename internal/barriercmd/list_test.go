@@ -16,6 +16,7 @@ func TestList(t *testing.T) {
 	run := redistest.Prefix(t)
 	srv := testServer(t, run)
 	seed(t, srv.URL, barrier.Options{Parties: 3, RunID: run}, ids(1, 2), "sse", 3)
+	forgetParties(t, srv, barrier.Options{Parties: 3, RunID: run})
 	seed(t, srv.URL, barrier.Options{Parties: 2, RunID: run, Name: "checkout"}, ids(1, 2), "")
 	require.NoError(t, srv.Client(t).HSet(ctxOf(t), "K6_BARRIER_META:{"+run+"}:checkout", "parties", "2").Err())
 	// Keys that only look like a barrier's are not listed.

@@ -107,6 +107,20 @@ func seed(t *testing.T, redisURL string, o barrier.Options, joined []int, reason
 	return b
 }
 
+// forgetParties deletes the META hash a barrier wrote, as if its keys came from the fix plan's raw
+// writes (which record no parties).
+func forgetParties(t *testing.T, srv *redistest.Server, o barrier.Options) {
+	t.Helper()
+	b := seed(t, srv.URL, o, nil, "")
+	o = b.Options()
+	scope := "{" + o.RunID + "}"
+	if o.Name != barrier.DefaultName {
+		scope += ":" + o.Name
+	}
+	rdb := srv.Client(t)
+	require.NoError(t, rdb.Del(ctxOf(t), o.KeyPrefix+"_META:"+scope).Err())
+}
+
 func ids(from, to int) []int {
 	var out []int
 	for i := from; i <= to; i++ {

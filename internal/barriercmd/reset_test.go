@@ -70,9 +70,11 @@ func TestReset(t *testing.T) {
 	require.NoError(t, execute(t, ts, "reset", "--run-id", run, "--all", "--yes", "--json"))
 	var got resetJSON
 	require.NoError(t, json.Unmarshal(ts.Stdout.Bytes(), &got), ts.Stdout.String())
-	assert.Equal(t, 1, got.Deleted)
+	assert.Equal(t, 2, got.Deleted)
 	require.Len(t, got.Barriers, 1)
-	assert.Equal(t, resetBarrierJSON{RunID: run, Name: "pay", Keys: []string{"K6_BARRIER_JOINED:{" + run + "}:pay"}}, got.Barriers[0])
+	assert.Equal(t, resetBarrierJSON{RunID: run, Name: "pay", Keys: []string{
+		"K6_BARRIER_JOINED:{" + run + "}:pay", "K6_BARRIER_META:{" + run + "}:pay",
+	}}, got.Barriers[0])
 	left, err := rdb.Keys(ctx, "*{"+run+"}*").Result()
 	require.NoError(t, err)
 	sort.Strings(left)

@@ -89,6 +89,7 @@ func TestWatchNeedsParties(t *testing.T) {
 	run := redistest.Prefix(t)
 	srv := testServer(t, run)
 	seed(t, srv.URL, barrier.Options{Parties: 2, RunID: run}, ids(1, 1), "")
+	forgetParties(t, srv, barrier.Options{Parties: 2, RunID: run})
 	ts := newState(t, srv.URL, int(ExitUsage))
 	err := execute(t, ts, "watch", "--run-id", run)
 	require.Error(t, err)

@@ -15,4 +15,8 @@ type Options struct {
 
 	// SystemTags are the system tags enabled for metrics (the systemTags option); nil enables none.
 	SystemTags *metrics.SystemTagSet `json:"systemTags" envconfig:"K6_SYSTEM_TAGS"`
+
+	// ExecutionSegment is the part of the test this instance runs (--execution-segment); nil
+	// means the whole test, 0:1.
+	ExecutionSegment *ExecutionSegment `json:"executionSegment" ignored:"true"`
 }
