@@ -1,8 +1,8 @@
-// TypeScript declarations of the JavaScript modules of xk6-barrier: k6/x/barrier and k6/x/sse.
+// TypeScript declarations of the JavaScript modules of xk6-barrier: k6/x/barrier and k6/x/eventsource.
 //
 // Use them in an editor or with tsc: reference this file (`/// <reference path="index.d.ts" />`) or list
-// it in a tsconfig.json's "files", next to @types/k6 for k6's own modules. They describe the API of
-// DESIGN.md sections 4 and 5; the example scripts under examples/ are type-checked against them
+// it in a tsconfig.json's "files", next to @types/k6 for k6's own modules. They describe the API that
+// README.md documents; the example scripts under examples/ are type-checked against them
 // (`make typecheck`).
 
 /**
@@ -355,14 +355,15 @@ declare module 'k6/x/barrier' {
 
 /**
  * A native Server-Sent Events client for k6: an event-loop driven {@link EventSource} in the browser's
- * shape, plus the blocking {@link open} of the xk6-sse extension for drop-in migration.
+ * shape, plus the blocking {@link open} of the xk6-sse extension for drop-in migration. (Its name is
+ * its own, not xk6-sse's `k6/x/sse`, so one k6 binary can hold both extensions.)
  *
  * Requests go through the VU's k6 transport, so k6 options (hosts, blockHostnames, TLS) and
  * `data_sent` / `data_received` apply. Metrics: `sse_connecting`, `sse_sessions`,
  * `sse_session_duration`, `sse_events_received`, `sse_time_to_first_event`, `sse_reconnects`,
  * `sse_errors`.
  */
-declare module 'k6/x/sse' {
+declare module 'k6/x/eventsource' {
   /** A Go/k6 duration string such as `'30s'`, or a number of milliseconds. */
   export type Duration = string | number;
 
@@ -539,7 +540,7 @@ declare module 'k6/x/sse' {
   /**
    * Opens an event stream and blocks the VU until it ends (the server ends it, `client.close()`, an
    * error, or the VU's end), calling the handlers registered in `fn`. Compatible with the xk6-sse
-   * extension (`import sse from 'k6/x/sse'; sse.open(...)`).
+   * extension: its scripts run with one import changed, `import sse from 'k6/x/eventsource'`.
    */
   export function open(url: string, fn: (client: Client) => void): OpenResponse;
   export function open(url: string, params: OpenParams | null | undefined, fn: (client: Client) => void): OpenResponse;

@@ -1,5 +1,5 @@
-// Package xk6barrier registers the k6/x/barrier and k6/x/sse JavaScript modules and the `k6 x barrier`
-// subcommand with k6.
+// Package xk6barrier registers this extension with k6: the JavaScript modules k6/x/barrier and
+// k6/x/eventsource, and the `k6 x barrier` subcommand. It does nothing else.
 package xk6barrier
 
 import (
@@ -8,11 +8,11 @@ import (
 
 	"github.com/xk6-barrier/xk6-barrier/barrier"
 	"github.com/xk6-barrier/xk6-barrier/internal/barriercmd"
-	"github.com/xk6-barrier/xk6-barrier/sse"
+	"github.com/xk6-barrier/xk6-barrier/internal/jseventsource"
 )
 
 func init() {
 	modules.Register("k6/x/barrier", barrier.NewRootModule())
-	modules.Register("k6/x/sse", sse.NewRootModule())
+	modules.Register(jseventsource.ImportPath, jseventsource.NewRootModule())
 	subcommand.RegisterExtension(barriercmd.Name, barriercmd.New)
 }

@@ -24,7 +24,7 @@ import http from 'k6/http';
 import { check, fail, sleep } from 'k6';
 import exec from 'k6/execution';
 import { Rate } from 'k6/metrics';
-import { EventSource } from 'k6/x/sse';
+import { EventSource } from 'k6/x/eventsource';
 
 const BASE_URL = (__ENV.BASE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const EVENT_IDS = (__ENV.EVENT_IDS || '1')

@@ -4,7 +4,7 @@
 //   barrier failed with a reason rejects the wait at once (outcome 'failed'); a barrier nobody joins
 //   times out; status() and reset(). The rendezvous: a few VUs arrive() together at every iteration;
 //   a phase nobody completes is released on timeout, or rejects.
-// - k6/x/sse against the demo server at BASE_URL: an EventSource on a waiting stream (WAITING, then the
+// - k6/x/eventsource against the demo server at BASE_URL: an EventSource on a waiting stream (WAITING, then the
 //   event is opened and IN_PROGRESS arrives), a refused stream (401 with its body), and the blocking
 //   sse.open() API of xk6-sse.
 //
@@ -18,7 +18,7 @@ import http from 'k6/http';
 import { check, fail } from 'k6';
 import exec from 'k6/execution';
 import { Barrier, BarrierError } from 'k6/x/barrier';
-import sse, { EventSource } from 'k6/x/sse';
+import sse, { EventSource } from 'k6/x/eventsource';
 
 const BASE_URL = (__ENV.BASE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const JOINERS = Number(__ENV.SMOKE_VUS || 3);

@@ -1,7 +1,7 @@
 // SSE throughput test of a waiting room, with a deterministic barrier.
 //
-// The fix plan's k6/sse-throughput-test.js (shared/reference/barrier-fix-plan.md) rewritten on
-// k6/x/barrier and k6/x/sse. Every user VU logs in, opens the waiting stream of its event and, once the
+// The load test whose plain-k6 controller hung (it polled the size of the live waiting queue),
+// rewritten on k6/x/barrier and k6/x/eventsource. Every user VU logs in, opens the waiting stream of its event and, once the
 // stream's handshake is verified (HTTP 200, text/event-stream), joins the barrier; a user whose login or
 // stream fails fails the barrier with the reason ('login', 'sse'). One controller VU waits until all VUS
 // users are accounted for: met -> it opens the events, and the users receive IN_PROGRESS and end;
@@ -38,7 +38,7 @@ import { check, fail, sleep } from 'k6';
 import exec from 'k6/execution';
 import { Rate, Trend } from 'k6/metrics';
 import { Barrier, BarrierError } from 'k6/x/barrier';
-import { EventSource } from 'k6/x/sse';
+import { EventSource } from 'k6/x/eventsource';
 
 const BASE_URL = (__ENV.BASE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const EVENT_IDS = (__ENV.EVENT_IDS || '1')

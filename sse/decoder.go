@@ -117,10 +117,32 @@ func (d *Decoder) Next() (Event, error) {
 	return d.next(true)
 }
 
-// Retry returns the reconnection time of the last valid "retry" field, or 0
-// if there was none.
-func (d *Decoder) Retry() time.Duration {
-	return d.retry
+// Retry returns the reconnection time of the last valid "retry" field, and
+// whether the stream had one (a "retry: 0" is a reconnection time of 0).
+func (d *Decoder) Retry() (time.Duration, bool) {
+	return d.retry, d.retrySet
+}
+
+// NextBuffered returns the next event if the bytes already read hold all of
+// it, without reading: a consumer that got an event from Next takes the
+// events that came with it in the same read. It reports false when they do
+// not, and when decoding has failed (then Next returns the error).
+func (d *Decoder) NextBuffered() (Event, bool) {
+	ev, err := d.next(false)
+	return ev, err == nil
+}
+
+// Pending reports whether the decoder holds part of an event: fields read
+// but not dispatched, or part of a line. At the end of a stream, it tells an
+// unfinished final event (discarded, as the spec says) from a clean end.
+func (d *Decoder) Pending() bool {
+	return d.midEvent || d.lines.buffered()
+}
+
+// Release gives the decoder's read buffer back for reuse by other decoders
+// and drops what it holds buffered. Call it once done with the decoder.
+func (d *Decoder) Release() {
+	d.lines.release()
 }
 
 // LastEventID returns the stream's last event ID string: the ID of the last
@@ -160,12 +182,6 @@ func (d *Decoder) next(block bool) (Event, error) {
 			return Event{}, err
 		}
 	}
-}
-
-// pending reports whether the decoder holds part of an event: fields not yet
-// dispatched, or part of a line.
-func (d *Decoder) pending() bool {
-	return d.midEvent || d.lines.buffered()
 }
 
 // processLine interprets one non-empty line; valid says that it is known to

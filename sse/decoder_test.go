@@ -15,6 +15,7 @@ import (
 type decoded struct {
 	events      []Event
 	retry       time.Duration
+	retrySet    bool
 	lastEventID string
 	err         error
 }
@@ -31,7 +32,7 @@ func decodeAll(r io.Reader, opts ...DecoderOption) decoded {
 		}
 		out.events = append(out.events, ev)
 	}
-	out.retry = d.Retry()
+	out.retry, out.retrySet = d.Retry()
 	out.lastEventID = d.LastEventID()
 	return out
 }
@@ -39,11 +40,14 @@ func decodeAll(r io.Reader, opts ...DecoderOption) decoded {
 func msg(data, id string) Event { return Event{Type: "message", Data: data, LastEventID: id} }
 
 type decoderCase struct {
-	name   string
-	input  string
-	want   []Event
-	retry  time.Duration
-	lastID string
+	name  string
+	input string
+	want  []Event
+	retry time.Duration
+	// zeroRetry: the input sets a retry of 0 (Retry reports it as set); otherwise a retry field
+	// was set exactly when retry is not 0.
+	zeroRetry bool
+	lastID    string
 }
 
 // decoderCases are the parsing rules of the WHATWG HTML standard, 9.2.6,
@@ -106,7 +110,7 @@ var decoderCases = []decoderCase{
 	{name: "long changing ids", input: "id: " + strings.Repeat("i", 300) + "\ndata: " + strings.Repeat("d", 300) + "\n\nid: 2\ndata: x\n\n",
 		want: []Event{msg(strings.Repeat("d", 300), strings.Repeat("i", 300)), msg("x", "2")}, lastID: "2"},
 	{name: "retry", input: "retry: 1500\n", retry: 1500 * time.Millisecond},
-	{name: "retry zero", input: "retry: 0\n", retry: 0},
+	{name: "retry zero", input: "retry: 0\n", retry: 0, zeroRetry: true},
 	{name: "retry last valid wins", input: "retry: 10\nretry: 2x\nretry: -1\nretry:  5\nretry\nretry: 1.5\n",
 		retry: 10 * time.Millisecond},
 	{name: "retry huge saturates", input: "retry: 99999999999999999999999999\n", retry: time.Duration(maxRetryMillis) * time.Millisecond},
@@ -151,8 +155,9 @@ func checkDecoded(t *testing.T, tc decoderCase, got decoded) {
 			t.Errorf("event %d = %+q, want %+q", i, got.events[i], tc.want[i])
 		}
 	}
-	if got.retry != tc.retry {
-		t.Errorf("Retry() = %v, want %v", got.retry, tc.retry)
+	wantSet := tc.retry != 0 || tc.zeroRetry
+	if got.retry != tc.retry || got.retrySet != wantSet {
+		t.Errorf("Retry() = %v, %v, want %v, %v", got.retry, got.retrySet, tc.retry, wantSet)
 	}
 	if got.lastEventID != tc.lastID {
 		t.Errorf("LastEventID() = %q, want %q", got.lastEventID, tc.lastID)
@@ -314,15 +319,15 @@ func TestDecoderBufferedOnly(t *testing.T) {
 	if err != nil || first.Data != "1" {
 		t.Fatalf("Next = %q, %v", first, err)
 	}
-	second, err := d.next(false)
-	if err != nil || second.Data != "2" {
-		t.Fatalf("next(false) = %q, %v", second, err)
+	second, ok := d.NextBuffered()
+	if !ok || second.Data != "2" {
+		t.Fatalf("NextBuffered() = %q, %v", second, ok)
 	}
-	if _, err := d.next(false); err != errNeedMore {
-		t.Fatalf("next(false) on a partial event: %v, want errNeedMore", err)
+	if ev, ok := d.NextBuffered(); ok {
+		t.Fatalf("NextBuffered() on a partial event = %q, true", ev)
 	}
-	if !d.pending() {
-		t.Error("pending() = false with a partial line buffered")
+	if !d.Pending() {
+		t.Error("Pending() = false with a partial line buffered")
 	}
 	go func() {
 		_, _ = pw.Write([]byte("\n\n"))

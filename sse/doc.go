@@ -5,10 +5,11 @@
 // what happens to a Handler, events in batches. A Stream sends its requests
 // through an http.Client or http.Transport, or, given a Dialer, on a lean
 // HTTP/1.1 path of its own (one goroutine and small buffers per open
-// stream; HTTP/1.1 only, no HTTP proxy): see Config.Dialer.
+// stream; HTTP/1.1 only, no HTTP proxy): see Config.Dialer. Config's rules
+// (defaults, limits) live here, checked once by NewStream.
 //
-// The k6/x/sse JavaScript binding sits on top of that core, in the js_*.go
-// files and module.go: EventSource (event-loop driven, in the browser's
-// shape) and open() (blocking, compatible with the xk6-sse extension). The
-// core does not depend on the binding.
+// The package knows nothing of k6 or JavaScript: it imports neither. The
+// k6/x/eventsource JavaScript module (EventSource, and the xk6-sse
+// compatible open()) is a binding on top of it, in
+// internal/jseventsource.
 package sse

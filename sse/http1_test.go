@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/xk6-barrier/xk6-barrier/internal/leaktest"
 )
 
 // eachPath runs f as a subtest per way a Stream sends its requests:
@@ -28,77 +30,12 @@ func eachPath(t *testing.T, f func(t *testing.T, with func(Config) Config)) {
 		f(t, func(c Config) Config { return c })
 	})
 	t.Run("dialer", func(t *testing.T) {
-		d := newTrackingDialer(t)
+		d := leaktest.NewDialer(t)
 		f(t, func(c Config) Config {
 			c.Dialer = d
 			return c
 		})
 	})
-}
-
-// trackingDialer is a Dialer that records its dials and the connections it
-// made, to show that a stream uses the Dialer given and closes them.
-type trackingDialer struct {
-	dialer net.Dialer
-	mu     sync.Mutex
-	addrs  []string // network and address of each dial
-	conns  []*trackedConn
-}
-
-// newTrackingDialer returns a trackingDialer that fails t if a connection
-// is left open at the end of the test.
-func newTrackingDialer(t testing.TB) *trackingDialer {
-	d := &trackingDialer{}
-	t.Cleanup(func() {
-		if n := d.open(); n != 0 {
-			t.Errorf("%d of %d connections left open", n, d.dials())
-		}
-	})
-	return d
-}
-
-func (d *trackingDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	d.mu.Lock()
-	d.addrs = append(d.addrs, network+" "+addr)
-	d.mu.Unlock()
-	c, err := d.dialer.DialContext(ctx, network, addr)
-	if err != nil {
-		return nil, err
-	}
-	tc := &trackedConn{Conn: c}
-	d.mu.Lock()
-	d.conns = append(d.conns, tc)
-	d.mu.Unlock()
-	return tc, nil
-}
-
-func (d *trackingDialer) dials() int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return len(d.addrs)
-}
-
-// open counts the connections not closed yet.
-func (d *trackingDialer) open() int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	n := 0
-	for _, c := range d.conns {
-		if !c.closed.Load() {
-			n++
-		}
-	}
-	return n
-}
-
-type trackedConn struct {
-	net.Conn
-	closed atomic.Bool
-}
-
-func (c *trackedConn) Close() error {
-	c.closed.Store(true)
-	return c.Conn.Close()
 }
 
 // rawServer accepts connections, reads one request from each, hands it to
@@ -200,7 +137,7 @@ func TestDialerResponseFraming(t *testing.T) {
 			var got *http.Request
 			var gotBody []byte
 			url := rawServer(t, response, false, func(r *http.Request, body []byte) { got, gotBody = r, body })
-			d := newTrackingDialer(t)
+			d := leaktest.NewDialer(t)
 			rec := &recorder{}
 			_, err := run(t, Config{URL: url + "/events?x=1", Method: http.MethodPost, Body: []byte("hi"),
 				Header: http.Header{"X-Test": {"yes"}}, Dialer: d}, rec)
@@ -232,13 +169,13 @@ func TestDialerResponseFraming(t *testing.T) {
 // refusal (as k6's dialer refuses blocked hostnames) as the error.
 func TestDialerUsesDialer(t *testing.T) {
 	srv := sseServer(t, func(w io.Writer, r *http.Request) { io.WriteString(w, "data: a\n\n") })
-	d := newTrackingDialer(t)
-	transport := &countingTransport{rt: http.DefaultTransport}
+	d := leaktest.NewDialer(t)
+	transport := &leaktest.Transport{Base: http.DefaultTransport}
 	if _, err := run(t, Config{URL: srv.URL, Dialer: d, Transport: transport}, &recorder{}); err != nil {
 		t.Fatal(err)
 	}
-	if d.dials() != 1 || d.addrs[0] != "tcp "+srv.Listener.Addr().String() || transport.requests.Load() != 0 {
-		t.Fatalf("dials %q, transport requests %d: want one dial to the server, no transport", d.addrs, transport.requests.Load())
+	if d.Dials() != 1 || d.Addrs()[0] != "tcp "+srv.Listener.Addr().String() || transport.Requests() != 0 {
+		t.Fatalf("dials %q, transport requests %d: want one dial to the server, no transport", d.Addrs(), transport.Requests())
 	}
 
 	refused := errors.New("hostname is blocked")
@@ -297,13 +234,13 @@ func TestDialerHTTPS(t *testing.T) {
 	srv.StartTLS()
 	defer srv.Close()
 	tlsConfig := tlsConfigFor(srv)
-	d := newTrackingDialer(t)
+	d := leaktest.NewDialer(t)
 	rec := &recorder{}
 	if _, err := run(t, Config{URL: srv.URL, Dialer: d, TLSConfig: tlsConfig}, rec); err != nil {
 		t.Fatalf("Run = %v", err)
 	}
-	if len(rec.events) != 1 || rec.events[0].Data != "secure" || proto.Load() != "HTTP/1.1" || d.dials() != 1 {
-		t.Fatalf("events %q over %v, %d dials", rec.events, proto.Load(), d.dials())
+	if len(rec.events) != 1 || rec.events[0].Data != "secure" || proto.Load() != "HTTP/1.1" || d.Dials() != 1 {
+		t.Fatalf("events %q over %v, %d dials", rec.events, proto.Load(), d.Dials())
 	}
 	if tlsConfig.NextProtos != nil || tlsConfig.ServerName != "" {
 		t.Errorf("the caller's TLSConfig was changed: %+v", tlsConfig)
@@ -455,10 +392,10 @@ func TestDialerConnectTimeout(t *testing.T) {
 
 	// A server that accepts and never answers the TLS handshake.
 	url := silentServer(t)
-	d := newTrackingDialer(t)
+	d := leaktest.NewDialer(t)
 	_, err = run(t, Config{URL: strings.Replace(url, "http:", "https:", 1), Dialer: d, Timeout: 20 * time.Millisecond}, &recorder{})
-	if !errors.Is(err, ErrConnectTimeout) || d.dials() != 1 {
-		t.Errorf("stalled handshake: Run = %v after %d dials, want ErrConnectTimeout", err, d.dials())
+	if !errors.Is(err, ErrConnectTimeout) || d.Dials() != 1 {
+		t.Errorf("stalled handshake: Run = %v after %d dials, want ErrConnectTimeout", err, d.Dials())
 	}
 }
 
@@ -481,7 +418,7 @@ func TestDialerCancelClosesConnection(t *testing.T) {
 					close(gone)
 				}))
 				defer srv.Close()
-				d := newTrackingDialer(t)
+				d := leaktest.NewDialer(t)
 				s, err := NewStream(Config{URL: srv.URL, Dialer: d})
 				if err != nil {
 					t.Fatal(err)
@@ -500,8 +437,8 @@ func TestDialerCancelClosesConnection(t *testing.T) {
 				if err := s.Run(ctx, rec); err != nil {
 					t.Fatalf("Run = %v, want nil", err)
 				}
-				if n := d.open(); n != 0 || d.dials() != 1 {
-					t.Fatalf("%d of %d connections open when Run returned", n, d.dials())
+				if n := d.Open(); n != 0 || d.Dials() != 1 {
+					t.Fatalf("%d of %d connections open when Run returned", n, d.Dials())
 				}
 				if len(rec.errs) != 0 {
 					t.Errorf("errors %v", rec.errs)
@@ -517,7 +454,7 @@ func TestDialerCancelClosesConnection(t *testing.T) {
 func TestDialerBasicAuthFromURL(t *testing.T) {
 	var got *http.Request
 	url := rawServer(t, "HTTP/1.1 204 No Content\r\n\r\n", false, func(r *http.Request, _ []byte) { got = r })
-	_, err := run(t, Config{URL: strings.Replace(url, "http://", "http://user:pw@", 1) + "/x", Dialer: newTrackingDialer(t)}, &recorder{})
+	_, err := run(t, Config{URL: strings.Replace(url, "http://", "http://user:pw@", 1) + "/x", Dialer: leaktest.NewDialer(t)}, &recorder{})
 	if !errors.Is(err, ErrNoContent) {
 		t.Fatalf("Run = %v, want ErrNoContent", err)
 	}

@@ -2,7 +2,6 @@ package sse
 
 import (
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -89,7 +88,35 @@ type Config struct {
 	Transport http.RoundTripper
 }
 
-// withDefaults checks c and returns it with its defaults filled in.
+// LimitError is a Config field out of its range: negative, or over its limit. NewStream returns
+// it; a binding that names the field otherwise (an option of its own) reads Field.
+type LimitError struct {
+	// Field is the Config field: "Timeout", "IdleTimeout", "RetryDelay", "MaxEventSize" or
+	// "MaxRetries".
+	Field string
+	// Value is the value given (nanoseconds for a duration).
+	Value int64
+	// Limit is the largest value accepted (nanoseconds for a duration); the least is 0.
+	Limit int64
+	// Duration says that Value and Limit are time.Durations.
+	Duration bool
+}
+
+// Error says which field is negative, or over which limit.
+func (e *LimitError) Error() string {
+	switch {
+	case e.Value < 0:
+		return "sse: negative " + e.Field
+	case e.Duration:
+		return fmt.Sprintf("sse: %s %v is over its limit of %v", e.Field, time.Duration(e.Value), time.Duration(e.Limit))
+	case e.Field == "MaxEventSize":
+		return fmt.Sprintf("sse: %s %d is over its limit of %d (256 MiB)", e.Field, e.Value, e.Limit)
+	}
+	return fmt.Sprintf("sse: %s %d is over its limit of %d", e.Field, e.Value, e.Limit)
+}
+
+// withDefaults checks c and returns it with its defaults filled in. NewStream calls it, once: the
+// one place of the Config's rules.
 func (c Config) withDefaults() (Config, error) {
 	u, err := url.Parse(c.URL)
 	if err != nil {
@@ -107,27 +134,16 @@ func (c Config) withDefaults() (Config, error) {
 	if err := checkHeader(c.Header); err != nil {
 		return c, err
 	}
-	switch {
-	case c.Timeout < 0:
-		return c, errors.New("sse: negative Timeout")
-	case c.IdleTimeout < 0:
-		return c, errors.New("sse: negative IdleTimeout")
-	case c.RetryDelay < 0:
-		return c, errors.New("sse: negative RetryDelay")
-	case c.MaxEventSize < 0:
-		return c, errors.New("sse: negative MaxEventSize")
-	case c.MaxRetries < 0:
-		return c, errors.New("sse: negative MaxRetries")
-	case c.Timeout > TimeoutLimit:
-		return c, fmt.Errorf("sse: Timeout %v is over its limit of %v", c.Timeout, TimeoutLimit)
-	case c.IdleTimeout > IdleTimeoutLimit:
-		return c, fmt.Errorf("sse: IdleTimeout %v is over its limit of %v", c.IdleTimeout, IdleTimeoutLimit)
-	case c.RetryDelay > RetryDelayLimit:
-		return c, fmt.Errorf("sse: RetryDelay %v is over its limit of %v", c.RetryDelay, RetryDelayLimit)
-	case c.MaxEventSize > MaxEventSizeLimit:
-		return c, fmt.Errorf("sse: MaxEventSize %d is over its limit of %d (256 MiB)", c.MaxEventSize, MaxEventSizeLimit)
-	case c.MaxRetries > MaxRetriesLimit:
-		return c, fmt.Errorf("sse: MaxRetries %d is over its limit of %d", c.MaxRetries, MaxRetriesLimit)
+	for _, l := range []LimitError{
+		{Field: "Timeout", Value: int64(c.Timeout), Limit: int64(TimeoutLimit), Duration: true},
+		{Field: "IdleTimeout", Value: int64(c.IdleTimeout), Limit: int64(IdleTimeoutLimit), Duration: true},
+		{Field: "RetryDelay", Value: int64(c.RetryDelay), Limit: int64(RetryDelayLimit), Duration: true},
+		{Field: "MaxEventSize", Value: int64(c.MaxEventSize), Limit: MaxEventSizeLimit},
+		{Field: "MaxRetries", Value: int64(c.MaxRetries), Limit: MaxRetriesLimit},
+	} {
+		if l.Value < 0 || l.Value > l.Limit {
+			return c, &l
+		}
 	}
 	if c.MaxEventSize == 0 {
 		c.MaxEventSize = DefaultMaxEventSize

@@ -30,7 +30,15 @@ func TestConfigLimits(t *testing.T) {
 		require.Error(t, err, tc.want)
 		assert.Contains(t, err.Error(), tc.want)
 	}
-	_, err := NewStream(Config{
+	_, err := NewStream(Config{URL: u, MaxRetries: -1})
+	var le *LimitError
+	require.ErrorAs(t, err, &le, "a field out of range is a *LimitError")
+	assert.Equal(t, LimitError{Field: "MaxRetries", Value: -1, Limit: MaxRetriesLimit}, *le)
+	assert.EqualError(t, err, "sse: negative MaxRetries")
+	_, err = NewStream(Config{URL: u, IdleTimeout: 48 * time.Hour})
+	require.ErrorAs(t, err, &le)
+	assert.Equal(t, LimitError{Field: "IdleTimeout", Value: int64(48 * time.Hour), Limit: int64(IdleTimeoutLimit), Duration: true}, *le)
+	_, err = NewStream(Config{
 		URL: u, Timeout: TimeoutLimit, IdleTimeout: IdleTimeoutLimit, RetryDelay: RetryDelayLimit,
 		MaxEventSize: MaxEventSizeLimit, MaxRetries: MaxRetriesLimit, Header: http.Header{"X-A": {"a\tb"}},
 	})

@@ -34,18 +34,6 @@ type Stream struct {
 	batchCap    int
 
 	errorBodyTimeout time.Duration // bounds reading a rejected response's body
-
-	stats struct {
-		sessions, reconnects, errors, events atomic.Int64
-	}
-}
-
-// Stats counts what happened on a Stream so far.
-type Stats struct {
-	Sessions   int64 // connections established
-	Reconnects int64 // reconnections attempted
-	Errors     int64 // errors reported to OnError
-	Events     int64 // events delivered
 }
 
 // NewStream checks cfg and returns a Stream ready to Run.
@@ -73,16 +61,6 @@ func (s *Stream) Close() {
 // context, or when Run returns.
 func (s *Stream) Done() <-chan struct{} {
 	return s.ctx.Done()
-}
-
-// Stats returns the counts so far.
-func (s *Stream) Stats() Stats {
-	return Stats{
-		Sessions:   s.stats.sessions.Load(),
-		Reconnects: s.stats.reconnects.Load(),
-		Errors:     s.stats.errors.Load(),
-		Events:     s.stats.events.Load(),
-	}
 }
 
 // Run connects and delivers events to h until the stream ends: by Close or
@@ -124,7 +102,6 @@ func (s *Stream) Run(ctx context.Context, h Handler) error {
 			s.report(h, err)
 			return err
 		}
-		s.stats.reconnects.Add(1)
 		h.OnReconnect(Reconnect{Attempt: attempt + 1, Delay: s.retryDelay, LastEventID: s.lastEventID, Err: err})
 		if !s.sleep(s.retryDelay) {
 			return nil
@@ -135,7 +112,6 @@ func (s *Stream) Run(ctx context.Context, h Handler) error {
 // report gives err to the handler, unless the stream was closed.
 func (s *Stream) report(h Handler, err error) {
 	if s.ctx.Err() == nil {
-		s.stats.errors.Add(1)
 		h.OnError(err)
 	}
 }
@@ -189,7 +165,6 @@ func (s *Stream) connect(h Handler, attempt int) error {
 	if s.ctx.Err() != nil {
 		return nil
 	}
-	s.stats.sessions.Add(1)
 	h.OnOpen(Open{
 		StatusCode: resp.StatusCode, Status: resp.Status, Header: resp.Header,
 		URL: resp.Request.URL.String(), Attempt: attempt, ConnectingTime: connecting,
@@ -311,10 +286,10 @@ func (s *Stream) readEvents(ctx context.Context, h Handler, body *idleReader, st
 	dec := NewDecoder(body, WithMaxEventSize(s.cfg.MaxEventSize), WithLastEventID(s.lastEventID))
 	defer func() {
 		s.lastEventID = dec.LastEventID()
-		if dec.retrySet {
-			s.retryDelay = dec.retry
+		if retry, set := dec.Retry(); set {
+			s.retryDelay = retry
 		}
-		dec.lines.release()
+		dec.Release()
 	}()
 	for {
 		ev, err := dec.Next()
@@ -324,9 +299,9 @@ func (s *Stream) readEvents(ctx context.Context, h Handler, body *idleReader, st
 		batch := Batch{Events: make([]Event, 1, s.batchCap), First: session.Events == 0}
 		batch.Events[0] = ev
 		for {
-			ev, err := dec.next(false)
-			if err != nil {
-				break // errNeedMore, or an error that the next Next returns
+			ev, ok := dec.NextBuffered()
+			if !ok {
+				break // no further event buffered, or an error that the next Next returns
 			}
 			batch.Events = append(batch.Events, ev)
 		}
@@ -335,7 +310,6 @@ func (s *Stream) readEvents(ctx context.Context, h Handler, body *idleReader, st
 		}
 		s.batchCap = max(len(batch.Events), 8)
 		session.Events += len(batch.Events)
-		s.stats.events.Add(int64(len(batch.Events)))
 		s.lastEventID = dec.LastEventID()
 		h.OnEvents(batch)
 		if s.ctx.Err() != nil {
@@ -351,7 +325,7 @@ func (s *Stream) endError(ctx context.Context, dec *Decoder, err error) error {
 		return nil
 	case errors.Is(cause, ErrIdleTimeout):
 		return fmt.Errorf("%w: no bytes for %v", ErrIdleTimeout, s.cfg.IdleTimeout)
-	case err == io.EOF && dec.pending():
+	case err == io.EOF && dec.Pending():
 		return fmt.Errorf("sse: stream ended in the middle of an event: %w", io.ErrUnexpectedEOF)
 	}
 	return err

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/grafana/sobek"
+
+	"go.k6.io/k6/v2/lib/types"
 )
 
 // Reader reads one JS options object. Every error it returns starts with its call's name.
@@ -203,8 +205,10 @@ func (r *Reader) StringMap(key string) (map[string]string, error) {
 	return out, nil
 }
 
-// ParseDuration accepts a number of milliseconds or a string such as "500ms", "30s", "5m",
-// "1h30m" or "2d".
+// ParseDuration reads a duration as k6 reads its own options (go.k6.io/k6/v2/lib/types): a number
+// of milliseconds, or a string such as "500ms", "30s", "5m", "1h30m", "2d" or "1d12h" (a bare numeric
+// string is milliseconds too). A negative duration is refused; one beyond what a time.Duration
+// holds (about 292 years) is an error wrapping ErrDurationTooLarge, never a wrapped-around value.
 func ParseDuration(v sobek.Value) (time.Duration, error) {
 	const how = `use a string like "30s", "5m", "24h" or a number of milliseconds`
 	if f, ok := Number(v); ok {
@@ -214,62 +218,60 @@ func ParseDuration(v sobek.Value) (time.Duration, error) {
 		if f*float64(time.Millisecond) >= math.MaxInt64 {
 			return 0, fmt.Errorf("invalid duration %s: %w", v, ErrDurationTooLarge)
 		}
-		return time.Duration(f * float64(time.Millisecond)), nil
+		return types.GetDurationValue(f)
 	}
 	s, ok := v.Export().(string)
 	if !ok {
 		return 0, fmt.Errorf("invalid duration %s: %s", Describe(v), how)
 	}
-	d, err := parseDurationString(s)
-	if errors.Is(err, ErrDurationTooLarge) {
-		return 0, fmt.Errorf("invalid duration %q: %w", s, err)
+	trimmed := strings.TrimSpace(s)
+	if tooLarge(trimmed) {
+		return 0, fmt.Errorf("invalid duration %q: %w", s, ErrDurationTooLarge)
 	}
+	d, err := types.ParseExtendedDuration(trimmed)
 	if err != nil || d < 0 {
 		return 0, fmt.Errorf("invalid duration %q: %s", s, how)
 	}
 	return d, nil
 }
 
-func parseDurationString(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	if days, rest, ok := strings.Cut(s, "d"); ok && days != "" {
-		n, err := strconv.ParseUint(days, 10, 16)
-		if err != nil {
-			return 0, err
-		}
-		d := time.Duration(n) * 24 * time.Hour
-		if rest == "" {
-			return d, nil
-		}
-		more, err := parseGoDuration(rest)
-		if err == nil && d+more < d {
-			return 0, ErrDurationTooLarge
-		}
-		return d + more, err
+// tooLarge reports whether s is a well-formed duration of k6's syntax whose value is beyond a
+// time.Duration: k6's parser would wrap it around or refuse it as if it were a typo.
+func tooLarge(s string) bool {
+	if f, err := strconv.ParseFloat(s, 64); err == nil { // milliseconds
+		return f*float64(time.Millisecond) >= math.MaxInt64
 	}
-	if n, err := strconv.ParseFloat(s, 64); err == nil { // a bare number: milliseconds
-		if n*float64(time.Millisecond) >= math.MaxInt64 {
-			return 0, ErrDurationTooLarge
-		}
-		return time.Duration(n * float64(time.Millisecond)), nil
+	daysText, rest, hasDays := strings.Cut(s, "d")
+	if !hasDays {
+		return goDurationTooLarge(s)
 	}
-	return parseGoDuration(s)
+	days, err := strconv.ParseInt(daysText, 10, 64)
+	if errors.Is(err, strconv.ErrRange) && daysText[0] != '-' {
+		return true
+	}
+	if err != nil || days < 0 {
+		return false
+	}
+	const day = 24 * time.Hour
+	if days > int64(math.MaxInt64/day) {
+		return true
+	}
+	if rest == "" {
+		return false
+	}
+	if goDurationTooLarge(rest) {
+		return true
+	}
+	extra, err := time.ParseDuration(rest)
+	return err == nil && time.Duration(days)*day+extra < 0
 }
 
-// parseGoDuration is time.ParseDuration, whose error for a well-formed value too large for a
-// time.Duration becomes ErrDurationTooLarge.
-func parseGoDuration(s string) (time.Duration, error) {
-	d, err := time.ParseDuration(s)
-	if err != nil && !strings.HasPrefix(strings.TrimSpace(s), "-") && looksNumeric(s) {
-		return 0, ErrDurationTooLarge
+// goDurationTooLarge reports whether time.ParseDuration refuses s for its size rather than its
+// syntax: s has only the characters of a positive Go duration ("1h30m", "1.5s").
+func goDurationTooLarge(s string) bool {
+	if _, err := time.ParseDuration(s); err == nil || strings.HasPrefix(s, "-") {
+		return false
 	}
-	return d, err
-}
-
-// looksNumeric reports whether s has only the characters of a Go duration ("1h30m", "1.5s"), so that
-// time.ParseDuration rejecting it means an overflow rather than a typo.
-func looksNumeric(s string) bool {
-	s = strings.TrimSpace(s)
 	if !strings.ContainsAny(s, "0123456789") {
 		return false
 	}

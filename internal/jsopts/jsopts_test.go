@@ -23,6 +23,8 @@ func TestParseDuration(t *testing.T) {
 		{`"2d"`, 48 * time.Hour},
 		{`"1d12h"`, 36 * time.Hour},
 		{`"250"`, 250 * time.Millisecond},
+		{`" 5s "`, 5 * time.Second},
+		{`"106751d"`, 106751 * 24 * time.Hour},
 	}
 	for _, tc := range ok {
 		v, err := rt.RunString(tc.js)
@@ -31,7 +33,7 @@ func TestParseDuration(t *testing.T) {
 		require.NoError(t, err, tc.js)
 		assert.Equal(t, tc.want, got, tc.js)
 	}
-	for _, js := range []string{`-1`, `"-5s"`, `"5 minutes"`, `"soon"`, `true`, `({})`, `NaN`, `Infinity`, `"d"`} {
+	for _, js := range []string{`-1`, `"-5s"`, `"5 minutes"`, `"soon"`, `true`, `({})`, `NaN`, `Infinity`, `"d"`, `"1d-5h"`, `"1.5d"`} {
 		v, err := rt.RunString(js)
 		require.NoError(t, err)
 		_, err = ParseDuration(v)
@@ -44,7 +46,7 @@ func TestParseDuration(t *testing.T) {
 // never a wrapped-around negative duration.
 func TestDurationTooLarge(t *testing.T) {
 	rt := sobek.New()
-	for _, js := range []string{`Number.MAX_SAFE_INTEGER`, `1e20`, `"1e20"`, `"9999999h"`, `"65535d9999999h"`} {
+	for _, js := range []string{`Number.MAX_SAFE_INTEGER`, `1e20`, `"1e20"`, `"9999999h"`, `"65535d9999999h"`, `"99999999999999999999d"`, `"106752d"`, `"106751d23h59m"`} {
 		v, err := rt.RunString(js)
 		require.NoError(t, err)
 		d, err := ParseDuration(v)

@@ -25,6 +25,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -35,6 +36,8 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/xk6-barrier/xk6-barrier/internal/redact"
 )
 
 // Kinds of Server, as found in Server.Kind.
@@ -84,7 +87,7 @@ func startShared() {
 	if u := os.Getenv("REDIS_URL"); u != "" {
 		opts, err := redis.ParseURL(u)
 		if err != nil {
-			shared.reason = fmt.Sprintf("REDIS_URL is not a valid Redis URL (%s): %v", Redact(u), redactErr(err, u))
+			shared.reason = fmt.Sprintf("REDIS_URL is not a valid Redis URL (%s): %v", redact.URL(u), redactErr(err, u))
 			return
 		}
 		shared.server = &Server{URL: u, Addr: opts.Addr, Kind: KindEnv}
@@ -143,7 +146,7 @@ func (s *Server) Client(t testing.TB) *redis.Client {
 	t.Helper()
 	opts, err := redis.ParseURL(s.URL)
 	if err != nil {
-		t.Fatalf("redistest: bad URL %s: %v", Redact(s.URL), redactErr(err, s.URL))
+		t.Fatalf("redistest: bad URL %s: %v", redact.URL(s.URL), redactErr(err, s.URL))
 	}
 	c := redis.NewClient(opts)
 	t.Cleanup(func() { _ = c.Close() })
@@ -219,23 +222,11 @@ func deleteMatching(ctx context.Context, c *redis.Client, pattern string) error 
 	}
 }
 
-// Redact returns u with any password replaced by "xxxxx", for logs and errors.
-func Redact(u string) string {
-	p, err := url.Parse(u)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return p.Redacted()
-}
-
-// redactErr removes the password of u from err's text.
+// redactErr masks the passwords of the URL u in err's text.
 func redactErr(err error, u string) error {
 	p, perr := url.Parse(u)
-	if perr != nil || p.User == nil {
-		return err
+	if perr != nil {
+		return errors.New(redact.URL(u) + ": (error hidden: the URL does not parse)")
 	}
-	if pw, ok := p.User.Password(); ok && pw != "" {
-		return fmt.Errorf("%s", strings.ReplaceAll(err.Error(), pw, "xxxxx"))
-	}
-	return err
+	return errors.New(redact.Secrets(err.Error(), p))
 }

@@ -66,14 +66,3 @@ func TestStartServerIsDedicatedAndStops(t *testing.T) {
 	s.Stop()
 	require.Error(t, c.Ping(ctx).Err(), "a stopped server still answers")
 }
-
-func TestRedact(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"redis://127.0.0.1:6379", "redis://127.0.0.1:6379"},
-		{"redis://user:secret@host:6379/0", "redis://user:xxxxx@host:6379/0"},
-		{"rediss://:secret@host:6380", "rediss://:xxxxx@host:6380"},
-	}
-	for _, tt := range tests {
-		require.Equal(t, tt.want, Redact(tt.in))
-	}
-}

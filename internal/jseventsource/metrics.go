@@ -1,16 +1,18 @@
-package sse
+package jseventsource
 
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"time"
 
 	"go.k6.io/k6/v2/lib"
 	"go.k6.io/k6/v2/metrics"
+
+	"github.com/xk6-barrier/xk6-barrier/internal/k6util"
+	"github.com/xk6-barrier/xk6-barrier/internal/redact"
 )
 
-// Metric names of k6/x/sse.
+// Metric names of k6/x/eventsource (sse_*, as before the module was renamed).
 const (
 	MetricConnecting       = "sse_connecting"          // Trend (time): request start to response headers
 	MetricSessions         = "sse_sessions"            // Counter: connections established
@@ -21,7 +23,7 @@ const (
 	MetricErrors           = "sse_errors"              // Counter: error events that report a failure (not a clean end)
 )
 
-// streamMetrics are the k6 metrics of k6/x/sse.
+// streamMetrics are the k6 metrics of k6/x/eventsource.
 type streamMetrics struct {
 	connecting, sessions, sessionDuration, eventsReceived, timeToFirstEvent, reconnects, errors *metrics.Metric
 }
@@ -44,7 +46,7 @@ func registerMetrics(r *metrics.Registry) (*streamMetrics, error) {
 	} {
 		metric, err := r.NewMetric(d.name, d.typ, d.vt...)
 		if err != nil {
-			return nil, fmt.Errorf("k6/x/sse: registering metric: %w", err)
+			return nil, fmt.Errorf(ImportPath+": registering metric: %w", err)
 		}
 		*d.dst = metric
 	}
@@ -63,10 +65,7 @@ type sampler struct {
 // and the system tags url and name where the systemTags option enables them, as k6/http sets them:
 // both the URL (its password masked), or, when the script set a name tag, url takes the name too.
 func newSampler(ctx context.Context, state *lib.State, m *streamMetrics, rawURL string, userTags map[string]string) *sampler {
-	shown := rawURL
-	if u, err := url.Parse(rawURL); err == nil {
-		shown = u.Redacted()
-	}
+	shown := redact.URL(rawURL)
 	tm := state.Tags.GetCurrentValues()
 	tm.Tags = tm.Tags.WithTagsFromMap(userTags)
 	enabled := state.Options.SystemTags
@@ -86,20 +85,12 @@ func (s *sampler) push(m *metrics.Metric, value float64) {
 	if s == nil || s.out == nil || m == nil {
 		return
 	}
-	sample := metrics.Sample{
+	k6util.PushSample(s.ctx, s.out, metrics.Sample{
 		TimeSeries: metrics.TimeSeries{Metric: m, Tags: s.tags.Tags},
 		Time:       time.Now(),
 		Value:      value,
 		Metadata:   s.tags.Metadata,
-	}
-	if s.ctx.Err() == nil {
-		metrics.PushIfNotDone(s.ctx, s.out, sample)
-		return
-	}
-	select {
-	case s.out <- sample:
-	default:
-	}
+	})
 }
 
 func (s *sampler) pushDuration(m *metrics.Metric, d time.Duration) {

@@ -1,4 +1,4 @@
-package sse
+package jseventsource
 
 import (
 	"fmt"
@@ -17,7 +17,7 @@ import (
 // dtsModule returns the body of `declare module 'name' { ... }` in index.d.ts.
 func dtsModule(t *testing.T, name string) string {
 	t.Helper()
-	b, err := os.ReadFile("../index.d.ts")
+	b, err := os.ReadFile("../../index.d.ts")
 	require.NoError(t, err)
 	src := string(b)
 	start := strings.Index(src, "declare module '"+name+"' {\n")
@@ -78,11 +78,11 @@ func sortedStrings(v any) []string {
 	return out
 }
 
-// TestDeclarationsMatchRuntime: what index.d.ts declares for k6/x/sse is what the runtime has, both
+// TestDeclarationsMatchRuntime: what index.d.ts declares for k6/x/eventsource is what the runtime has, both
 // ways: the module's value exports, the default export, EventSource's static and instance members,
 // the open() client's and response's members. A member added on one side only fails it.
 func TestDeclarationsMatchRuntime(t *testing.T) {
-	mod := dtsModule(t, "k6/x/sse")
+	mod := dtsModule(t, "k6/x/eventsource")
 	var exports []string
 	for _, line := range strings.Split(mod, "\n") {
 		if m := dtsExport.FindStringSubmatch(line); m != nil && !contains(exports, m[1]) {
@@ -108,7 +108,7 @@ func TestDeclarationsMatchRuntime(t *testing.T) {
 	vu.run(t, fmt.Sprintf(`
 		const functionProps = ["length", "name", "prototype"];
 		const names = (o) => Object.getOwnPropertyNames(o);
-		const m = require("k6/x/sse");
+		const m = require("k6/x/eventsource");
 		var got = {
 			exports: Object.keys(m).filter((k) => k !== "__esModule"), // the module system's mark
 			defaultMembers: Object.keys(m.default),

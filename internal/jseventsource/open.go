@@ -1,4 +1,4 @@
-package sse
+package jseventsource
 
 import (
 	"context"
@@ -11,13 +11,15 @@ import (
 	"go.k6.io/k6/v2/js/common"
 
 	"github.com/xk6-barrier/xk6-barrier/internal/jsopts"
+	"github.com/xk6-barrier/xk6-barrier/internal/k6util"
+	"github.com/xk6-barrier/xk6-barrier/sse"
 )
 
 // openClient is the `client` of sse.open(url, params, (client) => { ... }), the blocking API of the
 // xk6-sse extension: client.on('open' | 'event' | 'error' | 'close', fn) and client.close().
 type openClient struct {
 	rt       *sobek.Runtime
-	stream   *Stream
+	stream   *sse.Stream
 	handlers map[string][]sobek.Callable
 	closed   bool // client.close() was called: no more events are handed to the script
 }
@@ -32,11 +34,11 @@ func (c *openClient) on(event string, fn sobek.Value) {
 	switch event {
 	case "open", "event", "error", "close":
 	default:
-		throwTypeError(c.rt, fmt.Sprintf(`client.on(): unknown event %q: use 'open', 'event', 'error' or 'close'`, event))
+		k6util.ThrowTypeError(c.rt, fmt.Sprintf(`client.on(): unknown event %q: use 'open', 'event', 'error' or 'close'`, event))
 	}
 	f, ok := sobek.AssertFunction(fn)
 	if !ok {
-		throwTypeError(c.rt, fmt.Sprintf("client.on(%q): the handler must be a function, got %s", event, jsopts.Describe(fn)))
+		k6util.ThrowTypeError(c.rt, fmt.Sprintf("client.on(%q): the handler must be a function, got %s", event, jsopts.Describe(fn)))
 	}
 	c.handlers[event] = append(c.handlers[event], f)
 }
@@ -62,11 +64,11 @@ func (mi *ModuleInstance) open(urlArg sobek.Value, args ...sobek.Value) *sobek.O
 	case 2:
 		paramsArg, fnArg = args[0], args[1]
 	default:
-		throwTypeError(rt, fmt.Sprintf("sse.open(url, params?, fn): expected 2 or 3 arguments, got %d", len(args)+1))
+		k6util.ThrowTypeError(rt, fmt.Sprintf("sse.open(url, params?, fn): expected 2 or 3 arguments, got %d", len(args)+1))
 	}
 	setup, ok := sobek.AssertFunction(fnArg)
 	if !ok {
-		throwTypeError(rt, "sse.open(): the last argument must be a function (client) => { ... }, got "+jsopts.Describe(fnArg))
+		k6util.ThrowTypeError(rt, "sse.open(): the last argument must be a function (client) => { ... }, got "+jsopts.Describe(fnArg))
 	}
 	vs := mi.newVUStream("sse.open()", urlArg, paramsArg, openParams)
 	stream, url := vs.stream, vs.url
@@ -124,10 +126,10 @@ type openRun struct {
 	tasks   chan func() error
 	sampler *sampler
 	// storeCookies keeps the cookies a response sets in the VU's jar.
-	storeCookies func(Open)
+	storeCookies func(sse.Open)
 
 	// Written by the stream goroutine before the VU goroutine reads them (after Run returns).
-	open    *Open
+	open    *sse.Open
 	lastErr error
 }
 
@@ -138,7 +140,7 @@ func (r *openRun) send(f func() error) {
 	}
 }
 
-func (r *openRun) OnOpen(o Open) {
+func (r *openRun) OnOpen(o sse.Open) {
 	r.storeCookies(o)
 	r.open = &o
 	r.sampler.push(r.sampler.count.sessions, 1)
@@ -146,7 +148,7 @@ func (r *openRun) OnOpen(o Open) {
 	r.send(func() error { return r.c.emit("open") })
 }
 
-func (r *openRun) OnEvents(b Batch) {
+func (r *openRun) OnEvents(b sse.Batch) {
 	r.sampler.push(r.sampler.count.eventsReceived, float64(len(b.Events)))
 	if b.First {
 		r.sampler.pushDuration(r.sampler.count.timeToFirstEvent, b.TimeToFirstEvent)
@@ -170,7 +172,7 @@ func (r *openRun) OnEvents(b Batch) {
 	})
 }
 
-func (r *openRun) OnSessionEnd(s Session) {
+func (r *openRun) OnSessionEnd(s sse.Session) {
 	r.sampler.pushDuration(r.sampler.count.sessionDuration, s.Duration)
 }
 
@@ -193,7 +195,7 @@ func (r *openRun) emitError(err error) error {
 
 // OnReconnect implements Handler: when the server ended the stream cleanly, the 'error' handlers
 // hear it, as an EventSource's do (the errors that end a connection reach them through OnError).
-func (r *openRun) OnReconnect(rc Reconnect) {
+func (r *openRun) OnReconnect(rc sse.Reconnect) {
 	r.sampler.push(r.sampler.count.reconnects, 1)
 	if errors.Is(rc.Err, io.EOF) {
 		r.send(func() error { return r.emitError(serverEndedReconnecting(rc)) })
@@ -212,7 +214,7 @@ func (r *openRun) response(rt *sobek.Runtime, url string) *sobek.Object {
 			_ = o.Set("url", r.open.URL)
 		}
 	}
-	var re *ResponseError
+	var re *sse.ResponseError
 	if errors.As(r.lastErr, &re) {
 		status, headers = re.StatusCode, re.Header
 		_ = o.Set("body", string(re.Body))
@@ -227,4 +229,4 @@ func (r *openRun) response(rt *sobek.Runtime, url string) *sobek.Object {
 	return o
 }
 
-var _ Handler = (*openRun)(nil)
+var _ sse.Handler = (*openRun)(nil)

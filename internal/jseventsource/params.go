@@ -1,10 +1,13 @@
-package sse
+package jseventsource
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"time"
 
 	"github.com/grafana/sobek"
 	"gopkg.in/guregu/null.v3"
@@ -13,11 +16,13 @@ import (
 	"go.k6.io/k6/v2/lib"
 
 	"github.com/xk6-barrier/xk6-barrier/internal/jsopts"
+	"github.com/xk6-barrier/xk6-barrier/internal/k6util"
+	"github.com/xk6-barrier/xk6-barrier/sse"
 )
 
 // streamParams are the parsed params of new EventSource(url, params) and sse.open(url, params, fn).
 type streamParams struct {
-	cfg  Config
+	cfg  sse.Config
 	tags map[string]string
 }
 
@@ -30,9 +35,13 @@ var (
 	reconnectByDefault = false
 )
 
-// parseStreamParams reads params for a stream to url; what names the call in errors.
+// parseStreamParams converts the JS url and params of a stream into the core's Config, and its tags:
+// types only (a string, a whole number, a duration, an object of strings). The Config's rules
+// (limits, header names and values, the URL) are the core's: NewStream checks them, once, and
+// streamError words its errors in terms of the options. A count option (maxEventSize,
+// reconnect.retries) takes a positive number: for the core, 0 means the default.
 func parseStreamParams(what, url string, v sobek.Value, known []string) (streamParams, error) {
-	p := streamParams{cfg: Config{URL: url, Reconnect: reconnectByDefault}}
+	p := streamParams{cfg: sse.Config{URL: url, Reconnect: reconnectByDefault}}
 	r, err := jsopts.NewReader(what, v, known, false)
 	if err != nil {
 		return p, err
@@ -60,26 +69,50 @@ func parseStreamParams(what, url string, v sobek.Value, known []string) (streamP
 	if p.tags, err = r.StringMap("tags"); err != nil {
 		return p, err
 	}
-	if p.cfg.Timeout, _, err = r.DurationIn("timeout", 0, TimeoutLimit); err != nil {
+	if p.cfg.Timeout, err = readDuration(r, "timeout", sse.TimeoutLimit); err != nil {
 		return p, err
 	}
-	if p.cfg.IdleTimeout, _, err = r.DurationIn("idleTimeout", 0, IdleTimeoutLimit); err != nil {
+	if p.cfg.IdleTimeout, err = readDuration(r, "idleTimeout", sse.IdleTimeoutLimit); err != nil {
 		return p, err
 	}
-	if p.cfg.MaxEventSize, _, err = r.IntegerIn("maxEventSize", 1, MaxEventSizeLimit); err != nil {
+	if p.cfg.MaxEventSize, err = readCount(r, "maxEventSize", sse.MaxEventSizeLimit); err != nil {
 		return p, err
 	}
-	if err := parseReconnect(r, &p.cfg); err != nil {
-		return p, err
-	}
-	if _, err := p.cfg.withDefaults(); err != nil {
-		return p, fmt.Errorf("%s: %w", what, err)
-	}
-	return p, nil
+	return p, parseReconnect(r, &p.cfg)
 }
 
+// readDuration reads a duration option. limit, the core's, only words the error of a value too
+// large for any duration.
+func readDuration(r *jsopts.Reader, key string, limit time.Duration) (time.Duration, error) {
+	d, _, err := r.Duration(key)
+	if errors.Is(err, jsopts.ErrDurationTooLarge) {
+		return 0, r.Errorf("option %s must be at most %s, got %s", key, jsopts.FormatDuration(limit), jsopts.Describe(r.Get(key)))
+	}
+	return d, err
+}
+
+// readCount reads a count option: a whole number, at least 1 (the core takes 0 as its default).
+// Its limit is the core's to check; here, limit only words the errors.
+func readCount(r *jsopts.Reader, key string, limit int64) (int, error) {
+	v := r.Get(key)
+	if v == nil {
+		return 0, nil
+	}
+	f, ok := jsopts.Number(v)
+	if !ok || math.IsNaN(f) || (!math.IsInf(f, 0) && f != math.Trunc(f)) {
+		return 0, r.Errorf("option %s must be a whole number from 1 to %d, got %s", key, limit, jsopts.Describe(v))
+	}
+	if f < 1 || f > maxExactInteger { // not a count, or beyond what an int holds exactly
+		return 0, r.Errorf("option %s must be at least 1 and at most %d, got %s", key, limit, v.String())
+	}
+	return int(f), nil
+}
+
+// maxExactInteger is the largest integer a JS number holds exactly.
+const maxExactInteger = 1 << 53
+
 // parseReconnect reads `reconnect: true | false | { retries, delay }`.
-func parseReconnect(r *jsopts.Reader, cfg *Config) error {
+func parseReconnect(r *jsopts.Reader, cfg *sse.Config) error {
 	v := r.Get("reconnect")
 	if v == nil {
 		return nil
@@ -93,13 +126,37 @@ func parseReconnect(r *jsopts.Reader, cfg *Config) error {
 		return r.Errorf("option reconnect must be true, false or { retries, delay }: %w", err)
 	}
 	cfg.Reconnect = true
-	if cfg.MaxRetries, _, err = sub.IntegerIn("retries", 1, MaxRetriesLimit); err != nil {
+	if cfg.MaxRetries, err = readCount(sub, "retries", sse.MaxRetriesLimit); err != nil {
 		return r.Errorf("%w", err)
 	}
-	if cfg.RetryDelay, _, err = sub.DurationIn("delay", 0, RetryDelayLimit); err != nil {
+	if cfg.RetryDelay, err = readDuration(sub, "delay", sse.RetryDelayLimit); err != nil {
 		return r.Errorf("%w", err)
 	}
 	return nil
+}
+
+// optionOf names the JS option of each Config field that has a limit.
+var optionOf = map[string]string{
+	"Timeout":      "option timeout",
+	"IdleTimeout":  "option idleTimeout",
+	"MaxEventSize": "option maxEventSize",
+	"RetryDelay":   "option reconnect: option delay",
+	"MaxRetries":   "option reconnect: option retries",
+}
+
+// streamError words an error of the core's NewStream for the JS call what: a field out of its range
+// as the option out of its range, any other error as the core says it.
+func streamError(what string, err error) error {
+	var le *sse.LimitError
+	if !errors.As(err, &le) || optionOf[le.Field] == "" {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	option := optionOf[le.Field]
+	if le.Duration {
+		return fmt.Errorf("%s: %s must be at most %s, got %s", what, option,
+			jsopts.FormatDuration(time.Duration(le.Limit)), jsopts.FormatDuration(time.Duration(le.Value)))
+	}
+	return fmt.Errorf("%s: %s must be at least 1 and at most %d, got %d", what, option, le.Limit, le.Value)
 }
 
 // useVUNetwork makes cfg send its requests the VU's way, so that the k6 options hosts,
@@ -107,7 +164,7 @@ func parseReconnect(r *jsopts.Reader, cfg *Config) error {
 // data_received count: over the VU's dialer and TLS config when it has a dialer, on the stream's
 // lean HTTP/1.1 path (one goroutine and small buffers per open stream; it speaks HTTP/1.1 only and
 // uses no HTTP proxy: HTTP_PROXY and HTTPS_PROXY are ignored); else through the VU's transport.
-func useVUNetwork(cfg *Config, state *lib.State) {
+func useVUNetwork(cfg *sse.Config, state *lib.State) {
 	if state.Dialer != nil {
 		cfg.Dialer, cfg.TLSConfig = state.Dialer, state.TLSConfig
 		return
@@ -117,7 +174,7 @@ func useVUNetwork(cfg *Config, state *lib.State) {
 
 // useVUUserAgent sends the userAgent option as the User-Agent header unless the script set one, as
 // k6/http does; an unset or empty userAgent sends none (not Go's default).
-func useVUUserAgent(cfg *Config, userAgent null.String) {
+func useVUUserAgent(cfg *sse.Config, userAgent null.String) {
 	if _, set := cfg.Header["User-Agent"]; set {
 		return
 	}
@@ -130,10 +187,10 @@ func useVUUserAgent(cfg *Config, userAgent null.String) {
 // useVUCookies sends the VU's cookies for cfg.URL with the stream's request (unless the script set a
 // Cookie header itself), as k6/http does, and returns the function that stores the cookies a
 // response sets into the VU's jar. A nil jar does nothing.
-func useVUCookies(cfg *Config, jar *cookiejar.Jar) (storeCookies func(Open)) {
+func useVUCookies(cfg *sse.Config, jar *cookiejar.Jar) (storeCookies func(sse.Open)) {
 	u, err := url.Parse(cfg.URL)
 	if jar == nil || err != nil {
-		return func(Open) {}
+		return func(sse.Open) {}
 	}
 	if cfg.Header.Get("Cookie") == "" {
 		if cookies := jar.Cookies(u); len(cookies) > 0 {
@@ -147,7 +204,7 @@ func useVUCookies(cfg *Config, jar *cookiejar.Jar) (storeCookies func(Open)) {
 			cfg.Header.Set("Cookie", req.Header.Get("Cookie"))
 		}
 	}
-	return func(o Open) {
+	return func(o sse.Open) {
 		if cookies := (&http.Response{Header: o.Header}).Cookies(); len(cookies) > 0 {
 			jar.SetCookies(u, cookies)
 		}
@@ -157,33 +214,30 @@ func useVUCookies(cfg *Config, jar *cookiejar.Jar) (storeCookies func(Open)) {
 // vuStream is a Stream set up for one JS call the VU's way: its network, cookies and metrics.
 type vuStream struct {
 	url          string
-	stream       *Stream
+	stream       *sse.Stream
 	sampler      *sampler
-	storeCookies func(Open) // keeps the cookies a response sets in the VU's jar
+	storeCookies func(sse.Open) // keeps the cookies a response sets in the VU's jar
 }
 
-// newVUStream checks the VU context, the url and the params of the JS call what (e.g.
+// newVUStream checks the VU context, converts the url and the params of the JS call what (e.g.
 // "new EventSource()") and returns its stream, not started. Bad input throws a TypeError.
 func (mi *ModuleInstance) newVUStream(what string, urlArg, paramsArg sobek.Value, known []string) vuStream {
 	rt := mi.vu.Runtime()
-	state := mi.vu.State()
-	if state == nil {
-		throwTypeError(rt, what+" can't be called in the init context: open streams in the default function or a scenario's exec function")
-	}
+	state := k6util.VUState(mi.vu, what, "open streams in the default function or a scenario's exec function")
 	url, ok := urlArg.Export().(string)
 	if !ok || url == "" {
-		throwTypeError(rt, what+": url must be a non-empty string, got "+jsopts.Describe(urlArg))
+		k6util.ThrowTypeError(rt, what+": url must be a non-empty string, got "+jsopts.Describe(urlArg))
 	}
 	params, err := parseStreamParams(what, url, paramsArg, known)
 	if err != nil {
-		throwTypeError(rt, err.Error())
+		k6util.ThrowTypeError(rt, err.Error())
 	}
 	useVUNetwork(&params.cfg, state)
 	useVUUserAgent(&params.cfg, state.Options.UserAgent)
 	storeCookies := useVUCookies(&params.cfg, state.CookieJar)
-	stream, err := NewStream(params.cfg)
+	stream, err := sse.NewStream(params.cfg)
 	if err != nil {
-		throwTypeError(rt, what+": "+err.Error())
+		k6util.ThrowTypeError(rt, streamError(what, err).Error())
 	}
 	return vuStream{
 		url:          url,

@@ -1,4 +1,4 @@
-package sse
+package jseventsource
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"github.com/grafana/sobek"
 
 	"github.com/xk6-barrier/xk6-barrier/internal/jsopts"
+	"github.com/xk6-barrier/xk6-barrier/internal/k6util"
+	"github.com/xk6-barrier/xk6-barrier/sse"
 )
 
 // EventSource ready states, as in the browser.
@@ -34,12 +36,12 @@ type eventSource struct {
 	ctx      context.Context // the VU's context of the iteration that opened the stream
 	obj      *sobek.Object
 	url      string
-	stream   *Stream
+	stream   *sse.Stream
 	queue    *taskQueue
 	inflight chan struct{}
 	sampler  *sampler
 	// storeCookies keeps the cookies a response sets in the VU's jar (on the stream goroutine).
-	storeCookies func(Open)
+	storeCookies func(sse.Open)
 
 	// Owned by the stream goroutine (run and the Handler methods).
 	// pendingErr is the error reported last, not yet dispatched: whether it ends the stream
@@ -63,7 +65,7 @@ func (mi *ModuleInstance) newEventSource(call sobek.FunctionCall) sobek.Value {
 	rt := mi.vu.Runtime()
 	this, ok := call.This.(*sobek.Object)
 	if !ok {
-		throwTypeError(rt, "EventSource: call it with new, as in `new EventSource(url, params)`")
+		k6util.ThrowTypeError(rt, "EventSource: call it with new, as in `new EventSource(url, params)`")
 	}
 	vs := mi.newVUStream("new EventSource()", call.Argument(0), call.Argument(1), eventSourceParams)
 	es := &eventSource{
@@ -85,11 +87,7 @@ func (mi *ModuleInstance) newEventSource(call sobek.FunctionCall) sobek.Value {
 // EventSource.prototype.
 func (es *eventSource) initObject(o *sobek.Object) *sobek.Object {
 	rt := es.rt
-	must := func(err error) {
-		if err != nil {
-			panic(rt.NewGoError(err))
-		}
-	}
+	must := k6util.Must(rt)
 	must(o.DefineDataProperty("url", rt.ToValue(es.url), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
 	must(o.DefineAccessorProperty("readyState", rt.ToValue(func() int { return es.readyState }), nil, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
 	for _, h := range []string{"onopen", "onmessage", "onerror"} {
@@ -103,7 +101,7 @@ func (es *eventSource) initObject(o *sobek.Object) *sobek.Object {
 
 func (es *eventSource) addEventListener(typ string, fn sobek.Value) {
 	if _, ok := sobek.AssertFunction(fn); !ok {
-		throwTypeError(es.rt, fmt.Sprintf("EventSource.addEventListener(%q): the listener must be a function, got %s", typ, jsopts.Describe(fn)))
+		k6util.ThrowTypeError(es.rt, fmt.Sprintf("EventSource.addEventListener(%q): the listener must be a function, got %s", typ, jsopts.Describe(fn)))
 	}
 	for _, l := range es.listeners[typ] {
 		if l.SameAs(fn) {
@@ -133,13 +131,8 @@ func (es *eventSource) close() {
 
 // serverEndedReconnecting is the error event of a stream that the server ended cleanly, before
 // the reconnection r.
-func serverEndedReconnecting(r Reconnect) error {
+func serverEndedReconnecting(r sse.Reconnect) error {
 	return fmt.Errorf("sse: the server ended the stream; reconnecting in %s", r.Delay)
-}
-
-// throwTypeError throws a JS TypeError whose message is msg, as is (never a format string).
-func throwTypeError(rt *sobek.Runtime, msg string) {
-	panic(rt.NewTypeError("%s", msg))
 }
 
 // errServerEnded is the error event of a stream that the server ended cleanly, without reconnect.
@@ -190,7 +183,7 @@ func (es *eventSource) live() bool {
 }
 
 // OnOpen implements Handler.
-func (es *eventSource) OnOpen(o Open) {
+func (es *eventSource) OnOpen(o sse.Open) {
 	es.storeCookies(o)
 	es.sampler.push(es.sampler.count.sessions, 1)
 	es.sampler.pushDuration(es.sampler.count.connecting, o.ConnectingTime)
@@ -209,7 +202,7 @@ func (es *eventSource) OnOpen(o Open) {
 }
 
 // OnEvents implements Handler: one loop task per batch, and at most maxBatchesInFlight of them.
-func (es *eventSource) OnEvents(b Batch) {
+func (es *eventSource) OnEvents(b sse.Batch) {
 	es.sampler.push(es.sampler.count.eventsReceived, float64(len(b.Events)))
 	if b.First {
 		es.sampler.pushDuration(es.sampler.count.timeToFirstEvent, b.TimeToFirstEvent)
@@ -228,7 +221,7 @@ func (es *eventSource) OnEvents(b Batch) {
 }
 
 // dispatch fires the events of one batch, on the event loop.
-func (es *eventSource) dispatch(events []Event) error {
+func (es *eventSource) dispatch(events []sse.Event) error {
 	for i := 0; i < len(events); {
 		if !es.live() {
 			return nil
@@ -273,21 +266,21 @@ const dispatchRunSource = `(function (target, prop, events, listeners, state) {
 })`
 
 // dispatchRun dispatches events, all of type typ, on the event loop.
-func (es *eventSource) dispatchRun(typ string, events []Event, listeners []sobek.Value) error {
+func (es *eventSource) dispatchRun(typ string, events []sse.Event, listeners []sobek.Value) error {
 	rt := es.rt
 	objs := make([]any, len(events))
 	for k, e := range events {
 		objs[k] = es.messageEvent(e)
 	}
 	prop := ""
-	if typ == DefaultEventType {
+	if typ == sse.DefaultEventType {
 		prop = "onmessage"
 	}
 	ls := make([]any, len(listeners))
 	for k, l := range listeners {
 		ls[k] = l
 	}
-	_, err := es.mi.dispatchRunFunc(rt)(sobek.Undefined(), es.obj, rt.ToValue(prop), rt.NewArray(objs...), rt.NewArray(ls...), es.jsState)
+	_, err := es.mi.dispatchRun(sobek.Undefined(), es.obj, rt.ToValue(prop), rt.NewArray(objs...), rt.NewArray(ls...), es.jsState)
 	return err
 }
 
@@ -295,7 +288,7 @@ func (es *eventSource) dispatchRun(typ string, events []Event, listeners []sobek
 // a busy stream, so the object is a sobek dynamic object over the Go event: one small allocation,
 // no property map, each property made when a script reads it. It behaves as a plain object: a
 // script may add, change and delete properties.
-func (es *eventSource) messageEvent(e Event) *sobek.Object {
+func (es *eventSource) messageEvent(e sse.Event) *sobek.Object {
 	return es.rt.NewDynamicObject(&messageEventObject{rt: es.rt, e: e, origin: es.url})
 }
 
@@ -303,7 +296,7 @@ func (es *eventSource) messageEvent(e Event) *sobek.Object {
 // and whatever a script sets on it.
 type messageEventObject struct {
 	rt      *sobek.Runtime
-	e       Event
+	e       sse.Event
 	origin  string
 	set     map[string]sobek.Value // properties a script set; a nil value: deleted
 	changed bool                   // set holds something
@@ -387,7 +380,7 @@ func (m *messageEventObject) Keys() []string {
 }
 
 // OnSessionEnd implements Handler.
-func (es *eventSource) OnSessionEnd(s Session) {
+func (es *eventSource) OnSessionEnd(s sse.Session) {
 	es.lastEnd = s.Err
 	es.sampler.pushDuration(es.sampler.count.sessionDuration, s.Duration)
 }
@@ -404,7 +397,7 @@ func (es *eventSource) OnError(err error) {
 // OnReconnect implements Handler. As the spec says, reestablishing the connection sets readyState
 // to CONNECTING, then fires an error event: the error that ended the connection, or, when the
 // server ended the stream cleanly, one that says so.
-func (es *eventSource) OnReconnect(r Reconnect) {
+func (es *eventSource) OnReconnect(r sse.Reconnect) {
 	es.sampler.push(es.sampler.count.reconnects, 1)
 	err := es.pendingErr
 	es.pendingErr, es.lastEnd = nil, nil
@@ -461,7 +454,7 @@ func errorEvent(rt *sobek.Runtime, err error) *sobek.Object {
 	ev := rt.NewObject()
 	_ = ev.Set("type", "error")
 	_ = ev.Set("error", err.Error())
-	var re *ResponseError
+	var re *sse.ResponseError
 	if errors.As(err, &re) {
 		_ = ev.Set("status", re.StatusCode)
 		_ = ev.Set("headers", headerObject(rt, re.Header))
@@ -479,4 +472,4 @@ func headerObject(rt *sobek.Runtime, h map[string][]string) *sobek.Object {
 	return o
 }
 
-var _ Handler = (*eventSource)(nil)
+var _ sse.Handler = (*eventSource)(nil)

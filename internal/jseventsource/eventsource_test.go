@@ -1,4 +1,4 @@
-package sse
+package jseventsource
 
 import (
 	"crypto/tls"
@@ -7,7 +7,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -21,26 +20,17 @@ import (
 	"go.k6.io/k6/v2/js/modulestest"
 	"go.k6.io/k6/v2/lib"
 	"go.k6.io/k6/v2/metrics"
+
+	"github.com/xk6-barrier/xk6-barrier/internal/leaktest"
 )
 
-// countingTransport is a VU transport that counts its requests, to show streams use the VU's.
-type countingTransport struct {
-	rt       http.RoundTripper
-	requests atomic.Int64
-}
-
-func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	c.requests.Add(1)
-	return c.rt.RoundTrip(r)
-}
-
-// jsVU is a VU running in its VU context with k6/x/sse required as `sse`.
+// jsVU is a VU running in its VU context with k6/x/eventsource required as `sse`.
 type jsVU struct {
 	rt        *modulestest.Runtime
 	samples   chan metrics.SampleContainer
-	transport *countingTransport
+	transport *leaktest.Transport
 	jar       *cookiejar.Jar
-	dialer    *trackingDialer // nil on the transport path
+	dialer    *leaktest.Dialer // nil on the transport path
 	// state is the VU's state; a test may change its Options before running code.
 	state *lib.State
 }
@@ -58,15 +48,15 @@ func newJSVUOn(t testing.TB, path string, tlsConfig *tls.Config) *jsVU {
 	t.Helper()
 	defaultSystemTags := metrics.DefaultSystemTagSet
 	rt := modulestest.NewRuntime(t)
-	require.NoError(t, rt.SetupModuleSystem(map[string]any{"k6/x/sse": NewRootModule()}, nil, nil))
-	_, err := rt.VU.Runtime().RunString(`const sse = require("k6/x/sse"); const { EventSource, open } = sse;`)
+	require.NoError(t, rt.SetupModuleSystem(map[string]any{"k6/x/eventsource": NewRootModule()}, nil, nil))
+	_, err := rt.VU.Runtime().RunString(`const sse = require("k6/x/eventsource"); const { EventSource, open } = sse;`)
 	require.NoError(t, err)
 	v := &jsVU{
 		rt:        rt,
 		samples:   make(chan metrics.SampleContainer, 100000),
-		transport: &countingTransport{rt: http.DefaultTransport.(*http.Transport).Clone()},
+		transport: &leaktest.Transport{Base: http.DefaultTransport.(*http.Transport).Clone()},
 	}
-	t.Cleanup(v.transport.rt.(*http.Transport).CloseIdleConnections)
+	t.Cleanup(v.transport.Base.(*http.Transport).CloseIdleConnections)
 	logger := logrus.New()
 	logger.SetOutput(testWriter{t})
 	registry := metrics.NewRegistry()
@@ -90,7 +80,7 @@ func newJSVUOn(t testing.TB, path string, tlsConfig *tls.Config) *jsVU {
 	v.state = state
 	switch path {
 	case "dialer":
-		v.dialer = newTrackingDialer(t)
+		v.dialer = leaktest.NewDialer(t)
 		state.Dialer, state.TLSConfig = v.dialer, tlsConfig
 	case "transport":
 	default:
@@ -174,10 +164,10 @@ func testEventSourceDeliversAndCloses(t *testing.T, path string) {
 	assert.Contains(t, sums, MetricTimeToFirstEvent)
 	assert.Contains(t, sums, MetricSessionDuration)
 	if path == "dialer" {
-		assert.Equal(t, 1, vu.dialer.dials(), "the stream went through the VU's dialer")
-		assert.EqualValues(t, 0, vu.transport.requests.Load(), "the dialer is preferred to the transport")
+		assert.Equal(t, 1, vu.dialer.Dials(), "the stream went through the VU's dialer")
+		assert.EqualValues(t, 0, vu.transport.Requests(), "the dialer is preferred to the transport")
 	} else {
-		assert.EqualValues(t, 1, vu.transport.requests.Load(), "the stream went through the VU's transport")
+		assert.EqualValues(t, 1, vu.transport.Requests(), "the stream went through the VU's transport")
 	}
 }
 
@@ -332,8 +322,8 @@ func TestEventSourceBadInput(t *testing.T) {
 
 func TestEventSourceInInitContext(t *testing.T) {
 	rt := modulestest.NewRuntime(t)
-	require.NoError(t, rt.SetupModuleSystem(map[string]any{"k6/x/sse": NewRootModule()}, nil, nil))
-	_, err := rt.VU.Runtime().RunString(`const { EventSource } = require("k6/x/sse"); new EventSource("http://127.0.0.1:1");`)
+	require.NoError(t, rt.SetupModuleSystem(map[string]any{"k6/x/eventsource": NewRootModule()}, nil, nil))
+	_, err := rt.VU.Runtime().RunString(`const { EventSource } = require("k6/x/eventsource"); new EventSource("http://127.0.0.1:1");`)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "can't be called in the init context")
 }
@@ -411,15 +401,7 @@ func TestEventSourceNoGoroutineLeft(t *testing.T) {
 		t.Run(path, func(t *testing.T) {
 			srv := streamServer(t, "data: hello\n\n", false)
 			vu := newJSVUOn(t, path, nil)
-			settle := func(limit int) int {
-				n := runtime.NumGoroutine()
-				for i := 0; i < 500 && n > limit; i++ {
-					time.Sleep(10 * time.Millisecond)
-					n = runtime.NumGoroutine()
-				}
-				return n
-			}
-			before := settle(0)
+			before := leaktest.Baseline()
 			vu.run(t, fmt.Sprintf(`
 				var opened = 0;
 				for (let i = 0; i < 1000; i++) {
@@ -429,12 +411,12 @@ func TestEventSourceNoGoroutineLeft(t *testing.T) {
 				}
 			`, srv.URL))
 			assert.EqualValues(t, 1000, vu.get("opened"))
-			vu.transport.rt.(*http.Transport).CloseIdleConnections()
-			after := settle(before + 2)
+			vu.transport.Base.(*http.Transport).CloseIdleConnections()
+			after := leaktest.Settle(before+2, 10*time.Second)
 			assert.LessOrEqual(t, after, before+2, "goroutines before %d, after 1,000 streams %d", before, after)
 			if vu.dialer != nil {
-				assert.Equal(t, 1000, vu.dialer.dials())
-				assert.Equal(t, 0, vu.dialer.open(), "connections left open")
+				assert.Equal(t, 1000, vu.dialer.Dials())
+				assert.Equal(t, 0, vu.dialer.Open(), "connections left open")
 			}
 		})
 	}
@@ -448,7 +430,7 @@ func TestEventSourceHTTPS(t *testing.T) {
 		_, _ = w.Write([]byte("data: " + r.Proto + "\n\n"))
 	}))
 	t.Cleanup(srv.Close)
-	vu := newJSVUOn(t, "dialer", tlsConfigFor(srv))
+	vu := newJSVUOn(t, "dialer", srv.Client().Transport.(*http.Transport).TLSClientConfig.Clone())
 	vu.run(t, fmt.Sprintf(`
 		var got = [];
 		const es = new EventSource(%q);
@@ -460,7 +442,7 @@ func TestEventSourceHTTPS(t *testing.T) {
 		});
 	`, srv.URL, srv.URL))
 	assert.ElementsMatch(t, []any{"HTTP/1.1", "error " + "sse: the server ended the stream (reconnect is off)", "open() HTTP/1.1"}, vu.get("got"))
-	assert.Equal(t, 2, vu.dialer.dials())
+	assert.Equal(t, 2, vu.dialer.Dials())
 
 	// Without the certificate trusted, the stream fails with an error event.
 	vu = newJSVU(t)

@@ -1,0 +1,102 @@
+// Package types is the subset of k6 v2.2.0's go.k6.io/k6/v2/lib/types that this extension uses: the
+// duration of k6's options and its parsing. It is written here from k6's public API (same package
+// path, names, signatures and behaviour), not copied: numbers are milliseconds, strings are Go
+// durations ("1m30s") or a whole number of days before one ("2d", "1d12h").
+package types
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Duration is a time.Duration that k6 writes and reads as a human-readable string.
+type Duration time.Duration
+
+// String returns d as time.Duration writes it.
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// ParseExtendedDuration parses a duration as k6 does: a number without a unit is milliseconds
+// ("1500", "0.5"); otherwise a Go duration ("30s", "1h30m"), optionally after a whole number of
+// days ("2d", "1d12h"). The part after the days may not be negative.
+func ParseExtendedDuration(data string) (result time.Duration, err error) {
+	if ms, err := strconv.ParseFloat(data, 64); err == nil {
+		return time.Duration(ms * float64(time.Millisecond)), nil
+	}
+	daysText, rest, hasDays := strings.Cut(data, "d")
+	if !hasDays {
+		return time.ParseDuration(data)
+	}
+	var extra time.Duration
+	if rest != "" {
+		if extra, err = time.ParseDuration(rest); err != nil {
+			return 0, err
+		}
+		if extra < 0 {
+			return 0, fmt.Errorf("invalid time format '%s'", rest)
+		}
+	}
+	days, err := strconv.ParseInt(daysText, 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	if days < 0 {
+		extra = -extra
+	}
+	return time.Duration(days)*24*time.Hour + extra, nil
+}
+
+// GetDurationValue converts v to a duration as k6 does for its options: a time.Duration as is, a
+// string by ParseExtendedDuration, a number as milliseconds. Other types are an error.
+func GetDurationValue(v any) (time.Duration, error) {
+	switch d := v.(type) {
+	case time.Duration:
+		return d, nil
+	case string:
+		return ParseExtendedDuration(d)
+	case float32:
+		return time.Duration(float64(d) * float64(time.Millisecond)), nil
+	case float64:
+		return time.Duration(d * float64(time.Millisecond)), nil
+	}
+	n, err := wholeMillis(v)
+	if err != nil {
+		return 0, err
+	}
+	return time.Duration(n) * time.Millisecond, nil
+}
+
+// wholeMillis returns an integer of any Go integer type as an int64.
+func wholeMillis(v any) (int64, error) {
+	switch n := v.(type) {
+	case int:
+		return int64(n), nil
+	case int8:
+		return int64(n), nil
+	case int16:
+		return int64(n), nil
+	case int32:
+		return int64(n), nil
+	case int64:
+		return n, nil
+	case uint:
+		if uint64(n) > math.MaxInt64 {
+			return 0, fmt.Errorf("%d is too big", n)
+		}
+		return int64(n), nil
+	case uint8:
+		return int64(n), nil
+	case uint16:
+		return int64(n), nil
+	case uint32:
+		return int64(n), nil
+	case uint64:
+		if n > math.MaxInt64 {
+			return 0, fmt.Errorf("%d is too big", n)
+		}
+		return int64(n), nil
+	}
+	return 0, fmt.Errorf("unable to use type %T as a duration value", v)
+}

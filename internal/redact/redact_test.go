@@ -1,0 +1,53 @@
+package redact
+
+import (
+	"net/url"
+	"testing"
+)
+
+func TestURL(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"redis://127.0.0.1:6379", "redis://127.0.0.1:6379"},
+		{"redis://user:secret@host:6379/0", "redis://user:xxxxx@host:6379/0"},
+		{"rediss://:secret@host:6380", "rediss://:xxxxx@host:6380"},
+		{"http://u:p%40ss@example.com/sse?x=1", "http://u:xxxxx@example.com/sse?x=1"},
+		{"http://u:secret@exa mple.com:bad/", "(unparsable URL)"},
+	}
+	for _, tt := range tests {
+		if got := URL(tt.in); got != tt.want {
+			t.Errorf("URL(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestURLAndQuery(t *testing.T) {
+	u, err := url.Parse("redis://user:secret@host:6379/0?password=hidden&dial_timeout=5s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "redis://user:xxxxx@host:6379/0?dial_timeout=xxxxx&password=xxxxx"
+	if got := URLAndQuery(u); got != want {
+		t.Errorf("URLAndQuery = %q, want %q", got, want)
+	}
+}
+
+func TestSecrets(t *testing.T) {
+	u, err := url.Parse("redis://user:p%40ss@host:6379/0?password=q%2Fw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ in, want string }{
+		{"dial redis://user:p@ss@host: refused", "dial redis://user:xxxxx@host: refused"},
+		{"escaped p%40ss and q%2Fw", "escaped xxxxx and xxxxx"},
+		{"plain q/w", "plain xxxxx"},
+		{"nothing secret", "nothing secret"},
+	}
+	for _, tt := range tests {
+		if got := Secrets(tt.in, u); got != tt.want {
+			t.Errorf("Secrets(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	if got := Secrets("x", nil); got != "x" {
+		t.Errorf("Secrets with a nil URL = %q", got)
+	}
+}
