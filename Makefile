@@ -53,6 +53,9 @@ fuzz:
 # The users' build: a k6 binary with this extension. xk6 fetches the real k6, which this repository's
 # own builds never do (see README): not run in CI.
 build:
+	@command -v $(XK6) >/dev/null 2>&1 || { echo "build: '$(XK6)' is not installed. Install xk6 with"; \
+		echo "  go install go.k6.io/xk6/cmd/xk6@latest"; \
+		echo "(it lands in $$(go env GOPATH)/bin: put that on PATH), or set XK6=/path/to/xk6."; exit 1; }
 	$(XK6) build --with github.com/xk6-barrier/xk6-barrier=.
 
 # Offline-safe: the shim replace means k6 is never asked of the proxy.
