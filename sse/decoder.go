@@ -160,13 +160,13 @@ func (d *Decoder) next(block bool) (Event, error) {
 	}
 	for {
 		line, valid, err := d.lines.readLine(block)
-		if err == errLongData {
+		if errors.Is(err, errLongData) {
 			if err = d.readLongData(); err == nil {
 				continue
 			}
 		}
 		if err != nil {
-			if err != errNeedMore {
+			if !errors.Is(err, errNeedMore) {
 				d.err = err
 			}
 			return Event{}, err
@@ -384,5 +384,6 @@ func (d *Decoder) takeBigData() string {
 	if len(b) < cap(b)/2 {
 		return string(b)
 	}
+	// #nosec G103 -- b is dropped above and has no other reference, so the string's bytes are never written again (see the doc comment)
 	return unsafe.String(unsafe.SliceData(b), len(b))
 }

@@ -3,7 +3,6 @@ package sse
 import (
 	"bytes"
 	"errors"
-	"io"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -34,17 +33,17 @@ func FuzzDecoder(f *testing.F) {
 			{DefaultMaxEventSize, []DecoderOption{bigAll, directAll}},
 		}
 		for _, pass := range passes {
-			max := pass.max
-			whole := decodeAll(bytes.NewReader(input), WithMaxEventSize(max))
+			maxSize := pass.max
+			whole := decodeAll(bytes.NewReader(input), WithMaxEventSize(maxSize))
 			sizes := make([]int, len(splits))
 			for i, s := range splits {
 				sizes[i] = int(s) + 1
 			}
-			opts := append([]DecoderOption{WithMaxEventSize(max)}, pass.opts...)
+			opts := append([]DecoderOption{WithMaxEventSize(maxSize)}, pass.opts...)
 			chunked := decodeAll(&chunkReader{data: input, sizes: sizes}, opts...)
 			compareDecoded(t, whole, chunked)
 			for _, ev := range whole.events {
-				checkWellFormed(t, ev, max)
+				checkWellFormed(t, ev, maxSize)
 			}
 		}
 	})
@@ -52,10 +51,10 @@ func FuzzDecoder(f *testing.F) {
 
 func compareDecoded(t *testing.T, a, b decoded) {
 	t.Helper()
-	if (a.err == io.EOF) != (b.err == io.EOF) || errors.Is(a.err, ErrEventTooLarge) != errors.Is(b.err, ErrEventTooLarge) {
+	if isEOF(a.err) != isEOF(b.err) || errors.Is(a.err, ErrEventTooLarge) != errors.Is(b.err, ErrEventTooLarge) {
 		t.Fatalf("errors differ: %v vs %v", a.err, b.err)
 	}
-	if a.err != io.EOF && !errors.Is(a.err, ErrEventTooLarge) {
+	if !isEOF(a.err) && !errors.Is(a.err, ErrEventTooLarge) {
 		t.Fatalf("unexpected error %v", a.err)
 	}
 	if len(a.events) != len(b.events) {
@@ -71,7 +70,7 @@ func compareDecoded(t *testing.T, a, b decoded) {
 	}
 }
 
-func checkWellFormed(t *testing.T, ev Event, max int) {
+func checkWellFormed(t *testing.T, ev Event, maxSize int) {
 	t.Helper()
 	for _, s := range []string{ev.Type, ev.Data, ev.LastEventID} {
 		if !utf8.ValidString(s) || strings.ContainsRune(s, '\r') {
@@ -79,7 +78,7 @@ func checkWellFormed(t *testing.T, ev Event, max int) {
 		}
 	}
 	if ev.Type == "" || strings.ContainsRune(ev.Type, '\n') || strings.ContainsRune(ev.LastEventID, '\n') ||
-		strings.ContainsRune(ev.LastEventID, 0) || len(ev.Data) > max {
+		strings.ContainsRune(ev.LastEventID, 0) || len(ev.Data) > maxSize {
 		t.Fatalf("malformed event %+q", ev)
 	}
 }

@@ -144,7 +144,7 @@ func TestDecoderSpec(t *testing.T) {
 
 func checkDecoded(t *testing.T, tc decoderCase, got decoded) {
 	t.Helper()
-	if got.err != io.EOF {
+	if !isEOF(got.err) {
 		t.Fatalf("final error = %v, want io.EOF", got.err)
 	}
 	if len(got.events) != len(tc.want) {
@@ -231,22 +231,22 @@ func (b infiniteReader) Read(p []byte) (int, error) {
 }
 
 func TestDecoderEventTooLarge(t *testing.T) {
-	const max = 1000
+	const maxSize = 1000
 	cases := []struct {
 		name  string
 		input io.Reader
 		want  []Event // before the error
 	}{
 		{name: "data lines add up", input: strings.NewReader("data: a\n\n" + strings.Repeat("data: "+strings.Repeat("x", 99)+"\n", 11) + "\n")},
-		{name: "one long data line", input: strings.NewReader("data: " + strings.Repeat("x", max+1) + "\n\n")},
-		{name: "one long line of another field", input: strings.NewReader("event: " + strings.Repeat("x", 2*max) + "\n\n")},
+		{name: "one long data line", input: strings.NewReader("data: " + strings.Repeat("x", maxSize+1) + "\n\n")},
+		{name: "one long line of another field", input: strings.NewReader("event: " + strings.Repeat("x", 2*maxSize) + "\n\n")},
 		{name: "endless line", input: infiniteReader('x')},
 		{name: "endless data line", input: io.MultiReader(strings.NewReader("data: "), infiniteReader('x'))},
 		{name: "endless comment", input: io.MultiReader(strings.NewReader(":"), infiniteReader(' '))},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			d := NewDecoder(tc.input, WithMaxEventSize(max))
+			d := NewDecoder(tc.input, WithMaxEventSize(maxSize))
 			var err error
 			for range 100 {
 				if _, err = d.Next(); err != nil {
@@ -256,10 +256,10 @@ func TestDecoderEventTooLarge(t *testing.T) {
 			if !errors.Is(err, ErrEventTooLarge) {
 				t.Fatalf("error = %v, want ErrEventTooLarge", err)
 			}
-			if _, again := d.Next(); again != err {
+			if _, again := d.Next(); !errors.Is(again, err) {
 				t.Errorf("second Next error = %v, want the same %v", again, err)
 			}
-			if limit := bufferSize(max + maxFieldOverhead + 1); cap(d.lines.buf) > limit || cap(d.data)+cap(d.bigData) > 2*max {
+			if limit := bufferSize(maxSize + maxFieldOverhead + 1); cap(d.lines.buf) > limit || cap(d.data)+cap(d.bigData) > 2*maxSize {
 				t.Errorf("buffers grew to %d and %d bytes, beyond the bound %d", cap(d.lines.buf), cap(d.data), limit)
 			}
 		})
@@ -267,15 +267,15 @@ func TestDecoderEventTooLarge(t *testing.T) {
 }
 
 func TestDecoderMaxEventSizeBoundary(t *testing.T) {
-	const max = 100
+	const maxSize = 100
 	exact := strings.Repeat("x", 60) + "\n" + strings.Repeat("y", 39) // 100 bytes
 	input := "data: " + strings.Repeat("x", 60) + "\ndata: " + strings.Repeat("y", 39) + "\n\n"
-	got := decodeAll(strings.NewReader(input), WithMaxEventSize(max))
-	if got.err != io.EOF || len(got.events) != 1 || got.events[0].Data != exact {
+	got := decodeAll(strings.NewReader(input), WithMaxEventSize(maxSize))
+	if !isEOF(got.err) || len(got.events) != 1 || got.events[0].Data != exact {
 		t.Fatalf("an event of exactly the max size: got %q, %v", got.events, got.err)
 	}
 	got = decodeAll(strings.NewReader("data: "+strings.Repeat("z", DefaultMaxEventSize)+"\n\n"), WithMaxEventSize(0))
-	if got.err != io.EOF || len(got.events) != 1 || len(got.events[0].Data) != DefaultMaxEventSize {
+	if !isEOF(got.err) || len(got.events) != 1 || len(got.events[0].Data) != DefaultMaxEventSize {
 		t.Fatalf("default max size: got %d events, %v", len(got.events), got.err)
 	}
 }
@@ -284,7 +284,7 @@ func TestDecoderReadError(t *testing.T) {
 	boom := errors.New("boom")
 	r := io.MultiReader(strings.NewReader("data: a\n\ndata: b\n"), iotest.ErrReader(boom))
 	got := decodeAll(r)
-	if !errors.Is(got.err, boom) || got.err == boom {
+	if !errors.Is(got.err, boom) || errors.Unwrap(got.err) == nil {
 		t.Fatalf("error = %v, want one wrapping %v", got.err, boom)
 	}
 	if len(got.events) != 1 || got.events[0].Data != "a" {
@@ -337,7 +337,7 @@ func TestDecoderBufferedOnly(t *testing.T) {
 	if err != nil || third.Data != "3" {
 		t.Fatalf("Next = %q, %v", third, err)
 	}
-	if _, err := d.Next(); err != io.EOF {
+	if _, err := d.Next(); !isEOF(err) {
 		t.Fatalf("at the end: %v, want io.EOF", err)
 	}
 }
@@ -351,7 +351,7 @@ func TestDecoderShrinksAfterLargeEvent(t *testing.T) {
 			t.Fatalf("Next = %d bytes, %v; want %d", len(ev.Data), err, want)
 		}
 	}
-	if _, err := d.Next(); err != io.EOF {
+	if _, err := d.Next(); !isEOF(err) {
 		t.Fatalf("at the end: %v", err)
 	}
 	if cap(d.data)+cap(d.bigData) > maxRetainedBufferSize || cap(d.lines.buf) > maxRetainedBufferSize {
@@ -462,10 +462,10 @@ func TestDecoderDirectReadMatches(t *testing.T) {
 			}
 		}
 		input := in.String()
-		max := []int{DefaultMaxEventSize, 1000, 3000, 100, len(input) / 2}[iter%5]
-		want := decodeAll(strings.NewReader(input), WithMaxEventSize(max), func(d *Decoder) { d.lines.directMin = 1 << 30 })
+		maxSize := []int{DefaultMaxEventSize, 1000, 3000, 100, len(input) / 2}[iter%5]
+		want := decodeAll(strings.NewReader(input), WithMaxEventSize(maxSize), func(d *Decoder) { d.lines.directMin = 1 << 30 })
 		for k := range 4 {
-			opts := []DecoderOption{WithMaxEventSize(max), func(d *Decoder) { d.lines.directMin = 1 + rng.Intn(64) }}
+			opts := []DecoderOption{WithMaxEventSize(maxSize), func(d *Decoder) { d.lines.directMin = 1 + rng.Intn(64) }}
 			if k%2 == 1 {
 				opts = append(opts, func(d *Decoder) { d.bigThreshold = rng.Intn(64) })
 			}
@@ -476,4 +476,11 @@ func TestDecoderDirectReadMatches(t *testing.T) {
 			}
 		}
 	}
+}
+
+// isEOF reports whether err is io.EOF itself, not an error wrapping it: Next
+// ends a clean stream with io.EOF, as an io.Reader does, so that callers may
+// compare with ==.
+func isEOF(err error) bool {
+	return err == io.EOF //nolint:errorlint // the contract is io.EOF itself, as io.Reader's
 }

@@ -49,7 +49,7 @@ type ResponseError struct {
 // Error says what was rejected, with the start of the body.
 func (e *ResponseError) Error() string {
 	msg := fmt.Sprintf("%v: %s", e.err, e.Status)
-	if e.err == ErrContentType {
+	if errors.Is(e.err, ErrContentType) {
 		msg += fmt.Sprintf(" with Content-Type %q", e.Header.Get("Content-Type"))
 	}
 	if len(e.Body) > 0 {

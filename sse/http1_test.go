@@ -78,7 +78,7 @@ func rawServer(t *testing.T, response string, hold bool, gotReq func(*http.Reque
 					return
 				}
 				if hold {
-					io.Copy(io.Discard, br) // until the client closes
+					_, _ = io.Copy(io.Discard, br) // until the client closes
 				}
 			}()
 		}
@@ -109,7 +109,7 @@ func silentServer(t *testing.T) string {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				io.Copy(io.Discard, conn) // until the client closes
+				_, _ = io.Copy(io.Discard, conn) // until the client closes
 				conn.Close()
 			}()
 		}
@@ -148,7 +148,7 @@ func TestDialerResponseFraming(t *testing.T) {
 			if len(rec.events) != 2 || rec.events[0] != want[0] || rec.events[1] != want[1] {
 				t.Errorf("events %q, want %q", rec.events, want)
 			}
-			if len(rec.opens) != 1 || rec.opens[0].StatusCode != 200 || rec.opens[0].URL != url+"/events?x=1" {
+			if len(rec.opens) != 1 || rec.opens[0].StatusCode != http.StatusOK || rec.opens[0].URL != url+"/events?x=1" {
 				t.Errorf("opens %+v", rec.opens)
 			}
 			if got.Method != http.MethodPost || got.RequestURI != "/events?x=1" || got.Proto != "HTTP/1.1" ||
@@ -168,7 +168,7 @@ func TestDialerResponseFraming(t *testing.T) {
 // URL's host and port), in preference to Transport, and reports its
 // refusal (as k6's dialer refuses blocked hostnames) as the error.
 func TestDialerUsesDialer(t *testing.T) {
-	srv := sseServer(t, func(w io.Writer, r *http.Request) { io.WriteString(w, "data: a\n\n") })
+	srv := sseServer(t, func(w io.Writer, r *http.Request) { _, _ = io.WriteString(w, "data: a\n\n") })
 	d := leaktest.NewDialer(t)
 	transport := &leaktest.Transport{Base: http.DefaultTransport}
 	if _, err := run(t, Config{URL: srv.URL, Dialer: d, Transport: transport}, &recorder{}); err != nil {
@@ -228,7 +228,7 @@ func TestDialerHTTPS(t *testing.T) {
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		proto.Store(r.Proto)
 		w.Header().Set("Content-Type", "text/event-stream")
-		io.WriteString(w, "data: secure\n\n")
+		_, _ = io.WriteString(w, "data: secure\n\n")
 	}))
 	srv.EnableHTTP2 = true // the server offers h2: the lean path still speaks HTTP/1.1
 	srv.StartTLS()
@@ -315,7 +315,7 @@ func TestStreamRedirects(t *testing.T) {
 		events := func(w http.ResponseWriter, r *http.Request) {
 			record(r)
 			w.Header().Set("Content-Type", "text/event-stream")
-			io.WriteString(w, "data: "+r.URL.Path+"\n\n")
+			_, _ = io.WriteString(w, "data: "+r.URL.Path+"\n\n")
 		}
 		mux.HandleFunc("/events", events)
 		srv := httptest.NewServer(mux)
@@ -410,7 +410,7 @@ func TestDialerCancelClosesConnection(t *testing.T) {
 				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					if when == "open" {
 						w.Header().Set("Content-Type", "text/event-stream")
-						io.WriteString(w, ": hi\n\n")
+						_, _ = io.WriteString(w, ": hi\n\n")
 						http.NewResponseController(w).Flush()
 					}
 					close(arrived)

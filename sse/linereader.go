@@ -239,7 +239,7 @@ func (l *lineReader) read(p []byte) (int, error) {
 			return 0, fmt.Errorf("sse: reading stream: %w", errInvalidRead)
 		}
 		if err != nil {
-			if err != io.EOF {
+			if err != io.EOF { //nolint:errorlint // io.Reader ends with io.EOF itself; anything else is a read error
 				err = fmt.Errorf("sse: reading stream: %w", err)
 			}
 			return n, err

@@ -57,6 +57,13 @@ func (s *Stream) Close() {
 	s.cancel(errClosed)
 }
 
+// stopped reports whether the stream was stopped by its user, by Close or the
+// end of Run's context. Whatever ends the connection then follows from the
+// stop, so Run reports no error for it.
+func (s *Stream) stopped() bool {
+	return s.ctx.Err() != nil
+}
+
 // Done is closed when the stream stops: on Close, at the end of Run's
 // context, or when Run returns.
 func (s *Stream) Done() <-chan struct{} {
@@ -82,20 +89,20 @@ func (s *Stream) Run(ctx context.Context, h Handler) error {
 
 	for attempt := 0; ; attempt++ {
 		err := s.connect(h, attempt)
-		if s.ctx.Err() != nil {
+		if s.stopped() {
 			return nil
 		}
-		if err != nil && err != io.EOF {
+		if err != nil && !endedCleanly(err) {
 			s.report(h, err)
 		}
 		if !s.cfg.Reconnect || !reconnectable(err) {
-			if err == io.EOF {
+			if endedCleanly(err) {
 				return nil
 			}
 			return err
 		}
 		if attempt >= s.cfg.MaxRetries {
-			if err == io.EOF {
+			if endedCleanly(err) {
 				err = fmt.Errorf("the server ended the stream (%w)", err)
 			}
 			err = fmt.Errorf("%w: %d reconnections, last: %w", ErrRetriesExhausted, attempt, err)
@@ -150,7 +157,7 @@ func (s *Stream) connect(h Handler, attempt int) error {
 		return err
 	}
 	connecting := time.Since(start)
-	defer resp.Body.Close() //nolint:errcheck // nothing to do about it
+	defer resp.Body.Close() // nothing to do about its error
 
 	if err := checkResponse(resp); err != nil {
 		// Bound the time too: a body may trickle forever.
@@ -162,7 +169,7 @@ func (s *Stream) connect(h Handler, attempt int) error {
 	idle := newIdleReader(resp.Body, cancel)
 	defer idle.stop()
 	idle.arm(s.cfg.IdleTimeout)
-	if s.ctx.Err() != nil {
+	if s.stopped() {
 		return nil
 	}
 	h.OnOpen(Open{
@@ -172,7 +179,7 @@ func (s *Stream) connect(h Handler, attempt int) error {
 	session := Session{Attempt: attempt}
 	session.Err = s.readEvents(ctx, h, idle, start, &session)
 	session.Duration = time.Since(start)
-	if s.ctx.Err() != nil {
+	if s.stopped() {
 		session.Err = nil
 	}
 	h.OnSessionEnd(session)
@@ -238,7 +245,7 @@ func (s *Stream) roundTrip(ctx context.Context, cancel context.CancelCauseFunc, 
 		return nil, fmt.Errorf("sse: request failed: %w", err)
 	}
 	if errors.Is(context.Cause(ctx), ErrConnectTimeout) { // it fired as the response came
-		resp.Body.Close() //nolint:errcheck,gosec // the timeout is the error
+		_ = resp.Body.Close() // the timeout is the error
 		return nil, fmt.Errorf("%w (%v): %s %s", ErrConnectTimeout, s.cfg.Timeout, req.Method, req.URL)
 	}
 	return resp, nil
@@ -312,20 +319,28 @@ func (s *Stream) readEvents(ctx context.Context, h Handler, body *idleReader, st
 		session.Events += len(batch.Events)
 		s.lastEventID = dec.LastEventID()
 		h.OnEvents(batch)
-		if s.ctx.Err() != nil {
+		if s.stopped() {
 			return nil
 		}
 	}
 }
 
+// endedCleanly reports whether err, the end of a connection, is io.EOF itself:
+// the body's reader saw the server end the stream. An error that wraps io.EOF
+// is not a clean end: net/http reports a connection closed before the response
+// as a *url.Error wrapping io.EOF, and that is a network error.
+func endedCleanly(err error) bool {
+	return err == io.EOF //nolint:errorlint // only io.EOF itself is a clean end, see above
+}
+
 // endError explains the end of a connection's body.
 func (s *Stream) endError(ctx context.Context, dec *Decoder, err error) error {
 	switch cause := context.Cause(ctx); {
-	case s.ctx.Err() != nil:
-		return nil
+	case s.stopped():
+		return nil // stopped by Close or Run's context: how the connection ended is no error
 	case errors.Is(cause, ErrIdleTimeout):
 		return fmt.Errorf("%w: no bytes for %v", ErrIdleTimeout, s.cfg.IdleTimeout)
-	case err == io.EOF && dec.Pending():
+	case endedCleanly(err) && dec.Pending():
 		return fmt.Errorf("sse: stream ended in the middle of an event: %w", io.ErrUnexpectedEOF)
 	}
 	return err

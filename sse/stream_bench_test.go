@@ -33,13 +33,13 @@ func TestMain(m *testing.M) {
 func serveIdleStreams() {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
-		io.WriteString(w, ": open\n\n")
+		_, _ = io.WriteString(w, ": open\n\n")
 		http.NewResponseController(w).Flush()
 		<-r.Context().Done()
 	}))
 	defer srv.Close()
 	fmt.Println(srv.URL)
-	io.Copy(io.Discard, os.Stdin)
+	_, _ = io.Copy(io.Discard, os.Stdin) // until the benchmark closes stdin, or fails: either way, stop
 }
 
 // startIdleServer runs serveIdleStreams in a child process.
@@ -60,7 +60,9 @@ func startIdleServer(b *testing.B) string {
 	}
 	b.Cleanup(func() {
 		stdin.Close()
-		cmd.Wait()
+		if err := cmd.Wait(); err != nil {
+			b.Errorf("idle server: %v", err)
+		}
 	})
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	if err != nil {
@@ -134,9 +136,11 @@ func BenchmarkBareHTTPIdleMemory(b *testing.B) {
 				}
 				defer resp.Body.Close()
 				buf := make([]byte, 512)
-				resp.Body.Read(buf) // the ": open" comment
+				if _, err := resp.Body.Read(buf); err != nil { // the ": open" comment
+					b.Error(err)
+				}
 				opened.Done()
-				resp.Body.Read(buf)
+				_, _ = resp.Body.Read(buf) // blocks until cancel ends the stream, which is its error
 			}()
 		}
 		opened.Wait()

@@ -93,7 +93,7 @@ type flushWriter struct{ w http.ResponseWriter }
 
 func (f flushWriter) Write(p []byte) (int, error) {
 	n, err := f.w.Write(p)
-	http.NewResponseController(f.w).Flush() //nolint:errcheck // a test server
+	http.NewResponseController(f.w).Flush() // a test server
 	return n, err
 }
 
@@ -114,8 +114,8 @@ func TestStreamNormal(t *testing.T) {
 		srv := sseServer(t, func(w io.Writer, r *http.Request) {
 			gotReq = r
 			gotBody, _ = io.ReadAll(r.Body)
-			io.WriteString(w, ": hello\n\nevent: update\nid: 1\ndata: a\n\n")
-			io.WriteString(w, "data: b\ndata: c\n\n")
+			_, _ = io.WriteString(w, ": hello\n\nevent: update\nid: 1\ndata: a\n\n")
+			_, _ = io.WriteString(w, "data: b\ndata: c\n\n")
 		})
 		rec := &recorder{}
 		cfg := with(Config{URL: srv.URL + "/events", Method: http.MethodPost, Body: []byte(`{"x":1}`),
@@ -128,14 +128,14 @@ func TestStreamNormal(t *testing.T) {
 		if len(rec.events) != 2 || rec.events[0] != want[0] || rec.events[1] != want[1] {
 			t.Errorf("events = %q, want %q", rec.events, want)
 		}
-		if len(rec.opens) != 1 || rec.opens[0].StatusCode != 200 || rec.opens[0].Header.Get("Content-Type") != "text/event-stream" ||
+		if len(rec.opens) != 1 || rec.opens[0].StatusCode != http.StatusOK || rec.opens[0].Header.Get("Content-Type") != "text/event-stream" ||
 			rec.opens[0].ConnectingTime <= 0 || rec.opens[0].URL != srv.URL+"/events" {
 			t.Errorf("opens = %+v", rec.opens)
 		}
 		if len(rec.errs) != 0 || len(rec.reconnects) != 0 {
 			t.Errorf("errors %v, reconnects %v: want none", rec.errs, rec.reconnects)
 		}
-		if len(rec.sessions) != 1 || rec.sessions[0].Err != io.EOF || rec.sessions[0].Events != 2 || rec.sessions[0].Duration <= 0 {
+		if len(rec.sessions) != 1 || !isEOF(rec.sessions[0].Err) || rec.sessions[0].Events != 2 || rec.sessions[0].Duration <= 0 {
 			t.Errorf("sessions = %+v", rec.sessions)
 		}
 		if !rec.batches[0].First || rec.batches[0].TimeToFirstEvent <= 0 || rec.batches[len(rec.batches)-1].First && len(rec.batches) > 1 {
@@ -162,7 +162,7 @@ func TestStreamBatches(t *testing.T) {
 			for range 100 {
 				b.WriteString("data: x\n\n")
 			}
-			io.WriteString(w, b.String())
+			_, _ = io.WriteString(w, b.String())
 		})
 		rec := &recorder{}
 		if _, err := run(t, with(Config{URL: srv.URL}), rec); err != nil {
@@ -183,9 +183,9 @@ func TestStreamReconnect(t *testing.T) {
 			lastIDs[n-1] = r.Header.Get("Last-Event-ID")
 			switch n {
 			case 1:
-				io.WriteString(w, "retry: 10\nid: 1\ndata: a\n\n")
+				_, _ = io.WriteString(w, "retry: 10\nid: 1\ndata: a\n\n")
 			case 2:
-				io.WriteString(w, "data: b\n\nid: 2\n\n") // an ID without an event still counts
+				_, _ = io.WriteString(w, "data: b\n\nid: 2\n\n") // an ID without an event still counts
 			}
 		})
 		rec := &recorder{}
@@ -204,7 +204,7 @@ func TestStreamReconnect(t *testing.T) {
 			t.Errorf("events %q, want %q", rec.events, want)
 		}
 		if len(rec.reconnects) != 2 || rec.reconnects[0].Delay != 10*time.Millisecond || rec.reconnects[0].LastEventID != "1" ||
-			rec.reconnects[0].Err != io.EOF || rec.reconnects[1].Attempt != 2 {
+			!isEOF(rec.reconnects[0].Err) || rec.reconnects[1].Attempt != 2 {
 			t.Errorf("reconnects %+v", rec.reconnects)
 		}
 		if len(rec.opens) != 3 || rec.opens[2].Attempt != 2 {
@@ -221,7 +221,7 @@ func TestStreamNoReconnectByDefault(t *testing.T) {
 		var conns atomic.Int32
 		srv := sseServer(t, func(w io.Writer, r *http.Request) {
 			conns.Add(1)
-			io.WriteString(w, "retry: 1\ndata: a\n\n")
+			_, _ = io.WriteString(w, "retry: 1\ndata: a\n\n")
 		})
 		rec := &recorder{}
 		if _, err := run(t, with(Config{URL: srv.URL}), rec); err != nil {
@@ -258,7 +258,7 @@ func TestStreamRejectedResponses(t *testing.T) {
 					w.Header()["Content-Type"] = []string{tc.contentType}
 					w.Header().Set("X-Why", "test")
 					w.WriteHeader(tc.status)
-					io.WriteString(w, tc.body)
+					_, _ = io.WriteString(w, tc.body)
 				}))
 				defer srv.Close()
 				rec := &recorder{}
@@ -274,7 +274,7 @@ func TestStreamRejectedResponses(t *testing.T) {
 				if re.StatusCode != tc.status || string(re.Body) != wantBody || re.Truncated != tc.truncated || re.Header.Get("X-Why") != "test" {
 					t.Errorf("error %d %q (%d bytes, truncated %v)", re.StatusCode, re.Header, len(re.Body), re.Truncated)
 				}
-				if conns.Load() != 1 || len(rec.opens) != 0 || len(rec.errs) != 1 || rec.errs[0] != err {
+				if conns.Load() != 1 || len(rec.opens) != 0 || len(rec.errs) != 1 || !errors.Is(rec.errs[0], err) {
 					t.Errorf("%d connections, opens %v, errors %v: want one failed connection", conns.Load(), rec.opens, rec.errs)
 				}
 				if len(err.Error()) > 400 {
@@ -302,7 +302,7 @@ func TestStreamGarbage(t *testing.T) {
 	eachPath(t, func(t *testing.T, with func(Config) Config) {
 		garbage := make([]byte, 256<<10)
 		rand.New(rand.NewSource(7)).Read(garbage)
-		srv := sseServer(t, func(w io.Writer, r *http.Request) { w.Write(garbage) })
+		srv := sseServer(t, func(w io.Writer, r *http.Request) { _, _ = w.Write(garbage) })
 		rec := &recorder{}
 		_, err := run(t, with(Config{URL: srv.URL}), rec)
 		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, ErrEventTooLarge) {
@@ -322,7 +322,7 @@ func TestStreamGarbage(t *testing.T) {
 func TestStreamEndlessLine(t *testing.T) {
 	eachPath(t, func(t *testing.T, with func(Config) Config) {
 		srv := sseServer(t, func(w io.Writer, r *http.Request) {
-			io.WriteString(w, "data: ")
+			_, _ = io.WriteString(w, "data: ")
 			chunk := bytes.Repeat([]byte("x"), 32<<10)
 			for r.Context().Err() == nil {
 				if _, err := w.Write(chunk); err != nil {
@@ -344,7 +344,7 @@ func TestStreamEndlessLine(t *testing.T) {
 func TestStreamIdleTimeout(t *testing.T) {
 	eachPath(t, func(t *testing.T, with func(Config) Config) {
 		srv := sseServer(t, func(w io.Writer, r *http.Request) {
-			io.WriteString(w, "data: a\n\ndata: part")
+			_, _ = io.WriteString(w, "data: a\n\ndata: part")
 			<-r.Context().Done()
 		})
 		rec := &recorder{}
@@ -387,7 +387,7 @@ func TestStreamEndsMidEvent(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					w.Header().Set("Content-Type", "text/event-stream")
-					io.WriteString(w, "data: a\n\ndata: partial")
+					_, _ = io.WriteString(w, "data: a\n\ndata: partial")
 					http.NewResponseController(w).Flush()
 					end(w)
 				}))
@@ -407,7 +407,7 @@ func TestStreamEndsMidEvent(t *testing.T) {
 
 func TestStreamInvalidUTF8(t *testing.T) {
 	eachPath(t, func(t *testing.T, with func(Config) Config) {
-		srv := sseServer(t, func(w io.Writer, r *http.Request) { io.WriteString(w, "data: a\xffb\xe2\x82\n\n") })
+		srv := sseServer(t, func(w io.Writer, r *http.Request) { _, _ = io.WriteString(w, "data: a\xffb\xe2\x82\n\n") })
 		rec := &recorder{}
 		if _, err := run(t, with(Config{URL: srv.URL}), rec); err != nil {
 			t.Fatal(err)
@@ -485,7 +485,7 @@ func TestStreamCloseBeforeRun(t *testing.T) {
 		if err := s.Run(context.Background(), rec); err != nil || len(rec.calls) != 0 || conns.Load() != 0 {
 			t.Fatalf("Run = %v, calls %v, %d connections: want nothing", err, rec.calls, conns.Load())
 		}
-		if err := s.Run(context.Background(), rec); err != ErrAlreadyRun {
+		if err := s.Run(context.Background(), rec); !errors.Is(err, ErrAlreadyRun) {
 			t.Fatalf("second Run = %v, want ErrAlreadyRun", err)
 		}
 	})
@@ -501,7 +501,7 @@ func TestStreamReconnectAfterNetworkError(t *testing.T) {
 				return
 			}
 			w.Header().Set("Content-Type", "text/event-stream")
-			io.WriteString(w, "data: ok\n\n")
+			_, _ = io.WriteString(w, "data: ok\n\n")
 		}))
 		defer srv.Close()
 		rec := &recorder{}
@@ -587,7 +587,7 @@ func TestStreamErrorBodyBounded(t *testing.T) {
 	eachPath(t, func(t *testing.T, with func(Config) Config) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusServiceUnavailable)
-			io.WriteString(w, "overloaded")
+			_, _ = io.WriteString(w, "overloaded")
 			http.NewResponseController(w).Flush()
 			<-r.Context().Done() // the body never ends
 		}))
@@ -599,7 +599,7 @@ func TestStreamErrorBodyBounded(t *testing.T) {
 		s.errorBodyTimeout = 50 * time.Millisecond
 		err = s.Run(context.Background(), &recorder{})
 		var re *ResponseError
-		if !errors.As(err, &re) || re.StatusCode != 503 || string(re.Body) != "overloaded" {
+		if !errors.As(err, &re) || re.StatusCode != http.StatusServiceUnavailable || string(re.Body) != "overloaded" {
 			t.Fatalf("Run = %v, want a 503 ResponseError with the body read so far", err)
 		}
 	})

@@ -18,7 +18,8 @@ func appendUTF8Decoded(dst, src []byte) []byte {
 			i++
 			continue
 		}
-		need, lo, hi := 0, byte(0x80), byte(0xBF)
+		var need int
+		lo, hi := byte(0x80), byte(0xBF)
 		switch {
 		case c >= 0xC2 && c <= 0xDF:
 			need = 1

@@ -181,7 +181,7 @@ func TestEventSourceRefusedResponses(t *testing.T) {
 	}{
 		{"500 with a body", func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(500)
+			w.WriteHeader(http.StatusInternalServerError)
 			_, _ = w.Write([]byte(`{"error":"queue full"}`))
 		}, 500, "not 2xx", `{"error":"queue full"}`},
 		{"200 text/html", func(w http.ResponseWriter, _ *http.Request) {
@@ -350,7 +350,7 @@ func TestOpenCompatible(t *testing.T) {
 
 func TestOpenErrorResponse(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.WriteHeader(503)
+		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = w.Write([]byte("busy"))
 	}))
 	t.Cleanup(srv.Close)

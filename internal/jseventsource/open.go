@@ -133,6 +133,13 @@ type openRun struct {
 	lastErr error
 }
 
+// live reports whether the script's handlers may still be called: client.close() was not called
+// and the iteration is still running (when it ends, k6 may interrupt the runtime). Once not, what
+// the stream still delivers is dropped on purpose, and dropping it is not an error.
+func (r *openRun) live() bool {
+	return !r.c.closed && r.ctx.Err() == nil
+}
+
 func (r *openRun) send(f func() error) {
 	select {
 	case r.tasks <- f:
@@ -156,8 +163,8 @@ func (r *openRun) OnEvents(b sse.Batch) {
 	r.send(func() error {
 		rt := r.c.rt
 		for _, e := range b.Events {
-			if r.ctx.Err() != nil || r.c.closed {
-				return nil
+			if !r.live() {
+				return nil // the script is done listening: the rest of the batch is dropped, no error
 			}
 			ev := rt.NewObject()
 			_ = ev.Set("id", e.LastEventID)
@@ -184,8 +191,8 @@ func (r *openRun) OnError(err error) {
 
 // emitError calls the 'error' handlers with the error event of err.
 func (r *openRun) emitError(err error) error {
-	if r.ctx.Err() != nil || r.c.closed {
-		return nil
+	if !r.live() {
+		return nil // the script is done listening: the error is dropped, no error of its own
 	}
 	ev := errorEvent(r.c.rt, err)
 	msg := err.Error()
