@@ -234,7 +234,11 @@ type PhaseResult struct {
 // "barrier default: phase 3 released after 1.2s: arrived 1000/1000, left 0".
 func (r PhaseResult) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "barrier %s: phase %d %s after %s", r.Name, r.Phase, r.Outcome, roundDuration(r.Waited))
+	if r.Phase < 0 { // ended before its phase was known
+		fmt.Fprintf(&b, "barrier %s: arrival %s after %s", r.Name, r.Outcome, roundDuration(r.Waited))
+	} else {
+		fmt.Fprintf(&b, "barrier %s: phase %d %s after %s", r.Name, r.Phase, r.Outcome, roundDuration(r.Waited))
+	}
 	if r.Reason != "" {
 		fmt.Fprintf(&b, " (%s, by participant %s)", r.Reason, truncate(r.FailedBy, 40))
 	}
@@ -367,8 +371,13 @@ func (b *Barrier) phaseAborted(ctx context.Context, pb phaseBackend, id string, 
 	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleGrace)
 	defer cancel()
 	res := PhaseResult{Outcome: OutcomeAborted, Name: b.opts.Name, Phase: phase, Waited: time.Since(start)}
-	if _, err := detached(lctx, func(ctx context.Context) (LeaveRecord, error) { return pb.leave(ctx, id) }, nil); err != nil {
+	rec, err := detached(lctx, func(ctx context.Context) (LeaveRecord, error) { return pb.leave(ctx, id) }, nil)
+	switch {
+	case err != nil:
 		res.ReadError = "leaving after the abort: " + err.Error()
+	case phase < 0:
+		// Aborted while its arrival was under way (recorded or not): the phase it left is the one.
+		res.Phase = rec.Phase
 	}
 	return res, &PhaseError{Result: res, Cause: ctx.Err()}
 }
