@@ -177,8 +177,11 @@ func (r *redisBackend) subscribe(ctx context.Context) (watcher, error) {
 			break
 		}
 	}
-	w := &redisWatcher{ps: ps, hintBox: newHintBox(), done: make(chan struct{})}
-	go w.run()
+	// The watcher outlives this call (ctx only bounds the subscribe): its receive loop runs on a
+	// context of its own, which close cancels.
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	w := &redisWatcher{ps: ps, hintBox: newHintBox(), done: make(chan struct{}), cancel: cancel}
+	go w.run(wctx)
 	return w, nil
 }
 
@@ -190,16 +193,17 @@ type redisWatcher struct {
 	ps *redis.PubSub
 	*hintBox
 	done      chan struct{}
+	cancel    context.CancelFunc // ends run's context
 	closed    atomic.Bool
 	closeOnce sync.Once
 }
 
-func (w *redisWatcher) run() {
+func (w *redisWatcher) run(ctx context.Context) {
 	backoff := 50 * time.Millisecond
 	for {
 		// No read deadline: an idle waiter sends nothing. A dead connection
 		// is noticed by TCP keepalive, and the fallback tick covers the gap.
-		msg, err := w.ps.Receive(context.Background())
+		msg, err := w.ps.Receive(ctx)
 		if w.closed.Load() {
 			return
 		}
@@ -246,6 +250,7 @@ func (w *redisWatcher) fallback() time.Duration { return FallbackInterval }
 func (w *redisWatcher) close() {
 	w.closeOnce.Do(func() {
 		w.closed.Store(true)
+		w.cancel()
 		close(w.done)
 		_ = w.ps.Close()
 	})

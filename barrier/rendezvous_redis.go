@@ -92,9 +92,11 @@ type phaseWaiters struct {
 
 // phaseSub is one subscription of the hub.
 type phaseSub struct {
-	ps    *redis.PubSub
-	ready chan struct{} // closed at the first confirmation
-	done  chan struct{}
+	ps     *redis.PubSub
+	ready  chan struct{} // closed at the first confirmation
+	done   chan struct{}
+	ctx    context.Context // the receive loop's; cancelled when the subscription closes
+	cancel context.CancelFunc
 }
 
 func (r *redisPhases) argsCommon() (parties int, ttl int64) {
@@ -141,7 +143,10 @@ func (r *redisPhases) subscribe(ctx context.Context) error {
 	r.mu.Lock()
 	s := r.sub
 	if s == nil {
-		s = &phaseSub{ps: r.be.client.Subscribe(context.WithoutCancel(ctx), r.keys.channel), ready: make(chan struct{}), done: make(chan struct{})}
+		// The subscription serves every waiter of the process and outlives this call: it runs on a
+		// context of its own, cancelled when it closes.
+		sctx, scancel := context.WithCancel(context.WithoutCancel(ctx))
+		s = &phaseSub{ps: r.be.client.Subscribe(sctx, r.keys.channel), ready: make(chan struct{}), done: make(chan struct{}), ctx: sctx, cancel: scancel}
 		r.sub = s
 		if len(r.pending) == 0 {
 			r.idle = time.Now()
@@ -164,7 +169,7 @@ func (r *redisPhases) receive(s *phaseSub) {
 	backoff := 50 * time.Millisecond
 	first := true
 	for {
-		msg, err := s.ps.Receive(context.Background())
+		msg, err := s.ps.Receive(s.ctx)
 		select {
 		case <-s.done:
 			return
@@ -217,6 +222,7 @@ func (r *redisPhases) tick(s *phaseSub) {
 		n := len(r.pending)
 		if n == 0 && !r.idle.IsZero() && time.Since(r.idle) > hubLinger {
 			r.sub = nil
+			s.cancel()
 			close(s.done)
 			_ = s.ps.Close()
 			r.mu.Unlock()
