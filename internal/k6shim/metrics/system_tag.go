@@ -69,7 +69,7 @@ func uitoa(n uint32) string {
 // Add adds tag to the set.
 func (i *SystemTagSet) Add(tag SystemTag) {
 	if i == nil {
-		i = new(SystemTagSet) //nolint:staticcheck // k6 behaves so: adding to nil is lost
+		i = new(SystemTagSet) // k6 behaves so: adding to nil is lost
 	}
 	*i |= SystemTagSet(tag)
 }
