@@ -93,7 +93,7 @@ func (b *jsBarrier) throwf(method, format string, args ...any) {
 func (b *jsBarrier) id(method string, v sobek.Value, state *lib.State) string {
 	parties := b.core.Options().Parties
 	if v == nil || sobek.IsUndefined(v) {
-		if state.VUIDGlobal < 1 || state.VUIDGlobal > uint64(parties) {
+		if state.VUIDGlobal < 1 || state.VUIDGlobal > uint64(parties) { // #nosec G115 -- parties is validated to 1..MaxParties
 			b.throwf(method, "the default id, the VU's id in the test (exec.vu.idInTest), is %d, outside 1..%d: "+
 				"give the barrier parties at least the number of VUs of the test, or pass an id in 1..%d",
 				state.VUIDGlobal, parties, parties)
