@@ -8,6 +8,10 @@ import (
 	"time"
 )
 
+// EnvRunID is the environment variable that gives runId when the option is omitted (read by the
+// JS binding and the `k6 x barrier` command, not by this package).
+const EnvRunID = "K6_BARRIER_RUN_ID"
+
 // Defaults of Options and WaitOptions.
 const (
 	DefaultName      = "default"
@@ -114,13 +118,14 @@ func ValidateReason(reason string) error {
 func ValidateID(id string, parties int) error {
 	n, err := strconv.Atoi(id)
 	if err != nil || n < 1 || n > parties || strconv.Itoa(n) != id {
-		return fmt.Errorf("invalid participant id %q: the barrier counts the ids 1..%d (its parties): %s", truncate(id, 40), parties, idRule(parties))
+		return fmt.Errorf("invalid participant id %q: the barrier counts the ids 1..%d (its parties): %s", truncate(id, 40), parties, IDRule(parties))
 	}
 	return nil
 }
 
-// idRule says which ids a barrier of parties counts, and what to do.
-func idRule(parties int) string {
+// IDRule says which participant ids a barrier of parties counts and how to pass one, for the
+// messages of this package and of its callers.
+func IDRule(parties int) string {
 	return fmt.Sprintf("pass an integer in 1..%d, or omit the id to use the VU's "+
 		"(exec.vu.idInTest; parties must then be at least the number of VUs of the test)", parties)
 }

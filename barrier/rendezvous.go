@@ -188,6 +188,8 @@ type phaseBackend interface {
 	fail(ctx context.Context, id, reason string) (bool, error)
 	// reset deletes the phase state; waiters get an error.
 	reset(ctx context.Context) error
+	// arrivals is how many participants wait at the current phase.
+	arrivals(ctx context.Context) (int, error)
 }
 
 // ArrivedTwiceError is the error of an Arrive of a participant that already arrived at the current
@@ -407,6 +409,17 @@ func (b *Barrier) resetPhases(ctx context.Context) error {
 	pb := b.phases()
 	_, err := boundCall(ctx, b, func(ctx context.Context) (struct{}, error) { return struct{}{}, pb.reset(ctx) })
 	return err
+}
+
+// Arrived returns how many participants have arrived at the barrier's current phase and wait for
+// its release (0 when the barrier has no phase yet). It only reads.
+func (b *Barrier) Arrived(ctx context.Context) (int, error) {
+	pb := b.phases()
+	n, err := boundCall(ctx, b, pb.arrivals)
+	if err != nil {
+		return 0, fmt.Errorf("barrier %s: arrived: %w", b.opts.Name, err)
+	}
+	return n, nil
 }
 
 // phases returns the barrier's phase backend: the process's one for this barrier (shared by every

@@ -110,20 +110,9 @@ func awaitArrived(t *testing.T, b *Barrier, n int) {
 
 // arrivedNow reads how many arrived at the current phase.
 func arrivedNow(t *testing.T, b *Barrier) int {
-	switch pb := b.phases().(type) {
-	case *memoryPhases:
-		pb.mu.Lock()
-		defer pb.mu.Unlock()
-		return pb.arrived
-	case *redisPhases:
-		n, err := pb.be.client.HGet(testCtx(t), pb.keys.keys[0], "arrived").Int()
-		if err != nil {
-			return 0
-		}
-		return n
-	}
-	t.Fatalf("unknown phase backend %T", b.phases())
-	return 0
+	n, err := b.Arrived(testCtx(t))
+	require.NoError(t, err)
+	return n
 }
 
 func testArriveCycles(t *testing.T, newBarrier newFunc) {

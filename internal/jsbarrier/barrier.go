@@ -1,4 +1,4 @@
-package barrier
+package jsbarrier
 
 import (
 	"context"
@@ -13,13 +13,15 @@ import (
 	"go.k6.io/k6/v2/lib"
 
 	"github.com/xk6-barrier/xk6-barrier/internal/jsopts"
+
+	"github.com/xk6-barrier/xk6-barrier/barrier"
 )
 
-// jsBarrier is one `new Barrier(options)` of one VU. The core *Barrier it wraps is cheap; the state
+// jsBarrier is one `new Barrier(options)` of one VU. The core *barrier.Barrier it wraps is cheap; the state
 // it stands for (the Redis keys, or the process's in-process barrier of that name) is shared.
 type jsBarrier struct {
 	mi   *ModuleInstance
-	core *Barrier
+	core *barrier.Barrier
 	name string
 	// warns is whether the core's warnings go to the VU's logger yet (set on first use, on the
 	// event loop).
@@ -38,7 +40,7 @@ func (mi *ModuleInstance) newBarrier(call sobek.ConstructorCall) *sobek.Object {
 	if err != nil {
 		panic(typeError(rt, err.Error()))
 	}
-	core, err := New(opts)
+	core, err := barrier.New(opts)
 	if err != nil {
 		panic(typeError(rt, err.Error()))
 	}
@@ -135,7 +137,7 @@ func (b *jsBarrier) async(work func(ctx context.Context) (func(rt *sobek.Runtime
 // jsError converts a core error: a wait that did not meet becomes a BarrierError, anything else
 // (Redis unreachable, a key of the wrong type) a plain Error with the core's message.
 func (b *jsBarrier) jsError(err error) sobek.Value {
-	var we *WaitError
+	var we *barrier.WaitError
 	if errors.As(err, &we) {
 		return b.mi.newBarrierError(we.Error(), we.Result)
 	}
@@ -169,7 +171,7 @@ func (b *jsBarrier) fail(reasonArg, idArg sobek.Value) *sobek.Promise {
 	if !ok {
 		b.throwf("fail", "reason must be a string such as 'login' or 'sse', got %s", jsopts.Describe(reasonArg))
 	}
-	if err := ValidateReason(reason); err != nil {
+	if err := barrier.ValidateReason(reason); err != nil {
 		b.throwf("fail", "%v", err)
 	}
 	id := b.id("fail", idArg, state)
@@ -199,19 +201,19 @@ func (b *jsBarrier) wait(optsArg sobek.Value) *sobek.Promise {
 	if jw.progress > 0 && state.Logger != nil {
 		logger := state.Logger.WithField("barrier", b.name)
 		w.Progress = jw.progress
-		w.OnProgress = func(r Result) { logger.Info(r.String()) }
+		w.OnProgress = func(r barrier.Result) { logger.Info(r.String()) }
 	}
 	return b.async(func(ctx context.Context) (func(*sobek.Runtime) sobek.Value, error) {
 		start := time.Now()
 		res, err := b.core.Wait(ctx, w)
 		outcome := string(res.Outcome)
-		var we *WaitError
+		var we *barrier.WaitError
 		if errors.As(err, &we) {
 			outcome = string(we.Result.Outcome)
 		} else if err != nil {
 			outcome = "error"
 		}
-		if outcome == string(OutcomeAborted) && state.Logger != nil {
+		if outcome == string(barrier.OutcomeAborted) && state.Logger != nil {
 			// k6 interrupts the runtime when a test stops, so the script may never see this
 			// rejection: say who was missing in the log.
 			state.Logger.WithField("barrier", b.name).Warn(err.Error())
@@ -219,7 +221,7 @@ func (b *jsBarrier) wait(optsArg sobek.Value) *sobek.Promise {
 		elapsed := time.Since(start)
 		push(ctx, state, b.mi.metrics.waitDuration, float64(elapsed)/float64(time.Millisecond),
 			map[string]string{"barrier": b.name, "outcome": outcome})
-		if we != nil && jw.abortOnFail && (we.Result.Outcome == OutcomeFailed || we.Result.Outcome == OutcomeTimeout) {
+		if we != nil && jw.abortOnFail && (we.Result.Outcome == barrier.OutcomeFailed || we.Result.Outcome == barrier.OutcomeTimeout) {
 			return nil, abortTest(we)
 		}
 		if err != nil {
@@ -232,7 +234,7 @@ func (b *jsBarrier) wait(optsArg sobek.Value) *sobek.Promise {
 // abortTest is the error that aborts the whole test run as k6/execution's test.abort(reason) does
 // (exit code 108), with the wait's one-line summary as the reason. Returned from the event-loop
 // callback, it ends the VU's iteration, and k6 stops the test.
-func abortTest(we *WaitError) error {
+func abortTest(we *barrier.WaitError) error {
 	return &errext.InterruptError{Reason: errext.AbortTest + ": " + we.Error()}
 }
 

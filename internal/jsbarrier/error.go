@@ -1,7 +1,9 @@
-package barrier
+package jsbarrier
 
 import (
 	"github.com/grafana/sobek"
+
+	"github.com/xk6-barrier/xk6-barrier/barrier"
 )
 
 // barrierErrorSource defines BarrierError: an Error whose own properties are the barrier's result
@@ -31,7 +33,7 @@ func defineBarrierError(rt *sobek.Runtime) *sobek.Object {
 // newBarrierError returns a BarrierError for a wait that did not meet. Call it on the event loop.
 // It runs no JavaScript: when the test stops, k6 interrupts the VU's runtime, and any JS call (such
 // as `new BarrierError()`) would throw the interrupt instead of settling the aborted wait.
-func (mi *ModuleInstance) newBarrierError(message string, r Result) sobek.Value {
+func (mi *ModuleInstance) newBarrierError(message string, r barrier.Result) sobek.Value {
 	rt := mi.vu.Runtime()
 	obj := resultToJS(rt, r)
 	if err := obj.SetPrototype(mi.errorClass.Get("prototype").ToObject(rt)); err != nil {
@@ -43,7 +45,7 @@ func (mi *ModuleInstance) newBarrierError(message string, r Result) sobek.Value 
 }
 
 // resultToJS converts r into a plain JS object with the design's field names.
-func resultToJS(rt *sobek.Runtime, r Result) *sobek.Object {
+func resultToJS(rt *sobek.Runtime, r barrier.Result) *sobek.Object {
 	o := rt.NewObject()
 	failures := rt.NewObject()
 	for reason, n := range r.Failures {
@@ -69,7 +71,7 @@ func resultToJS(rt *sobek.Runtime, r Result) *sobek.Object {
 }
 
 // recordToJS converts a join/fail record into {counted, previous}.
-func recordToJS(rt *sobek.Runtime, rec Record) *sobek.Object {
+func recordToJS(rt *sobek.Runtime, rec barrier.Record) *sobek.Object {
 	o := rt.NewObject()
 	_ = o.Set("counted", rec.Counted)
 	if !rec.Counted {

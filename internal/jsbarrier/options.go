@@ -1,4 +1,4 @@
-package barrier
+package jsbarrier
 
 import (
 	"fmt"
@@ -10,10 +10,9 @@ import (
 	"github.com/grafana/sobek"
 
 	"github.com/xk6-barrier/xk6-barrier/internal/jsopts"
-)
 
-// EnvRunID is the environment variable that gives runId when the option is omitted.
-const EnvRunID = "K6_BARRIER_RUN_ID"
+	"github.com/xk6-barrier/xk6-barrier/barrier"
+)
 
 // DefaultProgress is how often a waiting barrier logs its progress unless told otherwise.
 const DefaultProgress = 10 * time.Second
@@ -24,8 +23,8 @@ var (
 )
 
 // parseBarrierOptions reads the options of new Barrier(options). lookupEnv gives K6_BARRIER_RUN_ID.
-func parseBarrierOptions(v sobek.Value, lookupEnv func(string) (string, bool)) (Options, error) {
-	var o Options
+func parseBarrierOptions(v sobek.Value, lookupEnv func(string) (string, bool)) (barrier.Options, error) {
+	var o barrier.Options
 	r, err := jsopts.NewReader("new Barrier()", v, constructorOptions, true)
 	if err != nil {
 		return o, fmt.Errorf("%w, e.g. { parties: 1000 }", err)
@@ -33,7 +32,7 @@ func parseBarrierOptions(v sobek.Value, lookupEnv func(string) (string, bool)) (
 	if o.Name, err = r.String("name"); err != nil {
 		return o, err
 	}
-	parties, set, err := r.IntegerIn("parties", 1, MaxParties)
+	parties, set, err := r.IntegerIn("parties", 1, barrier.MaxParties)
 	switch {
 	case err != nil:
 		return o, err
@@ -48,11 +47,11 @@ func parseBarrierOptions(v sobek.Value, lookupEnv func(string) (string, bool)) (
 		return o, err
 	}
 	if o.RunID == "" && lookupEnv != nil {
-		if id, ok := lookupEnv(EnvRunID); ok {
+		if id, ok := lookupEnv(barrier.EnvRunID); ok {
 			o.RunID = id
 		}
 	}
-	if o.TTL, _, err = r.DurationIn("ttl", MinTTL, MaxDuration); err != nil {
+	if o.TTL, _, err = r.DurationIn("ttl", barrier.MinTTL, barrier.MaxDuration); err != nil {
 		return o, err
 	}
 	if o.KeyPrefix, err = r.String("keyPrefix"); err != nil {
@@ -64,7 +63,7 @@ func parseBarrierOptions(v sobek.Value, lookupEnv func(string) (string, bool)) (
 
 // jsWaitOptions are the options of barrier.wait(options): the core's, and what only the binding does.
 type jsWaitOptions struct {
-	WaitOptions
+	barrier.WaitOptions
 	// progress is the interval of the progress log lines (0: none).
 	progress time.Duration
 	// abortOnFail aborts the whole test (as exec.test.abort()) on outcome failed or timeout.
@@ -88,14 +87,14 @@ func parseWaitOptions(name string, parties int, v sobek.Value) (jsWaitOptions, e
 }
 
 // parseCoreWaitOptions reads the wait options that the core takes, and progress.
-func parseCoreWaitOptions(r *jsopts.Reader, parties int) (w WaitOptions, progress time.Duration, err error) {
+func parseCoreWaitOptions(r *jsopts.Reader, parties int) (w barrier.WaitOptions, progress time.Duration, err error) {
 	if pv := r.Get("timeout"); pv != nil {
 		if f, ok := jsopts.Number(pv); ok && f == 0 {
 			return w, 0, r.Errorf("option timeout must be more than 0: the timeout is the wait's hard stop " +
 				"(omit it to wait until the VU's context ends, which k6's gracefulStop bounds); at most 7d, e.g. '5m'")
 		}
 	}
-	if w.Timeout, _, err = r.DurationIn("timeout", time.Millisecond, MaxDuration); err != nil {
+	if w.Timeout, _, err = r.DurationIn("timeout", time.Millisecond, barrier.MaxDuration); err != nil {
 		return w, 0, err
 	}
 	if w.MaxFailures, _, err = r.IntegerIn("maxFailures", 0, parties); err != nil {
@@ -118,7 +117,7 @@ func parseCoreWaitOptions(r *jsopts.Reader, parties int) (w WaitOptions, progres
 			return w, 0, nil
 		}
 	}
-	if d, set, err := r.DurationIn("progress", MinProgress, MaxDuration); err != nil {
+	if d, set, err := r.DurationIn("progress", barrier.MinProgress, barrier.MaxDuration); err != nil {
 		return w, 0, err
 	} else if set {
 		progress = d
@@ -131,7 +130,7 @@ func participantID(v sobek.Value, parties int) (string, error) {
 	f, ok := jsopts.Number(v)
 	if !ok || f != math.Trunc(f) || f < 1 || f > float64(parties) {
 		return "", fmt.Errorf("id must be an integer in 1..%d (the barrier counts the ids 1..parties), got %s: %s",
-			parties, jsopts.Describe(v), idRule(parties))
+			parties, jsopts.Describe(v), barrier.IDRule(parties))
 	}
 	return strconv.FormatInt(int64(f), 10), nil
 }

@@ -1,4 +1,4 @@
-package barrier
+package jsbarrier
 
 import (
 	"context"
@@ -14,6 +14,8 @@ import (
 	"go.k6.io/k6/v2/metrics"
 
 	"github.com/xk6-barrier/xk6-barrier/internal/jsopts"
+
+	"github.com/xk6-barrier/xk6-barrier/barrier"
 )
 
 // Metric names of the rendezvous (Barrier.arrive).
@@ -56,7 +58,7 @@ func (b *jsBarrier) defineRendezvous(obj *sobek.Object) error {
 
 // jsArriveOptions are the options of barrier.arrive(options).
 type jsArriveOptions struct {
-	ArriveOptions
+	barrier.ArriveOptions
 	id          sobek.Value
 	abortOnFail bool
 }
@@ -76,10 +78,10 @@ func parseArriveOptions(name string, parties int, v sobek.Value) (jsArriveOption
 	if pv := r.Get("timeout"); pv != nil {
 		if f, ok := jsopts.Number(pv); ok && f == 0 {
 			return o, r.Errorf("option timeout must be more than 0: it is the phase's hard stop, counted from its first arrival "+
-				"(default %s); at most 7d, e.g. '30s'", jsopts.FormatDuration(DefaultArriveTimeout))
+				"(default %s); at most 7d, e.g. '30s'", jsopts.FormatDuration(barrier.DefaultArriveTimeout))
 		}
 	}
-	if o.Timeout, _, err = r.DurationIn("timeout", time.Millisecond, MaxDuration); err != nil {
+	if o.Timeout, _, err = r.DurationIn("timeout", time.Millisecond, barrier.MaxDuration); err != nil {
 		return o, err
 	}
 	if qv := r.Get("quorum"); qv != nil {
@@ -96,11 +98,11 @@ func parseArriveOptions(name string, parties int, v sobek.Value) (jsArriveOption
 	}
 	if tv := r.Get("onTimeout"); tv != nil {
 		s, _ := tv.Export().(string)
-		if s != string(TimeoutReject) && s != string(TimeoutRelease) {
+		if s != string(barrier.TimeoutReject) && s != string(barrier.TimeoutRelease) {
 			return o, r.Errorf("option onTimeout must be 'reject' (the waiters reject with outcome timeout) or 'release' "+
 				"(those that arrived are released, outcome released-on-timeout), got %s", jsopts.Describe(tv))
 		}
-		o.OnTimeout = OnTimeout(s)
+		o.OnTimeout = barrier.OnTimeout(s)
 	}
 	return o, nil
 }
@@ -124,13 +126,13 @@ func (r *jsRendezvous) arrive(optsArg sobek.Value) *sobek.Promise {
 		start := time.Now()
 		res, err := b.core.Arrive(ctx, id, o.ArriveOptions)
 		outcome := string(res.Outcome)
-		var pe *PhaseError
+		var pe *barrier.PhaseError
 		if errors.As(err, &pe) {
 			res, outcome = pe.Result, string(pe.Result.Outcome)
 		} else if err != nil {
 			outcome = "error"
 		}
-		if outcome == string(OutcomeAborted) && state.Logger != nil {
+		if outcome == string(barrier.OutcomeAborted) && state.Logger != nil {
 			state.Logger.WithField("barrier", b.name).Warn(err.Error())
 		}
 		push(ctx, state, r.arriveDur, float64(time.Since(start))/float64(time.Millisecond),
@@ -143,7 +145,7 @@ func (r *jsRendezvous) arrive(optsArg sobek.Value) *sobek.Promise {
 				return resolve(phaseResultToJS(rt, res))
 			}
 			if pe != nil {
-				if o.abortOnFail && (pe.Result.Outcome == OutcomeFailed || pe.Result.Outcome == OutcomeTimeout) {
+				if o.abortOnFail && (pe.Result.Outcome == barrier.OutcomeFailed || pe.Result.Outcome == barrier.OutcomeTimeout) {
 					return &errext.InterruptError{Reason: errext.AbortTest + ": " + pe.Error()}
 				}
 				return reject(r.phaseError(pe))
@@ -156,7 +158,7 @@ func (r *jsRendezvous) arrive(optsArg sobek.Value) *sobek.Promise {
 
 // phaseError returns a BarrierError for an arrive that was not released, built without running
 // JavaScript (see newBarrierError).
-func (r *jsRendezvous) phaseError(pe *PhaseError) sobek.Value {
+func (r *jsRendezvous) phaseError(pe *barrier.PhaseError) sobek.Value {
 	mi := r.b.mi
 	rt := mi.vu.Runtime()
 	obj := phaseResultToJS(rt, pe.Result)
@@ -190,7 +192,7 @@ func (r *jsRendezvous) leave(idArg sobek.Value) *sobek.Promise {
 }
 
 // phaseResultToJS converts an arrive's result into a plain JS object.
-func phaseResultToJS(rt *sobek.Runtime, r PhaseResult) *sobek.Object {
+func phaseResultToJS(rt *sobek.Runtime, r barrier.PhaseResult) *sobek.Object {
 	o := rt.NewObject()
 	missing := make([]any, len(r.Missing))
 	for i, id := range r.Missing {
