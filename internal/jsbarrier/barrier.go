@@ -13,6 +13,7 @@ import (
 	"go.k6.io/k6/v2/lib"
 
 	"github.com/xk6-barrier/xk6-barrier/internal/jsopts"
+	"github.com/xk6-barrier/xk6-barrier/internal/k6util"
 
 	"github.com/xk6-barrier/xk6-barrier/barrier"
 )
@@ -38,20 +39,16 @@ func (mi *ModuleInstance) newBarrier(call sobek.ConstructorCall) *sobek.Object {
 	}
 	opts, err := parseBarrierOptions(call.Argument(0), lookupEnvOf(lookup))
 	if err != nil {
-		panic(typeError(rt, err.Error()))
+		k6util.ThrowTypeError(rt, err.Error())
 	}
 	core, err := barrier.New(opts)
 	if err != nil {
-		panic(typeError(rt, err.Error()))
+		k6util.ThrowTypeError(rt, err.Error())
 	}
 	b := &jsBarrier{mi: mi, core: core, name: core.Options().Name}
 
 	obj := rt.NewObject()
-	must := func(err error) {
-		if err != nil {
-			panic(rt.NewGoError(err))
-		}
-	}
+	must := k6util.Must(rt)
 	must(obj.Set("join", b.join))
 	must(obj.Set("fail", b.fail))
 	must(obj.Set("wait", b.wait))
@@ -65,12 +62,8 @@ func (mi *ModuleInstance) newBarrier(call sobek.ConstructorCall) *sobek.Object {
 
 // vuState returns the VU state, or throws when called in the init context, where k6 forbids I/O.
 func (b *jsBarrier) vuState(method string) *lib.State {
-	state := b.mi.vu.State()
-	if state == nil {
-		panic(typeError(b.mi.vu.Runtime(), fmt.Sprintf(
-			"barrier %s: %s() can't be called in the init context: call it from the default function, setup(), teardown() or a scenario's exec function",
-			b.name, method)))
-	}
+	state := k6util.VUState(b.mi.vu, "barrier "+b.name+": "+method+"()",
+		"call it from the default function, setup(), teardown() or a scenario's exec function")
 	if !b.warns && state.Logger != nil {
 		logger := state.Logger.WithField("barrier", b.name)
 		b.core.OnWarning(func(msg string) { logger.Warn(msg) })
@@ -88,7 +81,7 @@ func (b *jsBarrier) vuState(method string) *lib.State {
 
 // throwf throws a TypeError naming the barrier and method.
 func (b *jsBarrier) throwf(method, format string, args ...any) {
-	panic(typeError(b.mi.vu.Runtime(), fmt.Sprintf("barrier %s: %s(): ", b.name, method)+fmt.Sprintf(format, args...)))
+	k6util.ThrowTypeError(b.mi.vu.Runtime(), fmt.Sprintf("barrier %s: %s(): ", b.name, method)+fmt.Sprintf(format, args...))
 }
 
 // id returns the participant id argument, defaulting to the VU's id in the whole test.
@@ -195,7 +188,7 @@ func (b *jsBarrier) wait(optsArg sobek.Value) *sobek.Promise {
 	rt := b.mi.vu.Runtime()
 	jw, err := parseWaitOptions(b.name, b.core.Options().Parties, optsArg)
 	if err != nil {
-		panic(typeError(rt, err.Error()))
+		k6util.ThrowTypeError(rt, err.Error())
 	}
 	w := jw.WaitOptions
 	if jw.progress > 0 && state.Logger != nil {

@@ -1,6 +1,8 @@
 package jsbarrier
 
 import (
+	"fmt"
+
 	"github.com/grafana/sobek"
 
 	"github.com/xk6-barrier/xk6-barrier/barrier"
@@ -22,12 +24,12 @@ const barrierErrorSource = `(function () {
 })()`
 
 // defineBarrierError evaluates the BarrierError class in rt.
-func defineBarrierError(rt *sobek.Runtime) *sobek.Object {
+func defineBarrierError(rt *sobek.Runtime) (*sobek.Object, error) {
 	v, err := rt.RunString(barrierErrorSource)
 	if err != nil {
-		panic(rt.NewGoError(err)) // a bug in barrierErrorSource
+		return nil, fmt.Errorf("compiling the JavaScript helper BarrierError: %w", err)
 	}
-	return v.ToObject(rt)
+	return v.ToObject(rt), nil
 }
 
 // newBarrierError returns a BarrierError for a wait that did not meet. Call it on the event loop.
@@ -78,12 +80,6 @@ func recordToJS(rt *sobek.Runtime, rec barrier.Record) *sobek.Object {
 		_ = o.Set("previous", rec.Previous)
 	}
 	return o
-}
-
-// typeError returns a TypeError with message msg. sobek's NewTypeError formats its first argument,
-// so a message is never passed as the format: a '%' in it (a URL hint, a runId) stays as it is.
-func typeError(rt *sobek.Runtime, msg string) *sobek.Object {
-	return rt.NewTypeError("%s", msg)
 }
 
 // plainError returns an Error (not sobek's GoError) with message msg, built like newBarrierError

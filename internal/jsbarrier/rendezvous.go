@@ -14,6 +14,7 @@ import (
 	"go.k6.io/k6/v2/metrics"
 
 	"github.com/xk6-barrier/xk6-barrier/internal/jsopts"
+	"github.com/xk6-barrier/xk6-barrier/internal/k6util"
 
 	"github.com/xk6-barrier/xk6-barrier/barrier"
 )
@@ -41,12 +42,12 @@ type jsRendezvous struct {
 // rendezvous metrics (in the init context, where k6 gives the registry).
 func (b *jsBarrier) defineRendezvous(obj *sobek.Object) error {
 	r := &jsRendezvous{b: b}
-	if env := b.mi.vu.InitEnv(); env != nil && env.Registry != nil {
+	if registry := k6util.InitRegistry(b.mi.vu); registry != nil {
 		var err error
-		if r.arriveDur, err = env.Registry.NewMetric(MetricArriveDuration, metrics.Trend, metrics.Time); err != nil {
+		if r.arriveDur, err = registry.NewMetric(MetricArriveDuration, metrics.Trend, metrics.Time); err != nil {
 			return fmt.Errorf("k6/x/barrier: registering metric: %w", err)
 		}
-		if r.releaseSkew, err = env.Registry.NewMetric(MetricReleaseSkew, metrics.Trend, metrics.Time); err != nil {
+		if r.releaseSkew, err = registry.NewMetric(MetricReleaseSkew, metrics.Trend, metrics.Time); err != nil {
 			return fmt.Errorf("k6/x/barrier: registering metric: %w", err)
 		}
 	}
@@ -116,7 +117,7 @@ func (r *jsRendezvous) arrive(optsArg sobek.Value) *sobek.Promise {
 	rt := b.mi.vu.Runtime()
 	o, err := parseArriveOptions(b.name, b.core.Options().Parties, optsArg)
 	if err != nil {
-		panic(typeError(rt, err.Error()))
+		k6util.ThrowTypeError(rt, err.Error())
 	}
 	id := b.id("arrive", o.id, state)
 	promise, resolve, reject := rt.NewPromise()
