@@ -14,8 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestConformance runs the semantic tests of DESIGN.md section 4 against
-// every backend: they must behave alike.
+// TestConformance runs the semantic tests of the barrier (the rules of the
+// package doc, which README's k6/x/barrier section states for scripts)
+// against every backend: they must behave alike.
 func TestConformance(t *testing.T) {
 	for _, be := range backends() {
 		t.Run(be.name, func(t *testing.T) {

@@ -55,7 +55,7 @@ func TestRendezvousTwoInstances(t *testing.T) {
 // TestRendezvousSurvivesConnectionKill kills every connection while one instance's waiters wait:
 // its hub resubscribes, re-reads, and the phase completed by the other instance releases them.
 func TestRendezvousSurvivesConnectionKill(t *testing.T) {
-	srv := dedicatedServer(t)
+	srv := redistest.NeedServer(t)
 	admin := srv.Client(t)
 	opts := Options{Parties: 10, RunID: redistest.Prefix(t)}
 	a, err := NewWithClient(opts, srv.Client(t))
