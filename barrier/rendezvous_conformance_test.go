@@ -374,7 +374,7 @@ func testArriveBadOptions(t *testing.T, newBarrier newFunc) {
 	}{
 		{ArriveOptions{Timeout: -time.Second}, "arrive option timeout must be at least 1ms and at most 7d, got -1s"},
 		{ArriveOptions{Timeout: 8 * 24 * time.Hour}, "arrive option timeout must be at least 1ms and at most 7d"},
-		{ArriveOptions{Quorum: 4}, "arrive option quorum must be at least 1 and at most parties (3), got 4"},
+		{ArriveOptions{Quorum: 4}, "arrive option quorum must be at least 1 and at most 3, got 4 (at most parties)"},
 		{ArriveOptions{QuorumPercent: 120}, "more than 0% and at most 100%, got 120%"},
 		{ArriveOptions{Quorum: 2, QuorumPercent: 50}, "either a count or a percentage, not both"},
 		{ArriveOptions{OnTimeout: "ignore"}, `onTimeout must be 'reject' or 'release', got "ignore"`},

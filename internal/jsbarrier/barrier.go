@@ -84,22 +84,35 @@ func (b *jsBarrier) throwf(method, format string, args ...any) {
 	k6util.ThrowTypeError(b.mi.vu.Runtime(), fmt.Sprintf("barrier %s: %s(): ", b.name, method)+fmt.Sprintf(format, args...))
 }
 
-// id returns the participant id argument, defaulting to the VU's id in the whole test.
+// id converts the participant id argument, defaulting to the VU's id in the whole test. An argument
+// that is no whole number throws; whether the barrier counts the id is the core's to say (check).
 func (b *jsBarrier) id(method string, v sobek.Value, state *lib.State) string {
-	parties := b.core.Options().Parties
 	if v == nil || sobek.IsUndefined(v) {
-		if state.VUIDGlobal < 1 || state.VUIDGlobal > uint64(parties) {
+		return strconv.FormatUint(state.VUIDGlobal, 10)
+	}
+	id, ok := participantID(v)
+	if !ok {
+		b.throwf(method, "%s", idError(v, b.core.Options().Parties))
+	}
+	return id
+}
+
+// check throws err, the core's refusal of the arguments of a call, as a TypeError. A refused id
+// is said in terms of idArg, the argument given (none: the VU's id).
+func (b *jsBarrier) check(method string, err error, idArg sobek.Value, state *lib.State) {
+	if err == nil {
+		return
+	}
+	if errors.Is(err, barrier.ErrInvalidID) {
+		parties := b.core.Options().Parties
+		if idArg == nil || sobek.IsUndefined(idArg) {
 			b.throwf(method, "the default id, the VU's id in the test (exec.vu.idInTest), is %d, outside 1..%d: "+
 				"give the barrier parties at least the number of VUs of the test, or pass an id in 1..%d",
 				state.VUIDGlobal, parties, parties)
 		}
-		return strconv.FormatUint(state.VUIDGlobal, 10)
+		b.throwf(method, "%s", idError(idArg, parties))
 	}
-	id, err := participantID(v, parties)
-	if err != nil {
-		b.throwf(method, "%v", err)
-	}
-	return id
+	k6util.ThrowTypeError(b.mi.vu.Runtime(), err.Error())
 }
 
 // async runs work off the event loop and settles the returned promise on it: with the value that
@@ -140,9 +153,10 @@ func (b *jsBarrier) jsError(err error) sobek.Value {
 // join is `barrier.join(id?)`: resolves {counted, previous?}.
 func (b *jsBarrier) join(idArg sobek.Value) *sobek.Promise {
 	state := b.vuState("join")
-	id := b.id("join", idArg, state)
+	join, err := b.core.PrepareJoin(b.id("join", idArg, state))
+	b.check("join", err, idArg, state)
 	return b.async(func(ctx context.Context) (func(*sobek.Runtime) sobek.Value, error) {
-		rec, err := b.core.Join(ctx, id)
+		rec, err := join(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -164,12 +178,10 @@ func (b *jsBarrier) fail(reasonArg, idArg sobek.Value) *sobek.Promise {
 	if !ok {
 		b.throwf("fail", "reason must be a string such as 'login' or 'sse', got %s", jsopts.Describe(reasonArg))
 	}
-	if err := barrier.ValidateReason(reason); err != nil {
-		b.throwf("fail", "%v", err)
-	}
-	id := b.id("fail", idArg, state)
+	fail, err := b.core.PrepareFail(b.id("fail", idArg, state), reason)
+	b.check("fail", err, idArg, state)
 	return b.async(func(ctx context.Context) (func(*sobek.Runtime) sobek.Value, error) {
-		rec, err := b.core.Fail(ctx, id, reason)
+		rec, err := fail(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -191,14 +203,15 @@ func (b *jsBarrier) wait(optsArg sobek.Value) *sobek.Promise {
 		k6util.ThrowTypeError(rt, err.Error())
 	}
 	w := jw.WaitOptions
-	if jw.progress > 0 && state.Logger != nil {
+	if state.Logger != nil {
 		logger := state.Logger.WithField("barrier", b.name)
-		w.Progress = jw.progress
 		w.OnProgress = func(r barrier.Result) { logger.Info(r.String()) }
 	}
+	wait, err := b.core.PrepareWait(w)
+	b.check("wait", err, nil, state)
 	return b.async(func(ctx context.Context) (func(*sobek.Runtime) sobek.Value, error) {
 		start := time.Now()
-		res, err := b.core.Wait(ctx, w)
+		res, err := wait(ctx)
 		outcome := string(res.Outcome)
 		var we *barrier.WaitError
 		if errors.As(err, &we) {

@@ -13,6 +13,7 @@ import (
 	"go.k6.io/k6/v2/errext"
 	"go.k6.io/k6/v2/metrics"
 
+	"github.com/xk6-barrier/xk6-barrier/internal/durfmt"
 	"github.com/xk6-barrier/xk6-barrier/internal/jsopts"
 	"github.com/xk6-barrier/xk6-barrier/internal/k6util"
 
@@ -64,8 +65,7 @@ type jsArriveOptions struct {
 	abortOnFail bool
 }
 
-// parseArriveOptions reads arrive()'s options; every bound is checked here, so that a bad option
-// throws at the call.
+// parseArriveOptions converts arrive()'s options; the core checks them (Barrier.PrepareArrive).
 func parseArriveOptions(name string, parties int, v sobek.Value) (jsArriveOptions, error) {
 	var o jsArriveOptions
 	r, err := jsopts.NewReader("barrier "+name+": arrive()", v, arriveOptions, false)
@@ -76,35 +76,38 @@ func parseArriveOptions(name string, parties int, v sobek.Value) (jsArriveOption
 	if o.abortOnFail, _, err = r.Bool("abortOnFail"); err != nil {
 		return o, err
 	}
-	if pv := r.Get("timeout"); pv != nil {
-		if f, ok := jsopts.Number(pv); ok && f == 0 {
-			return o, r.Errorf("option timeout must be more than 0: it is the phase's hard stop, counted from its first arrival "+
-				"(default %s); at most 7d, e.g. '30s'", jsopts.FormatDuration(barrier.DefaultArriveTimeout))
-		}
+	if err := positive(r, "timeout", fmt.Sprintf("it is the phase's hard stop, counted from its first arrival "+
+		"(default %s); at most 7d, e.g. '30s'", durfmt.Format(barrier.DefaultArriveTimeout))); err != nil {
+		return o, err
 	}
-	if o.Timeout, _, err = r.DurationIn("timeout", time.Millisecond, barrier.MaxDuration); err != nil {
+	if o.Timeout, _, err = duration(r, "timeout", time.Millisecond, barrier.MaxDuration); err != nil {
 		return o, err
 	}
 	if qv := r.Get("quorum"); qv != nil {
 		if s, ok := qv.Export().(string); ok {
-			pct, perr := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(s), "%"), 64)
-			if !strings.HasSuffix(strings.TrimSpace(s), "%") || perr != nil || !(pct >= 0.01 && pct <= 100) {
+			// A percentage of the parties: the number before '%', more than 0 (0 would read as
+			// "not given"); the core checks its bounds.
+			text, isPct := strings.CutSuffix(strings.TrimSpace(s), "%")
+			pct, perr := strconv.ParseFloat(text, 64)
+			if !isPct || perr != nil || !(pct > 0) {
 				return o, r.Errorf("option quorum must be a whole number 1..%d or a percentage of the parties such as '80%%' (more than 0%%, at most 100%%), got %s",
 					parties, jsopts.Describe(qv))
 			}
 			o.QuorumPercent = pct
-		} else if o.Quorum, _, err = r.IntegerIn("quorum", 1, parties); err != nil {
-			return o, err
+		} else {
+			if err := positive(r, "quorum", fmt.Sprintf("it is how many arrivals release a phase, 1..%d or a percentage such as '80%%' (omit it for all parties still taking part)", parties)); err != nil {
+				return o, err
+			}
+			if o.Quorum, _, err = r.Integer("quorum"); err != nil {
+				return o, err
+			}
 		}
 	}
-	if tv := r.Get("onTimeout"); tv != nil {
-		s, _ := tv.Export().(string)
-		if s != string(barrier.TimeoutReject) && s != string(barrier.TimeoutRelease) {
-			return o, r.Errorf("option onTimeout must be 'reject' (the waiters reject with outcome timeout) or 'release' "+
-				"(those that arrived are released, outcome released-on-timeout), got %s", jsopts.Describe(tv))
-		}
-		o.OnTimeout = barrier.OnTimeout(s)
+	onTimeout, err := r.String("onTimeout")
+	if err != nil {
+		return o, err
 	}
+	o.OnTimeout = barrier.OnTimeout(onTimeout)
 	return o, nil
 }
 
@@ -119,13 +122,14 @@ func (r *jsRendezvous) arrive(optsArg sobek.Value) *sobek.Promise {
 	if err != nil {
 		k6util.ThrowTypeError(rt, err.Error())
 	}
-	id := b.id("arrive", o.id, state)
+	arrive, err := b.core.PrepareArrive(b.id("arrive", o.id, state), o.ArriveOptions)
+	b.check("arrive", err, o.id, state)
 	promise, resolve, reject := rt.NewPromise()
 	enqueue := b.mi.vu.RegisterCallback()
 	ctx := b.mi.vu.Context()
 	go func() {
 		start := time.Now()
-		res, err := b.core.Arrive(ctx, id, o.ArriveOptions)
+		res, err := arrive(ctx)
 		outcome := string(res.Outcome)
 		var pe *barrier.PhaseError
 		if errors.As(err, &pe) {
@@ -176,9 +180,10 @@ func (r *jsRendezvous) phaseError(pe *barrier.PhaseError) sobek.Value {
 func (r *jsRendezvous) leave(idArg sobek.Value) *sobek.Promise {
 	b := r.b
 	state := b.vuState("leave")
-	id := b.id("leave", idArg, state)
+	leave, err := b.core.PrepareLeave(b.id("leave", idArg, state))
+	b.check("leave", err, idArg, state)
 	return b.async(func(ctx context.Context) (func(*sobek.Runtime) sobek.Value, error) {
-		rec, err := b.core.Leave(ctx, id)
+		rec, err := leave(ctx)
 		if err != nil {
 			return nil, err
 		}

@@ -208,7 +208,7 @@ func TestJSArriveBadOptions(t *testing.T) {
 		{`room.arrive({ timeout: "8d" })`, "option timeout must be at least 1ms and at most 7d"},
 		{`room.arrive({ quorum: 4 })`, "option quorum must be at least 1 and at most 3, got 4"},
 		{`room.arrive({ quorum: "80" })`, `option quorum must be a whole number 1..3 or a percentage of the parties such as '80%'`},
-		{`room.arrive({ quorum: "120%" })`, `got the string "120%"`},
+		{`room.arrive({ quorum: "120%" })`, `option quorum as a percentage must be more than 0% and at most 100%, got 120%`},
 		{`room.arrive({ quorum: "0%" })`, `got the string "0%"`},
 		{`room.arrive({ onTimeout: "ignore" })`, `option onTimeout must be 'reject'`},
 		{`room.arrive({ abortOnFail: "yes" })`, `option abortOnFail must be true or false`},
