@@ -54,7 +54,7 @@ func (mi *ModuleInstance) newBarrier(call sobek.ConstructorCall) *sobek.Object {
 	must(obj.Set("wait", b.wait))
 	must(obj.Set("status", b.status))
 	must(obj.Set("reset", b.reset))
-	must(b.defineRendezvous(obj)) // arrive, leave: js_rendezvous.go
+	must(b.defineRendezvous(obj)) // arrive, leave: rendezvous.go
 	must(obj.DefineDataProperty("name", rt.ToValue(b.name), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
 	must(obj.DefineDataProperty("parties", rt.ToValue(opts.Parties), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
 	return obj
