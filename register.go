@@ -6,13 +6,13 @@ import (
 	"go.k6.io/k6/v2/js/modules"
 	"go.k6.io/k6/v2/subcommand"
 
-	"github.com/xk6-barrier/xk6-barrier/barrier"
 	"github.com/xk6-barrier/xk6-barrier/internal/barriercmd"
+	"github.com/xk6-barrier/xk6-barrier/internal/jsbarrier"
 	"github.com/xk6-barrier/xk6-barrier/internal/jseventsource"
 )
 
 func init() {
-	modules.Register("k6/x/barrier", barrier.NewRootModule())
+	modules.Register("k6/x/barrier", jsbarrier.NewRootModule())
 	modules.Register(jseventsource.ImportPath, jseventsource.NewRootModule())
 	subcommand.RegisterExtension(barriercmd.Name, barriercmd.New)
 }

@@ -6,7 +6,7 @@ import (
 
 	"go.k6.io/k6/v2/ext"
 
-	"github.com/xk6-barrier/xk6-barrier/barrier"
+	"github.com/xk6-barrier/xk6-barrier/internal/jsbarrier"
 	"github.com/xk6-barrier/xk6-barrier/internal/jseventsource"
 )
 
@@ -23,7 +23,7 @@ func TestRegisteredModules(t *testing.T) {
 	if len(names) != len(want) || names[0] != want[0] || names[1] != want[1] {
 		t.Fatalf("registered JS modules %q, want exactly %q", names, want)
 	}
-	if _, ok := registered["k6/x/barrier"].Module.(*barrier.RootModule); !ok {
+	if _, ok := registered["k6/x/barrier"].Module.(*jsbarrier.RootModule); !ok {
 		t.Errorf("k6/x/barrier is a %T, want the barrier module", registered["k6/x/barrier"].Module)
 	}
 	if _, ok := registered["k6/x/eventsource"].Module.(*jseventsource.RootModule); !ok {

@@ -63,7 +63,7 @@ func (b *Barrier) checkStale(created time.Time) {
 // else in-process. It does no I/O.
 func New(opts Options) (*Barrier, error) {
 	opts = opts.WithDefaults()
-	if err := opts.Validate(); err != nil {
+	if err := opts.validate(); err != nil {
 		return nil, err
 	}
 	if opts.Redis == "" {
@@ -90,7 +90,7 @@ func NewWithClient(opts Options, client redis.UniversalClient) (*Barrier, error)
 	if opts.RunID == "" {
 		return nil, fmt.Errorf("barrier %s: option runId is required with redis", opts.Name)
 	}
-	if err := opts.Validate(); err != nil {
+	if err := opts.validate(); err != nil {
 		return nil, err
 	}
 	return &Barrier{opts: opts, be: newRedisBackend(client, clientAddr(client), opts)}, nil
@@ -101,25 +101,54 @@ func (b *Barrier) Options() Options { return b.opts }
 
 // Join accounts participant id as joined, unless it was accounted before.
 func (b *Barrier) Join(ctx context.Context, id string) (Record, error) {
-	if err := ValidateID(id, b.opts.Parties); err != nil {
-		return Record{}, fmt.Errorf("barrier %s: join: %w", b.opts.Name, err)
-	}
-	rec, err := b.record(ctx, id, "")
+	join, err := b.PrepareJoin(id)
 	if err != nil {
-		return Record{}, fmt.Errorf("barrier %s: join %s: %w", b.opts.Name, id, err)
+		return Record{}, err
 	}
-	return rec, nil
+	return join(ctx)
+}
+
+// PrepareJoin checks the arguments of a Join, as Join does, and returns the Join to run, which
+// does not check them again. A caller that reports bad arguments before any I/O starts (the JS
+// binding throws at the call, then runs the call off its event loop) checks them once this way;
+// so do PrepareFail, PrepareWait, PrepareArrive and PrepareLeave.
+func (b *Barrier) PrepareJoin(id string) (func(context.Context) (Record, error), error) {
+	if err := ValidateID(id, b.opts.Parties); err != nil {
+		return nil, fmt.Errorf("barrier %s: join: %w", b.opts.Name, err)
+	}
+	return func(ctx context.Context) (Record, error) {
+		rec, err := b.record(ctx, id, "")
+		if err != nil {
+			return Record{}, fmt.Errorf("barrier %s: join %s: %w", b.opts.Name, id, err)
+		}
+		return rec, nil
+	}, nil
 }
 
 // Fail accounts participant id as failed for reason (see ValidateReason),
 // unless it was accounted before.
 func (b *Barrier) Fail(ctx context.Context, id, reason string) (Record, error) {
+	fail, err := b.PrepareFail(id, reason)
+	if err != nil {
+		return Record{}, err
+	}
+	return fail(ctx)
+}
+
+// PrepareFail checks the arguments of a Fail, as Fail does, and returns the Fail to run (see
+// PrepareJoin).
+func (b *Barrier) PrepareFail(id, reason string) (func(context.Context) (Record, error), error) {
 	if err := ValidateReason(reason); err != nil {
-		return Record{}, fmt.Errorf("barrier %s: fail: %w", b.opts.Name, err)
+		return nil, fmt.Errorf("barrier %s: fail: %w", b.opts.Name, err)
 	}
 	if err := ValidateID(id, b.opts.Parties); err != nil {
-		return Record{}, fmt.Errorf("barrier %s: fail: %w", b.opts.Name, err)
+		return nil, fmt.Errorf("barrier %s: fail: %w", b.opts.Name, err)
 	}
+	return func(ctx context.Context) (Record, error) { return b.fail(ctx, id, reason) }, nil
+}
+
+// fail is Fail after its checks.
+func (b *Barrier) fail(ctx context.Context, id, reason string) (Record, error) {
 	rec, err := b.record(ctx, id, reason)
 	if err != nil {
 		return Record{}, fmt.Errorf("barrier %s: fail %s (%s): %w", b.opts.Name, id, reason, err)

@@ -195,10 +195,7 @@ func BenchmarkRelease(b *testing.B) {
 //   - redis-calls/s: calls in INFO commandstats, which also counts each
 //     command a Lua script runs inside Redis (the counts script runs 3).
 func BenchmarkIdleWaiter(b *testing.B) {
-	srv, err := redistest.StartServer(b)
-	if err != nil {
-		b.Skipf("needs a redis-server of its own: %v", err)
-	}
+	srv := redistest.NeedServer(b)
 	admin := srv.Client(b)
 	ctx := context.Background()
 	const window = 10 * time.Second

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/xk6-barrier/xk6-barrier/internal/redact"
 )
 
 // Timeouts of the shared Redis clients, unless the URL sets them (dial_timeout, read_timeout,
@@ -96,7 +98,7 @@ func parseRedisURL(raw string) (redisTarget, error) {
 	case "redis", "rediss", "unix":
 		opts, err := redis.ParseURL(raw)
 		if err != nil {
-			return redisTarget{}, fmt.Errorf("%s: %s", redacted(u), scrub(err.Error(), u))
+			return redisTarget{}, fmt.Errorf("%s: %s", redact.URLAndQuery(u), redact.Secrets(err.Error(), u))
 		}
 		opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout, opts.MaxRetries, opts.DialerRetries =
 			bounded(set, opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout, opts.MaxRetries)
@@ -109,7 +111,7 @@ func parseRedisURL(raw string) (redisTarget, error) {
 		hosts := strings.Split(u.Host, ",")
 		for _, h := range hosts {
 			if h == "" {
-				return redisTarget{}, fmt.Errorf("%s: empty host in the cluster seed list: expected host:port[,host:port]", redacted(u))
+				return redisTarget{}, fmt.Errorf("%s: empty host in the cluster seed list: expected host:port[,host:port]", redact.URLAndQuery(u))
 			}
 		}
 		c := *u
@@ -122,7 +124,7 @@ func parseRedisURL(raw string) (redisTarget, error) {
 		c.RawQuery = q.Encode()
 		opts, err := redis.ParseClusterURL(c.String())
 		if err != nil {
-			return redisTarget{}, fmt.Errorf("%s: %s", redacted(u), scrub(err.Error(), u))
+			return redisTarget{}, fmt.Errorf("%s: %s", redact.URLAndQuery(u), redact.Secrets(err.Error(), u))
 		}
 		opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout, opts.MaxRetries, opts.DialerRetries =
 			bounded(set, opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout, opts.MaxRetries)
@@ -188,38 +190,6 @@ func tlsDialer(cfg *tls.Config, timeout time.Duration) func(ctx context.Context,
 		}
 		return conn, nil
 	}
-}
-
-// redacted is u for an error message: its password masked, and the values of its query options
-// masked too (a password can hide there, e.g. ?password=...), their names kept.
-func redacted(u *url.URL) string {
-	c := *u
-	if c.RawQuery != "" {
-		q := c.Query()
-		for k := range q {
-			q[k] = []string{"xxxxx"}
-		}
-		c.RawQuery = q.Encode()
-	}
-	return c.Redacted()
-}
-
-// scrub removes u's passwords (user:password@ and password query options) from s.
-func scrub(s string, u *url.URL) string {
-	var secrets []string
-	if u.User != nil {
-		if pw, ok := u.User.Password(); ok {
-			secrets = append(secrets, pw)
-		}
-	}
-	secrets = append(secrets, u.Query()["password"]...)
-	for _, pw := range secrets {
-		if pw != "" {
-			s = strings.ReplaceAll(s, pw, "xxxxx")
-			s = strings.ReplaceAll(s, url.QueryEscape(pw), "xxxxx")
-		}
-	}
-	return s
 }
 
 // clientAddr names the server(s) of a client for error messages.

@@ -16,10 +16,7 @@ import (
 // TestRedisCluster runs a barrier on a 3-node Redis Cluster through a
 // redis+cluster:// URL, and checks that all its keys hash to one slot.
 func TestRedisCluster(t *testing.T) {
-	nodes, err := redistest.StartCluster(t, 3)
-	if err != nil {
-		t.Skipf("no Redis Cluster: %v", err)
-	}
+	nodes := redistest.NeedCluster(t, 3)
 	addrs := make([]string, len(nodes))
 	for i, n := range nodes {
 		addrs[i] = n.Addr

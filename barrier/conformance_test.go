@@ -14,8 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestConformance runs the semantic tests of DESIGN.md section 4 against
-// every backend: they must behave alike.
+// TestConformance runs the semantic tests of the barrier (the rules of the
+// package doc, which README's k6/x/barrier section states for scripts)
+// against every backend: they must behave alike.
 func TestConformance(t *testing.T) {
 	for _, be := range backends() {
 		t.Run(be.name, func(t *testing.T) {
@@ -440,8 +441,8 @@ func testBadInput(t *testing.T, newBarrier newFunc) {
 		{"id zero", func() error { _, err := b.Fail(ctx, "0", "login"); return err }, `invalid participant id "0": the barrier counts the ids 1..2`},
 		{"id a name", func() error { _, err := b.Fail(ctx, "alice", "login"); return err }, `invalid participant id "alice": the barrier counts the ids 1..2`},
 		{"bad reason", func() error { _, err := b.Fail(ctx, "1", "Login"); return err }, `invalid failure reason "Login"`},
-		{"quorum above parties", func() error { _, err := b.Wait(ctx, WaitOptions{Quorum: 3}); return err }, "quorum must be at least 1 and at most parties (2), got 3"},
-		{"negative maxFailures", func() error { _, err := b.Wait(ctx, WaitOptions{MaxFailures: -1}); return err }, "maxFailures must be at least 0 and at most parties (2), got -1"},
+		{"quorum above parties", func() error { _, err := b.Wait(ctx, WaitOptions{Quorum: 3}); return err }, "quorum must be at least 1 and at most 2, got 3 (at most parties)"},
+		{"negative maxFailures", func() error { _, err := b.Wait(ctx, WaitOptions{MaxFailures: -1}); return err }, "maxFailures must be at least 0 and at most 2, got -1 (at most parties)"},
 	}
 	for _, tt := range tests {
 		err := tt.call()

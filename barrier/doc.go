@@ -16,6 +16,9 @@
 //   - Release is pushed: every counting write publishes the new counts, and a
 //     waiter also re-reads on a slow fallback tick (FallbackInterval).
 //
-// The package knows nothing of k6 or JavaScript; the k6 binding sits on top
-// of it. See keys.go for the Redis key layout.
+// The package knows nothing of k6 or JavaScript (it imports neither): the
+// k6/x/barrier module (internal/jsbarrier) and the `k6 x barrier` command
+// (internal/barriercmd) are built on it, and any Go program can use it. It
+// holds every default and every validation rule of a barrier. See keys.go for
+// the Redis key layout.
 package barrier

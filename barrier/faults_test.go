@@ -14,17 +14,6 @@ import (
 	"github.com/xk6-barrier/xk6-barrier/internal/redistest"
 )
 
-// dedicatedServer starts a redis-server for this test alone, since fault
-// tests kill connections; it skips when redis-server is not installed.
-func dedicatedServer(t *testing.T, args ...string) *redistest.Server {
-	t.Helper()
-	srv, err := redistest.StartServer(t, args...)
-	if err != nil {
-		t.Skipf("fault test needs a redis-server of its own: %v", err)
-	}
-	return srv
-}
-
 func numSub(t *testing.T, rdb *redis.Client, channel string) int64 {
 	n, err := rdb.PubSubNumSub(context.Background(), channel).Result()
 	require.NoError(t, err)
@@ -34,7 +23,7 @@ func numSub(t *testing.T, rdb *redis.Client, channel string) int64 {
 // TestWaiterSurvivesConnectionKill kills every connection of the waiter
 // mid-wait: it must resubscribe, re-read, and be released.
 func TestWaiterSurvivesConnectionKill(t *testing.T) {
-	srv := dedicatedServer(t)
+	srv := redistest.NeedServer(t)
 	admin := srv.Client(t)
 	run := redistest.Prefix(t)
 	opts := Options{Parties: 20, RunID: run}
@@ -121,7 +110,7 @@ func TestRedisUnreachable(t *testing.T) {
 // TestWrongPassword checks an authentication error names the address and
 // hides the password.
 func TestWrongPassword(t *testing.T) {
-	srv := dedicatedServer(t, "--requirepass", "right-secret")
+	srv := redistest.NeedServer(t, "--requirepass", "right-secret")
 	b, err := New(Options{Parties: 1, RunID: redistest.Prefix(t), Redis: "redis://:wrong-secret@" + srv.Addr})
 	require.NoError(t, err)
 	_, err = b.Join(testCtx(t), "1")

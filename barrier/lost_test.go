@@ -45,7 +45,7 @@ func restartWithoutPersistence(t *testing.T, srv *redistest.Server) {
 // to 1. The wait says so in its progress lines and settles failed at once with that message, instead
 // of timing out naming ids that had joined.
 func TestWaitDetectsLostState(t *testing.T) {
-	srv := dedicatedServer(t)
+	srv := redistest.NeedServer(t)
 	run := redistest.Prefix(t)
 	b, err := New(Options{Parties: 6, RunID: run, Redis: srv.URL})
 	require.NoError(t, err)

@@ -40,15 +40,16 @@ func newMemoryBarrier(t *testing.T, o Options) *Barrier {
 }
 
 // newRedisBarrier returns a barrier on the test Redis (through the shared
-// client of its URL, as the JS binding does) with a run id of its own; its
-// keys are deleted when the test ends.
+// client of its URL, as the JS binding does) with a run id of its own unless
+// o gives one (then one made by redistest.Prefix); the keys of its run id are
+// deleted when the test ends.
 func newRedisBarrier(t *testing.T, o Options) *Barrier {
 	t.Helper()
 	srv := redistest.New(t)
 	if o.RunID == "" {
 		o.RunID = redistest.Prefix(t)
-		srv.Cleanup(t, "*{"+o.RunID+"}*")
 	}
+	srv.Cleanup(t, "*{"+o.RunID+"}*")
 	o.Redis = srv.URL
 	b, err := New(o)
 	if err != nil {

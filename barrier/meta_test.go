@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sirupsen/logrus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -139,31 +138,4 @@ func TestStaleStateWarns(t *testing.T) {
 		assert.Contains(t, msgs[0], part)
 	}
 	t.Log(msgs[0])
-}
-
-// TestJSStaleStateWarnsInLog: the warning reaches the k6 log as a warning.
-func TestJSStaleStateWarnsInLog(t *testing.T) {
-	srv := redistest.New(t)
-	rdb := srv.Client(t)
-	run := redistest.Prefix(t)
-	srv.Cleanup(t, "*{"+run+"}*")
-	ctx := testCtx(t)
-	earlier, err := NewWithClient(Options{Parties: 2, RunID: run}, rdb)
-	require.NoError(t, err)
-	join(t, earlier, 1)
-	require.NoError(t, rdb.HSet(ctx, "K6_BARRIER_META:{"+run+"}", "created",
-		strconv.FormatInt(processStart.Add(-10*time.Minute).UnixMilli(), 10)).Err())
-
-	vu := newJSVU(t, `const room = new Barrier({ parties: 2, redis: "`+srv.URL+`", runId: "`+run+`" });`)
-	vu.start(2)
-	vu.run(t, `await room.join(); await room.wait({ timeout: "5s", progress: false });`)
-	var warned []string
-	for _, e := range vu.logs.AllEntries() {
-		if e.Level == logrus.WarnLevel {
-			warned = append(warned, e.Message)
-		}
-	}
-	require.Len(t, warned, 1)
-	assert.Contains(t, warned[0], `(runId "`+run+`") was first written at`)
-	assert.Contains(t, warned[0], "or call reset() in setup()")
 }

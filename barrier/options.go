@@ -1,12 +1,19 @@
 package barrier
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/xk6-barrier/xk6-barrier/internal/durfmt"
 )
+
+// EnvRunID is the environment variable that gives runId when the option is omitted (read by the
+// JS binding and the `k6 x barrier` command, not by this package).
+const EnvRunID = "K6_BARRIER_RUN_ID"
 
 // Defaults of Options and WaitOptions.
 const (
@@ -21,9 +28,6 @@ const (
 	MaxDuration = 7 * 24 * time.Hour
 	// MinTTL is the shortest ttl.
 	MinTTL = time.Second
-	// MinProgress is the shortest progress interval, so that a mistaken number of milliseconds
-	// does not flood the log.
-	MinProgress = time.Second
 
 	// MaxMissing is how many never-accounted ids a Result lists at most.
 	MaxMissing = 20
@@ -73,27 +77,36 @@ func (o Options) WithDefaults() Options {
 }
 
 // Validate checks o (after WithDefaults) and returns an error naming the
-// first bad option and how to fix it. It does no I/O.
+// first bad option and how to fix it. It does no I/O. New checks the same.
 func (o Options) Validate() error {
 	o = o.WithDefaults()
+	if err := o.validate(); err != nil {
+		return err
+	}
+	if o.Redis != "" {
+		if _, err := parseRedisURL(o.Redis); err != nil {
+			return fmt.Errorf("barrier %s: option redis: %w", o.Name, err)
+		}
+	}
+	return nil
+}
+
+// validate checks o, whose defaults are filled in, except its Redis URL: New parses that once,
+// when it makes (or finds) the URL's shared client.
+func (o Options) validate() error {
 	switch {
 	case !namePattern.MatchString(o.Name):
 		return fmt.Errorf("barrier: option name %q is invalid: use 1 to 64 letters, digits, '_', '.', ':' or '-'", o.Name)
 	case o.Parties < 1 || o.Parties > MaxParties:
-		return fmt.Errorf("barrier %s: option parties must be at least 1 and at most %d (the number of participants expected), got %d", o.Name, MaxParties, o.Parties)
+		return fmt.Errorf("barrier %s: option parties must be at least 1 and at most %d, got %d (the number of participants expected)", o.Name, MaxParties, o.Parties)
 	case o.TTL < MinTTL || o.TTL > MaxDuration:
-		return fmt.Errorf("barrier %s: option ttl must be at least 1s and at most 7d, got %s (e.g. '24h')", o.Name, o.TTL)
+		return fmt.Errorf("barrier %s: option ttl must be at least %s and at most %s, got %s (e.g. '24h')", o.Name, durfmt.Format(MinTTL), durfmt.Format(MaxDuration), durfmt.Format(o.TTL))
 	case !prefixPattern.MatchString(o.KeyPrefix):
 		return fmt.Errorf("barrier %s: option keyPrefix %q is invalid: use 1 to 64 letters, digits, '_', '.', ':' or '-'", o.Name, o.KeyPrefix)
 	case o.Redis != "" && o.RunID == "":
 		return fmt.Errorf("barrier %s: option runId is required with redis: give every instance of the run the same id (e.g. -e K6_BARRIER_RUN_ID=$(date +%%s))", o.Name)
 	case strings.ContainsAny(o.RunID, "{}") || strings.TrimSpace(o.RunID) != o.RunID || len(o.RunID) > 128:
 		return fmt.Errorf("barrier %s: option runId %q is invalid: at most 128 characters, no '{' or '}', no leading or trailing space", o.Name, o.RunID)
-	}
-	if o.Redis != "" {
-		if _, err := parseRedisURL(o.Redis); err != nil {
-			return fmt.Errorf("barrier %s: option redis: %w", o.Name, err)
-		}
 	}
 	return nil
 }
@@ -107,6 +120,10 @@ func ValidateReason(reason string) error {
 	return nil
 }
 
+// ErrInvalidID is wrapped by the error of a participant id that a barrier does not count (see
+// ValidateID).
+var ErrInvalidID = errors.New("invalid participant id")
+
 // ValidateID returns an error unless id is a participant id the barrier
 // counts: an integer in 1..parties, in decimal without sign or leading zero.
 // The barrier names the ids it misses as 1..parties, so an id outside them
@@ -114,13 +131,14 @@ func ValidateReason(reason string) error {
 func ValidateID(id string, parties int) error {
 	n, err := strconv.Atoi(id)
 	if err != nil || n < 1 || n > parties || strconv.Itoa(n) != id {
-		return fmt.Errorf("invalid participant id %q: the barrier counts the ids 1..%d (its parties): %s", truncate(id, 40), parties, idRule(parties))
+		return fmt.Errorf("%w %q: the barrier counts the ids 1..%d (its parties): %s", ErrInvalidID, truncate(id, 40), parties, IDRule(parties))
 	}
 	return nil
 }
 
-// idRule says which ids a barrier of parties counts, and what to do.
-func idRule(parties int) string {
+// IDRule says which participant ids a barrier of parties counts and how to pass one, for the
+// messages of this package and of its callers.
+func IDRule(parties int) string {
 	return fmt.Sprintf("pass an integer in 1..%d, or omit the id to use the VU's "+
 		"(exec.vu.idInTest; parties must then be at least the number of VUs of the test)", parties)
 }
@@ -135,8 +153,8 @@ func truncate(s string, n int) string {
 // WaitOptions configure one Wait. The zero value waits for all parties with
 // no failure allowed and no timeout other than the context's.
 type WaitOptions struct {
-	// Timeout ends the wait with outcome timeout. 0: none (only the context). At most
-	// MaxDuration.
+	// Timeout ends the wait with outcome timeout. 0: none (only the context); else at least
+	// 1ms and at most MaxDuration.
 	Timeout time.Duration
 	// MaxFailures is how many failed participants are tolerated. Default 0.
 	MaxFailures int
@@ -145,7 +163,7 @@ type WaitOptions struct {
 	Quorum int
 	// Progress, when > 0 and OnProgress is set, calls OnProgress with the
 	// current status (Outcome pending) at that interval while waiting; at
-	// most MaxDuration. (The JS binding's minimum is MinProgress.)
+	// most MaxDuration.
 	Progress time.Duration
 	// OnProgress receives progress; it runs on the waiting goroutine, so it
 	// should be quick.
@@ -165,14 +183,14 @@ func (w WaitOptions) resolve(o Options) (WaitOptions, error) {
 		w.Quorum = o.Parties
 	}
 	switch {
-	case w.Timeout < 0 || w.Timeout > MaxDuration:
-		return w, fmt.Errorf("barrier %s: wait option timeout must be at least 0 (none) and at most 7d, got %s", o.Name, w.Timeout)
+	case w.Timeout < 0 || (w.Timeout > 0 && w.Timeout < time.Millisecond) || w.Timeout > MaxDuration:
+		return w, fmt.Errorf("barrier %s: wait option timeout must be at least 1ms and at most %s, got %s (0: none)", o.Name, durfmt.Format(MaxDuration), durfmt.Format(w.Timeout))
 	case w.MaxFailures < 0 || w.MaxFailures > o.Parties:
-		return w, fmt.Errorf("barrier %s: wait option maxFailures must be at least 0 and at most parties (%d), got %d", o.Name, o.Parties, w.MaxFailures)
+		return w, fmt.Errorf("barrier %s: wait option maxFailures must be at least 0 and at most %d, got %d (at most parties)", o.Name, o.Parties, w.MaxFailures)
 	case w.Quorum < 1 || w.Quorum > o.Parties:
-		return w, fmt.Errorf("barrier %s: wait option quorum must be at least 1 and at most parties (%d), got %d", o.Name, o.Parties, w.Quorum)
+		return w, fmt.Errorf("barrier %s: wait option quorum must be at least 1 and at most %d, got %d (at most parties)", o.Name, o.Parties, w.Quorum)
 	case w.Progress < 0 || w.Progress > MaxDuration:
-		return w, fmt.Errorf("barrier %s: wait option progress must be at least 0 (none) and at most 7d, got %s", o.Name, w.Progress)
+		return w, fmt.Errorf("barrier %s: wait option progress must be at least 0 (none) and at most %s, got %s", o.Name, durfmt.Format(MaxDuration), durfmt.Format(w.Progress))
 	}
 	return w, nil
 }

@@ -26,7 +26,7 @@ func TestOptionsValidate(t *testing.T) {
 		{"runId with space", Options{Parties: 1, RunID: " a"}, "no leading or trailing space"},
 		{"bad name", Options{Parties: 1, Name: "a b"}, "option name \"a b\" is invalid"},
 		{"short ttl", Options{Parties: 1, TTL: time.Millisecond}, "option ttl must be at least 1s and at most 7d"},
-		{"ttl over 7d", Options{Parties: 1, TTL: 8 * 24 * time.Hour}, "option ttl must be at least 1s and at most 7d, got 192h0m0s"},
+		{"ttl over 7d", Options{Parties: 1, TTL: 8 * 24 * time.Hour}, "option ttl must be at least 1s and at most 7d, got 8d"},
 		{"too many parties", Options{Parties: MaxParties + 1}, "option parties must be at least 1 and at most 10000000"},
 		{"negative ttl", Options{Parties: 1, TTL: -time.Hour}, "option ttl must be at least 1s"},
 		{"bad keyPrefix", Options{Parties: 1, KeyPrefix: "K6{X}"}, "option keyPrefix \"K6{X}\" is invalid"},
@@ -123,13 +123,14 @@ func TestWaitOptionsResolve(t *testing.T) {
 		{"defaults", WaitOptions{}, ""},
 		{"quorum 1", WaitOptions{Quorum: 1}, ""},
 		{"quorum = parties", WaitOptions{Quorum: 10}, ""},
-		{"quorum > parties", WaitOptions{Quorum: 11}, "quorum must be at least 1 and at most parties (10), got 11"},
-		{"quorum negative", WaitOptions{Quorum: -1}, "quorum must be at least 1 and at most parties"},
-		{"negative timeout", WaitOptions{Timeout: -time.Second}, "timeout must be at least 0 (none) and at most 7d"},
-		{"negative maxFailures", WaitOptions{MaxFailures: -1}, "maxFailures must be at least 0 and at most parties (10), got -1"},
-		{"timeout over 7d", WaitOptions{Timeout: 8 * 24 * time.Hour}, "timeout must be at least 0 (none) and at most 7d, got 192h0m0s"},
-		{"maxFailures over parties", WaitOptions{MaxFailures: 11}, "maxFailures must be at least 0 and at most parties (10), got 11"},
+		{"quorum > parties", WaitOptions{Quorum: 11}, "quorum must be at least 1 and at most 10, got 11 (at most parties)"},
+		{"quorum negative", WaitOptions{Quorum: -1}, "quorum must be at least 1 and at most 10"},
+		{"negative timeout", WaitOptions{Timeout: -time.Second}, "timeout must be at least 1ms and at most 7d"},
+		{"negative maxFailures", WaitOptions{MaxFailures: -1}, "maxFailures must be at least 0 and at most 10, got -1 (at most parties)"},
+		{"timeout over 7d", WaitOptions{Timeout: 8 * 24 * time.Hour}, "timeout must be at least 1ms and at most 7d, got 8d (0: none)"},
+		{"maxFailures over parties", WaitOptions{MaxFailures: 11}, "maxFailures must be at least 0 and at most 10, got 11 (at most parties)"},
 		{"negative progress", WaitOptions{Progress: -time.Second}, "progress must be at least 0 (none) and at most 7d"},
+		{"timeout under 1ms", WaitOptions{Timeout: time.Microsecond}, "timeout must be at least 1ms and at most 7d, got 1µs (0: none)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -144,4 +145,34 @@ func TestWaitOptionsResolve(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPrepareChecksOnce: each Prepare refuses bad arguments with the error its call gives, a bad
+// id wrapping ErrInvalidID, and does no I/O: the in-process barrier's calls run afterwards.
+func TestPrepareChecksOnce(t *testing.T) {
+	b, err := New(Options{Parties: 2, KeyPrefix: memoryPrefix(t)})
+	require.NoError(t, err)
+	_, err = b.PrepareJoin("3")
+	require.ErrorIs(t, err, ErrInvalidID)
+	_, err = b.PrepareFail("1", "Login")
+	require.ErrorContains(t, err, `barrier default: fail: invalid failure reason "Login"`)
+	_, err = b.PrepareFail("0", "login")
+	require.ErrorIs(t, err, ErrInvalidID)
+	_, err = b.PrepareLeave("x")
+	require.ErrorIs(t, err, ErrInvalidID)
+	_, err = b.PrepareArrive("1", ArriveOptions{Quorum: 3})
+	require.ErrorContains(t, err, "arrive option quorum must be at least 1 and at most 2, got 3")
+	_, err = b.PrepareWait(WaitOptions{MaxFailures: 3})
+	require.ErrorContains(t, err, "wait option maxFailures must be at least 0 and at most 2, got 3")
+
+	join, err := b.PrepareJoin("1")
+	require.NoError(t, err)
+	rec, err := join(testCtx(t))
+	require.NoError(t, err)
+	assert.True(t, rec.Counted)
+	wait, err := b.PrepareWait(WaitOptions{Quorum: 1})
+	require.NoError(t, err)
+	res, err := wait(testCtx(t))
+	require.NoError(t, err)
+	assert.Equal(t, OutcomeMet, res.Outcome)
 }

@@ -14,8 +14,8 @@ import (
 	"github.com/xk6-barrier/xk6-barrier/internal/redistest"
 )
 
-// TestRedisKeyLayout checks the keys the fix plan and the design name: the
-// plan's scripts and redis-cli read them directly.
+// TestRedisKeyLayout checks the keys of README's key layout (keys.go), whose
+// names the fix plan's scripts and redis-cli read directly.
 func TestRedisKeyLayout(t *testing.T) {
 	srv := redistest.New(t)
 	rdb := srv.Client(t)

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/xk6-barrier/xk6-barrier/internal/durfmt"
 )
 
 // The rendezvous is the cyclic use of a barrier: every participant Arrives at the current phase and
@@ -90,9 +92,9 @@ func (o ArriveOptions) resolve(b Options) (phaseRule, error) {
 	}
 	switch {
 	case o.Timeout < time.Millisecond || o.Timeout > MaxDuration:
-		return phaseRule{}, fmt.Errorf("barrier %s: arrive option timeout must be at least 1ms and at most 7d, got %s", b.Name, o.Timeout)
+		return phaseRule{}, fmt.Errorf("barrier %s: arrive option timeout must be at least 1ms and at most %s, got %s", b.Name, durfmt.Format(MaxDuration), durfmt.Format(o.Timeout))
 	case o.Quorum < 0 || o.Quorum > b.Parties:
-		return phaseRule{}, fmt.Errorf("barrier %s: arrive option quorum must be at least 1 and at most parties (%d), got %d", b.Name, b.Parties, o.Quorum)
+		return phaseRule{}, fmt.Errorf("barrier %s: arrive option quorum must be at least 1 and at most %d, got %d (at most parties)", b.Name, b.Parties, o.Quorum)
 	case o.QuorumPercent < 0 || o.QuorumPercent > 100 || (o.QuorumPercent > 0 && o.QuorumPercent < 0.01):
 		return phaseRule{}, fmt.Errorf("barrier %s: arrive option quorum as a percentage must be more than 0%% and at most 100%%, got %g%%", b.Name, o.QuorumPercent)
 	case o.QuorumPercent > 0 && o.Quorum > 0:
@@ -188,6 +190,8 @@ type phaseBackend interface {
 	fail(ctx context.Context, id, reason string) (bool, error)
 	// reset deletes the phase state; waiters get an error.
 	reset(ctx context.Context) error
+	// arrivals is how many participants wait at the current phase.
+	arrivals(ctx context.Context) (int, error)
 }
 
 // ArrivedTwiceError is the error of an Arrive of a participant that already arrived at the current
@@ -301,14 +305,29 @@ func (e *PhaseError) Unwrap() error { return e.Cause }
 // bad option. Every Redis call is bounded: Arrive returns within the phase's timeout plus
 // settleGrace whatever Redis does.
 func (b *Barrier) Arrive(ctx context.Context, id string, o ArriveOptions) (PhaseResult, error) {
-	start := time.Now()
-	if err := ValidateID(id, b.opts.Parties); err != nil {
-		return PhaseResult{}, fmt.Errorf("barrier %s: arrive: %w", b.opts.Name, err)
-	}
-	rule, err := o.resolve(b.opts)
+	arrive, err := b.PrepareArrive(id, o)
 	if err != nil {
 		return PhaseResult{}, err
 	}
+	return arrive(ctx)
+}
+
+// PrepareArrive checks the arguments of an Arrive, as Arrive does, and returns the Arrive to run,
+// which does not check them again (see PrepareJoin).
+func (b *Barrier) PrepareArrive(id string, o ArriveOptions) (func(context.Context) (PhaseResult, error), error) {
+	if err := ValidateID(id, b.opts.Parties); err != nil {
+		return nil, fmt.Errorf("barrier %s: arrive: %w", b.opts.Name, err)
+	}
+	rule, err := o.resolve(b.opts)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) (PhaseResult, error) { return b.arrive(ctx, id, rule) }, nil
+}
+
+// arrive is Arrive with its arguments checked.
+func (b *Barrier) arrive(ctx context.Context, id string, rule phaseRule) (PhaseResult, error) {
+	start := time.Now()
 	pb := b.phases()
 	hard := time.Duration(rule.timeoutUs)*time.Microsecond + settleGrace
 	hctx, cancel := context.WithTimeout(ctx, hard)
@@ -387,15 +406,27 @@ func (b *Barrier) phaseAborted(ctx context.Context, pb phaseBackend, id string, 
 // the phase is released when the others that take part are all there. A participant that arrives
 // again later takes part again.
 func (b *Barrier) Leave(ctx context.Context, id string) (LeaveRecord, error) {
-	if err := ValidateID(id, b.opts.Parties); err != nil {
-		return LeaveRecord{}, fmt.Errorf("barrier %s: leave: %w", b.opts.Name, err)
-	}
-	pb := b.phases()
-	rec, err := boundCall(ctx, b, func(ctx context.Context) (LeaveRecord, error) { return pb.leave(ctx, id) })
+	leave, err := b.PrepareLeave(id)
 	if err != nil {
-		return LeaveRecord{}, fmt.Errorf("barrier %s: leave %s: %w", b.opts.Name, id, err)
+		return LeaveRecord{}, err
 	}
-	return rec, nil
+	return leave(ctx)
+}
+
+// PrepareLeave checks the argument of a Leave, as Leave does, and returns the Leave to run (see
+// PrepareJoin).
+func (b *Barrier) PrepareLeave(id string) (func(context.Context) (LeaveRecord, error), error) {
+	if err := ValidateID(id, b.opts.Parties); err != nil {
+		return nil, fmt.Errorf("barrier %s: leave: %w", b.opts.Name, err)
+	}
+	return func(ctx context.Context) (LeaveRecord, error) {
+		pb := b.phases()
+		rec, err := boundCall(ctx, b, func(ctx context.Context) (LeaveRecord, error) { return pb.leave(ctx, id) })
+		if err != nil {
+			return LeaveRecord{}, fmt.Errorf("barrier %s: leave %s: %w", b.opts.Name, id, err)
+		}
+		return rec, nil
+	}, nil
 }
 
 // failPhase is Fail's part in the rendezvous: when the barrier has phases (some participant
@@ -416,6 +447,17 @@ func (b *Barrier) resetPhases(ctx context.Context) error {
 	pb := b.phases()
 	_, err := boundCall(ctx, b, func(ctx context.Context) (struct{}, error) { return struct{}{}, pb.reset(ctx) })
 	return err
+}
+
+// Arrived returns how many participants have arrived at the barrier's current phase and wait for
+// its release (0 when the barrier has no phase yet). It only reads.
+func (b *Barrier) Arrived(ctx context.Context) (int, error) {
+	pb := b.phases()
+	n, err := boundCall(ctx, b, pb.arrivals)
+	if err != nil {
+		return 0, fmt.Errorf("barrier %s: arrived: %w", b.opts.Name, err)
+	}
+	return n, nil
 }
 
 // phases returns the barrier's phase backend: the process's one for this barrier (shared by every

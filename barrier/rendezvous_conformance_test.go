@@ -110,20 +110,9 @@ func awaitArrived(t *testing.T, b *Barrier, n int) {
 
 // arrivedNow reads how many arrived at the current phase.
 func arrivedNow(t *testing.T, b *Barrier) int {
-	switch pb := b.phases().(type) {
-	case *memoryPhases:
-		pb.mu.Lock()
-		defer pb.mu.Unlock()
-		return pb.arrived
-	case *redisPhases:
-		n, err := pb.be.client.HGet(testCtx(t), pb.keys.keys[0], "arrived").Int()
-		if err != nil {
-			return 0
-		}
-		return n
-	}
-	t.Fatalf("unknown phase backend %T", b.phases())
-	return 0
+	n, err := b.Arrived(testCtx(t))
+	require.NoError(t, err)
+	return n
 }
 
 func testArriveCycles(t *testing.T, newBarrier newFunc) {
@@ -385,7 +374,7 @@ func testArriveBadOptions(t *testing.T, newBarrier newFunc) {
 	}{
 		{ArriveOptions{Timeout: -time.Second}, "arrive option timeout must be at least 1ms and at most 7d, got -1s"},
 		{ArriveOptions{Timeout: 8 * 24 * time.Hour}, "arrive option timeout must be at least 1ms and at most 7d"},
-		{ArriveOptions{Quorum: 4}, "arrive option quorum must be at least 1 and at most parties (3), got 4"},
+		{ArriveOptions{Quorum: 4}, "arrive option quorum must be at least 1 and at most 3, got 4 (at most parties)"},
 		{ArriveOptions{QuorumPercent: 120}, "more than 0% and at most 100%, got 120%"},
 		{ArriveOptions{Quorum: 2, QuorumPercent: 50}, "either a count or a percentage, not both"},
 		{ArriveOptions{OnTimeout: "ignore"}, `onTimeout must be 'reject' or 'release', got "ignore"`},

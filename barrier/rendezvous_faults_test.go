@@ -55,7 +55,7 @@ func TestRendezvousTwoInstances(t *testing.T) {
 // TestRendezvousSurvivesConnectionKill kills every connection while one instance's waiters wait:
 // its hub resubscribes, re-reads, and the phase completed by the other instance releases them.
 func TestRendezvousSurvivesConnectionKill(t *testing.T) {
-	srv := dedicatedServer(t)
+	srv := redistest.NeedServer(t)
 	admin := srv.Client(t)
 	opts := Options{Parties: 10, RunID: redistest.Prefix(t)}
 	a, err := NewWithClient(opts, srv.Client(t))
@@ -133,7 +133,7 @@ func TestRendezvousRedisStallBounded(t *testing.T) {
 // TestRendezvousRedisUnreachable: an arrive on a closed port fails promptly with the address and
 // without the password, as a plain error (not an outcome).
 func TestRendezvousRedisUnreachable(t *testing.T) {
-	addr := closedPort(t)
+	addr := redistest.ClosedPort(t)
 	b, err := New(Options{Parties: 2, RunID: redistest.Prefix(t), Redis: "redis://k6:hunter2@127.0.0.1:" + addr})
 	require.NoError(t, err)
 	start := time.Now()

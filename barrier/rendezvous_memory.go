@@ -236,3 +236,9 @@ func (m *memoryPhases) reset(context.Context) error {
 	m.done, m.resets = make(chan struct{}), make(chan struct{})
 	return nil
 }
+
+func (m *memoryPhases) arrivals(context.Context) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.arrived, nil
+}

@@ -2,6 +2,7 @@ package barrier
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -440,4 +441,12 @@ func (r *redisPhases) reset(ctx context.Context) error {
 	}
 	r.resetWaiters()
 	return nil
+}
+
+func (r *redisPhases) arrivals(ctx context.Context) (int, error) {
+	n, err := r.be.client.HGet(ctx, r.keys.keys[0], "arrived").Int()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	return n, err
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,14 +26,7 @@ const stallMargin = settleGrace + 700*time.Millisecond
 // whole server as an overloaded or frozen Redis does. In CI a missing redis-server is a failure.
 func debugServer(t *testing.T) *redistest.Server {
 	t.Helper()
-	srv, err := redistest.StartServer(t, "--enable-debug-command", "yes")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("stall test needs redis-server: %v", err)
-		}
-		t.Skipf("stall test needs a redis-server of its own: %v", err)
-	}
-	return srv
+	return redistest.NeedServer(t, "--enable-debug-command", "yes")
 }
 
 // sleepRedis stalls srv for d in the background (DEBUG SLEEP) and returns once the server is
@@ -260,7 +252,7 @@ func TestRedissAgainstPlainServer(t *testing.T) {
 // TestNoPasswordSaysNOAUTH: without the password every call says NOAUTH and how to fix it (fail's
 // many-argument script used to get "Protocol error: unauthenticated multibulk length").
 func TestNoPasswordSaysNOAUTH(t *testing.T) {
-	srv := dedicatedServer(t, "--requirepass", "s3cret")
+	srv := redistest.NeedServer(t, "--requirepass", "s3cret")
 	b, err := New(Options{Parties: 1, RunID: redistest.Prefix(t), Redis: "redis://" + srv.Addr})
 	require.NoError(t, err)
 	ctx := testCtx(t)

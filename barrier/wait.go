@@ -53,11 +53,26 @@ func boundedRead[T any](wctx context.Context, fn func(context.Context) (T, error
 // it reads again on every change that may settle it, and every
 // FallbackInterval (Redis) in case a change message was lost.
 func (b *Barrier) Wait(ctx context.Context, opts WaitOptions) (Result, error) {
-	start := time.Now()
-	w, err := opts.resolve(b.opts)
+	wait, err := b.PrepareWait(opts)
 	if err != nil {
 		return Result{}, err
 	}
+	return wait(ctx)
+}
+
+// PrepareWait checks opts, as Wait does, and returns the Wait to run, which does not check them
+// again (see PrepareJoin).
+func (b *Barrier) PrepareWait(opts WaitOptions) (func(context.Context) (Result, error), error) {
+	w, err := opts.resolve(b.opts)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) (Result, error) { return b.wait(ctx, w) }, nil
+}
+
+// wait is Wait with its options resolved.
+func (b *Barrier) wait(ctx context.Context, w WaitOptions) (Result, error) {
+	start := time.Now()
 	wt := &waiting{b: b, opts: w, start: start}
 
 	wctx := ctx // ends at the deadline or with ctx

@@ -45,7 +45,7 @@ func TestRedisDown(t *testing.T) {
 
 // TestWrongPassword: a Redis that wants another password; exit code 1, no password in any output.
 func TestWrongPassword(t *testing.T) {
-	srv := ownServer(t, "--requirepass", "right-secret")
+	srv := redistest.NeedServer(t, "--requirepass", "right-secret")
 	for _, args := range allCommands {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			ts := newState(t, "redis://:wrong-secret@"+srv.Addr, int(ExitError))
@@ -80,10 +80,7 @@ func TestWrongTypeKey(t *testing.T) {
 // TestCluster runs every command against a 3-master Redis Cluster through a redis+cluster:// URL:
 // list and reset find keys on every master.
 func TestCluster(t *testing.T) {
-	nodes, err := redistest.StartCluster(t, 3)
-	if err != nil {
-		needRedisServer(t, err)
-	}
+	nodes := redistest.NeedCluster(t, 3)
 	addrs := make([]string, len(nodes))
 	for i, n := range nodes {
 		addrs[i] = n.Addr

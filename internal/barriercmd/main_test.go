@@ -3,7 +3,6 @@ package barriercmd
 import (
 	"context"
 	"errors"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -64,24 +63,6 @@ func testServer(t *testing.T, run string) *redistest.Server {
 	srv := redistest.New(t)
 	srv.Cleanup(t, "*{"+run+"}*")
 	return srv
-}
-
-// ownServer starts a redis-server for the test; in CI its absence is a failure.
-func ownServer(t *testing.T, args ...string) *redistest.Server {
-	t.Helper()
-	srv, err := redistest.StartServer(t, args...)
-	if err != nil {
-		needRedisServer(t, err)
-	}
-	return srv
-}
-
-func needRedisServer(t *testing.T, err error) {
-	t.Helper()
-	if os.Getenv("CI") != "" {
-		t.Fatalf("this test needs redis-server: %v", err)
-	}
-	t.Skipf("this test needs redis-server: %v", err)
 }
 
 func ctxOf(t *testing.T) context.Context {

@@ -15,6 +15,7 @@ import (
 	"go.k6.io/k6/v2/js/common"
 	"go.k6.io/k6/v2/lib"
 
+	"github.com/xk6-barrier/xk6-barrier/internal/durfmt"
 	"github.com/xk6-barrier/xk6-barrier/internal/jsopts"
 	"github.com/xk6-barrier/xk6-barrier/internal/k6util"
 	"github.com/xk6-barrier/xk6-barrier/sse"
@@ -86,7 +87,7 @@ func parseStreamParams(what, url string, v sobek.Value, known []string) (streamP
 func readDuration(r *jsopts.Reader, key string, limit time.Duration) (time.Duration, error) {
 	d, _, err := r.Duration(key)
 	if errors.Is(err, jsopts.ErrDurationTooLarge) {
-		return 0, r.Errorf("option %s must be at most %s, got %s", key, jsopts.FormatDuration(limit), jsopts.Describe(r.Get(key)))
+		return 0, r.Errorf("option %s must be at most %s, got %s", key, durfmt.Format(limit), jsopts.Describe(r.Get(key)))
 	}
 	return d, err
 }
@@ -154,7 +155,7 @@ func streamError(what string, err error) error {
 	option := optionOf[le.Field]
 	if le.Duration {
 		return fmt.Errorf("%s: %s must be at most %s, got %s", what, option,
-			jsopts.FormatDuration(time.Duration(le.Limit)), jsopts.FormatDuration(time.Duration(le.Value)))
+			durfmt.Format(time.Duration(le.Limit)), durfmt.Format(time.Duration(le.Value)))
 	}
 	return fmt.Errorf("%s: %s must be at least 1 and at most %d, got %d", what, option, le.Limit, le.Value)
 }

@@ -88,79 +88,24 @@ func (r *Reader) Bool(key string) (b, set bool, err error) {
 	return b, true, nil
 }
 
-// Integer reads a whole-number option; set reports whether it was given.
+// Integer reads a whole-number option; set reports whether it was given. A whole number beyond
+// the range of int reads as math.MaxInt or math.MinInt, which any bound of its user refuses.
 func (r *Reader) Integer(key string) (n int, set bool, err error) {
 	v := r.Get(key)
 	if v == nil {
 		return 0, false, nil
 	}
 	f, ok := Number(v)
-	if !ok || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+	if !ok || math.IsNaN(f) || (!math.IsInf(f, 0) && f != math.Trunc(f)) {
 		return 0, true, r.Errorf("option %s must be a whole number, got %s", key, Describe(v))
 	}
-	return int(f), true, nil
-}
-
-// IntegerIn reads a whole-number option that must lie in lo..hi; set reports whether it was given.
-// Its errors state both bounds, e.g. "option parties must be at least 1 and at most 10000000, got 0".
-func (r *Reader) IntegerIn(key string, lo, hi int) (n int, set bool, err error) {
-	v := r.Get(key)
-	if v == nil {
-		return 0, false, nil
-	}
-	f, ok := Number(v)
-	if !ok || math.IsNaN(f) || (!math.IsInf(f, 0) && f != math.Trunc(f)) {
-		return 0, true, r.Errorf("option %s must be a whole number from %d to %d, got %s", key, lo, hi, Describe(v))
-	}
-	if f < float64(lo) || f > float64(hi) {
-		return 0, true, r.Errorf("option %s must be at least %d and at most %d, got %s", key, lo, hi, v.String())
-	}
-	return int(f), true, nil
-}
-
-// DurationIn reads a duration option (see ParseDuration) that must lie in lo..hi; set reports
-// whether it was given. Its errors state both bounds, also for a number too large for a duration.
-func (r *Reader) DurationIn(key string, lo, hi time.Duration) (d time.Duration, set bool, err error) {
-	v := r.Get(key)
-	if v == nil {
-		return 0, false, nil
-	}
-	d, err = ParseDuration(v)
 	switch {
-	case errors.Is(err, ErrDurationTooLarge):
-		return 0, true, r.Errorf("option %s %s, got %s", key, durationRange(lo, hi), Describe(v))
-	case err != nil:
-		return 0, true, r.Errorf("option %s: %w", key, err)
-	case d < lo || d > hi:
-		return 0, true, r.Errorf("option %s %s, got %s", key, durationRange(lo, hi), FormatDuration(d))
+	case f >= math.MaxInt64:
+		return math.MaxInt, true, nil
+	case f <= math.MinInt64:
+		return math.MinInt, true, nil
 	}
-	return d, true, nil
-}
-
-// durationRange says which durations an option takes: "must be at most 24h" when any duration up
-// to hi will do, else "must be at least 1s and at most 7d".
-func durationRange(lo, hi time.Duration) string {
-	if lo <= 0 {
-		return "must be at most " + FormatDuration(hi)
-	}
-	return "must be at least " + FormatDuration(lo) + " and at most " + FormatDuration(hi)
-}
-
-// FormatDuration writes d for a message: two or more whole days as "7d", else as time.Duration does but
-// without zero minutes and seconds ("24h", "1h30m", "5m", "1.5s").
-func FormatDuration(d time.Duration) string {
-	const day = 24 * time.Hour
-	if d >= 2*day && d%day == 0 {
-		return strconv.FormatInt(int64(d/day), 10) + "d"
-	}
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
+	return int(f), true, nil
 }
 
 // ErrDurationTooLarge is wrapped by ParseDuration's error for a value beyond what a

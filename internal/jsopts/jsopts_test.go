@@ -1,6 +1,7 @@
 package jsopts
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -54,27 +55,29 @@ func TestDurationTooLarge(t *testing.T) {
 	}
 }
 
-func TestReaderBounds(t *testing.T) {
+// TestIntegerBeyondInt: a whole number of any size reads, saturated at the int range; a fraction
+// is an error.
+func TestIntegerBeyondInt(t *testing.T) {
 	rt := sobek.New()
-	v, err := rt.RunString(`({ n: 2**53+2, f: 1.5, d: 1e20, short: 5, ok: "2d", i: 7 })`)
+	v, err := rt.RunString(`({ n: 2**53+2, big: 1e300, neg: -1e300, f: 1.5, inf: Infinity })`)
 	require.NoError(t, err)
-	r, err := NewReader("call()", v, []string{"n", "f", "d", "short", "ok", "i"}, true)
+	r, err := NewReader("call()", v, []string{"n", "big", "neg", "f", "inf"}, true)
 	require.NoError(t, err)
-	_, _, err = r.IntegerIn("n", 1, 100)
-	assert.EqualError(t, err, "call(): option n must be at least 1 and at most 100, got 9007199254740994")
-	_, _, err = r.IntegerIn("f", 1, 100)
-	assert.EqualError(t, err, "call(): option f must be a whole number from 1 to 100, got the number 1.5")
-	n, set, err := r.IntegerIn("i", 1, 100)
+	n, set, err := r.Integer("n")
 	require.NoError(t, err)
 	assert.True(t, set)
-	assert.Equal(t, 7, n)
-	_, _, err = r.DurationIn("d", time.Second, 7*24*time.Hour)
-	assert.EqualError(t, err, "call(): option d must be at least 1s and at most 7d, got the number 100000000000000000000")
-	_, _, err = r.DurationIn("short", time.Second, 7*24*time.Hour)
-	assert.EqualError(t, err, "call(): option short must be at least 1s and at most 7d, got 5ms")
-	d, _, err := r.DurationIn("ok", time.Second, 7*24*time.Hour)
+	assert.Equal(t, 1<<53+2, n)
+	n, _, err = r.Integer("big")
 	require.NoError(t, err)
-	assert.Equal(t, 48*time.Hour, d)
+	assert.Equal(t, math.MaxInt, n)
+	n, _, err = r.Integer("neg")
+	require.NoError(t, err)
+	assert.Equal(t, math.MinInt, n)
+	n, _, err = r.Integer("inf")
+	require.NoError(t, err)
+	assert.Equal(t, math.MaxInt, n)
+	_, _, err = r.Integer("f")
+	assert.EqualError(t, err, "call(): option f must be a whole number, got the number 1.5")
 }
 
 func TestReader(t *testing.T) {

@@ -152,3 +152,36 @@ func freePort() (int, error) {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
+
+// NeedServer is StartServer for a test that cannot run without a redis-server of its own (faults,
+// stalls, TLS, a password): where none starts, see Unavailable.
+func NeedServer(t testing.TB, args ...string) *Server {
+	t.Helper()
+	srv, err := StartServer(t, args...)
+	if err != nil {
+		Unavailable(t, "a redis-server of its own", err)
+	}
+	return srv
+}
+
+// NeedCluster is StartCluster for a test that cannot run without a Redis Cluster: where none
+// starts, see Unavailable.
+func NeedCluster(t testing.TB, n int) []*Server {
+	t.Helper()
+	nodes, err := StartCluster(t, n)
+	if err != nil {
+		Unavailable(t, "a Redis Cluster of redis-server processes", err)
+	}
+	return nodes
+}
+
+// Unavailable ends a test that needs what (a redis-server it could not start, for err): it fails
+// when the environment variable CI is set, so that CI never passes without the test, and is
+// skipped, saying why, elsewhere.
+func Unavailable(t testing.TB, what string, err error) {
+	t.Helper()
+	if os.Getenv("CI") != "" {
+		t.Fatalf("this test needs %s, and CI is set: %v", what, err)
+	}
+	t.Skipf("this test needs %s: %v", what, err)
+}

@@ -27,8 +27,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -229,4 +231,19 @@ func redactErr(err error, u string) error {
 		return errors.New(redact.URL(u) + ": (error hidden: the URL does not parse)")
 	}
 	return errors.New(redact.Secrets(err.Error(), p))
+}
+
+// ClosedPort returns a loopback TCP port that nothing listens on (it was free a moment ago), for
+// tests of an unreachable Redis.
+func ClosedPort(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("redistest: finding a free port: %v", err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	if err := l.Close(); err != nil {
+		t.Fatalf("redistest: finding a free port: %v", err)
+	}
+	return strconv.Itoa(port)
 }

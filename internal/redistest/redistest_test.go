@@ -55,10 +55,7 @@ func TestCleanupDeletesOnlyOwnKeys(t *testing.T) {
 }
 
 func TestStartServerIsDedicatedAndStops(t *testing.T) {
-	s, err := StartServer(t)
-	if err != nil {
-		t.Skipf("no redis-server: %v", err)
-	}
+	s := NeedServer(t)
 	c := s.Client(t)
 	ctx := context.Background()
 	require.NoError(t, c.Ping(ctx).Err())

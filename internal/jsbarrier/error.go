@@ -1,7 +1,11 @@
-package barrier
+package jsbarrier
 
 import (
+	"fmt"
+
 	"github.com/grafana/sobek"
+
+	"github.com/xk6-barrier/xk6-barrier/barrier"
 )
 
 // barrierErrorSource defines BarrierError: an Error whose own properties are the barrier's result
@@ -20,18 +24,18 @@ const barrierErrorSource = `(function () {
 })()`
 
 // defineBarrierError evaluates the BarrierError class in rt.
-func defineBarrierError(rt *sobek.Runtime) *sobek.Object {
+func defineBarrierError(rt *sobek.Runtime) (*sobek.Object, error) {
 	v, err := rt.RunString(barrierErrorSource)
 	if err != nil {
-		panic(rt.NewGoError(err)) // a bug in barrierErrorSource
+		return nil, fmt.Errorf("compiling the JavaScript helper BarrierError: %w", err)
 	}
-	return v.ToObject(rt)
+	return v.ToObject(rt), nil
 }
 
 // newBarrierError returns a BarrierError for a wait that did not meet. Call it on the event loop.
 // It runs no JavaScript: when the test stops, k6 interrupts the VU's runtime, and any JS call (such
 // as `new BarrierError()`) would throw the interrupt instead of settling the aborted wait.
-func (mi *ModuleInstance) newBarrierError(message string, r Result) sobek.Value {
+func (mi *ModuleInstance) newBarrierError(message string, r barrier.Result) sobek.Value {
 	rt := mi.vu.Runtime()
 	obj := resultToJS(rt, r)
 	if err := obj.SetPrototype(mi.errorClass.Get("prototype").ToObject(rt)); err != nil {
@@ -43,7 +47,7 @@ func (mi *ModuleInstance) newBarrierError(message string, r Result) sobek.Value 
 }
 
 // resultToJS converts r into a plain JS object with the design's field names.
-func resultToJS(rt *sobek.Runtime, r Result) *sobek.Object {
+func resultToJS(rt *sobek.Runtime, r barrier.Result) *sobek.Object {
 	o := rt.NewObject()
 	failures := rt.NewObject()
 	for reason, n := range r.Failures {
@@ -69,19 +73,13 @@ func resultToJS(rt *sobek.Runtime, r Result) *sobek.Object {
 }
 
 // recordToJS converts a join/fail record into {counted, previous}.
-func recordToJS(rt *sobek.Runtime, rec Record) *sobek.Object {
+func recordToJS(rt *sobek.Runtime, rec barrier.Record) *sobek.Object {
 	o := rt.NewObject()
 	_ = o.Set("counted", rec.Counted)
 	if !rec.Counted {
 		_ = o.Set("previous", rec.Previous)
 	}
 	return o
-}
-
-// typeError returns a TypeError with message msg. sobek's NewTypeError formats its first argument,
-// so a message is never passed as the format: a '%' in it (a URL hint, a runId) stays as it is.
-func typeError(rt *sobek.Runtime, msg string) *sobek.Object {
-	return rt.NewTypeError("%s", msg)
 }
 
 // plainError returns an Error (not sobek's GoError) with message msg, built like newBarrierError

@@ -1,8 +1,10 @@
-package barrier
+package jsbarrier
 
 import (
+	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/grafana/sobek"
 	"github.com/stretchr/testify/assert"
@@ -12,13 +14,15 @@ import (
 	"go.k6.io/k6/v2/js/modulestest"
 
 	"github.com/xk6-barrier/xk6-barrier/internal/redistest"
+
+	"github.com/xk6-barrier/xk6-barrier/barrier"
 )
 
 // jsBackend is where a JS test's barriers live: extra is the JS options that say it, opts the
-// same for a core Barrier.
+// same for a core barrier.Barrier.
 type jsBackend struct {
 	extra string
-	opts  Options
+	opts  barrier.Options
 }
 
 // jsRendezvousBackends are the backends of the JS tests: in-process and on the test Redis.
@@ -28,7 +32,7 @@ func jsRendezvousBackends(t *testing.T) map[string]jsBackend {
 	srv.Cleanup(t, "*{"+run+"}*")
 	return map[string]jsBackend{
 		"memory": {},
-		"redis":  {extra: `, redis: "` + srv.URL + `", runId: "` + run + `"`, opts: Options{Redis: srv.URL, RunID: run}},
+		"redis":  {extra: `, redis: "` + srv.URL + `", runId: "` + run + `"`, opts: barrier.Options{Redis: srv.URL, RunID: run}},
 	}
 }
 
@@ -159,9 +163,12 @@ func TestJSArriveRejections(t *testing.T) {
 				}()
 				o := backend.opts
 				o.Name, o.Parties = name, 3
-				core, err := New(o)
+				core, err := barrier.New(o)
 				require.NoError(t, err)
-				awaitArrived(t, core, 1)
+				require.Eventually(t, func() bool {
+					n, err := core.Arrived(context.Background())
+					return err == nil && n == 1
+				}, 30*time.Second, 2*time.Millisecond, "the waiter never arrived")
 				failer.run(t, `await room.fail("login");`)
 				require.NoError(t, <-done)
 				e := jsObj(waiter, "err")
@@ -201,7 +208,7 @@ func TestJSArriveBadOptions(t *testing.T) {
 		{`room.arrive({ timeout: "8d" })`, "option timeout must be at least 1ms and at most 7d"},
 		{`room.arrive({ quorum: 4 })`, "option quorum must be at least 1 and at most 3, got 4"},
 		{`room.arrive({ quorum: "80" })`, `option quorum must be a whole number 1..3 or a percentage of the parties such as '80%'`},
-		{`room.arrive({ quorum: "120%" })`, `got the string "120%"`},
+		{`room.arrive({ quorum: "120%" })`, `option quorum as a percentage must be more than 0% and at most 100%, got 120%`},
 		{`room.arrive({ quorum: "0%" })`, `got the string "0%"`},
 		{`room.arrive({ onTimeout: "ignore" })`, `option onTimeout must be 'reject'`},
 		{`room.arrive({ abortOnFail: "yes" })`, `option abortOnFail must be true or false`},

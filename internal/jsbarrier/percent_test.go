@@ -1,4 +1,4 @@
-package barrier
+package jsbarrier
 
 import (
 	"fmt"

@@ -1,4 +1,4 @@
-package barrier
+package jsbarrier
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 
 	"go.k6.io/k6/v2/lib"
 	"go.k6.io/k6/v2/metrics"
+
+	"github.com/xk6-barrier/xk6-barrier/internal/k6util"
 )
 
 // Metric names of k6/x/barrier.
@@ -38,26 +40,17 @@ func registerMetrics(r *metrics.Registry) (*barrierMetrics, error) {
 	return &m, nil
 }
 
-// push records one sample with the VU's current tags plus extra. When the VU context has already
-// ended (a wait aborted by the test stopping), it still tries once without blocking, so the
-// aborted wait is counted whenever k6 still collects samples.
+// push records one sample with the VU's current tags plus extra (see k6util.PushSample: also once
+// the VU's context has ended, without blocking).
 func push(ctx context.Context, state *lib.State, m *metrics.Metric, value float64, extra map[string]string) {
-	if state == nil || state.Samples == nil || m == nil {
+	if state == nil || m == nil {
 		return
 	}
 	tm := state.Tags.GetCurrentValues()
-	sample := metrics.Sample{
+	k6util.PushSample(ctx, state.Samples, metrics.Sample{
 		TimeSeries: metrics.TimeSeries{Metric: m, Tags: tm.Tags.WithTagsFromMap(extra)},
 		Time:       time.Now(),
 		Value:      value,
 		Metadata:   tm.Metadata,
-	}
-	if ctx.Err() == nil {
-		metrics.PushIfNotDone(ctx, state.Samples, sample)
-		return
-	}
-	select {
-	case state.Samples <- sample:
-	default:
-	}
+	})
 }

@@ -1,9 +1,8 @@
-package barrier
+package jsbarrier
 
 import (
 	"context"
 	"fmt"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -87,7 +86,7 @@ func uniqueName(t *testing.T) string {
 }
 
 func TestJSBadInput(t *testing.T) {
-	closed := closedPort(t)
+	closed := redistest.ClosedPort(t)
 	tests := []struct {
 		name, code string
 		want       []string // every part must be in the exception
@@ -365,7 +364,7 @@ func TestJSRedisMet(t *testing.T) {
 // TestJSRedisErrorNamesAddressNotPassword: an unreachable Redis rejects with host:port and no
 // password.
 func TestJSRedisErrorNamesAddressNotPassword(t *testing.T) {
-	port := closedPort(t)
+	port := redistest.ClosedPort(t)
 	vu := newJSVU(t, `const room = new Barrier({ parties: 1, runId: "r", redis: "redis://k6:hunter2@127.0.0.1:`+port+`" });`)
 	vu.start(1)
 	vu.run(t, `try { await room.join(); } catch (e) {
@@ -377,14 +376,6 @@ func TestJSRedisErrorNamesAddressNotPassword(t *testing.T) {
 	assert.NotContains(t, msg, "hunter2")
 	assert.True(t, strings.HasPrefix(msg, "Error: barrier default: join 1: redis 127.0.0.1:"+port), msg)
 	assert.Equal(t, true, vu.get("plain").Export(), "a Redis error reaches JS as a plain Error, not a GoError")
-}
-
-func closedPort(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	require.NoError(t, l.Close())
-	return fmt.Sprint(port)
 }
 
 // TestJSInProcessIgnoresRunID: one process is one run. A runId made at init (here different per VU,

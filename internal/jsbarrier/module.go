@@ -1,9 +1,12 @@
-package barrier
+package jsbarrier
 
 import (
 	"github.com/grafana/sobek"
 
+	"go.k6.io/k6/v2/js/common"
 	"go.k6.io/k6/v2/js/modules"
+
+	"github.com/xk6-barrier/xk6-barrier/internal/k6util"
 )
 
 // RootModule is the k6/x/barrier module: one per process, registered by the extension's register.go.
@@ -18,14 +21,17 @@ var _ modules.Module = (*RootModule)(nil)
 func (*RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 	rt := vu.Runtime()
 	mi := &ModuleInstance{vu: vu, metrics: &barrierMetrics{}} // no registry: nothing is recorded
-	if env := vu.InitEnv(); env != nil && env.Registry != nil {
-		m, err := registerMetrics(env.Registry)
+	if registry := k6util.InitRegistry(vu); registry != nil {
+		m, err := registerMetrics(registry)
 		if err != nil {
-			panic(rt.NewGoError(err))
+			common.Throw(rt, err)
 		}
 		mi.metrics = m
 	}
-	mi.errorClass = defineBarrierError(rt)
+	var err error
+	if mi.errorClass, err = defineBarrierError(rt); err != nil {
+		common.Throw(rt, err)
+	}
 	return mi
 }
 

@@ -1,4 +1,4 @@
-package barrier
+package jsbarrier
 
 import (
 	"context"
@@ -13,7 +13,11 @@ import (
 	"go.k6.io/k6/v2/errext"
 	"go.k6.io/k6/v2/metrics"
 
+	"github.com/xk6-barrier/xk6-barrier/internal/durfmt"
 	"github.com/xk6-barrier/xk6-barrier/internal/jsopts"
+	"github.com/xk6-barrier/xk6-barrier/internal/k6util"
+
+	"github.com/xk6-barrier/xk6-barrier/barrier"
 )
 
 // Metric names of the rendezvous (Barrier.arrive).
@@ -39,12 +43,12 @@ type jsRendezvous struct {
 // rendezvous metrics (in the init context, where k6 gives the registry).
 func (b *jsBarrier) defineRendezvous(obj *sobek.Object) error {
 	r := &jsRendezvous{b: b}
-	if env := b.mi.vu.InitEnv(); env != nil && env.Registry != nil {
+	if registry := k6util.InitRegistry(b.mi.vu); registry != nil {
 		var err error
-		if r.arriveDur, err = env.Registry.NewMetric(MetricArriveDuration, metrics.Trend, metrics.Time); err != nil {
+		if r.arriveDur, err = registry.NewMetric(MetricArriveDuration, metrics.Trend, metrics.Time); err != nil {
 			return fmt.Errorf("k6/x/barrier: registering metric: %w", err)
 		}
-		if r.releaseSkew, err = env.Registry.NewMetric(MetricReleaseSkew, metrics.Trend, metrics.Time); err != nil {
+		if r.releaseSkew, err = registry.NewMetric(MetricReleaseSkew, metrics.Trend, metrics.Time); err != nil {
 			return fmt.Errorf("k6/x/barrier: registering metric: %w", err)
 		}
 	}
@@ -56,13 +60,12 @@ func (b *jsBarrier) defineRendezvous(obj *sobek.Object) error {
 
 // jsArriveOptions are the options of barrier.arrive(options).
 type jsArriveOptions struct {
-	ArriveOptions
+	barrier.ArriveOptions
 	id          sobek.Value
 	abortOnFail bool
 }
 
-// parseArriveOptions reads arrive()'s options; every bound is checked here, so that a bad option
-// throws at the call.
+// parseArriveOptions converts arrive()'s options; the core checks them (Barrier.PrepareArrive).
 func parseArriveOptions(name string, parties int, v sobek.Value) (jsArriveOptions, error) {
 	var o jsArriveOptions
 	r, err := jsopts.NewReader("barrier "+name+": arrive()", v, arriveOptions, false)
@@ -73,35 +76,38 @@ func parseArriveOptions(name string, parties int, v sobek.Value) (jsArriveOption
 	if o.abortOnFail, _, err = r.Bool("abortOnFail"); err != nil {
 		return o, err
 	}
-	if pv := r.Get("timeout"); pv != nil {
-		if f, ok := jsopts.Number(pv); ok && f == 0 {
-			return o, r.Errorf("option timeout must be more than 0: it is the phase's hard stop, counted from its first arrival "+
-				"(default %s); at most 7d, e.g. '30s'", jsopts.FormatDuration(DefaultArriveTimeout))
-		}
+	if err := positive(r, "timeout", fmt.Sprintf("it is the phase's hard stop, counted from its first arrival "+
+		"(default %s); at most 7d, e.g. '30s'", durfmt.Format(barrier.DefaultArriveTimeout))); err != nil {
+		return o, err
 	}
-	if o.Timeout, _, err = r.DurationIn("timeout", time.Millisecond, MaxDuration); err != nil {
+	if o.Timeout, _, err = duration(r, "timeout", time.Millisecond, barrier.MaxDuration); err != nil {
 		return o, err
 	}
 	if qv := r.Get("quorum"); qv != nil {
 		if s, ok := qv.Export().(string); ok {
-			pct, perr := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(s), "%"), 64)
-			if !strings.HasSuffix(strings.TrimSpace(s), "%") || perr != nil || !(pct >= 0.01 && pct <= 100) {
+			// A percentage of the parties: the number before '%', more than 0 (0 would read as
+			// "not given"); the core checks its bounds.
+			text, isPct := strings.CutSuffix(strings.TrimSpace(s), "%")
+			pct, perr := strconv.ParseFloat(text, 64)
+			if !isPct || perr != nil || !(pct > 0) {
 				return o, r.Errorf("option quorum must be a whole number 1..%d or a percentage of the parties such as '80%%' (more than 0%%, at most 100%%), got %s",
 					parties, jsopts.Describe(qv))
 			}
 			o.QuorumPercent = pct
-		} else if o.Quorum, _, err = r.IntegerIn("quorum", 1, parties); err != nil {
-			return o, err
+		} else {
+			if err := positive(r, "quorum", fmt.Sprintf("it is how many arrivals release a phase, 1..%d or a percentage such as '80%%' (omit it for all parties still taking part)", parties)); err != nil {
+				return o, err
+			}
+			if o.Quorum, _, err = r.Integer("quorum"); err != nil {
+				return o, err
+			}
 		}
 	}
-	if tv := r.Get("onTimeout"); tv != nil {
-		s, _ := tv.Export().(string)
-		if s != string(TimeoutReject) && s != string(TimeoutRelease) {
-			return o, r.Errorf("option onTimeout must be 'reject' (the waiters reject with outcome timeout) or 'release' "+
-				"(those that arrived are released, outcome released-on-timeout), got %s", jsopts.Describe(tv))
-		}
-		o.OnTimeout = OnTimeout(s)
+	onTimeout, err := r.String("onTimeout")
+	if err != nil {
+		return o, err
 	}
+	o.OnTimeout = barrier.OnTimeout(onTimeout)
 	return o, nil
 }
 
@@ -114,23 +120,24 @@ func (r *jsRendezvous) arrive(optsArg sobek.Value) *sobek.Promise {
 	rt := b.mi.vu.Runtime()
 	o, err := parseArriveOptions(b.name, b.core.Options().Parties, optsArg)
 	if err != nil {
-		panic(typeError(rt, err.Error()))
+		k6util.ThrowTypeError(rt, err.Error())
 	}
-	id := b.id("arrive", o.id, state)
+	arrive, err := b.core.PrepareArrive(b.id("arrive", o.id, state), o.ArriveOptions)
+	b.check("arrive", err, o.id, state)
 	promise, resolve, reject := rt.NewPromise()
 	enqueue := b.mi.vu.RegisterCallback()
 	ctx := b.mi.vu.Context()
 	go func() {
 		start := time.Now()
-		res, err := b.core.Arrive(ctx, id, o.ArriveOptions)
+		res, err := arrive(ctx)
 		outcome := string(res.Outcome)
-		var pe *PhaseError
+		var pe *barrier.PhaseError
 		if errors.As(err, &pe) {
 			res, outcome = pe.Result, string(pe.Result.Outcome)
 		} else if err != nil {
 			outcome = "error"
 		}
-		if outcome == string(OutcomeAborted) && state.Logger != nil {
+		if outcome == string(barrier.OutcomeAborted) && state.Logger != nil {
 			state.Logger.WithField("barrier", b.name).Warn(err.Error())
 		}
 		push(ctx, state, r.arriveDur, float64(time.Since(start))/float64(time.Millisecond),
@@ -143,7 +150,7 @@ func (r *jsRendezvous) arrive(optsArg sobek.Value) *sobek.Promise {
 				return resolve(phaseResultToJS(rt, res))
 			}
 			if pe != nil {
-				if o.abortOnFail && (pe.Result.Outcome == OutcomeFailed || pe.Result.Outcome == OutcomeTimeout) {
+				if o.abortOnFail && (pe.Result.Outcome == barrier.OutcomeFailed || pe.Result.Outcome == barrier.OutcomeTimeout) {
 					return &errext.InterruptError{Reason: errext.AbortTest + ": " + pe.Error()}
 				}
 				return reject(r.phaseError(pe))
@@ -156,7 +163,7 @@ func (r *jsRendezvous) arrive(optsArg sobek.Value) *sobek.Promise {
 
 // phaseError returns a BarrierError for an arrive that was not released, built without running
 // JavaScript (see newBarrierError).
-func (r *jsRendezvous) phaseError(pe *PhaseError) sobek.Value {
+func (r *jsRendezvous) phaseError(pe *barrier.PhaseError) sobek.Value {
 	mi := r.b.mi
 	rt := mi.vu.Runtime()
 	obj := phaseResultToJS(rt, pe.Result)
@@ -173,9 +180,10 @@ func (r *jsRendezvous) phaseError(pe *PhaseError) sobek.Value {
 func (r *jsRendezvous) leave(idArg sobek.Value) *sobek.Promise {
 	b := r.b
 	state := b.vuState("leave")
-	id := b.id("leave", idArg, state)
+	leave, err := b.core.PrepareLeave(b.id("leave", idArg, state))
+	b.check("leave", err, idArg, state)
 	return b.async(func(ctx context.Context) (func(*sobek.Runtime) sobek.Value, error) {
-		rec, err := b.core.Leave(ctx, id)
+		rec, err := leave(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -190,7 +198,7 @@ func (r *jsRendezvous) leave(idArg sobek.Value) *sobek.Promise {
 }
 
 // phaseResultToJS converts an arrive's result into a plain JS object.
-func phaseResultToJS(rt *sobek.Runtime, r PhaseResult) *sobek.Object {
+func phaseResultToJS(rt *sobek.Runtime, r barrier.PhaseResult) *sobek.Object {
 	o := rt.NewObject()
 	missing := make([]any, len(r.Missing))
 	for i, id := range r.Missing {

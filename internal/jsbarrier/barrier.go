@@ -1,4 +1,4 @@
-package barrier
+package jsbarrier
 
 import (
 	"context"
@@ -13,13 +13,16 @@ import (
 	"go.k6.io/k6/v2/lib"
 
 	"github.com/xk6-barrier/xk6-barrier/internal/jsopts"
+	"github.com/xk6-barrier/xk6-barrier/internal/k6util"
+
+	"github.com/xk6-barrier/xk6-barrier/barrier"
 )
 
-// jsBarrier is one `new Barrier(options)` of one VU. The core *Barrier it wraps is cheap; the state
+// jsBarrier is one `new Barrier(options)` of one VU. The core *barrier.Barrier it wraps is cheap; the state
 // it stands for (the Redis keys, or the process's in-process barrier of that name) is shared.
 type jsBarrier struct {
 	mi   *ModuleInstance
-	core *Barrier
+	core *barrier.Barrier
 	name string
 	// warns is whether the core's warnings go to the VU's logger yet (set on first use, on the
 	// event loop).
@@ -36,26 +39,22 @@ func (mi *ModuleInstance) newBarrier(call sobek.ConstructorCall) *sobek.Object {
 	}
 	opts, err := parseBarrierOptions(call.Argument(0), lookupEnvOf(lookup))
 	if err != nil {
-		panic(typeError(rt, err.Error()))
+		k6util.ThrowTypeError(rt, err.Error())
 	}
-	core, err := New(opts)
+	core, err := barrier.New(opts)
 	if err != nil {
-		panic(typeError(rt, err.Error()))
+		k6util.ThrowTypeError(rt, err.Error())
 	}
 	b := &jsBarrier{mi: mi, core: core, name: core.Options().Name}
 
 	obj := rt.NewObject()
-	must := func(err error) {
-		if err != nil {
-			panic(rt.NewGoError(err))
-		}
-	}
+	must := k6util.Must(rt)
 	must(obj.Set("join", b.join))
 	must(obj.Set("fail", b.fail))
 	must(obj.Set("wait", b.wait))
 	must(obj.Set("status", b.status))
 	must(obj.Set("reset", b.reset))
-	must(b.defineRendezvous(obj)) // arrive, leave: js_rendezvous.go
+	must(b.defineRendezvous(obj)) // arrive, leave: rendezvous.go
 	must(obj.DefineDataProperty("name", rt.ToValue(b.name), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
 	must(obj.DefineDataProperty("parties", rt.ToValue(opts.Parties), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
 	return obj
@@ -63,12 +62,8 @@ func (mi *ModuleInstance) newBarrier(call sobek.ConstructorCall) *sobek.Object {
 
 // vuState returns the VU state, or throws when called in the init context, where k6 forbids I/O.
 func (b *jsBarrier) vuState(method string) *lib.State {
-	state := b.mi.vu.State()
-	if state == nil {
-		panic(typeError(b.mi.vu.Runtime(), fmt.Sprintf(
-			"barrier %s: %s() can't be called in the init context: call it from the default function, setup(), teardown() or a scenario's exec function",
-			b.name, method)))
-	}
+	state := k6util.VUState(b.mi.vu, "barrier "+b.name+": "+method+"()",
+		"call it from the default function, setup(), teardown() or a scenario's exec function")
 	if !b.warns && state.Logger != nil {
 		logger := state.Logger.WithField("barrier", b.name)
 		b.core.OnWarning(func(msg string) { logger.Warn(msg) })
@@ -86,25 +81,38 @@ func (b *jsBarrier) vuState(method string) *lib.State {
 
 // throwf throws a TypeError naming the barrier and method.
 func (b *jsBarrier) throwf(method, format string, args ...any) {
-	panic(typeError(b.mi.vu.Runtime(), fmt.Sprintf("barrier %s: %s(): ", b.name, method)+fmt.Sprintf(format, args...)))
+	k6util.ThrowTypeError(b.mi.vu.Runtime(), fmt.Sprintf("barrier %s: %s(): ", b.name, method)+fmt.Sprintf(format, args...))
 }
 
-// id returns the participant id argument, defaulting to the VU's id in the whole test.
+// id converts the participant id argument, defaulting to the VU's id in the whole test. An argument
+// that is no whole number throws; whether the barrier counts the id is the core's to say (check).
 func (b *jsBarrier) id(method string, v sobek.Value, state *lib.State) string {
-	parties := b.core.Options().Parties
 	if v == nil || sobek.IsUndefined(v) {
-		if state.VUIDGlobal < 1 || state.VUIDGlobal > uint64(parties) { // #nosec G115 -- parties is validated to 1..MaxParties
+		return strconv.FormatUint(state.VUIDGlobal, 10)
+	}
+	id, ok := participantID(v)
+	if !ok {
+		b.throwf(method, "%s", idError(v, b.core.Options().Parties))
+	}
+	return id
+}
+
+// check throws err, the core's refusal of the arguments of a call, as a TypeError. A refused id
+// is said in terms of idArg, the argument given (none: the VU's id).
+func (b *jsBarrier) check(method string, err error, idArg sobek.Value, state *lib.State) {
+	if err == nil {
+		return
+	}
+	if errors.Is(err, barrier.ErrInvalidID) {
+		parties := b.core.Options().Parties
+		if idArg == nil || sobek.IsUndefined(idArg) {
 			b.throwf(method, "the default id, the VU's id in the test (exec.vu.idInTest), is %d, outside 1..%d: "+
 				"give the barrier parties at least the number of VUs of the test, or pass an id in 1..%d",
 				state.VUIDGlobal, parties, parties)
 		}
-		return strconv.FormatUint(state.VUIDGlobal, 10)
+		b.throwf(method, "%s", idError(idArg, parties))
 	}
-	id, err := participantID(v, parties)
-	if err != nil {
-		b.throwf(method, "%v", err)
-	}
-	return id
+	k6util.ThrowTypeError(b.mi.vu.Runtime(), err.Error())
 }
 
 // async runs work off the event loop and settles the returned promise on it: with the value that
@@ -135,7 +143,7 @@ func (b *jsBarrier) async(work func(ctx context.Context) (func(rt *sobek.Runtime
 // jsError converts a core error: a wait that did not meet becomes a BarrierError, anything else
 // (Redis unreachable, a key of the wrong type) a plain Error with the core's message.
 func (b *jsBarrier) jsError(err error) sobek.Value {
-	var we *WaitError
+	var we *barrier.WaitError
 	if errors.As(err, &we) {
 		return b.mi.newBarrierError(we.Error(), we.Result)
 	}
@@ -145,9 +153,10 @@ func (b *jsBarrier) jsError(err error) sobek.Value {
 // join is `barrier.join(id?)`: resolves {counted, previous?}.
 func (b *jsBarrier) join(idArg sobek.Value) *sobek.Promise {
 	state := b.vuState("join")
-	id := b.id("join", idArg, state)
+	join, err := b.core.PrepareJoin(b.id("join", idArg, state))
+	b.check("join", err, idArg, state)
 	return b.async(func(ctx context.Context) (func(*sobek.Runtime) sobek.Value, error) {
-		rec, err := b.core.Join(ctx, id)
+		rec, err := join(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -169,12 +178,10 @@ func (b *jsBarrier) fail(reasonArg, idArg sobek.Value) *sobek.Promise {
 	if !ok {
 		b.throwf("fail", "reason must be a string such as 'login' or 'sse', got %s", jsopts.Describe(reasonArg))
 	}
-	if err := ValidateReason(reason); err != nil {
-		b.throwf("fail", "%v", err)
-	}
-	id := b.id("fail", idArg, state)
+	fail, err := b.core.PrepareFail(b.id("fail", idArg, state), reason)
+	b.check("fail", err, idArg, state)
 	return b.async(func(ctx context.Context) (func(*sobek.Runtime) sobek.Value, error) {
-		rec, err := b.core.Fail(ctx, id, reason)
+		rec, err := fail(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -193,25 +200,26 @@ func (b *jsBarrier) wait(optsArg sobek.Value) *sobek.Promise {
 	rt := b.mi.vu.Runtime()
 	jw, err := parseWaitOptions(b.name, b.core.Options().Parties, optsArg)
 	if err != nil {
-		panic(typeError(rt, err.Error()))
+		k6util.ThrowTypeError(rt, err.Error())
 	}
 	w := jw.WaitOptions
-	if jw.progress > 0 && state.Logger != nil {
+	if state.Logger != nil {
 		logger := state.Logger.WithField("barrier", b.name)
-		w.Progress = jw.progress
-		w.OnProgress = func(r Result) { logger.Info(r.String()) }
+		w.OnProgress = func(r barrier.Result) { logger.Info(r.String()) }
 	}
+	wait, err := b.core.PrepareWait(w)
+	b.check("wait", err, nil, state)
 	return b.async(func(ctx context.Context) (func(*sobek.Runtime) sobek.Value, error) {
 		start := time.Now()
-		res, err := b.core.Wait(ctx, w)
+		res, err := wait(ctx)
 		outcome := string(res.Outcome)
-		var we *WaitError
+		var we *barrier.WaitError
 		if errors.As(err, &we) {
 			outcome = string(we.Result.Outcome)
 		} else if err != nil {
 			outcome = "error"
 		}
-		if outcome == string(OutcomeAborted) && state.Logger != nil {
+		if outcome == string(barrier.OutcomeAborted) && state.Logger != nil {
 			// k6 interrupts the runtime when a test stops, so the script may never see this
 			// rejection: say who was missing in the log.
 			state.Logger.WithField("barrier", b.name).Warn(err.Error())
@@ -219,7 +227,7 @@ func (b *jsBarrier) wait(optsArg sobek.Value) *sobek.Promise {
 		elapsed := time.Since(start)
 		push(ctx, state, b.mi.metrics.waitDuration, float64(elapsed)/float64(time.Millisecond),
 			map[string]string{"barrier": b.name, "outcome": outcome})
-		if we != nil && jw.abortOnFail && (we.Result.Outcome == OutcomeFailed || we.Result.Outcome == OutcomeTimeout) {
+		if we != nil && jw.abortOnFail && (we.Result.Outcome == barrier.OutcomeFailed || we.Result.Outcome == barrier.OutcomeTimeout) {
 			return nil, abortTest(we)
 		}
 		if err != nil {
@@ -232,7 +240,7 @@ func (b *jsBarrier) wait(optsArg sobek.Value) *sobek.Promise {
 // abortTest is the error that aborts the whole test run as k6/execution's test.abort(reason) does
 // (exit code 108), with the wait's one-line summary as the reason. Returned from the event-loop
 // callback, it ends the VU's iteration, and k6 stops the test.
-func abortTest(we *WaitError) error {
+func abortTest(we *barrier.WaitError) error {
 	return &errext.InterruptError{Reason: errext.AbortTest + ": " + we.Error()}
 }
 
