@@ -2,6 +2,7 @@ package barrier
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -60,8 +61,25 @@ type Snapshot struct {
 	// Created and Released are the META hash's times, zero when it records none.
 	Created  time.Time
 	Released time.Time
+	// Phase is the rendezvous's state (Arrive, Leave), nil when the barrier has none.
+	Phase *PhaseState
 	// Keys are the barrier's keys that exist, with their types and time to live.
 	Keys []KeyState
+}
+
+// PhaseState is where a barrier used with Arrive stands.
+type PhaseState struct {
+	// Current is the phase now open (from 0); Arrived is how many wait at it.
+	Current int64
+	Arrived int
+	// Needed is how many arrivals release it, by the rule its first arrival set (the last rule when
+	// none arrived yet) of the parties still taking part; 0 when the parties are unknown (neither
+	// recorded, given, nor in a settled phase's record).
+	Needed int
+	// Left is how many participants left for good (Leave).
+	Left int
+	// Last is how the last phase settled, nil when none did (or the log expired).
+	Last *PhaseResult
 }
 
 // KeyState is one existing Redis key.
@@ -106,7 +124,10 @@ func (in *Inspector) inspect(ctx context.Context, o Options, opts InspectOptions
 	be := in.backend(o)
 	k := be.keys
 	s := Snapshot{Ref: Ref{RunID: o.RunID, Name: o.Name}, MissingCount: -1}
-	main := []struct{ key, typ string }{{k.joined, "set"}, {k.failed, "hash"}, {k.failures, "hash"}, {metaKey(k), "hash"}}
+	pk := newPhaseKeys(k).keys
+	main := []struct{ key, typ string }{{k.joined, "set"}, {k.failed, "hash"}, {k.failures, "hash"}, {metaKey(k), "hash"},
+		{pk[0], "hash"}, {pk[1], "hash"}, {pk[2], "set"}, {pk[3], "list"}}
+	hasPhase := false
 	keys := make([]string, len(main))
 	for i, m := range main {
 		keys[i] = m.key
@@ -125,6 +146,7 @@ func (in *Inspector) inspect(ctx context.Context, o Options, opts InspectOptions
 		}
 		s.Found = true
 		s.Keys = append(s.Keys, st)
+		hasPhase = hasPhase || i >= 4
 	}
 	if !s.Found {
 		return s, nil
@@ -149,6 +171,11 @@ func (in *Inspector) inspect(ctx context.Context, o Options, opts InspectOptions
 	}
 	if opts.Parties > 0 {
 		s.Parties, s.PartiesFrom = opts.Parties, "given"
+	}
+	if hasPhase {
+		if s.Phase, err = in.phaseState(ctx, o, s.Parties); err != nil {
+			return s, err
+		}
 	}
 	if s.Parties == 0 {
 		return s, nil
@@ -252,4 +279,45 @@ func (in *Inspector) keyStates(ctx context.Context, keys []string) ([]KeyState, 
 // wrap adds the address to a Redis error and explains a missing or wrong password.
 func (in *Inspector) wrap(ctx context.Context, err error) error {
 	return (&redisBackend{client: in.client, addr: in.addr}).wrap(ctx, err, "")
+}
+
+// phaseState reads the rendezvous's state of the barrier o: the current phase, its arrivals and
+// rule, who left, and the last settled phase's record. parties (0: unknown) are the barrier's; when
+// unknown, those of the last record are used for Needed.
+func (in *Inspector) phaseState(ctx context.Context, o Options, parties int) (*PhaseState, error) {
+	keys := newPhaseKeys(newKeyLayout(o)).keys
+	var hash *redis.MapStringStringCmd
+	var left *redis.IntCmd
+	var last *redis.StringCmd
+	_, err := in.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		hash = p.HGetAll(ctx, keys[0])
+		left = p.SCard(ctx, keys[2])
+		last = p.LIndex(ctx, keys[3], 0)
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, in.wrap(ctx, err)
+	}
+	h := hash.Val()
+	num := func(field string) int64 {
+		n, _ := strconv.ParseInt(h[field], 10, 64)
+		return n
+	}
+	ps := &PhaseState{Current: num("phase"), Arrived: int(num("arrived")), Left: int(left.Val())}
+	if v, err := last.Result(); err == nil {
+		rec, err := decodePhaseRecord(v)
+		if err != nil {
+			return nil, fmt.Errorf("redis %s: key %s: %w", in.addr, keys[3], err)
+		}
+		r := rec.result(o.Name)
+		ps.Last = &r
+		if parties == 0 {
+			parties = rec.active + rec.left
+		}
+	}
+	if parties > 0 {
+		rule := phaseRule{quorum: int(num("quorum")), pct100: int(num("pct"))}
+		ps.Needed = rule.needed(max(0, parties-ps.Left))
+	}
+	return ps, nil
 }

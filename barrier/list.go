@@ -28,7 +28,12 @@ const (
 	kindNone    keyKind = iota
 	kindMain            // JOINED, FAILED, FAILURES or META: the barrier exists while one does
 	kindCounter         // <REASON>_FAIL
+	kindPhase           // PHASE, PHASE_SEEN, PHASE_LEFT or PHASE_LOG: the rendezvous's; the barrier exists while one does
 )
+
+// phaseKinds are the kinds of the rendezvous's keys (see phaseKeys). None ends in _FAIL, so none
+// can be a reason's counter.
+var phaseKinds = map[string]bool{"PHASE": true, "PHASE_SEEN": true, "PHASE_LEFT": true, "PHASE_LOG": true}
 
 // parseKey tells whether key belongs to the barrier key layout under prefix, and to which barrier.
 func parseKey(prefix, key string) (Ref, keyKind) {
@@ -55,6 +60,8 @@ func parseKey(prefix, key string) (Ref, keyKind) {
 	switch {
 	case kind == "JOINED" || kind == "FAILED" || kind == "FAILURES" || kind == "META":
 		return ref, kindMain
+	case phaseKinds[kind]:
+		return ref, kindPhase
 	case counterKind.MatchString(kind):
 		return ref, kindCounter
 	}
@@ -118,7 +125,8 @@ func checkRunPattern(p string) error {
 	return nil
 }
 
-// barriersIn groups keys into barriers: those with at least one main key, sorted by run id and name.
+// barriersIn groups keys into barriers: those with at least one main or phase key, sorted by run id
+// and name.
 func (in *Inspector) barriersIn(keys []string) (refs []Ref, keysOf map[Ref][]string) {
 	keysOf = map[Ref][]string{}
 	hasMain := map[Ref]bool{}
@@ -128,7 +136,7 @@ func (in *Inspector) barriersIn(keys []string) (refs []Ref, keysOf map[Ref][]str
 			continue
 		}
 		keysOf[ref] = append(keysOf[ref], key)
-		if kind == kindMain && !hasMain[ref] {
+		if (kind == kindMain || kind == kindPhase) && !hasMain[ref] {
 			hasMain[ref] = true
 			refs = append(refs, ref)
 		}
@@ -237,7 +245,7 @@ func (in *Inspector) PlanReset(ctx context.Context, ref Ref, all bool) (ResetPla
 			}
 			var ks []string
 			for _, k := range keysOf[r] {
-				if _, kind := parseKey(in.prefix, k); kind == kindMain || counters[k] {
+				if _, kind := parseKey(in.prefix, k); kind == kindMain || kind == kindPhase || counters[k] {
 					ks = append(ks, k)
 				}
 			}
@@ -267,16 +275,18 @@ func (r *redisBackend) reasons(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
-// purgeScript deletes KEYS (one barrier's keys, one slot) and publishes "0 0" on ARGV[1], so that
-// its waiters re-read. Returns how many keys existed.
+// purgeScript deletes KEYS (one barrier's keys, one slot), publishes "0 0" on ARGV[1], so that its
+// waiters re-read, and ARGV[3] on ARGV[2], the phase channel, as Barrier.Reset does (see
+// phaseResetMessage), so that its arrivals learn of the reset. Returns how many keys existed.
 var purgeScript = redis.NewScript(`
 local n = redis.call('DEL', unpack(KEYS))
 redis.call('PUBLISH', ARGV[1], '0 0')
+redis.call('PUBLISH', ARGV[2], ARGV[3])
 return n
 `)
 
-// Reset deletes the keys of plan, each barrier's in one atomic step that also wakes its waiters,
-// and returns how many keys it deleted. Keys written after the plan was made are not deleted.
+// Reset deletes the keys of plan, each barrier's in one atomic step that also wakes its waiters
+// (those of wait and those of arrive, which then reject as after Barrier.Reset), and returns how many keys it deleted. Keys written after the plan was made are not deleted.
 func (in *Inspector) Reset(ctx context.Context, plan ResetPlan) (int, error) {
 	deleted := 0
 	for _, ref := range plan.Barriers {
@@ -294,7 +304,8 @@ func (in *Inspector) Reset(ctx context.Context, plan ResetPlan) (int, error) {
 			}
 		}
 		n, err := inspectorCall(ctx, in, CallTimeout, func(ctx context.Context) (int, error) {
-			return purgeScript.Run(ctx, in.client, keys, newKeyLayout(o).channel).Int()
+			layout := newKeyLayout(o)
+			return purgeScript.Run(ctx, in.client, keys, layout.channel, newPhaseKeys(layout).channel, phaseResetMessage).Int()
 		}, nil)
 		deleted += n
 		if err != nil {

@@ -19,7 +19,14 @@ func TestParseKey(t *testing.T) {
 		{"K6_BARRIER_META:{run1}", Ref{"run1", "default"}, kindMain},
 		{"K6_BARRIER_LOGIN_FAIL:{run1}", Ref{"run1", "default"}, kindCounter},
 		{"K6_BARRIER_SSE_CONNECT_FAIL:{run1}:pay", Ref{"run1", "pay"}, kindCounter},
-		{"K6_BARRIER_RELEASE:{run1}", Ref{}, kindNone}, // a channel, never a key
+		{"K6_BARRIER_PHASE:{run1}", Ref{"run1", "default"}, kindPhase},
+		{"K6_BARRIER_PHASE_SEEN:{run1}:pay", Ref{"run1", "pay"}, kindPhase},
+		{"K6_BARRIER_PHASE_LEFT:{run1}", Ref{"run1", "default"}, kindPhase},
+		{"K6_BARRIER_PHASE_LOG:{run1}", Ref{"run1", "default"}, kindPhase},
+		{"K6_BARRIER_PHASE_FAIL:{run1}", Ref{"run1", "default"}, kindCounter}, // reason "phase"
+		{"K6_BARRIER_RELEASE:{run1}", Ref{}, kindNone},                        // a channel, never a key
+		{"K6_BARRIER_PHASE_RELEASE:{run1}", Ref{}, kindNone},                  // a channel, never a key
+		{"K6_BARRIER_PHASE_OTHER:{run1}", Ref{}, kindNone},
 		{"K6_BARRIER_JOINED:{run1}x", Ref{}, kindNone},
 		{"K6_BARRIER_JOINED:{run1}:default", Ref{}, kindNone}, // the default name has no suffix
 		{"K6_BARRIER_JOINED:{run1}:bad name", Ref{}, kindNone},

@@ -375,10 +375,17 @@ func (b *Barrier) arrive(ctx context.Context, id string, rule phaseRule) (PhaseR
 
 // phaseResult builds a PhaseResult from the record of the phase.
 func (b *Barrier) phaseResult(rec phaseRecord, start time.Time) PhaseResult {
+	r := rec.result(b.opts.Name)
+	r.Waited = time.Since(start)
+	return r
+}
+
+// result is the PhaseResult of the barrier name's phase rec (no Waited).
+func (rec phaseRecord) result(name string) PhaseResult {
 	return PhaseResult{
-		Outcome: rec.outcome, Name: b.opts.Name, Phase: rec.phase,
+		Outcome: rec.outcome, Name: name, Phase: rec.phase,
 		Arrived: rec.arrived, Quorum: rec.needed, Parties: rec.active, Left: rec.left,
-		Waited: time.Since(start), ReleasedAt: rec.releasedAt,
+		ReleasedAt:   rec.releasedAt,
 		MissingCount: rec.missingCount, Missing: rec.missing, Reason: rec.reason, FailedBy: rec.failedBy,
 	}
 }

@@ -197,7 +197,7 @@ func (r *redisPhases) receive(s *phaseSub) {
 				}
 			}
 		case *redis.Message:
-			if m.Payload == "reset" {
+			if m.Payload == phaseResetMessage {
 				r.resetWaiters()
 				continue
 			}
@@ -436,7 +436,7 @@ func (r *redisPhases) fail(ctx context.Context, id, reason string) (bool, error)
 }
 
 func (r *redisPhases) reset(ctx context.Context) error {
-	if err := phaseResetScript.Run(ctx, r.be.client, r.keys.keys, r.keys.channel).Err(); err != nil {
+	if err := phaseResetScript.Run(ctx, r.be.client, r.keys.keys, r.keys.channel, phaseResetMessage).Err(); err != nil {
 		return r.be.wrap(ctx, err, "")
 	}
 	r.resetWaiters()

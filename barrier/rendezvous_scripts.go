@@ -217,9 +217,13 @@ redis.call('HSET', KEYS[2], id, phase)
 return 1
 `)
 
-// phaseResetScript deletes the phase keys and tells the waiters (message "reset").
+// phaseResetMessage is what a reset publishes on the phase channel: every waiter of the barrier's
+// phases then rejects (errPhaseReset).
+const phaseResetMessage = "reset"
+
+// phaseResetScript deletes the phase keys and tells the waiters (ARGV[2], phaseResetMessage).
 var phaseResetScript = redis.NewScript(`
 redis.call('DEL', unpack(KEYS))
-redis.call('PUBLISH', ARGV[1], 'reset')
+redis.call('PUBLISH', ARGV[1], ARGV[2])
 return 1
 `)

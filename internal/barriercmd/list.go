@@ -15,7 +15,8 @@ func (c *cli) listCmd() *cobra.Command {
 		Use:   "list [run-id-pattern]",
 		Short: "List the barriers in a Redis: run id, name, joined/parties, failures, released, TTL",
 		Long: `List the barriers under the key prefix in a Redis, one line each: run id, name, joined/parties,
-failures, released or not, and the time left before its first key expires. run-id-pattern is a Redis
+failures, released or not, the time left before its first key expires, and for a barrier used with
+arrive() its current phase (see status). run-id-pattern is a Redis
 glob ('*' any characters, '?' one, '[abc]' a class); without it, every run. It uses SCAN (never KEYS),
 on every master of a Redis Cluster. --run-id is not used: give the run id as the pattern.
 
@@ -52,10 +53,10 @@ on every master of a Redis Cluster. --run-id is not used: give the run id as the
 				return nil
 			}
 			w := tabwriter.NewWriter(c.gs.Stdout, 0, 4, 2, ' ', 0)
-			_, _ = fmt.Fprintln(w, "RUN ID\tNAME\tJOINED\tFAILED\tRELEASED\tTTL")
+			_, _ = fmt.Fprintln(w, "RUN ID\tNAME\tJOINED\tFAILED\tRELEASED\tTTL\tPHASE")
 			for _, s := range list {
-				_, _ = fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", s.RunID, s.Name, joinedText(s),
-					failuresText(s.Failed, s.Failures), releasedText(s), ttlText(s.TTL()))
+				_, _ = fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.RunID, s.Name, joinedText(s),
+					failuresText(s.Failed, s.Failures), releasedText(s), ttlText(s.TTL()), phaseText(s.Phase))
 			}
 			return w.Flush()
 		},

@@ -30,9 +30,9 @@ func TestList(t *testing.T) {
 	t.Log("\n" + out)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	require.Len(t, lines, 3, out)
-	assert.Regexp(t, `^RUN ID\s+NAME\s+JOINED\s+FAILED\s+RELEASED\s+TTL$`, lines[0])
-	assert.Regexp(t, `^`+regexpQuote(run)+`\s+checkout\s+2/2\s+0\s+yes\s+(24h0m0s|23h59m\d+s)$`, lines[1])
-	assert.Regexp(t, `^`+regexpQuote(run)+`\s+default\s+2/\?\s+1 \(sse=1\)\s+unknown \(parties unknown\)\s+(24h0m0s|23h59m\d+s)$`, lines[2])
+	assert.Regexp(t, `^RUN ID\s+NAME\s+JOINED\s+FAILED\s+RELEASED\s+TTL\s+PHASE$`, lines[0])
+	assert.Regexp(t, `^`+regexpQuote(run)+`\s+checkout\s+2/2\s+0\s+yes\s+(24h0m0s|23h59m\d+s)\s+-$`, lines[1])
+	assert.Regexp(t, `^`+regexpQuote(run)+`\s+default\s+2/\?\s+1 \(sse=1\)\s+unknown \(parties unknown\)\s+(24h0m0s|23h59m\d+s)\s+-$`, lines[2])
 
 	ts = newState(t, srv.URL, 0)
 	require.NoError(t, execute(t, ts, "list", globEscapeForTest(run), "--json"))

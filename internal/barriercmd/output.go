@@ -35,8 +35,49 @@ type snapshotJSON struct {
 	Missing      []int          `json:"missing,omitempty"`
 	CreatedAt    *time.Time     `json:"createdAt,omitempty"`
 	TTLMs        *int64         `json:"ttlMs,omitempty"`
+	Phase        *phaseJSON     `json:"phase,omitempty"`
 	Keys         []keyJSON      `json:"keys,omitempty"`
 	Time         *time.Time     `json:"time,omitempty"`
+}
+
+// phaseJSON is the rendezvous's state of a barrier used with arrive(): the current phase, its
+// arrivals, the arrivals that release it (null when the parties are unknown), who left, and how the
+// last phase settled (the fields of arrive()'s result).
+type phaseJSON struct {
+	Current int64          `json:"current"`
+	Arrived int            `json:"arrived"`
+	Needed  *int           `json:"needed"`
+	Left    int            `json:"left"`
+	Last    *lastPhaseJSON `json:"last,omitempty"`
+}
+
+type lastPhaseJSON struct {
+	Phase        int64     `json:"phase"`
+	Outcome      string    `json:"outcome"`
+	Arrived      int       `json:"arrived"`
+	Quorum       int       `json:"quorum"`
+	Parties      int       `json:"parties"`
+	Left         int       `json:"left"`
+	SettledAt    time.Time `json:"settledAt"`
+	MissingCount int       `json:"missingCount"`
+	Missing      []int     `json:"missing,omitempty"`
+	Reason       string    `json:"reason,omitempty"`
+	FailedBy     string    `json:"failedBy,omitempty"`
+}
+
+func toPhaseJSON(p *barrier.PhaseState) *phaseJSON {
+	if p == nil {
+		return nil
+	}
+	j := &phaseJSON{Current: p.Current, Arrived: p.Arrived, Left: p.Left}
+	if p.Needed > 0 {
+		j.Needed = ptr(p.Needed)
+	}
+	if l := p.Last; l != nil {
+		j.Last = &lastPhaseJSON{Phase: l.Phase, Outcome: string(l.Outcome), Arrived: l.Arrived, Quorum: l.Quorum, Parties: l.Parties,
+			Left: l.Left, SettledAt: l.ReleasedAt.UTC(), MissingCount: l.MissingCount, Missing: l.Missing, Reason: l.Reason, FailedBy: l.FailedBy}
+	}
+	return j
 }
 
 type keyJSON struct {
@@ -75,6 +116,7 @@ func toJSON(in *barrier.Inspector, s barrier.Snapshot) snapshotJSON {
 	if s.TTL() < 0 {
 		j.TTLMs = ptr(int64(-1))
 	}
+	j.Phase = toPhaseJSON(s.Phase)
 	for _, k := range s.Keys {
 		ms := k.TTL.Milliseconds()
 		if k.TTL < 0 {
@@ -178,5 +220,41 @@ func summary(s barrier.Snapshot) string {
 		fmt.Fprintf(&b, " (quorum %d)", s.Quorum)
 	}
 	fmt.Fprintf(&b, ", failed %s, missing %s", failuresText(s.Failed, s.Failures), missingText(s))
+	return b.String()
+}
+
+// phaseText is the current phase of a barrier used with arrive(), e.g. "3: arrived 2/5, left 1",
+// or "-" without one.
+func phaseText(p *barrier.PhaseState) string {
+	if p == nil {
+		return "-"
+	}
+	needed := "?"
+	if p.Needed > 0 {
+		needed = strconv.Itoa(p.Needed)
+	}
+	return fmt.Sprintf("%d: arrived %d/%s, left %d", p.Current, p.Arrived, needed, p.Left)
+}
+
+// lastPhaseText is how the last phase settled, as arrive()'s result says it, with when it settled:
+// "2 released at 2026-01-02T03:04:05Z: arrived 5/5, left 0", "4 failed (login, by participant 3)
+// at ...: arrived 3/5, left 0, missing 1 (5)", or "none".
+func lastPhaseText(l *barrier.PhaseResult) string {
+	if l == nil {
+		return "none"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d %s", l.Phase, l.Outcome)
+	if l.Reason != "" {
+		fmt.Fprintf(&b, " (%s, by participant %s)", l.Reason, l.FailedBy)
+	}
+	fmt.Fprintf(&b, " at %s: arrived %d/%d", l.ReleasedAt.UTC().Format(time.RFC3339), l.Arrived, l.Parties)
+	if l.Quorum != l.Parties {
+		fmt.Fprintf(&b, " (quorum %d)", l.Quorum)
+	}
+	fmt.Fprintf(&b, ", left %d", l.Left)
+	if l.Outcome != barrier.OutcomeReleased {
+		b.WriteString(", missing " + missingText(barrier.Snapshot{MissingCount: l.MissingCount, Missing: l.Missing}))
+	}
 	return b.String()
 }

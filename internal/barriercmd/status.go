@@ -17,7 +17,8 @@ func (c *cli) statusCmd() *cobra.Command {
 		Use:   "status",
 		Short: "Show where one barrier stands: counts, failures by reason, missing ids, keys",
 		Long: `Show one barrier: parties, joined, failures by reason, accounted, quorum, the first missing ids and
-their count, whether it was released, and its keys with their time to live. Parties come from the
+their count, whether it was released, and its keys with their time to live. For a barrier used with
+arrive(), also its current phase (arrived, needed to release it, left) and how the last phase settled. Parties come from the
 barrier's META hash when it recorded them; --parties overrides that.
 
 Exit code 0 when the barrier exists, 3 when none of its keys does.
@@ -87,6 +88,10 @@ func (c *cli) printStatus(in *barrier.Inspector, s barrier.Snapshot) error {
 	row("missing", missingText(s))
 	if !s.Created.IsZero() {
 		row("created", s.Created.UTC().Format(time.RFC3339))
+	}
+	if s.Phase != nil {
+		row("phase", phaseText(s.Phase))
+		row("last phase", lastPhaseText(s.Phase.Last))
 	}
 	row("ttl", ttlText(s.TTL()))
 	for i, k := range s.Keys {
