@@ -275,12 +275,13 @@ func (r *redisBackend) reasons(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
-// purgeScript deletes KEYS (one barrier's keys, one slot), publishes "0 0" on ARGV[1], so that its
-// waiters re-read, and ARGV[3] on ARGV[2], the phase channel, as Barrier.Reset does (see
+// purgeScript deletes KEYS (one barrier's keys, one slot), publishes "reset" on ARGV[1], as
+// Barrier.Reset does, so that its waiters know the counts fell by a reset (not by lost state), and
+// ARGV[3] on ARGV[2], the phase channel, as Barrier.Reset does (see
 // phaseResetMessage), so that its arrivals learn of the reset. Returns how many keys existed.
 var purgeScript = redis.NewScript(`
 local n = redis.call('DEL', unpack(KEYS))
-redis.call('PUBLISH', ARGV[1], '0 0')
+redis.call('PUBLISH', ARGV[1], 'reset')
 redis.call('PUBLISH', ARGV[2], ARGV[3])
 return n
 `)
