@@ -80,6 +80,7 @@ func TestLostPublishReleasedByFallback(t *testing.T) {
 // TestRedisUnreachable uses a closed port: every call fails promptly with
 // the address and without the password.
 func TestRedisUnreachable(t *testing.T) {
+	t.Parallel() // waits out real timeouts on a server of its own: overlaps with the others that do
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := l.Addr().String()

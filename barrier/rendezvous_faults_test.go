@@ -133,6 +133,7 @@ func TestRendezvousRedisStallBounded(t *testing.T) {
 // TestRendezvousRedisUnreachable: an arrive on a closed port fails promptly with the address and
 // without the password, as a plain error (not an outcome).
 func TestRendezvousRedisUnreachable(t *testing.T) {
+	t.Parallel() // waits out real timeouts on a server of its own: overlaps with the others that do
 	addr := redistest.ClosedPort(t)
 	b, err := New(Options{Parties: 2, RunID: redistest.Prefix(t), Redis: "redis://k6:hunter2@127.0.0.1:" + addr})
 	require.NoError(t, err)

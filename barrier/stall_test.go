@@ -108,6 +108,7 @@ func newStallProxy(t *testing.T, upstream string) *stallProxy {
 // timeout (plus stallMargin) with a BarrierError of outcome timeout that says reads fail, or promptly
 // with outcome aborted when its context ends during the stall.
 func TestWaitDeadlineWhileRedisStalls(t *testing.T) {
+	t.Parallel() // waits out real timeouts on a server of its own: overlaps with the others that do
 	const timeout = 1500 * time.Millisecond
 	t.Run("asleep before subscribe", func(t *testing.T) {
 		srv := debugServer(t)
@@ -195,6 +196,7 @@ func assertTimeoutWithin(t *testing.T, b *Barrier, timeout time.Duration) {
 // TestProgressDuringOutage: progress lines during a stall say that reads fail and since when, never
 // the last counts as if fresh, and come no closer than the interval after the stall (no burst).
 func TestProgressDuringOutage(t *testing.T) {
+	t.Parallel() // waits out real timeouts on a server of its own: overlaps with the others that do
 	srv := debugServer(t)
 	b := stallBarrier(t, "redis://"+srv.Addr)
 	_, err := b.Join(testCtx(t), "1")
@@ -235,6 +237,7 @@ func TestProgressDuringOutage(t *testing.T) {
 
 // TestRedissAgainstPlainServer: a TLS URL against a plain-text Redis says so, within the bound.
 func TestRedissAgainstPlainServer(t *testing.T) {
+	t.Parallel() // waits out real timeouts on a server of its own: overlaps with the others that do
 	srv := redistest.New(t)
 	if srv.Kind == redistest.KindEnv && strings.HasPrefix(srv.URL, "rediss") {
 		t.Skip("REDIS_URL speaks TLS")
