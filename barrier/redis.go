@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -194,29 +193,11 @@ type redisWatcher struct {
 	*hintBox
 	done      chan struct{}
 	cancel    context.CancelFunc // ends run's context
-	closed    atomic.Bool
 	closeOnce sync.Once
 }
 
 func (w *redisWatcher) run(ctx context.Context) {
-	backoff := 50 * time.Millisecond
-	for {
-		// No read deadline: an idle waiter sends nothing. A dead connection
-		// is noticed by TCP keepalive, and the fallback tick covers the gap.
-		msg, err := w.ps.Receive(ctx)
-		if w.closed.Load() {
-			return
-		}
-		if err != nil {
-			select {
-			case <-time.After(backoff):
-			case <-w.done:
-				return
-			}
-			backoff = min(2*backoff, time.Second)
-			continue
-		}
-		backoff = 50 * time.Millisecond
+	receiveLoop(ctx, w.ps, w.done, func(msg any) {
 		switch m := msg.(type) {
 		case *redis.Subscription:
 			if m.Kind == "subscribe" {
@@ -225,7 +206,7 @@ func (w *redisWatcher) run(ctx context.Context) {
 		case *redis.Message:
 			w.put(parseHint(m.Payload))
 		}
-	}
+	})
 }
 
 // parseHint reads a "<joined> <failed>" payload, or "reset"; anything else
@@ -249,7 +230,6 @@ func parseHint(payload string) hint {
 func (w *redisWatcher) fallback() time.Duration { return FallbackInterval }
 func (w *redisWatcher) close() {
 	w.closeOnce.Do(func() {
-		w.closed.Store(true)
 		w.cancel()
 		close(w.done)
 		_ = w.ps.Close()

@@ -167,25 +167,8 @@ func (r *redisPhases) subscribe(ctx context.Context) error {
 // receive reads the subscription until it is closed. go-redis reconnects and resubscribes after a
 // connection loss; each confirmation triggers a re-read, since messages may have been lost.
 func (r *redisPhases) receive(s *phaseSub) {
-	backoff := 50 * time.Millisecond
 	first := true
-	for {
-		msg, err := s.ps.Receive(s.ctx)
-		select {
-		case <-s.done:
-			return
-		default:
-		}
-		if err != nil {
-			select {
-			case <-time.After(backoff):
-			case <-s.done:
-				return
-			}
-			backoff = min(2*backoff, time.Second)
-			continue
-		}
-		backoff = 50 * time.Millisecond
+	receiveLoop(s.ctx, s.ps, s.done, func(msg any) {
 		switch m := msg.(type) {
 		case *redis.Subscription:
 			if m.Kind == "subscribe" {
@@ -199,13 +182,13 @@ func (r *redisPhases) receive(s *phaseSub) {
 		case *redis.Message:
 			if m.Payload == phaseResetMessage {
 				r.resetWaiters()
-				continue
+				return
 			}
 			if rec, err := decodePhaseRecord(m.Payload); err == nil {
 				r.settled(rec)
 			}
 		}
-	}
+	})
 }
 
 // tick re-reads every FallbackInterval while waiters are pending (a lost message delays a release
