@@ -2,6 +2,7 @@ package jsbarrier
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/grafana/sobek"
 
@@ -46,16 +47,24 @@ func (mi *ModuleInstance) newBarrierError(message string, r barrier.Result) sobe
 	return obj
 }
 
+// idsToJS converts participant ids into a JS array of numbers.
+func idsToJS(rt *sobek.Runtime, ids []int) *sobek.Object {
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return rt.NewArray(out...)
+}
+
+// millis is d in milliseconds, to the microsecond, as the results' waitedMs.
+func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
 // resultToJS converts r into a plain JS object with the design's field names.
 func resultToJS(rt *sobek.Runtime, r barrier.Result) *sobek.Object {
 	o := rt.NewObject()
 	failures := rt.NewObject()
 	for reason, n := range r.Failures {
 		_ = failures.Set(reason, n)
-	}
-	missing := make([]any, len(r.Missing))
-	for i, id := range r.Missing {
-		missing[i] = id
 	}
 	_ = o.Set("outcome", string(r.Outcome))
 	_ = o.Set("name", r.Name)
@@ -66,8 +75,8 @@ func resultToJS(rt *sobek.Runtime, r barrier.Result) *sobek.Object {
 	_ = o.Set("parties", r.Parties)
 	_ = o.Set("quorum", r.Quorum)
 	_ = o.Set("maxFailures", r.MaxFailures)
-	_ = o.Set("waitedMs", float64(r.Waited.Microseconds())/1000)
-	_ = o.Set("missing", rt.NewArray(missing...))
+	_ = o.Set("waitedMs", millis(r.Waited))
+	_ = o.Set("missing", idsToJS(rt, r.Missing))
 	_ = o.Set("missingCount", r.MissingCount())
 	return o
 }

@@ -200,10 +200,6 @@ func (r *jsRendezvous) leave(idArg sobek.Value) *sobek.Promise {
 // phaseResultToJS converts an arrive's result into a plain JS object.
 func phaseResultToJS(rt *sobek.Runtime, r barrier.PhaseResult) *sobek.Object {
 	o := rt.NewObject()
-	missing := make([]any, len(r.Missing))
-	for i, id := range r.Missing {
-		missing[i] = id
-	}
 	_ = o.Set("outcome", string(r.Outcome))
 	_ = o.Set("name", r.Name)
 	_ = o.Set("phase", r.Phase)
@@ -211,8 +207,8 @@ func phaseResultToJS(rt *sobek.Runtime, r barrier.PhaseResult) *sobek.Object {
 	_ = o.Set("parties", r.Parties)
 	_ = o.Set("quorum", r.Quorum)
 	_ = o.Set("left", r.Left)
-	_ = o.Set("waitedMs", float64(r.Waited.Microseconds())/1000)
-	_ = o.Set("missing", rt.NewArray(missing...))
+	_ = o.Set("waitedMs", millis(r.Waited))
+	_ = o.Set("missing", idsToJS(rt, r.Missing))
 	_ = o.Set("missingCount", r.MissingCount)
 	if r.Reason != "" {
 		_ = o.Set("reason", r.Reason)
