@@ -4,15 +4,30 @@ K6      ?=
 XK6     ?= xk6
 PKGS    := ./...
 SHIM    := internal/k6shim
+# The shim is a module of its own that go.work does not use (go.work replaces go.k6.io/k6/v2 with it):
+# commands run inside it leave the workspace.
+SHIMGO  := cd $(SHIM) && GOWORK=off $(GO)
 
-.PHONY: test fmt-check vet gotest lint bench build tidy fuzz typecheck demo demo-legacy
+.PHONY: test deps fmt-check vet gotest bench-smoke lint bench build tidy fuzz typecheck demo demo-legacy
 
-test: typecheck fmt-check vet gotest
+test: typecheck fmt-check vet gotest bench-smoke
+
+# What the tests need from the registries, fetched once: the Go modules of go.mod (the shim's
+# included; never k6, which go.work replaces) and the pinned npm packages of package-lock.json.
+# Afterwards `GOPROXY=off make test` runs offline, as .ci/run does.
+deps: node_modules/.package-lock.json
+	$(GO) mod download
+	$(SHIMGO) mod download
+
+# npm ci when node_modules is missing or older than package-lock.json / package.json.
+node_modules/.package-lock.json: package-lock.json package.json
+	@command -v npm >/dev/null 2>&1 || { echo "typecheck needs Node.js 20+ and npm (to install the pinned TypeScript of package-lock.json)"; exit 1; }
+	npm ci --no-audit --no-fund
+	@touch $@
 
 # TypeScript check of index.d.ts and the example k6 scripts (tsconfig.json) with the pinned tsc and
-# @types/k6 of package-lock.json: `npm ci` once, then it runs offline.
-typecheck:
-	@test -x node_modules/.bin/tsc || { echo "typecheck: TypeScript is not installed here: run 'npm ci' (needs Node.js and npm)"; exit 1; }
+# @types/k6 of package-lock.json (installed by the rule above when missing or stale).
+typecheck: node_modules/.package-lock.json
 	npx --no-install tsc -p .
 
 fmt-check:
@@ -21,11 +36,15 @@ fmt-check:
 
 vet:
 	$(GO) vet $(PKGS)
-	cd $(SHIM) && $(GO) vet ./...
+	$(SHIMGO) vet ./...
 
 gotest:
 	$(GO) test -race -count=1 $(PKGS)
-	cd $(SHIM) && $(GO) test -race -count=1 ./...
+	$(SHIMGO) test -race -count=1 ./...
+
+# Every benchmark once (-benchtime 1x), so that none can rot unnoticed; `make bench` measures.
+bench-smoke:
+	$(GO) test -run '^$$' -bench . -benchtime 1x $(PKGS)
 
 # Static checks at pinned versions (the Go proxy serves both; `go run pkg@version` builds them once
 # into the Go cache): golangci-lint with .golangci.yml on everything, tests included, and gosec at
@@ -35,9 +54,9 @@ GOSEC         ?= github.com/securego/gosec/v2/cmd/gosec@v2.30.0
 
 lint:
 	$(GO) run $(GOLANGCI_LINT) run ./...
-	cd $(SHIM) && $(GO) run $(GOLANGCI_LINT) run --config ../../.golangci.yml ./...
+	$(SHIMGO) run $(GOLANGCI_LINT) run --config ../../.golangci.yml ./...
 	$(GO) run $(GOSEC) -quiet -severity low -confidence low ./...
-	cd $(SHIM) && $(GO) run $(GOSEC) -quiet -severity low -confidence low ./...
+	$(SHIMGO) run $(GOSEC) -quiet -severity low -confidence low ./...
 
 # Benchmarks print their figures (throughput, latency percentiles, memory); they need a Redis like the tests.
 bench:
@@ -58,10 +77,12 @@ build:
 		echo "(it lands in $$(go env GOPATH)/bin: put that on PATH), or set XK6=/path/to/xk6."; exit 1; }
 	$(XK6) build --with github.com/xk6-barrier/xk6-barrier=.
 
-# Offline-safe: the shim replace means k6 is never asked of the proxy.
+# go mod tidy ignores go.work: it runs with the shim's replace put into go.mod for the while (so k6
+# is never asked of the proxy) and taken out again, whatever tidy's result.
 tidy:
-	$(GO) mod tidy
-	cd $(SHIM) && $(GO) mod tidy
+	$(GO) mod edit -replace go.k6.io/k6/v2=./$(SHIM)
+	GOWORK=off $(GO) mod tidy; st=$$?; $(GO) mod edit -dropreplace go.k6.io/k6/v2; exit $$st
+	$(SHIMGO) mod tidy
 
 # The demo (examples/demo.sh): the waiting room with an embedded Redis, and examples/sse-throughput-test.js
 # against it with VUS=300. K6=/path/to/k6 uses that k6; without it, the users' `xk6 build` above makes

@@ -28,5 +28,3 @@ require (
 	golang.org/x/text v0.41.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
-
-replace go.k6.io/k6/v2 => ./internal/k6shim

@@ -40,7 +40,7 @@ const benchParallelism = 8
 // atomic script round trip per join. Compare with BenchmarkRawSADD.
 func BenchmarkJoin(b *testing.B) {
 	_, rdb, run := benchRedis(b)
-	bar, err := NewWithClient(Options{Parties: 1 << 30, RunID: run}, rdb)
+	bar, err := NewWithClient(Options{Parties: MaxParties, RunID: run}, rdb)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -51,13 +51,24 @@ func BenchmarkJoin(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		ctx := context.Background()
 		for pb.Next() {
-			if _, err := bar.Join(ctx, strconv.FormatInt(next.Add(1), 10)); err != nil {
+			if _, err := bar.Join(ctx, benchID(b, &next)); err != nil {
 				b.Error(err)
 				return
 			}
 		}
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "joins/s")
+}
+
+// benchID returns the next participant id of a throughput benchmark, failing it
+// before the ids pass MaxParties (the barrier would refuse them).
+func benchID(b *testing.B, next *atomic.Int64) string {
+	b.Helper()
+	id := next.Add(1)
+	if id > MaxParties {
+		b.Fatalf("benchmark ran out of participant ids (more than %d joins): lower -benchtime", MaxParties)
+	}
+	return strconv.FormatInt(id, 10)
 }
 
 // BenchmarkRawSADD is the baseline of BenchmarkJoin: the fix plan's bare
@@ -86,7 +97,7 @@ func BenchmarkRawSADD(b *testing.B) {
 // and reports their throughputs and ratio (goal: ratio >= 0.7).
 func BenchmarkJoinVsRawSADD(b *testing.B) {
 	_, rdb, run := benchRedis(b)
-	bar, err := NewWithClient(Options{Parties: 1 << 30, RunID: run}, rdb)
+	bar, err := NewWithClient(Options{Parties: MaxParties, RunID: run}, rdb)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -111,8 +122,13 @@ func BenchmarkJoinVsRawSADD(b *testing.B) {
 				go func() {
 					defer wg.Done()
 					for ctx.Err() == nil {
-						if err := op(ctx, strconv.FormatInt(next.Add(1), 10)); err == nil {
+						err := op(ctx, benchID(b, &next))
+						switch {
+						case err == nil:
 							n.Add(1)
+						case ctx.Err() == nil:
+							b.Errorf("%s: %v", name, err)
+							return
 						}
 					}
 				}()
