@@ -70,12 +70,13 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseRedisURL -fuzztime 30s ./barrier/
 
 # The users' build: a k6 binary with this extension. xk6 fetches the real k6, which this repository's
-# own builds never do (see README): not run in CI.
+# own builds never do (see README): not run in CI. GOWORK=off: xk6 passes the go environment of this
+# checkout on to its own build directory, where our go.work (the shim) must not apply.
 build:
 	@command -v $(XK6) >/dev/null 2>&1 || { echo "build: '$(XK6)' is not installed. Install xk6 with"; \
 		echo "  go install go.k6.io/xk6/cmd/xk6@latest"; \
 		echo "(it lands in $$(go env GOPATH)/bin: put that on PATH), or set XK6=/path/to/xk6."; exit 1; }
-	$(XK6) build --with github.com/xk6-barrier/xk6-barrier=.
+	GOWORK=off $(XK6) build --with github.com/xk6-barrier/xk6-barrier=.
 
 # go mod tidy ignores go.work: it runs with the shim's replace put into go.mod for the while (so k6
 # is never asked of the proxy) and taken out again, whatever tidy's result.

@@ -73,7 +73,7 @@ else
   command -v "$XK6" >/dev/null ||
     die "K6 is not set and '$XK6' is not installed: build k6 with this extension (go install go.k6.io/xk6/cmd/xk6@latest, then xk6 build --with github.com/xk6-barrier/xk6-barrier=.) and run with K6=/path/to/k6"
   say "K6 is not set: building ./k6 with '$XK6 build --with github.com/xk6-barrier/xk6-barrier=.'; xk6 downloads k6 from the internet for it"
-  "$XK6" build --with github.com/xk6-barrier/xk6-barrier=. --output ./k6
+  GOWORK=off "$XK6" build --with github.com/xk6-barrier/xk6-barrier=. --output ./k6  # go.work (the shim) is for our own builds only
   K6=./k6
 fi
 
