@@ -73,7 +73,9 @@ func New(opts Options) (*Barrier, error) {
 	if err != nil {
 		return nil, fmt.Errorf("barrier %s: option redis: %w", opts.Name, err)
 	}
-	return &Barrier{opts: opts, be: newRedisBackend(c.client, c.addr, opts)}, nil
+	be := newRedisBackend(c.client, c.addr, opts)
+	be.hook = c.hook
+	return &Barrier{opts: opts, be: be}, nil
 }
 
 // NewWithClient returns a barrier on the given Redis client (a *redis.Client

@@ -262,6 +262,7 @@ func (in *Inspector) PlanReset(ctx context.Context, ref Ref, all bool) (ResetPla
 
 // reasons lists the valid failure reasons the barrier's hashes name.
 func (r *redisBackend) reasons(ctx context.Context) ([]string, error) {
+	ctx, _ = withIdempotent(ctx)
 	found, err := reasonsScript.Run(ctx, r.client, []string{r.keys.failed, r.keys.failures}).StringSlice()
 	if err != nil {
 		return nil, r.wrap(ctx, err, "")
