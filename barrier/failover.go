@@ -85,6 +85,14 @@ type callNote struct {
 
 type callNoteKey struct{}
 
+type noRetryKey struct{}
+
+// withoutRetry returns ctx for calls that must fail at once rather than wait for a master (a
+// listing, which lists what the other masters hold).
+func withoutRetry(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noRetryKey{}, true)
+}
+
 // withIdempotent returns ctx for a call whose scripts may run twice without harm, and the note in
 // which the hook records whether a retry followed an attempt that may have run.
 func withIdempotent(ctx context.Context) (context.Context, *callNote) {
@@ -134,7 +142,17 @@ func isScript(cmd redis.Cmder) bool {
 func (h *failoverHook) retry(ctx context.Context, script bool, attempt func() error) error {
 	note := noteOf(ctx)
 	backoff := failoverBackoffMin
-	for {
+	// One server has no failover to wait for: a command is retried once (a connection that broke),
+	// and a Redis that is down is reported at once. A cluster or a Sentinel's primary is retried
+	// until ctx ends, unless the caller asked for no retry (withoutRetry).
+	attempts := -1
+	if h.topo == topologySingle {
+		attempts = 2
+	}
+	if ctx.Value(noRetryKey{}) != nil {
+		attempts = 1
+	}
+	for n := 1; ; n++ {
 		err := attempt()
 		if err == nil || errors.Is(err, redis.Nil) || !isRedisDown(err) {
 			if err == nil || errors.Is(err, redis.Nil) || !transientReply(err) {
@@ -144,6 +162,9 @@ func (h *failoverHook) retry(ctx context.Context, script bool, attempt func() er
 		}
 		if ctx.Err() != nil {
 			return h.unavailable(ctx.Err(), err)
+		}
+		if attempts > 0 && n >= attempts {
+			return err
 		}
 		if !notSent(err) {
 			if script && (note == nil || !note.idempotent) {
