@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -125,6 +126,11 @@ func parseRedisURL(raw string) (redisTarget, error) {
 	}
 	q := u.Query()
 	set := func(name string) bool { return q.Has(name) }
+	if u.Scheme != "unix" {
+		if err := checkPorts(u); err != nil {
+			return redisTarget{}, err
+		}
+	}
 	switch u.Scheme {
 	case "redis", "rediss", "unix":
 		opts, err := redis.ParseURL(raw)
@@ -171,6 +177,21 @@ func parseRedisURL(raw string) (redisTarget, error) {
 	default:
 		return redisTarget{}, fmt.Errorf("unsupported URL scheme %q: expected redis, rediss, unix, redis+cluster, rediss+cluster, redis+sentinel or rediss+sentinel", u.Scheme)
 	}
+}
+
+// checkPorts refuses a host whose port is not a number in 1..65535 (the URL parsers of Go and
+// go-redis take any digits, and the error would come only at the first dial).
+func checkPorts(u *url.URL) error {
+	for _, h := range strings.Split(u.Host, ",") {
+		_, port, err := net.SplitHostPort(h)
+		if err != nil {
+			continue // no port: the default one
+		}
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("%s: invalid port %q in %q: a port is a number from 1 to 65535", redact.URLAndQuery(u), port, h)
+		}
+	}
+	return nil
 }
 
 // bounded returns the client timeouts: the URL's where it set them, else this package's.

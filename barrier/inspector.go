@@ -131,14 +131,19 @@ type Watch struct {
 	w watcher
 }
 
-// Watch subscribes to ref's channel; it returns once subscribed, so that every change after it
+// Watch subscribes to ref's channels, the one-shot barrier's and the rendezvous's; it returns once subscribed, so that every change after it
 // returns is seen by Next. Close it when done.
 func (in *Inspector) Watch(ctx context.Context, ref Ref) (*Watch, error) {
 	o, err := in.options(ref)
 	if err != nil {
 		return nil, err
 	}
-	w, err := inspectorCall(ctx, in, CallTimeout, in.backend(o).watch, func(w watcher) { w.close() })
+	be := in.backend(o)
+	// Both the one-shot channel (joins, failures, resets) and the rendezvous's (each settled phase).
+	channels := []string{be.keys.channel, newPhaseKeys(be.keys).channel}
+	w, err := inspectorCall(ctx, in, CallTimeout, func(ctx context.Context) (watcher, error) {
+		return be.subscribeTo(ctx, channels...)
+	}, func(w watcher) { w.close() })
 	if err != nil {
 		return nil, err
 	}

@@ -46,7 +46,7 @@ func parseKey(prefix, key string) (Ref, keyKind) {
 		return Ref{}, kindNone
 	}
 	run, tail, ok := strings.Cut(scoped, "}")
-	if !ok || run == "" || strings.Contains(run, "{") || strings.TrimSpace(run) != run || len(run) > 128 {
+	if !ok || run == "" || ValidateRunID(run) != nil {
 		return Ref{}, kindNone
 	}
 	ref := Ref{RunID: run, Name: DefaultName}

@@ -190,17 +190,26 @@ func (r *redisBackend) watch(ctx context.Context) (watcher, error) {
 
 // subscribe subscribes to the barrier's channel; ctx bounds it.
 func (r *redisBackend) subscribe(ctx context.Context) (watcher, error) {
-	ps := r.client.Subscribe(ctx, r.keys.channel)
+	return r.subscribeTo(ctx, r.keys.channel)
+}
+
+// subscribeTo subscribes to channels (of the barrier: one slot); a message on any of them is a
+// hint. ctx bounds it.
+func (r *redisBackend) subscribeTo(ctx context.Context, channels ...string) (watcher, error) {
+	ps := r.client.Subscribe(ctx, channels...)
+	confirmed := 0
 	// Wait for the server's confirmation: only then is a later publish
 	// sure to reach us, and only then may the waiter read (no lost wake-up).
 	for {
 		msg, err := ps.ReceiveTimeout(ctx, ReadTimeout)
 		if err != nil {
 			_ = ps.Close()
-			return nil, r.wrap(ctx, fmt.Errorf("subscribing to %s: %w", r.keys.channel, err), "")
+			return nil, r.wrap(ctx, fmt.Errorf("subscribing to %s: %w", strings.Join(channels, ", "), err), "")
 		}
 		if s, ok := msg.(*redis.Subscription); ok && s.Kind == "subscribe" {
-			break
+			if confirmed++; confirmed == len(channels) {
+				break
+			}
 		}
 	}
 	// The watcher outlives this call (ctx only bounds the subscribe): its receive loop runs on a

@@ -222,6 +222,9 @@ func summary(s barrier.Snapshot) string {
 		fmt.Fprintf(&b, " (quorum %d)", s.Quorum)
 	}
 	fmt.Fprintf(&b, ", failed %s, missing %s", failuresText(s.Failed, s.Failures), missingText(s))
+	if s.Phase != nil {
+		b.WriteString("; phase " + phaseText(s.Phase))
+	}
 	return b.String()
 }
 

@@ -28,8 +28,8 @@ Exit code 0 when the barrier exists, 3 when none of its keys does.
 		Example: `  k6 x barrier status --redis redis://127.0.0.1:6379 --run-id run-42
   k6 x barrier status --run-id run-42 --name checkout --json | jq .missing`,
 		Args: usageArgs(cobra.NoArgs),
-		RunE: func(_ *cobra.Command, _ []string) error {
-			if err := j.check(); err != nil {
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := j.check(cmd); err != nil {
 				return err
 			}
 			ref, err := c.ref(j.name)
@@ -62,7 +62,7 @@ Exit code 0 when the barrier exists, 3 when none of its keys does.
 		},
 	}
 	j.add(cmd.Flags())
-	cmd.Flags().DurationVar(&timeout, "timeout", barrier.CallTimeout, "give up after this long")
+	addTimeout(cmd.Flags(), &timeout, barrier.CallTimeout, "give up after this long")
 	return cmd
 }
 
