@@ -173,7 +173,7 @@ func parseRedisURL(raw string) (redisTarget, error) {
 	case "redis+sentinel", "rediss+sentinel":
 		return parseSentinelURL(u, set)
 	case "":
-		return redisTarget{}, errors.New("the URL has no scheme: expected redis://host:port, rediss://host:port or redis+cluster://host:port,host:port")
+		return redisTarget{}, errors.New("the URL has no scheme: expected redis://host:port, rediss://host:port, redis+cluster://host:port,host:port or redis+sentinel://host:port/<master-name>")
 	default:
 		return redisTarget{}, fmt.Errorf("unsupported URL scheme %q: expected redis, rediss, unix, redis+cluster, rediss+cluster, redis+sentinel or rediss+sentinel", u.Scheme)
 	}

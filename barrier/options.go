@@ -45,8 +45,9 @@ type Options struct {
 	Parties int
 	// Redis is the Redis URL: redis://, rediss:// (TLS), with optional
 	// user:password@ and /db; redis+cluster:// or rediss+cluster:// with
-	// comma-separated host:port seeds for a Redis Cluster. Empty means the
-	// in-process backend.
+	// comma-separated host:port seeds for a Redis Cluster;
+	// redis+sentinel://host:port[,host:port]/<master-name> for the primary
+	// that these Sentinels watch. Empty means the in-process backend.
 	Redis string
 	// RunID scopes all keys to one test run; every instance of a run must use
 	// the same. Required with Redis; optional in-process.

@@ -36,7 +36,8 @@ const (
 
 const connectionHelp = `Connection (as the JS API's options redis, runId and keyPrefix take them):
   --redis       redis://[user:password@]host:port[/db], rediss:// for TLS, unix:///path.sock,
-                redis+cluster://host:port,host:port,... (rediss+cluster:// with TLS) for a Redis Cluster.
+                redis+cluster://host:port,host:port,... (rediss+cluster:// with TLS) for a Redis Cluster,
+                redis+sentinel://host:port,host:port/<master-name>[?db=n] for a primary behind Sentinel.
                 Default: $K6_BARRIER_REDIS, else $REDIS_URL.
   --run-id      the run id the barrier was created with. Default: $K6_BARRIER_RUN_ID.
   --key-prefix  the barrier's keyPrefix option. Default: K6_BARRIER.
