@@ -87,7 +87,7 @@ func (t redisTarget) topology() topology {
 // newClient makes the client of t, with the failoverHook that retries commands while no master
 // answers (see failover.go). It does no I/O.
 func (t redisTarget) newClient() (redis.UniversalClient, *failoverHook) {
-	h := &failoverHook{topo: t.topology(), addr: t.addr}
+	h := &failoverHook{topo: t.topology()}
 	switch {
 	case t.cluster != nil:
 		c := redis.NewClusterClient(t.cluster)

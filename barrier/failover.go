@@ -55,7 +55,6 @@ const (
 type failoverHook struct {
 	cluster *redis.ClusterClient // to reload the slot map before a retry; nil for other topologies
 	topo    topology
-	addr    string
 
 	// failingSince is when commands began to fail for want of a master (UnixNano; 0 while they
 	// succeed): the messages say since when. last is the last such failure.

@@ -2,6 +2,7 @@ package redistest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -105,7 +106,7 @@ func StartFailoverCluster(t testing.TB, n int, nodeTimeout time.Duration) (*Clus
 				break
 			}
 			if ctx.Err() != nil {
-				return nil, fmt.Errorf("cluster node %s did not become ready: %v %q", all[i].Addr, err, info)
+				return nil, fmt.Errorf("cluster node %s did not become ready: %w (last: %q)", all[i].Addr, errors.Join(ctx.Err(), err), info)
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
@@ -135,7 +136,7 @@ func WaitMaster(ctx context.Context, t testing.TB, s *Server) (time.Time, error)
 			return time.Now(), nil
 		}
 		if ctx.Err() != nil {
-			return time.Time{}, fmt.Errorf("%s did not become master: %w (last: %v %v)", s.Addr, ctx.Err(), role, err)
+			return time.Time{}, fmt.Errorf("%s did not become master: %w (last role: %v)", s.Addr, errors.Join(ctx.Err(), err), role)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -207,7 +208,7 @@ func StartSentinel(t testing.TB, n int, downAfter time.Duration) (*Sentinel, err
 				break
 			}
 			if ctx.Err() != nil {
-				return nil, fmt.Errorf("sentinel %s did not discover the replica: %v", x.Addr, err)
+				return nil, fmt.Errorf("sentinel %s did not discover the replica: %w", x.Addr, errors.Join(ctx.Err(), err))
 			}
 			time.Sleep(50 * time.Millisecond)
 		}

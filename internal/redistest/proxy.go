@@ -2,6 +2,7 @@ package redistest
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net"
 	"sync"
@@ -136,7 +137,7 @@ func (p *Proxy) pump(src, dst net.Conn, pass func([]byte) bool, closeBoth func()
 			queue <- chunk{b: append([]byte(nil), buf[:n]...), at: time.Now().Add(p.delay)}
 		}
 		if err != nil {
-			if err != io.EOF {
+			if !errors.Is(err, io.EOF) {
 				closeBoth()
 			}
 			close(queue)
