@@ -122,6 +122,9 @@ func (in *Inspector) forEachMaster(ctx context.Context, page func(context.Contex
 	var mu sync.Mutex
 	one := func(ctx context.Context, c *redis.Client) error {
 		addr := c.Options().Addr
+		if _, cluster := in.client.(*redis.ClusterClient); !cluster {
+			addr = in.addr // behind Sentinel, the client's own Addr is a placeholder
+		}
 		progress.start(addr)
 		var cursor uint64
 		for {
