@@ -217,7 +217,27 @@ func (e *unavailableError) Error() string {
 		time.Since(e.since).Round(100*time.Millisecond), e.last)
 }
 
-func (e *unavailableError) Unwrap() []error { return []error{e.ctxErr, e.last} }
+func (e *unavailableError) Unwrap() []error {
+	if e.ctxErr == nil {
+		return []error{e.last}
+	}
+	return []error{e.ctxErr, e.last}
+}
+
+// noteDown records err, a failure of a command that does not go through the hook (a subscription),
+// and, on a cluster or behind Sentinel, when no master answered, returns it as an
+// *unavailableError after asking the cluster for its slot map again; else err as it is.
+func (h *failoverHook) noteDown(err error) error {
+	if h == nil || h.topo == topologySingle || !isRedisDown(err) {
+		return err
+	}
+	h.failingSince.CompareAndSwap(0, time.Now().UnixNano())
+	h.last.Store(&err)
+	if h.cluster != nil {
+		h.cluster.ReloadState(context.Background())
+	}
+	return &unavailableError{topo: h.topo, since: time.Unix(0, h.failingSince.Load()), last: err}
+}
 
 // failover reports whether err says that no master answered on a Redis Cluster or behind Sentinel.
 func isFailover(err error) bool {

@@ -335,3 +335,50 @@ func TestRetryAfterLostReplyIsExactlyOnce(t *testing.T) {
 	assert.Equal(t, "2", admin.Get(ctx, counter).Val(), "ran once")
 	admin.Del(ctx, counter, k.joined, k.failed, k.failures, k.meta, k.reasonCounter("login"))
 }
+
+// TestFailoverNoPromotionBounded kills a master that has no replica: nothing is promoted, and every
+// call on its keys still ends within its bound, saying that no master answers: a wait at its
+// timeout (outcome timeout), a join at CallTimeout.
+func TestFailoverNoPromotionBounded(t *testing.T) {
+	t.Parallel()
+	nodes := redistest.NeedCluster(t, 3)
+	c := &redistest.Cluster{Masters: nodes}
+	opts := Options{Parties: 3, RunID: redistest.Prefix(t), Redis: "redis+cluster://" + c.Seeds()}
+	b, err := New(opts)
+	require.NoError(t, err)
+	join(t, b, 1)
+	victim := nodes[masterOf(t, c, newKeyLayout(opts.WithDefaults()).joined)]
+
+	// A wait that was waiting when the master died, and one that starts after.
+	for _, before := range []bool{true, false} {
+		done := make(chan error, 1)
+		start := time.Now()
+		go func() {
+			_, err := b.Wait(testCtx(t), WaitOptions{Timeout: 3 * time.Second})
+			done <- err
+		}()
+		if before {
+			time.Sleep(500 * time.Millisecond)
+			victim.Kill()
+		}
+		err := <-done
+		took := time.Since(start)
+		we := waitErr(t, err)
+		assert.Equal(t, OutcomeTimeout, we.Result.Outcome)
+		assert.Less(t, took, 3*time.Second+time.Second)
+		assert.Contains(t, err.Error(), "failover in progress: no master answers since")
+		if before {
+			assert.Contains(t, err.Error(), "; as of the last read: joined 1/3")
+		}
+		t.Logf("wait: %v (after %s)", err, took.Round(time.Millisecond))
+	}
+
+	start := time.Now()
+	_, err = b.Join(testCtx(t), "2")
+	took := time.Since(start)
+	require.Error(t, err)
+	assert.Less(t, took, CallTimeout+time.Second)
+	assert.Contains(t, err.Error(), "barrier default: join 2: no answer within 10s: redis ")
+	assert.Contains(t, err.Error(), "failover in progress: no master answers since")
+	t.Logf("join: %v (after %s)", err, took.Round(time.Millisecond))
+}

@@ -204,7 +204,7 @@ func (r *redisBackend) subscribeTo(ctx context.Context, channels ...string) (wat
 		msg, err := ps.ReceiveTimeout(ctx, ReadTimeout)
 		if err != nil {
 			_ = ps.Close()
-			return nil, r.wrap(ctx, fmt.Errorf("subscribing to %s: %w", strings.Join(channels, ", "), err), "")
+			return nil, r.wrap(ctx, r.hook.noteDown(fmt.Errorf("subscribing to %s: %w", strings.Join(channels, ", "), err)), "")
 		}
 		if s, ok := msg.(*redis.Subscription); ok && s.Kind == "subscribe" {
 			if confirmed++; confirmed == len(channels) {
