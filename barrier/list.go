@@ -306,6 +306,9 @@ func (in *Inspector) List(ctx context.Context, runPattern string, opts InspectOp
 		if err != nil {
 			return out, in.wrap(ctx, err)
 		}
+		if err := ctx.Err(); err != nil { // the masters' errors are the timeout's
+			return out, err
+		}
 		for _, u := range unscanned {
 			out.Unscanned = append(out.Unscanned, u.err.Error())
 		}
