@@ -73,8 +73,10 @@ declare module 'k6/x/barrier' {
     /** Required: the number of participants expected, across all k6 instances (1..10,000,000). */
     parties: number;
     /**
-     * Redis URL: `redis://`, `rediss://` (TLS), with `user:pass@` if needed. Omitted or empty: the
-     * in-process backend, which only works when one k6 process runs the whole test.
+     * Redis URL: `redis://`, `rediss://` (TLS), with `user:pass@` if needed;
+     * `redis+cluster://host:port,host:port` for a Redis Cluster;
+     * `redis+sentinel://host:port,host:port/<master-name>` for a primary behind Sentinel. Omitted or
+     * empty: the in-process backend, which only works when one k6 process runs the whole test.
      */
     redis?: string;
     /**

@@ -73,7 +73,9 @@ func New(opts Options) (*Barrier, error) {
 	if err != nil {
 		return nil, fmt.Errorf("barrier %s: option redis: %w", opts.Name, err)
 	}
-	return &Barrier{opts: opts, be: newRedisBackend(c.client, c.addr, opts)}, nil
+	be := newRedisBackend(c.client, c.addr, opts)
+	be.hook = c.hook
+	return &Barrier{opts: opts, be: be}, nil
 }
 
 // NewWithClient returns a barrier on the given Redis client (a *redis.Client
@@ -213,6 +215,11 @@ func boundCall[T any](ctx context.Context, b *Barrier, fn func(context.Context) 
 	defer cancel()
 	v, err := detached(cctx, fn, nil)
 	if err != nil && ctx.Err() == nil && cctx.Err() != nil {
+		if d, ok := b.be.(interface{ down() error }); ok {
+			if derr := d.down(); derr != nil { // no master answered: say so, and since when
+				return v, fmt.Errorf("no answer within %s: %w", CallTimeout, derr)
+			}
+		}
 		return v, fmt.Errorf("%s: no answer within %s (Redis stalled, overloaded or unreachable): %w", b.be.where(), CallTimeout, err)
 	}
 	return v, err

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -26,8 +27,9 @@ const (
 	ReadTimeout  = 3 * time.Second
 	WriteTimeout = 3 * time.Second
 	PoolTimeout  = 4 * time.Second
-	// maxRetries is how often a command is retried after a network error.
-	maxRetries = 1
+	// maxRetries is how often go-redis itself retries a command after a network error: never, as
+	// the failoverHook of every client retries (see failover.go), knowing which retries are safe.
+	maxRetries = -1
 )
 
 // clientRegistry shares one go-redis client (one connection pool) per Redis
@@ -44,6 +46,7 @@ var clientRegistry = struct {
 type sharedClient struct {
 	client redis.UniversalClient
 	addr   string
+	hook   *failoverHook
 }
 
 // sharedClientFor returns the process's client for rawURL, creating it.
@@ -57,23 +60,49 @@ func sharedClientFor(rawURL string) (*sharedClient, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &sharedClient{client: t.newClient(), addr: t.addr}
+	client, hook := t.newClient()
+	c := &sharedClient{client: client, addr: t.addr, hook: hook}
 	clientRegistry.clients[rawURL] = c
 	return c, nil
 }
 
 // redisTarget is a parsed Redis URL.
 type redisTarget struct {
-	addr    string // host:port, or comma-separated seeds of a cluster; no password
-	single  *redis.Options
-	cluster *redis.ClusterOptions
+	addr     string // host:port, comma-separated seeds of a cluster, or "master <name> via <sentinels>"; no password
+	single   *redis.Options
+	cluster  *redis.ClusterOptions
+	sentinel *redis.FailoverOptions
 }
 
-func (t redisTarget) newClient() redis.UniversalClient {
-	if t.cluster != nil {
-		return redis.NewClusterClient(t.cluster)
+func (t redisTarget) topology() topology {
+	switch {
+	case t.cluster != nil:
+		return topologyCluster
+	case t.sentinel != nil:
+		return topologySentinel
 	}
-	return redis.NewClient(t.single)
+	return topologySingle
+}
+
+// newClient makes the client of t, with the failoverHook that retries commands while no master
+// answers (see failover.go). It does no I/O.
+func (t redisTarget) newClient() (redis.UniversalClient, *failoverHook) {
+	h := &failoverHook{topo: t.topology()}
+	switch {
+	case t.cluster != nil:
+		c := redis.NewClusterClient(t.cluster)
+		c.OnNewNode(func(n *redis.Client) { n.AddHook(nodeHook{}) })
+		h.cluster = c
+		c.AddHook(h)
+		return c, h
+	case t.sentinel != nil:
+		c := redis.NewFailoverClient(t.sentinel)
+		c.AddHook(h)
+		return c, h
+	}
+	c := redis.NewClient(t.single)
+	c.AddHook(h)
+	return c, h
 }
 
 // parseRedisURL parses a Redis URL:
@@ -83,6 +112,9 @@ func (t redisTarget) newClient() redis.UniversalClient {
 //	unix://[user:password@]/path/to/redis.sock[?db=n]         Unix socket
 //	redis+cluster://[user:password@]host:port,host:port,...  Redis Cluster seeds
 //	rediss+cluster://...                                     Redis Cluster over TLS
+//	redis+sentinel://[user:password@]host:port[,host:port]/<master-name>[?db=n]
+//	                                                         the primary <master-name> of these Sentinels
+//	rediss+sentinel://...                                    the same over TLS
 //
 // Its errors never contain the password.
 func parseRedisURL(raw string) (redisTarget, error) {
@@ -94,6 +126,11 @@ func parseRedisURL(raw string) (redisTarget, error) {
 	}
 	q := u.Query()
 	set := func(name string) bool { return q.Has(name) }
+	if u.Scheme != "unix" {
+		if err := checkPorts(u); err != nil {
+			return redisTarget{}, err
+		}
+	}
 	switch u.Scheme {
 	case "redis", "rediss", "unix":
 		opts, err := redis.ParseURL(raw)
@@ -133,11 +170,28 @@ func parseRedisURL(raw string) (redisTarget, error) {
 			opts.Dialer = tlsDialer(opts.TLSConfig, opts.DialTimeout)
 		}
 		return redisTarget{addr: strings.Join(opts.Addrs, ","), cluster: opts}, nil
+	case "redis+sentinel", "rediss+sentinel":
+		return parseSentinelURL(u, set)
 	case "":
-		return redisTarget{}, errors.New("the URL has no scheme: expected redis://host:port, rediss://host:port or redis+cluster://host:port,host:port")
+		return redisTarget{}, errors.New("the URL has no scheme: expected redis://host:port, rediss://host:port, redis+cluster://host:port,host:port or redis+sentinel://host:port/<master-name>")
 	default:
-		return redisTarget{}, fmt.Errorf("unsupported URL scheme %q: expected redis, rediss, unix, redis+cluster or rediss+cluster", u.Scheme)
+		return redisTarget{}, fmt.Errorf("unsupported URL scheme %q: expected redis, rediss, unix, redis+cluster, rediss+cluster, redis+sentinel or rediss+sentinel", u.Scheme)
 	}
+}
+
+// checkPorts refuses a host whose port is not a number in 1..65535 (the URL parsers of Go and
+// go-redis take any digits, and the error would come only at the first dial).
+func checkPorts(u *url.URL) error {
+	for _, h := range strings.Split(u.Host, ",") {
+		_, port, err := net.SplitHostPort(h)
+		if err != nil {
+			continue // no port: the default one
+		}
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("%s: invalid port %q in %q: a port is a number from 1 to 65535", redact.URLAndQuery(u), port, h)
+		}
+	}
+	return nil
 }
 
 // bounded returns the client timeouts: the URL's where it set them, else this package's.
@@ -158,6 +212,54 @@ func bounded(set func(string) bool, dial, read, write, pool time.Duration, retri
 		retries = maxRetries
 	}
 	return dial, read, write, pool, retries, 1
+}
+
+// parseSentinelURL parses redis+sentinel://[user:password@]host:port[,host:port]/<master-name>[?db=n]:
+// the Sentinels' addresses, the name of the primary they watch, and the user and password of the
+// primary (those of the Sentinels, when they need some, are the query options sentinel_username and
+// sentinel_password). Other query options are go-redis's, as for redis://.
+func parseSentinelURL(u *url.URL, set func(string) bool) (redisTarget, error) {
+	form := "expected " + u.Scheme + "://[user:password@]host:port[,host:port]/<master-name>[?db=n]"
+	hosts := strings.Split(u.Host, ",")
+	for _, h := range hosts {
+		if h == "" {
+			return redisTarget{}, fmt.Errorf("%s: empty host in the Sentinel list: %s", redact.URLAndQuery(u), form)
+		}
+	}
+	name := strings.Trim(u.Path, "/")
+	if name == "" || strings.Contains(name, "/") {
+		return redisTarget{}, fmt.Errorf("%s: the path must be the name of the primary the Sentinels watch (sentinel monitor <name> ...): %s",
+			redact.URLAndQuery(u), form)
+	}
+	q := u.Query()
+	sentinelUser, sentinelPass := q.Get("sentinel_username"), q.Get("sentinel_password")
+	db := q.Get("db")
+	q.Del("sentinel_username")
+	q.Del("sentinel_password")
+	q.Del("db")
+	q.Del("master_name")
+	c := url.URL{Scheme: strings.TrimSuffix(u.Scheme, "+sentinel"), Host: hosts[0], Path: "/" + db}
+	for _, h := range hosts[1:] {
+		q.Add("addr", h)
+	}
+	q.Set("master_name", name)
+	c.RawQuery = q.Encode()
+	opts, err := redis.ParseFailoverURL(c.String())
+	if err != nil {
+		return redisTarget{}, fmt.Errorf("%s: %s", redact.URLAndQuery(u), redact.Secrets(err.Error(), u))
+	}
+	if u.User != nil {
+		opts.Username = u.User.Username()
+		opts.Password, _ = u.User.Password()
+	}
+	opts.SentinelUsername, opts.SentinelPassword = sentinelUser, sentinelPass
+	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout, opts.MaxRetries, _ =
+		bounded(set, opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout, opts.MaxRetries)
+	opts.ContextTimeoutEnabled = true
+	if opts.TLSConfig != nil {
+		opts.Dialer = tlsDialer(opts.TLSConfig, opts.DialTimeout)
+	}
+	return redisTarget{addr: "master " + name + " via " + strings.Join(opts.SentinelAddrs, ","), sentinel: opts}, nil
 }
 
 // tlsDialer dials addr and does the TLS handshake within timeout. A handshake that fails other than

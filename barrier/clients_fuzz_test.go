@@ -19,6 +19,9 @@ func FuzzParseRedisURL(f *testing.F) {
 		"redis://host:6379/0?password=s3cret-pw&unknown_option=1",
 		"http://k6:s3cret-pw@host",
 		"redis://k6:s3cr%40t-pw@host:6379",
+		"redis+sentinel://k6:s3cret-pw@10.0.0.1:26379,10.0.0.2:26379/mymaster?db=2",
+		"redis+sentinel://10.0.0.1:26379/mymaster?sentinel_password=s3cret-pw&bogus=1",
+		"redis+sentinel://k6:s3cret-pw@10.0.0.1:26379",
 	} {
 		f.Add(seed)
 	}
@@ -50,5 +53,6 @@ func secretsOf(raw string) []string {
 		}
 	}
 	out = append(out, u.Query()["password"]...)
+	out = append(out, u.Query()["sentinel_password"]...)
 	return out
 }

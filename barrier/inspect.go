@@ -2,10 +2,10 @@ package barrier
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -34,6 +34,8 @@ type InspectOptions struct {
 	MaxFailures int
 	// Missing lists up to MaxMissing missing ids (a scan of 1..parties; List leaves it out).
 	Missing bool
+	// Timeout bounds the whole call: 0 means CallTimeout for Inspect, ListTimeout for List.
+	Timeout time.Duration
 }
 
 // Snapshot is what an Inspector read of one barrier.
@@ -65,6 +67,9 @@ type Snapshot struct {
 	Phase *PhaseState
 	// Keys are the barrier's keys that exist, with their types and time to live.
 	Keys []KeyState
+	// Error says why a barrier that List found could not be read (a key of another type under its
+	// name, for one); its other fields are then empty.
+	Error string
 }
 
 // PhaseState is where a barrier used with Arrive stands.
@@ -113,7 +118,11 @@ func (in *Inspector) Inspect(ctx context.Context, ref Ref, opts InspectOptions) 
 	if err != nil {
 		return Snapshot{}, err
 	}
-	s, err := inspectorCall(ctx, in, CallTimeout, func(ctx context.Context) (Snapshot, error) { return in.inspect(ctx, o, opts) }, nil)
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = CallTimeout
+	}
+	s, err := inspectorCall(ctx, in, timeout, func(ctx context.Context) (Snapshot, error) { return in.inspect(ctx, o, opts) }, nil)
 	if err != nil {
 		return Snapshot{}, fmt.Errorf("barrier %s: %w", Ref{RunID: o.RunID, Name: o.Name}, err)
 	}
@@ -122,63 +131,168 @@ func (in *Inspector) Inspect(ctx context.Context, ref Ref, opts InspectOptions) 
 
 func (in *Inspector) inspect(ctx context.Context, o Options, opts InspectOptions) (Snapshot, error) {
 	be := in.backend(o)
-	k := be.keys
 	s := Snapshot{Ref: Ref{RunID: o.RunID, Name: o.Name}, MissingCount: -1}
-	pk := newPhaseKeys(k).keys
-	main := []struct{ key, typ string }{{k.joined, "set"}, {k.failed, "hash"}, {k.failures, "hash"}, {metaKey(k), "hash"},
-		{pk[0], "hash"}, {pk[1], "hash"}, {pk[2], "set"}, {pk[3], "list"}}
-	hasPhase := false
-	keys := make([]string, len(main))
-	for i, m := range main {
-		keys[i] = m.key
+	cmd := newInspectCmd(ctx, o)
+	if err := in.client.Process(ctx, cmd); err != nil && isNoScript(err) {
+		cmd = newInspectCmd(ctx, o).eval(ctx)
+		_ = in.client.Process(ctx, cmd)
 	}
-	states, err := in.keyStates(ctx, keys)
-	if err != nil {
+	if err := in.fromReply(ctx, o, opts, cmd, &s); err != nil || !s.Found {
 		return s, err
 	}
-	for i, st := range states {
-		if st.Type == "none" {
+	if opts.Missing && s.MissingCount > 0 {
+		var err error
+		s.Missing, err = be.missing(ctx, s.Parties, MaxMissing, s.MissingCount)
+		if err != nil {
+			return s, err
+		}
+	}
+	return s, nil
+}
+
+// inspectScript reads all of one barrier in one round trip: the type and time to live of each of
+// its keys (refusing a key of another type), its counts, failures by reason, META and phase
+// state, and its reasons' counter keys.
+//
+// KEYS[1..8]: joined SET, failed HASH, failures HASH, meta HASH, phase HASH, phase-seen HASH,
+// phase-left SET, phase-log LIST; ARGV[1] the key prefix, ARGV[2] the scope (for the counters,
+// which share the barrier's hash tag, so its slot).
+// Returns {types, pttls, joined, failed, failures, meta, phase, left, last, counters, hasLast}.
+var inspectScript = redis.NewScript(inspectScriptSource)
+
+const inspectScriptSource = `
+local want = {'set', 'hash', 'hash', 'hash', 'hash', 'hash', 'set', 'list'}
+local types, ttls = {}, {}
+for i = 1, 8 do
+  local t = redis.call('TYPE', KEYS[i]).ok
+  if t ~= 'none' and t ~= want[i] then
+    return redis.error_reply('WRONGTYPE key ' .. KEYS[i] .. ' holds a ' .. t .. ', not the ' .. want[i] ..
+      ' the barrier keeps there: another program uses this key; use another run id or key prefix, or delete the key')
+  end
+  types[i] = t
+  if t == 'none' then ttls[i] = -2 else ttls[i] = redis.call('PTTL', KEYS[i]) end
+end
+local function when(i, f)
+  if types[i] ~= 'none' then return f() end
+  return nil
+end
+local joined = when(1, function() return redis.call('SCARD', KEYS[1]) end) or 0
+local failed = when(2, function() return redis.call('HLEN', KEYS[2]) end) or 0
+local failures = when(3, function() return redis.call('HGETALL', KEYS[3]) end) or {}
+local meta = when(4, function() return redis.call('HGETALL', KEYS[4]) end) or {}
+local phase = when(5, function() return redis.call('HGETALL', KEYS[5]) end) or {}
+local left = when(7, function() return redis.call('SCARD', KEYS[7]) end) or 0
+local last = when(8, function() return redis.call('LINDEX', KEYS[8], 0) end)
+local counters = {}
+for i = 1, #failures, 2 do
+  local r = failures[i]
+  if #r <= 32 and string.match(r, '^[a-z][a-z0-9_]*$') then
+    local k = ARGV[1] .. '_' .. string.upper(r) .. '_FAIL:' .. ARGV[2]
+    local t = redis.call('TYPE', k).ok
+    if t ~= 'none' then
+      counters[#counters + 1] = k
+      counters[#counters + 1] = t
+      counters[#counters + 1] = redis.call('PTTL', k)
+    end
+  end
+end
+local hasLast = 0
+if last then hasLast = 1 else last = '' end
+return {types, ttls, joined, failed, failures, meta, phase, left, last, counters, hasLast}
+`
+
+// inspectCmd is the EVALSHA (or EVAL) of inspectScript for one barrier.
+type inspectCmd struct {
+	*redis.Cmd
+	keys []string
+	args []any
+}
+
+func newInspectCmd(ctx context.Context, o Options) inspectCmd {
+	k := newKeyLayout(o)
+	keys := append([]string{k.joined, k.failed, k.failures, metaKey(k)}, newPhaseKeys(k).keys...)
+	args := []any{"evalsha", inspectScript.Hash(), len(keys)}
+	for _, key := range keys {
+		args = append(args, key)
+	}
+	args = append(args, k.prefix, k.scope)
+	return inspectCmd{Cmd: redis.NewCmd(ctx, args...), keys: keys, args: []any{k.prefix, k.scope}}
+}
+
+// eval is the same call with the script's source, for a Redis that does not have it yet.
+func (c inspectCmd) eval(ctx context.Context) inspectCmd {
+	args := []any{"eval", inspectScriptSource, len(c.keys)}
+	for _, key := range c.keys {
+		args = append(args, key)
+	}
+	args = append(args, c.args...)
+	return inspectCmd{Cmd: redis.NewCmd(ctx, args...), keys: c.keys, args: c.args}
+}
+
+func isNoScript(err error) bool { return err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") }
+
+// fromReply fills s from an inspectScript reply.
+func (in *Inspector) fromReply(ctx context.Context, o Options, opts InspectOptions, cmd inspectCmd, s *Snapshot) error {
+	be := in.backend(o)
+	res, err := cmd.Slice()
+	if err != nil {
+		return be.wrap(ctx, err, "")
+	}
+	bad := func() error { return fmt.Errorf("redis %s: unexpected reply %v from the inspect script", in.addr, res) }
+	if len(res) != 11 {
+		return bad()
+	}
+	types, _ := res[0].([]any)
+	ttls, _ := res[1].([]any)
+	if len(types) != len(cmd.keys) || len(ttls) != len(cmd.keys) {
+		return bad()
+	}
+	hasPhase := false
+	for i, t := range types {
+		typ, _ := t.(string)
+		if typ == "none" {
 			continue
 		}
-		if st.Type != main[i].typ {
-			return s, permanentError("redis " + in.addr + ": key " + st.Key + " holds a " + st.Type + ", not the " + main[i].typ +
-				" the barrier keeps there: another program uses this key; use another run id or key prefix, or delete the key")
-		}
 		s.Found = true
-		s.Keys = append(s.Keys, st)
+		s.Keys = append(s.Keys, KeyState{Key: cmd.keys[i], Type: typ, TTL: pttl(ttls[i])})
 		hasPhase = hasPhase || i >= 4
 	}
 	if !s.Found {
-		return s, nil
+		return nil
 	}
-	c, err := be.counts(ctx)
-	if err != nil {
-		return s, err
+	joined, _ := res[2].(int64)
+	failed, _ := res[3].(int64)
+	c := counts{joined: int(joined), failed: int(failed), failures: map[string]int{}}
+	for k, v := range pairs(res[4]) {
+		n, _ := strconv.Atoi(v)
+		c.failures[k] = n
 	}
 	s.Joined, s.Failed, s.Accounted, s.Failures = c.joined, c.failed, c.joined+c.failed, c.failures
-	if s.Failures == nil {
-		s.Failures = map[string]int{}
+	if err := s.readMeta(pairs(res[5])); err != nil {
+		return fmt.Errorf("redis %s: key %s: %w", in.addr, cmd.keys[3], err)
 	}
-	meta, err := in.client.HGetAll(ctx, metaKey(k)).Result()
-	if err != nil {
-		return s, be.wrap(ctx, err, "")
+	counters, _ := res[9].([]any)
+	var cs []KeyState
+	for i := 0; i+2 < len(counters); i += 3 {
+		key, _ := counters[i].(string)
+		typ, _ := counters[i+1].(string)
+		cs = append(cs, KeyState{Key: key, Type: typ, TTL: pttl(counters[i+2])})
 	}
-	if err := s.readMeta(meta); err != nil {
-		return s, fmt.Errorf("redis %s: key %s: %w", in.addr, metaKey(k), err)
-	}
-	if err := in.addCounters(ctx, k, &s); err != nil {
-		return s, err
-	}
+	sort.Slice(cs, func(i, j int) bool { return strings.ToLower(cs[i].Key) < strings.ToLower(cs[j].Key) })
+	s.Keys = append(s.Keys, cs...)
 	if opts.Parties > 0 {
 		s.Parties, s.PartiesFrom = opts.Parties, "given"
 	}
 	if hasPhase {
-		if s.Phase, err = in.phaseState(ctx, o, s.Parties); err != nil {
-			return s, err
+		left, _ := res[7].(int64)
+		last, _ := res[8].(string)
+		hasLast, _ := res[10].(int64)
+		if s.Phase, err = in.phaseFrom(o, pairs(res[6]), int(left), last, hasLast == 1, s.Parties); err != nil {
+			return err
 		}
 	}
 	if s.Parties == 0 {
-		return s, nil
+		return nil
 	}
 	s.Quorum, s.MaxFailures = opts.Quorum, opts.MaxFailures
 	if s.Quorum <= 0 || s.Quorum > s.Parties {
@@ -186,13 +300,27 @@ func (in *Inspector) inspect(ctx context.Context, o Options, opts InspectOptions
 	}
 	s.Outcome = decide(c, s.Parties, s.Quorum, s.MaxFailures)
 	s.MissingCount = max(0, s.Parties-s.Accounted)
-	if opts.Missing && s.MissingCount > 0 {
-		s.Missing, err = be.missing(ctx, s.Parties, MaxMissing, s.MissingCount)
-		if err != nil {
-			return s, err
-		}
+	return nil
+}
+
+// pttl converts a PTTL reply: -1 (no expiry) stays -1.
+func pttl(v any) time.Duration {
+	ms, _ := v.(int64)
+	if ms < 0 {
+		return -1
 	}
-	return s, nil
+	return time.Duration(ms) * time.Millisecond
+}
+
+// pairs converts a flat HGETALL reply to a map.
+func pairs(v any) map[string]string {
+	list, _ := v.([]any)
+	m := make(map[string]string, len(list)/2)
+	for i := 0; i+1 < len(list); i += 2 {
+		k, _ := list[i].(string)
+		m[k] = fmt.Sprint(list[i+1])
+	}
+	return m
 }
 
 // readMeta takes parties and the times from a META hash.
@@ -223,91 +351,24 @@ func parseMetaTime(v string) time.Time {
 	return time.Time{}
 }
 
-// addCounters adds the existing per-reason counter keys of the barrier's reasons to s.Keys.
-func (in *Inspector) addCounters(ctx context.Context, k keyLayout, s *Snapshot) error {
-	reasons := make([]string, 0, len(s.Failures))
-	for reason := range s.Failures {
-		if ValidateReason(reason) == nil {
-			reasons = append(reasons, reason)
-		}
-	}
-	sort.Strings(reasons)
-	keys := make([]string, len(reasons))
-	for i, reason := range reasons {
-		keys[i] = k.reasonCounter(reason)
-	}
-	states, err := in.keyStates(ctx, keys)
-	if err != nil {
-		return err
-	}
-	for _, st := range states {
-		if st.Type != "none" {
-			s.Keys = append(s.Keys, st)
-		}
-	}
-	return nil
-}
-
-// keyStates reads the type and TTL of keys in one round trip (keys of one barrier share a slot).
-func (in *Inspector) keyStates(ctx context.Context, keys []string) ([]KeyState, error) {
-	if len(keys) == 0 {
-		return nil, nil
-	}
-	types := make([]*redis.StatusCmd, len(keys))
-	ttls := make([]*redis.DurationCmd, len(keys))
-	_, err := in.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, key := range keys {
-			types[i] = p.Type(ctx, key)
-			ttls[i] = p.PTTL(ctx, key)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, in.wrap(ctx, err)
-	}
-	out := make([]KeyState, len(keys))
-	for i, key := range keys {
-		ttl := ttls[i].Val()
-		if ttl < 0 {
-			ttl = -1
-		}
-		out[i] = KeyState{Key: key, Type: types[i].Val(), TTL: ttl}
-	}
-	return out, nil
-}
-
 // wrap adds the address to a Redis error and explains a missing or wrong password.
 func (in *Inspector) wrap(ctx context.Context, err error) error {
 	return (&redisBackend{client: in.client, addr: in.addr}).wrap(ctx, err, "")
 }
 
-// phaseState reads the rendezvous's state of the barrier o: the current phase, its arrivals and
-// rule, who left, and the last settled phase's record. parties (0: unknown) are the barrier's; when
-// unknown, those of the last record are used for Needed.
-func (in *Inspector) phaseState(ctx context.Context, o Options, parties int) (*PhaseState, error) {
-	keys := newPhaseKeys(newKeyLayout(o)).keys
-	var hash *redis.MapStringStringCmd
-	var left *redis.IntCmd
-	var last *redis.StringCmd
-	_, err := in.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		hash = p.HGetAll(ctx, keys[0])
-		left = p.SCard(ctx, keys[2])
-		last = p.LIndex(ctx, keys[3], 0)
-		return nil
-	})
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, in.wrap(ctx, err)
-	}
-	h := hash.Val()
+// phaseFrom builds the rendezvous's state of the barrier o from its phase hash h, the number of
+// participants that left, and the last settled phase's record (when hasLast). parties (0: unknown)
+// are the barrier's; when unknown, those of the last record are used for Needed.
+func (in *Inspector) phaseFrom(o Options, h map[string]string, left int, last string, hasLast bool, parties int) (*PhaseState, error) {
 	num := func(field string) int64 {
 		n, _ := strconv.ParseInt(h[field], 10, 64)
 		return n
 	}
-	ps := &PhaseState{Current: num("phase"), Arrived: int(num("arrived")), Left: int(left.Val())}
-	if v, err := last.Result(); err == nil {
-		rec, err := decodePhaseRecord(v)
+	ps := &PhaseState{Current: num("phase"), Arrived: int(num("arrived")), Left: left}
+	if hasLast {
+		rec, err := decodePhaseRecord(last)
 		if err != nil {
-			return nil, fmt.Errorf("redis %s: key %s: %w", in.addr, keys[3], err)
+			return nil, fmt.Errorf("redis %s: key %s: %w", in.addr, newPhaseKeys(newKeyLayout(o)).keys[3], err)
 		}
 		r := rec.result(o.Name)
 		ps.Last = &r

@@ -17,6 +17,7 @@ type Inspector struct {
 	addr   string
 	prefix string
 	owned  bool
+	hook   *failoverHook // nil on a client of the caller's
 }
 
 // Ref names one barrier: its run id and name ("" means DefaultName).
@@ -50,7 +51,8 @@ func NewInspector(redisURL, keyPrefix string) (*Inspector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("redis URL: %w", err)
 	}
-	return &Inspector{client: t.newClient(), addr: t.addr, prefix: prefix, owned: true}, nil
+	client, hook := t.newClient()
+	return &Inspector{client: client, addr: t.addr, prefix: prefix, owned: true, hook: hook}, nil
 }
 
 // NewInspectorWithClient returns an Inspector on client (a *redis.Client or *redis.ClusterClient),
@@ -107,6 +109,7 @@ func (in *Inspector) options(ref Ref) (Options, error) {
 // whatever parties its META hash records (the inspector takes them from there).
 func (in *Inspector) backend(o Options) *redisBackend {
 	be := newRedisBackend(in.client, in.addr, o)
+	be.hook = in.hook
 	be.parties = 0 // no parties of its own to check against META
 	return be
 }
@@ -128,14 +131,19 @@ type Watch struct {
 	w watcher
 }
 
-// Watch subscribes to ref's channel; it returns once subscribed, so that every change after it
+// Watch subscribes to ref's channels, the one-shot barrier's and the rendezvous's; it returns once subscribed, so that every change after it
 // returns is seen by Next. Close it when done.
 func (in *Inspector) Watch(ctx context.Context, ref Ref) (*Watch, error) {
 	o, err := in.options(ref)
 	if err != nil {
 		return nil, err
 	}
-	w, err := inspectorCall(ctx, in, CallTimeout, in.backend(o).watch, func(w watcher) { w.close() })
+	be := in.backend(o)
+	// Both the one-shot channel (joins, failures, resets) and the rendezvous's (each settled phase).
+	channels := []string{be.keys.channel, newPhaseKeys(be.keys).channel}
+	w, err := inspectorCall(ctx, in, CallTimeout, func(ctx context.Context) (watcher, error) {
+		return be.subscribeTo(ctx, channels...)
+	}, func(w watcher) { w.close() })
 	if err != nil {
 		return nil, err
 	}

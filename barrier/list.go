@@ -46,7 +46,7 @@ func parseKey(prefix, key string) (Ref, keyKind) {
 		return Ref{}, kindNone
 	}
 	run, tail, ok := strings.Cut(scoped, "}")
-	if !ok || run == "" || strings.Contains(run, "{") || strings.TrimSpace(run) != run || len(run) > 128 {
+	if !ok || run == "" || ValidateRunID(run) != nil {
 		return Ref{}, kindNone
 	}
 	ref := Ref{RunID: run, Name: DefaultName}
@@ -85,26 +85,16 @@ func globEscape(s string) string {
 func (in *Inspector) scan(ctx context.Context, pattern string) ([]string, error) {
 	seen := map[string]bool{}
 	var mu sync.Mutex
-	one := func(ctx context.Context, c *redis.Client) error {
-		iter := c.Scan(ctx, 0, pattern, scanCount).Iterator()
-		for iter.Next(ctx) {
-			mu.Lock()
-			seen[iter.Val()] = true
-			mu.Unlock()
-		}
-		if err := iter.Err(); err != nil {
-			return fmt.Errorf("SCAN on %s: %w", c.Options().Addr, err)
+	unscanned, err := in.forEachMaster(ctx, func(ctx context.Context, _ *redis.Client, keys []string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, k := range keys {
+			seen[k] = true
 		}
 		return nil
-	}
-	var err error
-	switch c := in.client.(type) {
-	case *redis.ClusterClient:
-		err = c.ForEachMaster(ctx, one)
-	case *redis.Client:
-		err = one(ctx, c)
-	default:
-		err = fmt.Errorf("cannot SCAN with a %T", in.client)
+	}, pattern, nil)
+	if err == nil && len(unscanned) > 0 {
+		err = unscanned[0].err
 	}
 	if err != nil {
 		return nil, in.wrap(ctx, err)
@@ -115,6 +105,113 @@ func (in *Inspector) scan(ctx context.Context, pattern string) ([]string, error)
 	}
 	sort.Strings(keys)
 	return keys, nil
+}
+
+// nodeError is a master that could not be scanned.
+type nodeError struct {
+	addr string
+	err  error
+}
+
+// forEachMaster SCANs pattern on every master (one server, or each master of a cluster, at once)
+// and hands each page of keys to page with the master's client. A master that fails is reported
+// in unscanned and the others go on; err is for a failure to find the masters at all. scanned,
+// when not nil, counts the keys scanned (for the messages of a listing that ran out of time).
+func (in *Inspector) forEachMaster(ctx context.Context, page func(context.Context, *redis.Client, []string) error, pattern string,
+	progress *listProgress) (unscanned []nodeError, err error) {
+	var mu sync.Mutex
+	one := func(ctx context.Context, c *redis.Client) error {
+		addr := c.Options().Addr
+		if _, cluster := in.client.(*redis.ClusterClient); !cluster {
+			addr = in.addr // behind Sentinel, the client's own Addr is a placeholder
+		}
+		progress.start(addr)
+		var cursor uint64
+		for {
+			keys, next, err := c.Scan(ctx, cursor, pattern, scanCount).Result()
+			if err == nil && len(keys) > 0 {
+				progress.scanned(len(keys))
+				err = page(ctx, c, keys)
+			}
+			if err != nil {
+				mu.Lock()
+				unscanned = append(unscanned, nodeError{addr: addr, err: fmt.Errorf("SCAN on %s: %w", addr, err)})
+				mu.Unlock()
+				return nil
+			}
+			if cursor = next; cursor == 0 {
+				progress.finish(addr)
+				return nil
+			}
+		}
+	}
+	switch c := in.client.(type) {
+	case *redis.ClusterClient:
+		err = c.ForEachMaster(ctx, one)
+	case *redis.Client:
+		err = one(ctx, c)
+	default:
+		err = fmt.Errorf("cannot SCAN with a %T", in.client)
+	}
+	sort.Slice(unscanned, func(i, j int) bool { return unscanned[i].addr < unscanned[j].addr })
+	return unscanned, err
+}
+
+// listProgress is how far a listing got, for the message of one that ran out of time.
+type listProgress struct {
+	mu      sync.Mutex
+	keys    int
+	read    int
+	pending map[string]bool // masters whose SCAN has not finished
+}
+
+func (p *listProgress) start(addr string) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.pending[addr] = true
+}
+
+func (p *listProgress) finish(addr string) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.pending, addr)
+}
+
+func (p *listProgress) scanned(n int) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.keys += n
+}
+
+func (p *listProgress) readN(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.read += n
+}
+
+// String says how far it got.
+func (p *listProgress) String() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	pending := make([]string, 0, len(p.pending))
+	for a := range p.pending {
+		pending = append(pending, a)
+	}
+	sort.Strings(pending)
+	s := fmt.Sprintf("%d keys scanned, %d barriers read", p.keys, p.read)
+	if len(pending) > 0 {
+		s += "; the SCAN of " + strings.Join(pending, ", ") + " had not finished"
+	}
+	return s
 }
 
 // checkRunPattern refuses a run-id pattern that cannot match a run id.
@@ -150,39 +247,161 @@ func (in *Inspector) barriersIn(keys []string) (refs []Ref, keysOf map[Ref][]str
 	return refs, keysOf
 }
 
+// Listing is what List found.
+type Listing struct {
+	// Barriers are the barriers found, sorted by run id and name; one that could not be read (a key
+	// of another type under its name, a master that failed meanwhile) has Error set and only its
+	// Ref.
+	Barriers []Snapshot
+	// Unscanned names the masters that could not be scanned, with why: the barriers they hold are
+	// not listed.
+	Unscanned []string
+}
+
 // List returns the barriers under the Inspector's key prefix whose run id matches runPattern (a
 // Redis glob: '*' any, '?' one character, '[...]' a class; "" means every run), each read as
-// Inspect does without the missing ids. It SCANs every master, never uses KEYS.
-func (in *Inspector) List(ctx context.Context, runPattern string, opts InspectOptions) ([]Snapshot, error) {
+// Inspect does without the missing ids. It SCANs every master at once, never uses KEYS, and reads
+// the barriers of each SCAN page in one pipelined round trip (one script call each). A barrier
+// that cannot be read is listed with its error; a master that cannot be scanned is named in
+// Unscanned while the others are listed. opts.Timeout bounds it all (0: ListTimeout).
+func (in *Inspector) List(ctx context.Context, runPattern string, opts InspectOptions) (Listing, error) {
 	if runPattern == "" {
 		runPattern = "*"
 	}
 	if err := checkRunPattern(runPattern); err != nil {
-		return nil, err
+		return Listing{}, err
 	}
 	opts.Missing = false
-	return inspectorCall(ctx, in, ListTimeout, func(ctx context.Context) ([]Snapshot, error) {
-		var out []Snapshot
-		keys, err := in.scan(ctx, in.prefix+"_*:{"+runPattern+"}*")
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = ListTimeout
+	}
+	progress := &listProgress{pending: map[string]bool{}}
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	out, err := detached(withoutRetry(cctx), func(ctx context.Context) (Listing, error) {
+		var mu sync.Mutex
+		var out Listing
+		seen := map[Ref]bool{}
+		unscanned, err := in.forEachMaster(ctx, func(ctx context.Context, c *redis.Client, keys []string) error {
+			var refs []Ref
+			mu.Lock()
+			for _, key := range keys {
+				if ref, kind := parseKey(in.prefix, key); (kind == kindMain || kind == kindPhase) && !seen[ref] {
+					seen[ref] = true
+					refs = append(refs, ref)
+				}
+			}
+			mu.Unlock()
+			snaps, err := in.readMany(ctx, c, refs, opts)
+			if err != nil {
+				return err
+			}
+			progress.readN(len(refs))
+			mu.Lock()
+			out.Barriers = append(out.Barriers, snaps...)
+			mu.Unlock()
+			return nil
+		}, in.prefix+"_*:{"+runPattern+"}*", progress)
 		if err != nil {
-			return nil, err
+			return out, in.wrap(ctx, err)
 		}
-		refs, _ := in.barriersIn(keys)
-		for _, ref := range refs {
-			o, err := in.options(ref)
-			if err != nil {
-				continue // not a barrier this version could have written
-			}
-			s, err := in.inspect(ctx, o, opts)
-			if err != nil {
-				return nil, fmt.Errorf("barrier %s: %w", ref, err)
-			}
-			if s.Found { // it may have expired or been reset since the scan
-				out = append(out, s)
-			}
+		if err := ctx.Err(); err != nil { // the masters' errors are the timeout's
+			return out, err
+		}
+		for _, u := range unscanned {
+			out.Unscanned = append(out.Unscanned, u.err.Error())
 		}
 		return out, nil
 	}, nil)
+	if err != nil {
+		if ctx.Err() == nil && cctx.Err() != nil {
+			return Listing{}, fmt.Errorf("list: timed out after %s in redis %s: %s (a Redis this large or this slow needs a longer timeout)",
+				timeout, in.addr, progress)
+		}
+		return Listing{}, err
+	}
+	sort.Slice(out.Barriers, func(i, j int) bool {
+		a, b := out.Barriers[i], out.Barriers[j]
+		if a.RunID != b.RunID {
+			return a.RunID < b.RunID
+		}
+		return a.Name < b.Name
+	})
+	return out, nil
+}
+
+// readMany reads refs on c (the master that holds their keys) in one pipelined round trip, and
+// once more with the script's source for a master that did not have it yet. A barrier that
+// cannot be read gets its error in Error; a barrier that vanished since the scan is left out.
+func (in *Inspector) readMany(ctx context.Context, c *redis.Client, refs []Ref, opts InspectOptions) ([]Snapshot, error) {
+	if len(refs) == 0 {
+		return nil, nil
+	}
+	type one struct {
+		o   Options
+		cmd inspectCmd
+	}
+	var all []one
+	for _, ref := range refs {
+		o, err := in.options(ref)
+		if err != nil {
+			continue // not a barrier this version could have written
+		}
+		all = append(all, one{o: o, cmd: newInspectCmd(ctx, o)})
+	}
+	run := func(list []*one) error {
+		_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, x := range list {
+				_ = p.Process(ctx, x.cmd)
+			}
+			return nil
+		})
+		if err != nil && !isScriptReplyErr(err) {
+			for _, x := range list {
+				if e := x.cmd.Err(); e != nil && !isScriptReplyErr(e) {
+					return e // the connection failed: the master is unreachable
+				}
+			}
+		}
+		return nil
+	}
+	list := make([]*one, len(all))
+	for i := range all {
+		list[i] = &all[i]
+	}
+	if err := run(list); err != nil {
+		return nil, err
+	}
+	var again []*one
+	for _, x := range list {
+		if isNoScript(x.cmd.Err()) {
+			x.cmd = x.cmd.eval(ctx)
+			again = append(again, x)
+		}
+	}
+	if err := run(again); err != nil {
+		return nil, err
+	}
+	out := make([]Snapshot, 0, len(all))
+	for _, x := range all {
+		s := Snapshot{Ref: Ref{RunID: x.o.RunID, Name: x.o.Name}, MissingCount: -1}
+		if err := in.fromReply(ctx, x.o, opts, x.cmd, &s); err != nil {
+			out = append(out, Snapshot{Ref: s.Ref, MissingCount: -1, Found: true, Error: err.Error()})
+			continue
+		}
+		if s.Found { // it may have expired or been reset since the scan
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// isScriptReplyErr reports whether err is an error reply of Redis (a key of another type, a
+// missing script), not a connection failure.
+func isScriptReplyErr(err error) bool {
+	var rerr redis.Error
+	return errors.As(err, &rerr)
 }
 
 // ResetPlan is what Reset will delete: the keys of each barrier.
@@ -262,6 +481,7 @@ func (in *Inspector) PlanReset(ctx context.Context, ref Ref, all bool) (ResetPla
 
 // reasons lists the valid failure reasons the barrier's hashes name.
 func (r *redisBackend) reasons(ctx context.Context) ([]string, error) {
+	ctx, _ = withIdempotent(ctx)
 	found, err := reasonsScript.Run(ctx, r.client, []string{r.keys.failed, r.keys.failures}).StringSlice()
 	if err != nil {
 		return nil, r.wrap(ctx, err, "")

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/xk6-barrier/xk6-barrier/internal/durfmt"
 )
@@ -44,8 +45,9 @@ type Options struct {
 	Parties int
 	// Redis is the Redis URL: redis://, rediss:// (TLS), with optional
 	// user:password@ and /db; redis+cluster:// or rediss+cluster:// with
-	// comma-separated host:port seeds for a Redis Cluster. Empty means the
-	// in-process backend.
+	// comma-separated host:port seeds for a Redis Cluster;
+	// redis+sentinel://host:port[,host:port]/<master-name> for the primary
+	// that these Sentinels watch. Empty means the in-process backend.
 	Redis string
 	// RunID scopes all keys to one test run; every instance of a run must use
 	// the same. Required with Redis; optional in-process.
@@ -97,16 +99,38 @@ func (o Options) validate() error {
 	switch {
 	case !namePattern.MatchString(o.Name):
 		return fmt.Errorf("barrier: option name %q is invalid: use 1 to 64 letters, digits, '_', '.', ':' or '-'", o.Name)
-	case o.Parties < 1 || o.Parties > MaxParties:
-		return fmt.Errorf("barrier %s: option parties must be at least 1 and at most %d, got %d (the number of participants expected)", o.Name, MaxParties, o.Parties)
+	case ValidateParties(o.Parties) != nil:
+		return fmt.Errorf("barrier %s: option %w", o.Name, ValidateParties(o.Parties))
 	case o.TTL < MinTTL || o.TTL > MaxDuration:
 		return fmt.Errorf("barrier %s: option ttl must be at least %s and at most %s, got %s (e.g. '24h')", o.Name, durfmt.Format(MinTTL), durfmt.Format(MaxDuration), durfmt.Format(o.TTL))
 	case !prefixPattern.MatchString(o.KeyPrefix):
 		return fmt.Errorf("barrier %s: option keyPrefix %q is invalid: use 1 to 64 letters, digits, '_', '.', ':' or '-'", o.Name, o.KeyPrefix)
 	case o.Redis != "" && o.RunID == "":
 		return fmt.Errorf("barrier %s: option runId is required with redis: give every instance of the run the same id (e.g. -e K6_BARRIER_RUN_ID=$(date +%%s))", o.Name)
-	case strings.ContainsAny(o.RunID, "{}") || strings.TrimSpace(o.RunID) != o.RunID || len(o.RunID) > 128:
-		return fmt.Errorf("barrier %s: option runId %q is invalid: at most 128 characters, no '{' or '}', no leading or trailing space", o.Name, o.RunID)
+	case o.RunID != "" && ValidateRunID(o.RunID) != nil:
+		return fmt.Errorf("barrier %s: option %w", o.Name, ValidateRunID(o.RunID))
+	}
+	return nil
+}
+
+// MaxRunIDLength is how many characters (not bytes) a run id has at most.
+const MaxRunIDLength = 128
+
+// ValidateParties returns an error unless n is a valid number of parties: 1..MaxParties. Its message
+// starts with "parties", for callers to name the option or flag.
+func ValidateParties(n int) error {
+	if n < 1 || n > MaxParties {
+		return fmt.Errorf("parties must be at least 1 and at most %d, got %d (the number of participants expected)", MaxParties, n)
+	}
+	return nil
+}
+
+// ValidateRunID returns an error unless id is a valid run id: at most MaxRunIDLength characters
+// (Unicode characters, not bytes), no '{' or '}', no leading or trailing space. Its message
+// starts with "runId".
+func ValidateRunID(id string) error {
+	if strings.ContainsAny(id, "{}") || strings.TrimSpace(id) != id || utf8.RuneCountInString(id) > MaxRunIDLength {
+		return fmt.Errorf("runId %q is invalid: at most %d characters, no '{' or '}', no leading or trailing space", id, MaxRunIDLength)
 	}
 	return nil
 }
@@ -143,9 +167,13 @@ func IDRule(parties int) string {
 		"(exec.vu.idInTest; parties must then be at least the number of VUs of the test)", parties)
 }
 
+// truncate keeps the first n bytes of s, never cutting a character in two.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "..."
 }

@@ -30,6 +30,7 @@ type redisBackend struct {
 	keys    keyLayout
 	ttlMs   int64
 	parties int
+	hook    *failoverHook // nil on a client of the caller's (NewWithClient)
 }
 
 func newRedisBackend(client redis.UniversalClient, addr string, o Options) *redisBackend {
@@ -41,7 +42,10 @@ func (r *redisBackend) record(ctx context.Context, id, reason string) (Record, t
 	if reason != "" {
 		keys = append(keys, r.keys.reasonCounter(reason))
 	}
-	res, err := detached(ctx, func(ctx context.Context) ([]any, error) {
+	// The script accounts id at most once, so it is safe to run again when a connection broke after
+	// it was sent (a failover): the note says whether that happened.
+	ictx, note := withIdempotent(ctx)
+	res, err := detached(ictx, func(ctx context.Context) ([]any, error) {
 		return recordScript.Run(ctx, r.client, keys, id, reason, r.ttlMs, r.keys.channel, r.parties).Slice()
 	}, nil)
 	if err != nil {
@@ -56,6 +60,17 @@ func (r *redisBackend) record(ctx context.Context, id, reason string) (Record, t
 	case int64:
 		rec.Counted = true
 	case string:
+		own := "joined"
+		if reason != "" {
+			own = "failed:" + reason
+		}
+		if v == own && note.MaybeRan() {
+			// An attempt that may have run was retried, and the id is accounted as this call
+			// accounts it: that attempt did it (the other way, another call accounting the same id
+			// the same way at the same moment, is a script's mistake the barrier tolerates anyway).
+			rec.Counted, rec.Retried = true, true
+			break
+		}
 		rec.Previous = v
 	default:
 		return Record{}, time.Time{}, fmt.Errorf("redis %s: unexpected reply %v from the record script", r.addr, res)
@@ -73,7 +88,8 @@ func msTime(ms int64) time.Time {
 
 func (r *redisBackend) counts(ctx context.Context) (counts, error) {
 	keys := []string{r.keys.joined, r.keys.failed, r.keys.failures, r.keys.meta}
-	res, err := detached(ctx, func(ctx context.Context) ([]any, error) {
+	ictx, _ := withIdempotent(ctx)
+	res, err := detached(ictx, func(ctx context.Context) ([]any, error) {
 		return countsScript.Run(ctx, r.client, keys).Slice()
 	}, nil)
 	if err != nil {
@@ -112,7 +128,8 @@ func (r *redisBackend) missing(ctx context.Context, parties, limit, want int) ([
 	keys := []string{r.keys.joined, r.keys.failed}
 	for from := 1; from <= parties && len(out) < limit && len(out) < want; from += missingChunk {
 		to := min(parties, from+missingChunk-1)
-		ids, err := detached(ctx, func(ctx context.Context) ([]int64, error) {
+		ictx, _ := withIdempotent(ctx)
+		ids, err := detached(ictx, func(ctx context.Context) ([]int64, error) {
 			return missingScript.Run(ctx, r.client, keys, from, to, min(limit, want)-len(out)).Int64Slice()
 		}, nil)
 		if err != nil {
@@ -126,6 +143,7 @@ func (r *redisBackend) missing(ctx context.Context, parties, limit, want int) ([
 }
 
 func (r *redisBackend) reset(ctx context.Context) error {
+	ctx, _ = withIdempotent(ctx) // reading the reasons, and deleting keys, may be done twice
 	found, err := reasonsScript.Run(ctx, r.client, []string{r.keys.failed, r.keys.failures}).StringSlice()
 	if err != nil {
 		return r.wrap(ctx, err, "")
@@ -157,23 +175,41 @@ func (r *redisBackend) reset(ctx context.Context) error {
 
 func (r *redisBackend) where() string { return "redis " + r.addr }
 
+// down returns, while commands fail for want of a master (Redis down, or a failover in progress),
+// an error saying so and since when; else nil.
+func (r *redisBackend) down() error {
+	if err := r.hook.down(); err != nil {
+		return fmt.Errorf("redis %s: %w", r.addr, err)
+	}
+	return nil
+}
+
 func (r *redisBackend) watch(ctx context.Context) (watcher, error) {
 	return detached(ctx, r.subscribe, func(w watcher) { w.close() })
 }
 
 // subscribe subscribes to the barrier's channel; ctx bounds it.
 func (r *redisBackend) subscribe(ctx context.Context) (watcher, error) {
-	ps := r.client.Subscribe(ctx, r.keys.channel)
+	return r.subscribeTo(ctx, r.keys.channel)
+}
+
+// subscribeTo subscribes to channels (of the barrier: one slot); a message on any of them is a
+// hint. ctx bounds it.
+func (r *redisBackend) subscribeTo(ctx context.Context, channels ...string) (watcher, error) {
+	ps := r.client.Subscribe(ctx, channels...)
+	confirmed := 0
 	// Wait for the server's confirmation: only then is a later publish
 	// sure to reach us, and only then may the waiter read (no lost wake-up).
 	for {
 		msg, err := ps.ReceiveTimeout(ctx, ReadTimeout)
 		if err != nil {
 			_ = ps.Close()
-			return nil, r.wrap(ctx, fmt.Errorf("subscribing to %s: %w", r.keys.channel, err), "")
+			return nil, r.wrap(ctx, r.hook.noteDown(fmt.Errorf("subscribing to %s: %w", strings.Join(channels, ", "), err)), "")
 		}
 		if s, ok := msg.(*redis.Subscription); ok && s.Kind == "subscribe" {
-			break
+			if confirmed++; confirmed == len(channels) {
+				break
+			}
 		}
 	}
 	// The watcher outlives this call (ctx only bounds the subscribe): its receive loop runs on a

@@ -29,6 +29,10 @@ type Record struct {
 	// Previous says what was recorded before when Counted is false:
 	// "joined" or "failed:<reason>". Empty when Counted.
 	Previous string
+	// Retried is true when the write was sent again after a connection broke before its answer (a
+	// failover): Counted then says that the id is accounted as this call accounts it, by this
+	// call's first attempt.
+	Retried bool
 }
 
 // Result describes a barrier at one moment: a settled wait, a progress
@@ -59,7 +63,10 @@ type Result struct {
 	// ReadError is set when the last reads of a wait failed: the counts
 	// above are then those of the last successful read (none when
 	// NeverRead), and FailingSince is when reads began to fail.
-	ReadError    string
+	ReadError string
+	// Failover is true when those reads fail because no master answers on a Redis Cluster or
+	// behind Sentinel: ReadError then begins "redis <addr>: failover in progress".
+	Failover     bool
 	FailingSince time.Time
 	FailingFor   time.Duration
 	NeverRead    bool
@@ -94,7 +101,15 @@ func (r Result) line(after time.Duration, cause string) string {
 		b.WriteString(cause)
 		b.WriteString(")")
 	}
-	if r.ReadError != "" {
+	if r.ReadError != "" && r.Failover {
+		b.WriteString(": ")
+		b.WriteString(r.ReadError) // says since when
+		if r.NeverRead {
+			b.WriteString("; no read succeeded yet, counts unknown")
+			return b.String()
+		}
+		b.WriteString("; as of the last read")
+	} else if r.ReadError != "" {
 		b.WriteString(": reads failing since ")
 		b.WriteString(r.FailingSince.Format("15:04:05"))
 		b.WriteString(" (")

@@ -253,9 +253,13 @@ func (wt *waiting) failed(ctx, wctx context.Context, called time.Time, err error
 	if wt.failingSince.IsZero() {
 		wt.failingSince = called
 	}
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		wt.readErr = fmt.Errorf("%s: no answer", wt.b.be.where())
-	} else {
+	var unavailable *unavailableError
+	switch {
+	case errors.As(err, &unavailable):
+		wt.readErr = err
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+		wt.readErr = wt.noAnswer()
+	default:
 		wt.readErr = err
 	}
 	switch {
@@ -269,11 +273,26 @@ func (wt *waiting) failed(ctx, wctx context.Context, called time.Time, err error
 	if !transient(err) {
 		return Result{}, fmt.Errorf("barrier %s: wait: %w", wt.b.opts.Name, err), true
 	}
-	if time.Since(wt.failingSince) > readErrorGrace {
+	grace := readErrorGrace
+	if isFailover(wt.readErr) {
+		grace = failoverGrace // a failover takes a while; the wait's own timeout still bounds it
+	}
+	if time.Since(wt.failingSince) > grace {
 		return Result{}, fmt.Errorf("barrier %s: wait: reads failing for %s: %w",
 			wt.b.opts.Name, time.Since(wt.failingSince).Round(time.Second), err), true
 	}
 	return Result{}, nil, false
+}
+
+// noAnswer is the error of a read that got no answer in time: while commands fail for want of a
+// master, what they fail with and since when (a failover in progress), else "no answer".
+func (wt *waiting) noAnswer() error {
+	if d, ok := wt.b.be.(interface{ down() error }); ok {
+		if err := d.down(); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("%s: no answer", wt.b.be.where())
 }
 
 // lost reports whether counts stayed lower than the highest seen, with no
@@ -305,6 +324,7 @@ func (wt *waiting) result(outcome Outcome) Result {
 	r.Waited = time.Since(wt.start)
 	if wt.readErr != nil {
 		r.ReadError = wt.readErr.Error()
+		r.Failover = isFailover(wt.readErr)
 		r.FailingSince = wt.failingSince
 		r.FailingFor = time.Since(wt.failingSince)
 		r.NeverRead = !wt.read
@@ -377,8 +397,9 @@ func (wt *waiting) progress(wctx context.Context) Result {
 		} else if wctx.Err() == nil {
 			wt.failingSince = called
 			wt.readErr = err
-			if errors.Is(err, context.DeadlineExceeded) {
-				wt.readErr = fmt.Errorf("%s: no answer", wt.b.be.where())
+			var unavailable *unavailableError
+			if errors.Is(err, context.DeadlineExceeded) && !errors.As(err, &unavailable) {
+				wt.readErr = wt.noAnswer()
 			}
 		}
 	}

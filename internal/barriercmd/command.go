@@ -36,7 +36,8 @@ const (
 
 const connectionHelp = `Connection (as the JS API's options redis, runId and keyPrefix take them):
   --redis       redis://[user:password@]host:port[/db], rediss:// for TLS, unix:///path.sock,
-                redis+cluster://host:port,host:port,... (rediss+cluster:// with TLS) for a Redis Cluster.
+                redis+cluster://host:port,host:port,... (rediss+cluster:// with TLS) for a Redis Cluster,
+                redis+sentinel://host:port,host:port/<master-name>[?db=n] for a primary behind Sentinel.
                 Default: $K6_BARRIER_REDIS, else $REDIS_URL.
   --run-id      the run id the barrier was created with. Default: $K6_BARRIER_RUN_ID.
   --key-prefix  the barrier's keyPrefix option. Default: K6_BARRIER.
@@ -69,15 +70,21 @@ clear a stale run.
   k6 x barrier watch --timeout 10m && echo released
   k6 x barrier list 'run-*'
   k6 x barrier reset --yes`,
-		Args:          usageArgs(cobra.NoArgs),
-		SilenceUsage:  true,
-		SilenceErrors: true,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return unknownCommand(cmd, args[0])
+			}
+			return nil
+		},
+		SilenceUsage:               true,
+		SilenceErrors:              true,
+		SuggestionsMinimumDistance: 2,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return cmd.Help()
 		},
 	}
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return usageError(err.Error())
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError(suggestFlag(c, err))
 	})
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&c.redis, "redis", "", "Redis URL (default $"+EnvRedis+", else $"+EnvRedisFallback+")")
@@ -113,10 +120,15 @@ func (j *judgeFlags) add(fs *pflag.FlagSet) {
 	fs.IntVar(&j.maxFailures, "max-failures", 0, "failures tolerated, as the wait option maxFailures")
 }
 
-func (j judgeFlags) check() error {
+// check checks the flags; cmd tells whether --parties was given (0 given is refused, as the JS
+// option is, by the core's rule).
+func (j judgeFlags) check(cmd *cobra.Command) error {
+	if cmd.Flags().Changed("parties") {
+		if err := barrier.ValidateParties(j.parties); err != nil {
+			return usageError("--" + err.Error())
+		}
+	}
 	switch {
-	case j.parties < 0 || j.parties > barrier.MaxParties:
-		return usageError(fmt.Sprintf("--parties must be at least 1 and at most %d, got %d", barrier.MaxParties, j.parties))
 	case j.quorum < 0 || (j.parties > 0 && j.quorum > j.parties):
 		return usageError(fmt.Sprintf("--quorum must be at least 1 and at most parties, got %d", j.quorum))
 	case j.maxFailures < 0:

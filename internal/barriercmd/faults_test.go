@@ -4,6 +4,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -125,4 +126,27 @@ func TestCluster(t *testing.T) {
 	ts = newState(t, url, 0)
 	require.NoError(t, execute(t, ts, "list", run+"-*", "--json"))
 	assert.Equal(t, "[]\n", ts.Stdout.String())
+}
+
+// TestSentinel: the commands reach a primary through Sentinel (redis+sentinel://), as the JS
+// module does.
+func TestSentinel(t *testing.T) {
+	s := redistest.NeedSentinel(t, 1, 5*time.Second)
+	url := s.URL()
+	run := redistest.Prefix(t)
+	seed(t, url, barrier.Options{Parties: 2, RunID: run}, ids(1, 1), "login", 2)
+
+	ts := newState(t, url, 0)
+	require.NoError(t, execute(t, ts, "list", run))
+	out := ts.Stdout.String()
+	t.Log("\n" + out)
+	assert.Regexp(t, regexpQuote(run)+`\s+default\s+1/2\s+1 \(login=1\)`, out)
+
+	ts = newState(t, url, 0)
+	require.NoError(t, execute(t, ts, "status", "--run-id", run))
+	assert.Contains(t, ts.Stdout.String(), "redis      master mymaster via "+s.Sentinels[0].Addr)
+
+	ts = newState(t, url, 0)
+	require.NoError(t, execute(t, ts, "reset", "--run-id", run, "--yes"))
+	assert.Contains(t, ts.Stdout.String(), "deleted 5 keys")
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -11,6 +12,7 @@ import (
 )
 
 func (c *cli) listCmd() *cobra.Command {
+	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "list [run-id-pattern]",
 		Short: "List the barriers in a Redis: run id, name, joined/parties, failures, released, TTL",
@@ -37,29 +39,46 @@ on every master of a Redis Cluster. --run-id is not used: give the run id as the
 				return err
 			}
 			defer func() { _ = in.Close() }()
-			list, err := in.List(c.gs.Ctx, pattern, barrier.InspectOptions{})
+			list, err := in.List(c.gs.Ctx, pattern, barrier.InspectOptions{Timeout: timeout})
 			if err != nil {
 				return withCode(err, ExitError)
 			}
-			if c.json {
-				out := make([]snapshotJSON, 0, len(list))
-				for _, s := range list {
-					out = append(out, toJSON(in, s))
-				}
-				return writeJSON(c.gs.Stdout, out)
+			if err := c.printList(in, list); err != nil {
+				return err
 			}
-			if len(list) == 0 {
-				c.printf("no barriers under key prefix %s in redis %s\n", in.KeyPrefix(), in.Addr())
-				return nil
+			if len(list.Unscanned) > 0 {
+				return withCode(fmt.Errorf("list incomplete: the barriers of %s not listed: %s",
+					plural(len(list.Unscanned), "master"), strings.Join(list.Unscanned, "; ")), ExitError)
 			}
-			w := tabwriter.NewWriter(c.gs.Stdout, 0, 4, 2, ' ', 0)
-			_, _ = fmt.Fprintln(w, "RUN ID\tNAME\tJOINED\tFAILED\tRELEASED\tTTL\tPHASE")
-			for _, s := range list {
-				_, _ = fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.RunID, s.Name, joinedText(s),
-					failuresText(s.Failed, s.Failures), releasedText(s), ttlText(s.TTL()), phaseText(s.Phase))
-			}
-			return w.Flush()
+			return nil
 		},
 	}
+	addTimeout(cmd.Flags(), &timeout, barrier.ListTimeout, "give up after this long (the SCAN of every master and the reads)")
 	return cmd
+}
+
+// printList writes the listing as a table or JSON.
+func (c *cli) printList(in *barrier.Inspector, list barrier.Listing) error {
+	if c.json {
+		out := make([]snapshotJSON, 0, len(list.Barriers))
+		for _, s := range list.Barriers {
+			out = append(out, toJSON(in, s))
+		}
+		return writeJSON(c.gs.Stdout, out)
+	}
+	if len(list.Barriers) == 0 {
+		c.printf("no barriers under key prefix %s in redis %s\n", in.KeyPrefix(), in.Addr())
+		return nil
+	}
+	w := tabwriter.NewWriter(c.gs.Stdout, 0, 4, 2, ' ', 0)
+	_, _ = fmt.Fprintln(w, "RUN ID\tNAME\tJOINED\tFAILED\tRELEASED\tTTL\tPHASE")
+	for _, s := range list.Barriers {
+		if s.Error != "" {
+			_, _ = fmt.Fprintf(w, "%s\t%s\terror: %s\n", s.RunID, s.Name, s.Error)
+			continue
+		}
+		_, _ = fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.RunID, s.Name, joinedText(s),
+			failuresText(s.Failed, s.Failures), releasedText(s), ttlText(s.TTL()), phaseText(s.Phase))
+	}
+	return w.Flush()
 }

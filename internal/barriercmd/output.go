@@ -38,6 +38,8 @@ type snapshotJSON struct {
 	Phase        *phaseJSON     `json:"phase,omitempty"`
 	Keys         []keyJSON      `json:"keys,omitempty"`
 	Time         *time.Time     `json:"time,omitempty"`
+	// Error says why list could not read this barrier (a key of another type under its name).
+	Error string `json:"error,omitempty"`
 }
 
 // phaseJSON is the rendezvous's state of a barrier used with arrive(): the current phase, its
@@ -90,8 +92,8 @@ func ptr[T any](v T) *T { return &v }
 
 // toJSON is s as JSON. A barrier that was not found has only its identity.
 func toJSON(in *barrier.Inspector, s barrier.Snapshot) snapshotJSON {
-	j := snapshotJSON{Found: s.Found, RunID: s.RunID, Name: s.Name, KeyPrefix: in.KeyPrefix(), Redis: in.Addr()}
-	if !s.Found {
+	j := snapshotJSON{Found: s.Found, RunID: s.RunID, Name: s.Name, KeyPrefix: in.KeyPrefix(), Redis: in.Addr(), Error: s.Error}
+	if !s.Found || s.Error != "" {
 		return j
 	}
 	j.Joined, j.Failed, j.Accounted = ptr(s.Joined), ptr(s.Failed), ptr(s.Accounted)
@@ -220,6 +222,9 @@ func summary(s barrier.Snapshot) string {
 		fmt.Fprintf(&b, " (quorum %d)", s.Quorum)
 	}
 	fmt.Fprintf(&b, ", failed %s, missing %s", failuresText(s.Failed, s.Failures), missingText(s))
+	if s.Phase != nil {
+		b.WriteString("; phase " + phaseText(s.Phase))
+	}
 	return b.String()
 }
 

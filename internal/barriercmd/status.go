@@ -13,6 +13,7 @@ import (
 
 func (c *cli) statusCmd() *cobra.Command {
 	var j judgeFlags
+	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show where one barrier stands: counts, failures by reason, missing ids, keys",
@@ -27,8 +28,8 @@ Exit code 0 when the barrier exists, 3 when none of its keys does.
 		Example: `  k6 x barrier status --redis redis://127.0.0.1:6379 --run-id run-42
   k6 x barrier status --run-id run-42 --name checkout --json | jq .missing`,
 		Args: usageArgs(cobra.NoArgs),
-		RunE: func(_ *cobra.Command, _ []string) error {
-			if err := j.check(); err != nil {
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := j.check(cmd); err != nil {
 				return err
 			}
 			ref, err := c.ref(j.name)
@@ -40,7 +41,9 @@ Exit code 0 when the barrier exists, 3 when none of its keys does.
 				return err
 			}
 			defer func() { _ = in.Close() }()
-			s, err := in.Inspect(c.gs.Ctx, ref, j.options(true))
+			opts := j.options(true)
+			opts.Timeout = timeout
+			s, err := in.Inspect(c.gs.Ctx, ref, opts)
 			if err != nil {
 				return withCode(err, ExitError)
 			}
@@ -59,6 +62,7 @@ Exit code 0 when the barrier exists, 3 when none of its keys does.
 		},
 	}
 	j.add(cmd.Flags())
+	addTimeout(cmd.Flags(), &timeout, barrier.CallTimeout, "give up after this long")
 	return cmd
 }
 

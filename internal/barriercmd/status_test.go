@@ -2,6 +2,7 @@ package barriercmd
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -144,6 +145,15 @@ func TestUsageErrors(t *testing.T) {
 		{"name and all", map[string]string{EnvRedis: "redis://127.0.0.1:1"}, []string{"reset", "--run-id", "r", "--all", "--name", "x"}, "not both"},
 		{"list args", map[string]string{EnvRedis: "redis://127.0.0.1:1"}, []string{"list", "a", "b"}, "accepts at most 1 arg"},
 		{"list pattern", map[string]string{EnvRedis: "redis://127.0.0.1:1"}, []string{"list", "a{b"}, "run id pattern"},
+		{"parties 0", map[string]string{EnvRedis: "redis://127.0.0.1:1"}, []string{"status", "--run-id", "r", "--parties", "0"}, "--parties must be at least 1 and at most 10000000, got 0"},
+		{"watch parties 0", map[string]string{EnvRedis: "redis://127.0.0.1:1"}, []string{"watch", "--run-id", "r", "--parties", "0"}, "--parties must be at least 1"},
+		{"port too big", nil, []string{"status", "--run-id", "r", "--redis", "redis://u:hunter2@127.0.0.1:99999"}, `invalid port "99999"`},
+		{"cluster port", nil, []string{"list", "--redis", "redis+cluster://127.0.0.1:7000,127.0.0.1:0"}, `invalid port "0"`},
+		{"timeout 8d", map[string]string{EnvRedis: "redis://127.0.0.1:1"}, []string{"watch", "--run-id", "r", "--timeout", "8d"}, "--timeout must be at least 0 and at most 7d"},
+		{"timeout no unit", map[string]string{EnvRedis: "redis://127.0.0.1:1"}, []string{"list", "--timeout", "10"}, "which has no unit"},
+		{"mistyped command", map[string]string{EnvRedis: "redis://127.0.0.1:1"}, []string{"stats"}, "unknown command \"stats\" for \"k6 x barrier\"\n\nDid you mean this?\n\tstatus"},
+		{"mistyped flag", map[string]string{EnvRedis: "redis://127.0.0.1:1"}, []string{"status", "--runid", "r"}, "unknown flag: --runid\n\nDid you mean this?\n\t--run-id"},
+		{"run id of 129 characters", map[string]string{EnvRedis: "redis://127.0.0.1:1"}, []string{"status", "--run-id", strings.Repeat("é", 129)}, "at most 128 characters"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -21,19 +21,18 @@ func (c *cli) watchCmd() *cobra.Command {
 (exit 0), failed (exit 4) or --timeout passes (exit 5). Changes are pushed by Redis on the barrier's
 channel, as a waiting script gets them; it also re-reads once a second, never faster without a change.
 A barrier that does not exist yet is waited for. It is judged like a wait with --quorum and
---max-failures; parties come from the barrier (or --parties).
+--max-failures; parties come from the barrier (or --parties). It follows a rendezvous (arrive()) too:
+each settled phase is pushed on its own channel and printed; a barrier used only with arrive() is
+followed phase after phase until --timeout (exit 5) or an interrupt.
 
 ` + connectionHelp + "\n\n" + exitCodesHelp,
 		Example: `  k6 x barrier watch --run-id run-42 --timeout 10m
   k6 x barrier watch --run-id run-42 --max-failures 5 --json
   until k6 x barrier watch --timeout 1m; do echo "not yet"; done`,
 		Args: usageArgs(cobra.NoArgs),
-		RunE: func(_ *cobra.Command, _ []string) error {
-			if err := j.check(); err != nil {
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := j.check(cmd); err != nil {
 				return err
-			}
-			if timeout < 0 || timeout > barrier.MaxDuration {
-				return usageError(fmt.Sprintf("--timeout must be at least 0 (none) and at most 7d, got %s", timeout))
 			}
 			ref, err := c.ref(j.name)
 			if err != nil {
@@ -48,7 +47,7 @@ A barrier that does not exist yet is waited for. It is judged like a wait with -
 		},
 	}
 	j.add(cmd.Flags())
-	cmd.Flags().DurationVar(&timeout, "timeout", 0, "give up after this long with exit code 5 (e.g. 10m; 0: no timeout)")
+	addTimeout(cmd.Flags(), &timeout, 0, "give up after this long with exit code 5 (e.g. 10m; 0: no timeout)")
 	return cmd
 }
 
@@ -129,8 +128,18 @@ func (c *cli) report(in *barrier.Inspector, s barrier.Snapshot, last *string, st
 			c.printf("%s barrier %s does not exist yet in redis %s (key prefix %s): waiting for it\n", now(), s.Ref, in.Addr(), in.KeyPrefix())
 		}
 		return false, nil
-	case s.Parties == 0:
+	case s.Parties == 0 && s.Phase == nil:
 		return true, usageError(fmt.Sprintf("barrier %s recorded no parties: pass --parties (the participants expected)", s.Ref))
+	case s.Parties == 0: // a rendezvous only: follow its phases until --timeout
+		text := "barrier " + s.String() + ": phase " + phaseText(s.Phase) + lastPhaseSuffix(s.Phase)
+		if text != *last {
+			*last = text
+			if c.json {
+				return false, writeJSON(c.gs.Stdout, stamped(toJSON(in, s)))
+			}
+			c.printf("%s %s\n", now(), text)
+		}
+		return false, nil
 	}
 	text := line(s)
 	if text != *last {
@@ -155,6 +164,14 @@ func (c *cli) report(in *barrier.Inspector, s barrier.Snapshot, last *string, st
 		return true, withCode(fmt.Errorf("barrier %s failed: %s", s.Ref, failedCause(s)), ExitFailed)
 	}
 	return false, nil
+}
+
+// lastPhaseSuffix is "; last phase 3 released at ...: ..." or "".
+func lastPhaseSuffix(p *barrier.PhaseState) string {
+	if p == nil || p.Last == nil {
+		return ""
+	}
+	return "; last phase " + lastPhaseText(p.Last)
 }
 
 // failedCause says why s failed, as a wait's error does.

@@ -1,0 +1,334 @@
+package barrier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Retrying through a failover. Every client this package makes carries a failoverHook: a command
+// that fails because no master serves its keys right now (the master died and its replica is not
+// promoted yet, or the client still knows the old master) is retried, with a short backoff and
+// after asking the cluster for its slot map again, until the caller's context ends. A call's own
+// bound (CallTimeout, a wait's read bound and deadline) therefore still bounds it.
+//
+// Whether a retry is safe depends on whether the failed attempt may have run:
+//   - it surely did not when the connection could not be made (dial error, pool timeout) or the
+//     server refused the command before running it (CLUSTERDOWN, TRYAGAIN, MASTERDOWN, READONLY,
+//     LOADING, MOVED): then every command is retried;
+//   - it may have when the connection broke after the command was sent (EOF, reset, a read
+//     timeout): then a plain command (a read, a DEL) is retried, and a script only when its caller
+//     said that running it twice is harmless (withIdempotent). The barrier's record script is: it
+//     accounts an id at most once, so its retry changes nothing when the first attempt ran, and
+//     the caller learns from the context (maybeRan) that the "already accounted" it may get back
+//     could be its own first attempt.
+const (
+	failoverBackoffMin = 50 * time.Millisecond
+	failoverBackoffMax = 500 * time.Millisecond
+)
+
+// failoverGrace is how long a wait on a Redis Cluster or behind Sentinel keeps retrying reads that
+// fail because no master answers (a failover), before it gives up with the error: longer than
+// readErrorGrace, since a failover takes the cluster-node-timeout (15 s by default) or the
+// Sentinel's down-after-milliseconds plus an election. The wait's own timeout still comes first.
+const failoverGrace = time.Minute
+
+// topology is how a client reaches Redis.
+type topology int
+
+const (
+	topologySingle   topology = iota // one server
+	topologyCluster                  // Redis Cluster
+	topologySentinel                 // a primary found through Sentinel
+)
+
+// failoverHook is the go-redis hook of a shared client: see the comment above.
+type failoverHook struct {
+	cluster *redis.ClusterClient // to reload the slot map before a retry; nil for other topologies
+	topo    topology
+
+	// failingSince is when commands began to fail for want of a master (UnixNano; 0 while they
+	// succeed): the messages say since when. last is the last such failure.
+	failingSince atomic.Int64
+	last         atomic.Pointer[error]
+}
+
+// down returns an *unavailableError while commands fail for want of a master, else nil.
+func (h *failoverHook) down() error {
+	if h == nil {
+		return nil
+	}
+	ns := h.failingSince.Load()
+	last := h.last.Load()
+	if ns == 0 || last == nil {
+		return nil
+	}
+	return &unavailableError{topo: h.topo, since: time.Unix(0, ns), last: *last, ctxErr: context.DeadlineExceeded}
+}
+
+// callNote is what the hook tells the caller of one call, through its context.
+type callNote struct {
+	idempotent bool
+	mu         sync.Mutex
+	maybeRan   bool
+}
+
+type callNoteKey struct{}
+
+type noRetryKey struct{}
+
+// withoutRetry returns ctx for calls that must fail at once rather than wait for a master (a
+// listing, which lists what the other masters hold).
+func withoutRetry(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noRetryKey{}, true)
+}
+
+// withIdempotent returns ctx for a call whose scripts may run twice without harm, and the note in
+// which the hook records whether a retry followed an attempt that may have run.
+func withIdempotent(ctx context.Context) (context.Context, *callNote) {
+	n := &callNote{idempotent: true}
+	return context.WithValue(ctx, callNoteKey{}, n), n
+}
+
+// MaybeRan reports whether a retried command's earlier attempt may have run on Redis.
+func (n *callNote) MaybeRan() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.maybeRan
+}
+
+func noteOf(ctx context.Context) *callNote {
+	n, _ := ctx.Value(callNoteKey{}).(*callNote)
+	return n
+}
+
+func (h *failoverHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h *failoverHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		return h.retry(ctx, isScript(cmd), func() error { return next(ctx, cmd) })
+	}
+}
+
+func (h *failoverHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		script := false
+		for _, c := range cmds {
+			script = script || isScript(c)
+		}
+		return h.retry(ctx, script, func() error { return next(ctx, cmds) })
+	}
+}
+
+func isScript(cmd redis.Cmder) bool {
+	switch strings.ToLower(cmd.Name()) {
+	case "eval", "evalsha", "fcall":
+		return true
+	}
+	return false
+}
+
+// retry runs attempt until it succeeds, fails in a way no retry fixes, or ctx ends.
+func (h *failoverHook) retry(ctx context.Context, script bool, attempt func() error) error {
+	note := noteOf(ctx)
+	backoff := failoverBackoffMin
+	// One server has no failover to wait for: a command is retried once (a connection that broke),
+	// and a Redis that is down is reported at once. A cluster or a Sentinel's primary is retried
+	// until ctx ends, unless the caller asked for no retry (withoutRetry).
+	attempts := -1
+	if h.topo == topologySingle {
+		attempts = 2
+	}
+	if ctx.Value(noRetryKey{}) != nil {
+		attempts = 1
+	}
+	for n := 1; ; n++ {
+		err := attempt()
+		if err == nil || errors.Is(err, redis.Nil) || !isRedisDown(err) {
+			if err == nil || errors.Is(err, redis.Nil) || !transientReply(err) {
+				h.failingSince.Store(0)
+			}
+			return err
+		}
+		if ctx.Err() != nil {
+			return h.unavailable(ctx.Err(), err)
+		}
+		if attempts > 0 && n >= attempts {
+			return err
+		}
+		if !notSent(err) {
+			if script && (note == nil || !note.idempotent) {
+				return err // it may have run: only the caller knows whether running it again is safe
+			}
+			if note != nil {
+				note.mu.Lock()
+				note.maybeRan = true
+				note.mu.Unlock()
+			}
+		}
+		h.failingSince.CompareAndSwap(0, time.Now().UnixNano())
+		h.last.Store(&err)
+		if h.cluster != nil {
+			h.cluster.ReloadState(ctx)
+		}
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return h.unavailable(ctx.Err(), err)
+		case <-t.C:
+		}
+		backoff = min(2*backoff, failoverBackoffMax)
+	}
+}
+
+// unavailable is the error of a call whose context ended while no master answered.
+func (h *failoverHook) unavailable(ctxErr, last error) error {
+	since := time.Now()
+	h.failingSince.CompareAndSwap(0, since.UnixNano())
+	h.last.Store(&last)
+	since = time.Unix(0, h.failingSince.Load())
+	return &unavailableError{topo: h.topo, since: since, last: last, ctxErr: ctxErr}
+}
+
+// unavailableError says that no master answered for a call's keys until its context ended.
+type unavailableError struct {
+	topo   topology
+	since  time.Time
+	last   error
+	ctxErr error
+}
+
+func (e *unavailableError) Error() string {
+	what := "no answer"
+	if e.topo != topologySingle {
+		what = "failover in progress: no master answers"
+	}
+	return fmt.Sprintf("%s since %s (%s): %v", what, e.since.Format("15:04:05"),
+		time.Since(e.since).Round(100*time.Millisecond), e.last)
+}
+
+func (e *unavailableError) Unwrap() []error {
+	if e.ctxErr == nil {
+		return []error{e.last}
+	}
+	return []error{e.ctxErr, e.last}
+}
+
+// noteDown records err, a failure of a command that does not go through the hook (a subscription),
+// and, on a cluster or behind Sentinel, when no master answered, returns it as an
+// *unavailableError after asking the cluster for its slot map again; else err as it is.
+func (h *failoverHook) noteDown(err error) error {
+	if h == nil || h.topo == topologySingle || !isRedisDown(err) {
+		return err
+	}
+	h.failingSince.CompareAndSwap(0, time.Now().UnixNano())
+	h.last.Store(&err)
+	if h.cluster != nil {
+		h.cluster.ReloadState(context.Background())
+	}
+	return &unavailableError{topo: h.topo, since: time.Unix(0, h.failingSince.Load()), last: err}
+}
+
+// failover reports whether err says that no master answered on a Redis Cluster or behind Sentinel.
+func isFailover(err error) bool {
+	var u *unavailableError
+	return errors.As(err, &u) && u.topo != topologySingle
+}
+
+// isRedisDown reports whether err may pass once a master answers again: a connection that could
+// not be made or broke, or a reply that refuses the command for now.
+func isRedisDown(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	return transientReply(err) || isNetworkError(err)
+}
+
+func isNetworkError(err error) bool {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed) {
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	var mr *maybeRanError
+	if errors.As(err, &mr) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "connection refused") || strings.Contains(msg, "connection reset") ||
+		strings.Contains(msg, "broken pipe") || strings.Contains(msg, "connection pool timeout") ||
+		strings.Contains(msg, "use of closed network connection")
+}
+
+// maybeRanError is a script's network error after the script was sent, from a node of a Redis
+// Cluster: the cluster client retries network errors itself, which must not happen to a script
+// that may have run (see nodeHook), so the node's error reaches the cluster client as this, which
+// it does not retry; the failoverHook of the cluster client decides.
+type maybeRanError struct{ err error }
+
+func (e *maybeRanError) Error() string { return e.err.Error() }
+
+// nodeHook is the hook of each node client of a Redis Cluster: see maybeRanError.
+type nodeHook struct{}
+
+func (nodeHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (nodeHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		if err != nil && isScript(cmd) && isRedisDown(err) && !notSent(err) {
+			return &maybeRanError{err: err}
+		}
+		return err
+	}
+}
+
+func (nodeHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+// transientReply reports whether err is a reply by which Redis refused to run a command for now.
+func transientReply(err error) bool {
+	var rerr redis.Error
+	if !errors.As(err, &rerr) {
+		return false
+	}
+	msg := rerr.Error()
+	for _, p := range []string{"CLUSTERDOWN", "TRYAGAIN", "MASTERDOWN", "READONLY", "LOADING", "MOVED", "ASK", "NOREPLICAS"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// notSent reports whether the failed attempt surely did not run: the connection was never made,
+// or Redis refused the command.
+func notSent(err error) bool {
+	if transientReply(err) {
+		return true
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Op == "dial" {
+		return true
+	}
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "connection refused") || strings.Contains(msg, "connection pool timeout") ||
+		strings.Contains(msg, "dial tcp")
+}
