@@ -12,7 +12,7 @@ import (
 // round trip in flight and then its own; a call whose context ended before its batch was sent is
 // not sent at all.
 type batcher[In, Out any] struct {
-	max  int                                                   // calls per round trip at most
+	max  int                                               // calls per round trip at most
 	send func(ctx context.Context, in []In) ([]Out, error) // one round trip: one Out per In
 
 	mu      sync.Mutex
