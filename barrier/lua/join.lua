@@ -12,13 +12,9 @@
 -- that counted sets the TTL of the keys it wrote and publishes "<joined> <failed>" on the channel
 -- once: PUBLISH to no subscriber is O(1), and a waiter judges from the payload without reading.
 local ttl, channel, parties = ARGV[1], ARGV[2], ARGV[3]
-local types = { 'set', 'hash', 'hash', 'hash' }
-for i, want in ipairs(types) do
-  local got = redis.call('TYPE', KEYS[i]).ok
-  if got ~= 'none' and got ~= want then
-    return redis.error_reply('WRONGTYPE key ' .. KEYS[i] .. ' holds a ' .. got .. ', not the ' .. want ..
-      ' the barrier keeps there: another program uses this key; use another runId or keyPrefix, or delete the key')
-  end
+local bad = check({ 'set', 'hash', 'hash', 'hash' })
+if bad then
+  return bad
 end
 local meta = redis.call('HMGET', KEYS[4], 'parties', 'created')
 local recorded = meta[1]
