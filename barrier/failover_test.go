@@ -305,6 +305,7 @@ func TestRetryAfterLostReplyIsExactlyOnce(t *testing.T) {
 	assert.Equal(t, int32(1), proxy.Cuts.Load(), "the reply was cut")
 	assert.True(t, rec.Counted && rec.Retried, "%+v", rec)
 
+	require.NoError(t, failScript.Load(testCtx(t), srv.Client(t)).Err(), "fail has a script of its own: loaded, the cut hits its EVALSHA")
 	proxy.CutNext("evalsha")
 	rec, err = b.Fail(testCtx(t), "3", "login")
 	require.NoError(t, err)

@@ -30,52 +30,103 @@ type redisBackend struct {
 	keys    keyLayout
 	ttlMs   int64
 	parties int
-	hook    *failoverHook // nil on a client of the caller's (NewWithClient)
+	hook    *failoverHook               // nil on a client of the caller's (NewWithClient)
+	joins   *batcher[string, joinReply] // joins made at the same time share a round trip
 }
 
+// joinReply is what join.lua says of one id, with the meta's creation time.
+type joinReply struct {
+	rec     Record
+	created time.Time
+}
+
+// maxJoinBatch bounds the ids of one join.lua call, so that one call never holds Redis long.
+const maxJoinBatch = 256
+
 func newRedisBackend(client redis.UniversalClient, addr string, o Options) *redisBackend {
-	return &redisBackend{client: client, addr: addr, keys: newKeyLayout(o), ttlMs: o.TTL.Milliseconds(), parties: o.Parties}
+	r := &redisBackend{client: client, addr: addr, keys: newKeyLayout(o), ttlMs: o.TTL.Milliseconds(), parties: o.Parties}
+	r.joins = &batcher[string, joinReply]{max: maxJoinBatch, send: r.joinBatch}
+	return r
+}
+
+func (r *redisBackend) writeArgs() writeArgs {
+	return writeArgs{TTLms: r.ttlMs, Channel: r.keys.channel, Parties: r.parties}
 }
 
 func (r *redisBackend) record(ctx context.Context, id, reason string) (Record, time.Time, error) {
-	keys := []string{r.keys.joined, r.keys.failed, r.keys.failures, r.keys.meta}
-	if reason != "" {
-		keys = append(keys, r.keys.reasonCounter(reason))
+	if reason == "" {
+		rep, err := r.joins.do(ctx, id)
+		if err != nil {
+			return Record{}, time.Time{}, r.wrap(ctx, err, reason)
+		}
+		return rep.rec, rep.created, nil
 	}
+	keys := []string{r.keys.joined, r.keys.failed, r.keys.failures, r.keys.meta, r.keys.reasonCounter(reason)}
+	args := failArgs{writeArgs: r.writeArgs(), ID: id, Reason: reason}
 	// The script accounts id at most once, so it is safe to run again when a connection broke after
 	// it was sent (a failover): the note says whether that happened.
 	ictx, note := withIdempotent(ctx)
 	res, err := detached(ictx, func(ctx context.Context) ([]any, error) {
-		return recordScript.Run(ctx, r.client, keys, id, reason, r.ttlMs, r.keys.channel, r.parties).Slice()
+		return failScript.Run(ctx, r.client, keys, args.argv()...).Slice()
 	}, nil)
 	if err != nil {
 		return Record{}, time.Time{}, r.wrap(ctx, err, reason)
 	}
 	if len(res) != 2 {
-		return Record{}, time.Time{}, fmt.Errorf("redis %s: unexpected reply %v from the record script", r.addr, res)
+		return Record{}, time.Time{}, fmt.Errorf("redis %s: unexpected reply %v from the fail script", r.addr, res)
+	}
+	rec, ok := recordReply(res[0])
+	if !ok {
+		return Record{}, time.Time{}, fmt.Errorf("redis %s: unexpected reply %v from the fail script", r.addr, res)
 	}
 	created, _ := res[1].(int64)
-	var rec Record
-	switch v := res[0].(type) {
-	case int64:
-		rec.Counted = true
-	case string:
-		own := "joined"
-		if reason != "" {
-			own = "failed:" + reason
-		}
-		if v == own && note.MaybeRan() {
-			// An attempt that may have run was retried, and the id is accounted as this call
-			// accounts it: that attempt did it (the other way, another call accounting the same id
-			// the same way at the same moment, is a script's mistake the barrier tolerates anyway).
-			rec.Counted, rec.Retried = true, true
-			break
-		}
-		rec.Previous = v
-	default:
-		return Record{}, time.Time{}, fmt.Errorf("redis %s: unexpected reply %v from the record script", r.addr, res)
+	return retried(rec, "failed:"+reason, note), msTime(created), nil
+}
+
+// retried corrects the record of a call whose script was retried after an attempt that may have
+// run: when the id is accounted as this call accounts it (own: "joined" or "failed:<reason>"), that
+// attempt did it, and this call counted. (The other way, another call accounting the same id the
+// same way at the same moment, is a script's mistake the barrier tolerates anyway.)
+func retried(rec Record, own string, note *callNote) Record {
+	if !rec.Counted && rec.Previous == own && note.MaybeRan() {
+		return Record{Counted: true, Retried: true}
 	}
-	return rec, msTime(created), nil
+	return rec
+}
+
+// joinBatch runs join.lua for ids: one round trip.
+func (r *redisBackend) joinBatch(ctx context.Context, ids []string) ([]joinReply, error) {
+	keys := []string{r.keys.joined, r.keys.failed, r.keys.failures, r.keys.meta}
+	ctx, note := withIdempotent(ctx) // join.lua accounts each id at most once: safe to run again
+	res, err := joinScript.Run(ctx, r.client, keys, joinArgs{writeArgs: r.writeArgs(), IDs: ids}.argv()...).Slice()
+	if err != nil {
+		return nil, err
+	}
+	if len(res) != 1+len(ids) {
+		return nil, fmt.Errorf("unexpected reply %v from the join script", res)
+	}
+	created, _ := res[0].(int64)
+	out := make([]joinReply, len(ids))
+	for i, v := range res[1:] {
+		rec, ok := recordReply(v)
+		if !ok {
+			return nil, fmt.Errorf("unexpected reply %v from the join script", res)
+		}
+		out[i] = joinReply{rec: retried(rec, "joined", note), created: msTime(created)}
+	}
+	return out, nil
+}
+
+// recordReply reads join.lua's or fail.lua's reply for one id: 1 when counted, else what was
+// recorded before.
+func recordReply(v any) (Record, bool) {
+	switch v := v.(type) {
+	case int64:
+		return Record{Counted: true}, true
+	case string:
+		return Record{Previous: v}, true
+	}
+	return Record{}, false
 }
 
 // msTime converts ms since the epoch; 0 is the zero time.
@@ -128,9 +179,10 @@ func (r *redisBackend) missing(ctx context.Context, parties, limit, want int) ([
 	keys := []string{r.keys.joined, r.keys.failed}
 	for from := 1; from <= parties && len(out) < limit && len(out) < want; from += missingChunk {
 		to := min(parties, from+missingChunk-1)
+		args := missingArgs{From: from, To: to, Limit: min(limit, want) - len(out)}
 		ictx, _ := withIdempotent(ctx)
 		ids, err := detached(ictx, func(ctx context.Context) ([]int64, error) {
-			return missingScript.Run(ctx, r.client, keys, from, to, min(limit, want)-len(out)).Int64Slice()
+			return missingScript.Run(ctx, r.client, keys, args.argv()...).Int64Slice()
 		}, nil)
 		if err != nil {
 			return nil, r.wrap(ctx, err, "")
@@ -156,12 +208,11 @@ func (r *redisBackend) reset(ctx context.Context) error {
 	}
 	for attempt := 0; attempt < 10; attempt++ {
 		keys := []string{r.keys.joined, r.keys.failed, r.keys.failures, r.keys.meta}
-		args := []interface{}{r.keys.channel}
 		for _, reason := range reasons {
 			keys = append(keys, r.keys.reasonCounter(reason))
-			args = append(args, reason)
 		}
-		raced, err := resetScript.Run(ctx, r.client, keys, args...).Text()
+		args := resetArgs{Channel: r.keys.channel, Reasons: reasons}
+		raced, err := resetScript.Run(ctx, r.client, keys, args.argv()...).Text()
 		if err != nil {
 			return r.wrap(ctx, err, "")
 		}

@@ -11,7 +11,7 @@ import "github.com/redis/go-redis/v9"
 // The PHASE hash holds: phase (the current phase, from 0), arrived (arrivals at it), and the rule
 // its first arrival set: quorum (0: all), pct (hundredths of a percent; 0: unused), ontimeout,
 // deadline (Redis time, microseconds).
-const phaseLib = checkTypes + `
+var phaseLib = luaSource(withKeyTypes) + `
 local function now_us()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000000 + tonumber(t[2])
