@@ -7,18 +7,19 @@ import (
 	"time"
 )
 
-// batcher sends the calls that arrive while one round trip is under way together, in the next
+// batcher sends the calls that arrive while its round trips are under way together, in the next
 // one (group commit): under many concurrent joins one script call accounts many ids, so a join
-// costs Redis a few commands instead of a round trip of its own. A call waits at most for the
-// round trip in flight and then its own; a call whose context ended before its batch was sent is
-// not sent at all.
+// costs Redis a few commands instead of a round trip of its own. Up to senders round trips are
+// under way at once; a call waits at most for one of them and then its own; a call whose context
+// ended before its batch was sent is not sent at all.
 type batcher[In, Out any] struct {
-	max  int                                               // calls per round trip at most
-	send func(ctx context.Context, in []In) ([]Out, error) // one round trip: one Out per In
+	max     int                                               // calls per round trip at most
+	senders int                                               // round trips under way at once at most
+	send    func(ctx context.Context, in []In) ([]Out, error) // one round trip: one Out per In
 
 	mu      sync.Mutex
 	queue   []*batchCall[In, Out]
-	sending bool // a drain goroutine is running
+	running int // drain goroutines running
 }
 
 // batchTimeout bounds one batch's round trip: a little over CallTimeout, so that each caller's own
@@ -44,8 +45,10 @@ func (b *batcher[In, Out]) do(ctx context.Context, in In) (Out, error) {
 	c := &batchCall[In, Out]{ctx: ctx, in: in, done: make(chan struct{})}
 	b.mu.Lock()
 	b.queue = append(b.queue, c)
-	start := !b.sending
-	b.sending = true
+	start := b.running < max(b.senders, 1)
+	if start {
+		b.running++
+	}
 	b.mu.Unlock()
 	if start {
 		go b.drain()
@@ -90,7 +93,7 @@ func (b *batcher[In, Out]) next() []*batchCall[In, Out] {
 		b.queue = nil // let the backing array go
 	}
 	if len(batch) == 0 {
-		b.sending = false
+		b.running--
 		return nil
 	}
 	return batch

@@ -18,7 +18,7 @@ func TestBatcherGroupsCallsMadeDuringARoundTrip(t *testing.T) {
 	release := make(chan struct{})
 	var mu sync.Mutex
 	var sizes []int
-	b := &batcher[string, string]{max: 8, send: func(_ context.Context, in []string) ([]string, error) {
+	b := &batcher[string, string]{max: 8, senders: 1, send: func(_ context.Context, in []string) ([]string, error) {
 		mu.Lock()
 		first := len(sizes) == 0
 		sizes = append(sizes, len(in))
@@ -57,7 +57,7 @@ func TestBatcherGroupsCallsMadeDuringARoundTrip(t *testing.T) {
 	assert.Equal(t, []int{1, 8, 8, 4}, sizes, "the 20 calls queued during the first round trip go in batches of at most 8")
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	assert.False(t, b.sending, "the drain ended with the queue")
+	assert.Zero(t, b.running, "the drain ended with the queue")
 }
 
 // TestBatcherSkipsCallsWhoseContextEnded: a call that gave up before its batch was sent is never
@@ -67,7 +67,7 @@ func TestBatcherSkipsCallsWhoseContextEnded(t *testing.T) {
 	release := make(chan struct{})
 	var mu sync.Mutex
 	var sent []string
-	b := &batcher[string, string]{max: 8, send: func(_ context.Context, in []string) ([]string, error) {
+	b := &batcher[string, string]{max: 8, senders: 1, send: func(_ context.Context, in []string) ([]string, error) {
 		mu.Lock()
 		sent = append(sent, in...)
 		n := len(sent)

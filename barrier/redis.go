@@ -43,9 +43,12 @@ type joinReply struct {
 // maxJoinBatch bounds the ids of one join.lua call, so that one call never holds Redis long.
 const maxJoinBatch = 256
 
+// joinSenders is how many join.lua calls of one barrier may be under way at once (from one process).
+const joinSenders = 4
+
 func newRedisBackend(client redis.UniversalClient, addr string, o Options) *redisBackend {
 	r := &redisBackend{client: client, addr: addr, keys: newKeyLayout(o), ttlMs: o.TTL.Milliseconds(), parties: o.Parties}
-	r.joins = &batcher[string, joinReply]{max: maxJoinBatch, send: r.joinBatch}
+	r.joins = &batcher[string, joinReply]{max: maxJoinBatch, senders: joinSenders, send: r.joinBatch}
 	return r
 }
 
