@@ -334,20 +334,28 @@ declare module 'k6/x/barrier' {
      * with `BarrierError:`.
      */
     name: string;
-    joined: number;
-    failed: number;
-    /** Failed participants per reason. */
-    failures: { [reason: string]: number };
-    /** `joined + failed`. */
-    accounted: number;
+    /** Wait only: participants that joined. */
+    joined?: number;
+    /** Wait only: participants that failed. */
+    failed?: number;
+    /** Wait only: failed participants per reason. */
+    failures?: { [reason: string]: number };
+    /** Wait only: `joined + failed`. */
+    accounted?: number;
+    /** Wait: the barrier's parties; arrive: the parties still taking part (0 when the arrival
+     * ended before its phase was known, as a lost or unanswered arrival). */
     parties: number;
     quorum: number;
-    maxFailures: number;
-    /** How long the wait took, in milliseconds. */
+    /** Wait only: the wait's maxFailures. */
+    maxFailures?: number;
+    /** How long the wait or arrive took, in milliseconds. */
     waitedMs: number;
-    /** Up to 20 ids of 1..parties never accounted for, ascending. */
+    /**
+     * Up to 20 ids of 1..parties never accounted for (wait), or that take part and did not arrive
+     * (arrive), ascending. Complete unless `missingCount` is larger.
+     */
     missing: number[];
-    /** `parties - accounted`, at least 0. */
+    /** Wait: `parties - accounted`, at least 0; arrive: how many taking part did not arrive. */
     missingCount: number;
   }
 

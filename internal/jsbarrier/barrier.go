@@ -173,7 +173,7 @@ func (b *jsBarrier) fail(reasonArg, idArg sobek.Value) *sobek.Promise {
 	var reason string
 	ok := false
 	if reasonArg != nil {
-		reason, ok = reasonArg.Export().(string)
+		reason, ok = jsopts.AsString(reasonArg)
 	}
 	if !ok {
 		b.throwf("fail", "reason must be a string such as 'login' or 'sse', got %s", jsopts.Describe(reasonArg))

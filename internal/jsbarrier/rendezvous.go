@@ -76,15 +76,12 @@ func parseArriveOptions(name string, parties int, v sobek.Value) (jsArriveOption
 	if o.abortOnFail, _, err = r.Bool("abortOnFail"); err != nil {
 		return o, err
 	}
-	if err := positive(r, "timeout", fmt.Sprintf("it is the phase's hard stop, counted from its first arrival "+
-		"(default %s); at most 7d, e.g. '30s'", durfmt.Format(barrier.DefaultArriveTimeout))); err != nil {
-		return o, err
-	}
-	if o.Timeout, _, err = duration(r, "timeout", time.Millisecond, barrier.MaxDuration); err != nil {
+	if o.Timeout, err = durationAtLeast(r, "timeout", time.Millisecond, barrier.MaxDuration, fmt.Sprintf("it is the phase's hard stop, counted from its first arrival "+
+		"(omit it for %s), e.g. '30s'", durfmt.Format(barrier.DefaultArriveTimeout))); err != nil {
 		return o, err
 	}
 	if qv := r.Get("quorum"); qv != nil {
-		if s, ok := qv.Export().(string); ok {
+		if s, ok := jsopts.AsString(qv); ok {
 			// A percentage of the parties: the number before '%', more than 0 (0 would read as
 			// "not given"); the core checks its bounds.
 			text, isPct := strings.CutSuffix(strings.TrimSpace(s), "%")

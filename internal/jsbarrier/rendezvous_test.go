@@ -204,7 +204,12 @@ func TestJSArriveRejections(t *testing.T) {
 func TestJSArriveBadOptions(t *testing.T) {
 	tests := []struct{ code, want string }{
 		{`room.arrive({ timout: "5s" })`, `unknown option "timout"`},
-		{`room.arrive({ timeout: 0 })`, "option timeout must be more than 0"},
+		{`room.arrive({ timeout: 0 })`, "option timeout must be at least 1ms and at most 7d: it is the phase's hard stop"},
+		{`room.arrive({ timeout: '0s' })`, "option timeout must be at least 1ms and at most 7d: it is the phase's hard stop"},
+		{`room.arrive({ timeout: '0' })`, "option timeout must be at least 1ms and at most 7d: it is the phase's hard stop"},
+		{`room.arrive({ timeout: '0ms' })`, "option timeout must be at least 1ms and at most 7d: it is the phase's hard stop"},
+		{`room.arrive({ timeout: 1e-7 })`, "option timeout must be at least 1ms and at most 7d: it is the phase's hard stop"},
+		{`room.arrive({ onTimeout: Symbol('release') })`, "option onTimeout must be a string, got a symbol"},
 		{`room.arrive({ timeout: "8d" })`, "option timeout must be at least 1ms and at most 7d"},
 		{`room.arrive({ quorum: 4 })`, "option quorum must be at least 1 and at most 3, got 4"},
 		{`room.arrive({ quorum: "80" })`, `option quorum must be a whole number 1..3 or a percentage of the parties such as '80%'`},
