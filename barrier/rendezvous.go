@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/xk6-barrier/xk6-barrier/internal/durfmt"
@@ -192,6 +193,53 @@ type phaseBackend interface {
 	reset(ctx context.Context) error
 	// arrivals is how many participants wait at the current phase.
 	arrivals(ctx context.Context) (int, error)
+	// flights are the arrivals of this process under way.
+	flights() *arrivalsInFlight
+}
+
+// arrivalsInFlight are the arrivals of one process at one barrier that have not settled at the
+// client: one participant has at most one, on every backend (a second concurrent arrive() of one
+// id is an *ArrivedTwiceError, whatever the backend's timing).
+type arrivalsInFlight struct {
+	mu sync.Mutex
+	m  map[string]*flight
+}
+
+// flight is one arrival under way: phase is set, and known closed, once the backend counted it
+// (phase -1 when it failed).
+type flight struct {
+	phase int64
+	known chan struct{}
+	once  sync.Once
+}
+
+func (f *flight) counted(phase int64) {
+	f.once.Do(func() { f.phase = phase; close(f.known) })
+}
+
+// start registers an arrival of id, or returns the one under way.
+func (a *arrivalsInFlight) start(id string) (f *flight, first bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if f, ok := a.m[id]; ok {
+		return f, false
+	}
+	if a.m == nil {
+		a.m = map[string]*flight{}
+	}
+	f = &flight{phase: -1, known: make(chan struct{})}
+	a.m[id] = f
+	return f, true
+}
+
+// end removes id's arrival f.
+func (a *arrivalsInFlight) end(id string, f *flight) {
+	f.counted(-1)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.m[id] == f {
+		delete(a.m, id)
+	}
 }
 
 // ArrivedTwiceError is the error of an Arrive of a participant that already arrived at the current
@@ -203,6 +251,10 @@ type ArrivedTwiceError struct {
 }
 
 func (e *ArrivedTwiceError) Error() string {
+	if e.Phase < 0 {
+		return fmt.Sprintf("barrier %s: arrive: participant %s already has an arrive() under way: each participant arrives once per phase "+
+			"(give each VU its own id, and arrive again only after this phase's arrive() settled)", e.Name, e.ID)
+	}
 	return fmt.Sprintf("barrier %s: arrive: participant %s already arrived at phase %d: each participant arrives once per phase "+
 		"(give each VU its own id, and arrive again only after this phase's arrive() settled)", e.Name, e.ID, e.Phase)
 }
@@ -232,6 +284,9 @@ type PhaseResult struct {
 	// ReadError is set when the phase's outcome could not be read (Redis failing) before the
 	// timeout.
 	ReadError string
+	// Lost is set, with outcome failed, when the rendezvous state vanished from Redis (see
+	// LostStateError): what was lost and why it may have been.
+	Lost string
 }
 
 // String is the one-line summary, e.g.
@@ -245,6 +300,10 @@ func (r PhaseResult) String() string {
 	}
 	if r.Reason != "" {
 		fmt.Fprintf(&b, " (%s, by participant %s)", r.Reason, truncate(r.FailedBy, 40))
+	}
+	if r.Lost != "" {
+		b.WriteString(": " + r.Lost)
+		return b.String()
 	}
 	if r.Outcome == OutcomeAborted {
 		if r.ReadError != "" {
@@ -322,6 +381,11 @@ func (b *Barrier) PrepareArrive(id string, o ArriveOptions) (func(context.Contex
 	if err != nil {
 		return nil, err
 	}
+	if timeout := time.Duration(rule.timeoutUs) * time.Microsecond; timeout > b.opts.TTL {
+		return nil, fmt.Errorf("barrier %s: arrive option timeout %s is longer than the barrier's ttl %s: the phase's keys would expire "+
+			"while it waits; give the Barrier a ttl of at least the timeout plus the longest gap between two arrive() calls (default %s)",
+			b.opts.Name, durfmt.Format(timeout), durfmt.Format(b.opts.TTL), durfmt.Format(DefaultTTL))
+	}
 	return func(ctx context.Context) (PhaseResult, error) { return b.arrive(ctx, id, rule) }, nil
 }
 
@@ -329,13 +393,28 @@ func (b *Barrier) PrepareArrive(id string, o ArriveOptions) (func(context.Contex
 func (b *Barrier) arrive(ctx context.Context, id string, rule phaseRule) (PhaseResult, error) {
 	start := time.Now()
 	pb := b.phases()
+	fl, first := pb.flights().start(id)
+	if !first {
+		select {
+		case <-fl.known:
+		case <-ctx.Done():
+		}
+		return PhaseResult{}, &ArrivedTwiceError{Name: b.opts.Name, ID: id, Phase: fl.phase}
+	}
+	defer pb.flights().end(id, fl)
 	hard := time.Duration(rule.timeoutUs)*time.Microsecond + settleGrace
 	hctx, cancel := context.WithTimeout(ctx, hard)
 	defer cancel()
 	a, err := pb.arrive(hctx, id, rule)
+	if err == nil {
+		fl.counted(a.phase)
+	}
 	if err != nil {
 		var twice *ArrivedTwiceError
+		var lost *LostStateError
 		switch {
+		case errors.As(err, &lost):
+			return b.phaseLost(lost, -1, start)
 		case errors.As(err, &twice):
 			twice.Name = b.opts.Name
 			return PhaseResult{}, twice
@@ -347,6 +426,7 @@ func (b *Barrier) arrive(ctx context.Context, id string, rule phaseRule) (PhaseR
 		return PhaseResult{}, fmt.Errorf("barrier %s: arrive %s: %w", b.opts.Name, id, err)
 	}
 	rec := a.settled
+	var lost *LostStateError
 	if rec == nil {
 		r, err := pb.await(hctx, a.phase, a.remaining)
 		switch {
@@ -356,6 +436,8 @@ func (b *Barrier) arrive(ctx context.Context, id string, rule phaseRule) (PhaseR
 			return b.phaseAborted(ctx, pb, id, a.phase, start)
 		case errors.Is(err, errPhaseReset):
 			return PhaseResult{}, fmt.Errorf("barrier %s: arrive %s at phase %d: %w", b.opts.Name, id, a.phase, err)
+		case errors.As(err, &lost):
+			return b.phaseLost(lost, a.phase, start)
 		default:
 			res := PhaseResult{Outcome: OutcomeTimeout, Name: b.opts.Name, Phase: a.phase, Waited: time.Since(start)}
 			if hctx.Err() != nil {
@@ -370,6 +452,13 @@ func (b *Barrier) arrive(ctx context.Context, id string, rule phaseRule) (PhaseR
 	if rec.outcome == OutcomeReleased || rec.outcome == OutcomeReleasedOnTimeout {
 		return res, nil
 	}
+	return res, &PhaseError{Result: res}
+}
+
+// phaseLost settles an Arrive whose rendezvous state vanished: outcome failed, saying what was
+// lost and why it may have been; no count is given, since none is known.
+func (b *Barrier) phaseLost(lost *LostStateError, phase int64, start time.Time) (PhaseResult, error) {
+	res := PhaseResult{Outcome: OutcomeFailed, Name: b.opts.Name, Phase: phase, Waited: time.Since(start), Lost: lost.Error()}
 	return res, &PhaseError{Result: res}
 }
 
