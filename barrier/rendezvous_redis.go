@@ -90,9 +90,9 @@ type redisPhases struct {
 	offset      time.Duration
 	offsetKnown bool
 	sub         *phaseSub // nil while not subscribed
-	pending map[int64]*phaseWaiters
-	recent  map[int64]phaseRecord // settled phases this process heard of (the last phaseLogSize)
-	idle    time.Time             // since when no waiter is pending
+	pending     map[int64]*phaseWaiters
+	recent      map[int64]phaseRecord // settled phases this process heard of (the last phaseLogSize)
+	idle        time.Time             // since when no waiter is pending
 }
 
 // phaseWaiters are the waiters of one process at one phase.
@@ -196,7 +196,7 @@ func newEpoch() string {
 }
 
 // adopt records epoch, the state an arrival of this process was counted in, when the process
-// knew none (known ''). Two arrivals of the process that started from no state may have created
+// knew none (known ”). Two arrivals of the process that started from no state may have created
 // two: then the first one adopted is the process's, and the other is a loss.
 func (r *redisPhases) adopt(known, epoch string) error {
 	r.mu.Lock()
