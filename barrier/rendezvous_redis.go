@@ -196,7 +196,7 @@ func newEpoch() string {
 }
 
 // adopt records epoch, the state an arrival of this process was counted in, when the process
-// knew none (known ”). Two arrivals of the process that started from no state may have created
+// knew none (known is empty). Two arrivals of the process that started from no state may have created
 // two: then the first one adopted is the process's, and the other is a loss.
 func (r *redisPhases) adopt(known, epoch string) error {
 	r.mu.Lock()

@@ -89,7 +89,7 @@ end
 // settle it) is settled by its policy first, so that this arrival opens the next one.
 //
 // ARGV: id, parties, quorum, pct, timeoutUs, ontimeout, ttl ms, channel, chunk, maxmissing,
-// known epoch (” for none), new epoch (used when the state does not exist), deadline (Redis
+// known epoch (empty for none), new epoch (used when the state does not exist), deadline (Redis
 // time, microseconds; 0 for none).
 // Returns {'twice', phase, epoch}, {'released', phase, record, epoch} (this arrival settled the
 // phase), {'waiting', phase, remainingUs, epoch}, {'late', nowUs} or {'lost', epoch-or-false}.
