@@ -80,7 +80,7 @@ type redisPhases struct {
 	flight arrivalsInFlight
 
 	mu sync.Mutex
-	// epoch is the token of the rendezvous state this process took part in ('' before its first
+	// epoch is the token of the rendezvous state this process took part in (empty before its first
 	// arrival, and after a reset); lost, once set, is the error of every later arrival (see
 	// lostState): the state vanished, and nothing this process remembers may answer an arrival.
 	epoch string
