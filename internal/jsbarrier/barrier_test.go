@@ -25,6 +25,7 @@ type jsVU struct {
 	rt      *modulestest.Runtime
 	samples chan metrics.SampleContainer
 	logs    *logtest.Hook
+	mi      *ModuleInstance // the VU's k6/x/barrier instance
 }
 
 // newJSVU returns a VU in the init context whose script has run initCode after
@@ -32,10 +33,12 @@ type jsVU struct {
 func newJSVU(t *testing.T, initCode string) *jsVU {
 	t.Helper()
 	rt := modulestest.NewRuntime(t)
-	require.NoError(t, rt.SetupModuleSystem(map[string]any{"k6/x/barrier": NewRootModule()}, nil, nil))
+	v := &jsVU{rt: rt, samples: make(chan metrics.SampleContainer, 10000)}
+	root := &RootModule{onInstance: func(mi *ModuleInstance) { v.mi = mi }}
+	require.NoError(t, rt.SetupModuleSystem(map[string]any{"k6/x/barrier": root}, nil, nil))
 	_, err := rt.VU.Runtime().RunString(`const { Barrier, BarrierError } = require("k6/x/barrier");` + initCode)
 	require.NoError(t, err)
-	return &jsVU{rt: rt, samples: make(chan metrics.SampleContainer, 10000)}
+	return v
 }
 
 // start leaves the init context as VU vuIDGlobal.

@@ -119,13 +119,21 @@ func (r *jsRendezvous) arrive(optsArg sobek.Value) *sobek.Promise {
 	if err != nil {
 		k6util.ThrowTypeError(rt, err.Error())
 	}
-	arrive, err := b.core.PrepareArrive(b.id("arrive", o.id, state), o.ArriveOptions)
+	id := b.id("arrive", o.id, state)
+	arrive, err := b.core.PrepareArrive(id, o.ArriveOptions)
 	b.check("arrive", err, o.id, state)
+	// The participant leaves when k6 stops running this VU (presence.go); a leave of it under way
+	// must end before this arrival counts.
+	leaving := b.mi.presenceOf(state).arrived(b.core, b.name, id)
 	promise, resolve, reject := rt.NewPromise()
 	enqueue := b.mi.vu.RegisterCallback()
 	ctx := b.mi.vu.Context()
 	go func() {
 		start := time.Now()
+		select {
+		case <-leaving:
+		case <-ctx.Done():
+		}
 		res, err := arrive(ctx)
 		outcome := string(res.Outcome)
 		var pe *barrier.PhaseError
