@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/xk6-barrier/xk6-barrier/internal/durfmt"
@@ -61,6 +62,12 @@ type ArriveOptions struct {
 	QuorumPercent float64
 	// OnTimeout is the phase's timeout policy; "" means TimeoutReject.
 	OnTimeout OnTimeout
+	// Progress, when > 0 and OnProgress is set, calls OnProgress at that interval while the
+	// arrival waits, with a one-line summary of its phase (how many arrived). One waiter per
+	// process and phase reports, so that a thousand waiting VUs write one line, not a thousand.
+	Progress time.Duration
+	// OnProgress receives the progress lines; it runs on a goroutine of the arrival.
+	OnProgress func(string)
 }
 
 // phaseRule is a phase's release rule, as the backends keep it.
@@ -100,6 +107,8 @@ func (o ArriveOptions) resolve(b Options) (phaseRule, error) {
 		return phaseRule{}, fmt.Errorf("barrier %s: arrive option quorum as a percentage must be more than 0%% and at most 100%%, got %g%%", b.Name, o.QuorumPercent)
 	case o.QuorumPercent > 0 && o.Quorum > 0:
 		return phaseRule{}, fmt.Errorf("barrier %s: arrive option quorum is either a count or a percentage, not both", b.Name)
+	case o.Progress < 0 || o.Progress > MaxDuration:
+		return phaseRule{}, fmt.Errorf("barrier %s: arrive option progress must be at most %s, got %s", b.Name, durfmt.Format(MaxDuration), durfmt.Format(o.Progress))
 	case o.OnTimeout != TimeoutReject && o.OnTimeout != TimeoutRelease:
 		return phaseRule{}, fmt.Errorf("barrier %s: arrive option onTimeout must be 'reject' or 'release', got %q", b.Name, string(o.OnTimeout))
 	}
@@ -203,18 +212,38 @@ type phaseBackend interface {
 type arrivalsInFlight struct {
 	mu sync.Mutex
 	m  map[string]*flight
+	// reporters are, by phase, the participant whose arrival reports the phase's progress.
+	reporters map[int64]string
+}
+
+// reporter reports whether id's arrival is the one that reports phase's progress: the first to
+// ask, while it is under way.
+func (a *arrivalsInFlight) reporter(phase int64, id string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.reporters == nil {
+		a.reporters = map[int64]string{}
+	}
+	if r, ok := a.reporters[phase]; ok {
+		if f, alive := a.m[r]; alive && f.phase.Load() == phase {
+			return r == id
+		}
+	}
+	a.reporters[phase] = id
+	delete(a.reporters, phase-phaseLogSize)
+	return true
 }
 
 // flight is one arrival under way: phase is set, and known closed, once the backend counted it
 // (phase -1 when it failed).
 type flight struct {
-	phase int64
+	phase atomic.Int64
 	known chan struct{}
 	once  sync.Once
 }
 
 func (f *flight) counted(phase int64) {
-	f.once.Do(func() { f.phase = phase; close(f.known) })
+	f.once.Do(func() { f.phase.Store(phase); close(f.known) })
 }
 
 // start registers an arrival of id, or returns the one under way.
@@ -227,7 +256,8 @@ func (a *arrivalsInFlight) start(id string) (f *flight, first bool) {
 	if a.m == nil {
 		a.m = map[string]*flight{}
 	}
-	f = &flight{phase: -1, known: make(chan struct{})}
+	f = &flight{known: make(chan struct{})}
+	f.phase.Store(-1)
 	a.m[id] = f
 	return f, true
 }
@@ -386,7 +416,51 @@ func (b *Barrier) PrepareArrive(id string, o ArriveOptions) (func(context.Contex
 			"while it waits; give the Barrier a ttl of at least the timeout plus the longest gap between two arrive() calls (default %s)",
 			b.opts.Name, durfmt.Format(timeout), durfmt.Format(b.opts.TTL), durfmt.Format(DefaultTTL))
 	}
-	return func(ctx context.Context) (PhaseResult, error) { return b.arrive(ctx, id, rule) }, nil
+	return func(ctx context.Context) (PhaseResult, error) {
+		if o.Progress > 0 && o.OnProgress != nil {
+			return b.arriveReporting(ctx, id, rule, o.Progress, o.OnProgress)
+		}
+		return b.arrive(ctx, id, rule)
+	}, nil
+}
+
+// arriveReporting is arrive, reporting how the phase fills every interval while it waits.
+func (b *Barrier) arriveReporting(ctx context.Context, id string, rule phaseRule, interval time.Duration, report func(string)) (PhaseResult, error) {
+	pb := b.phases()
+	flights := pb.flights()
+	done := make(chan struct{})
+	go func() {
+		start := time.Now()
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			flights.mu.Lock()
+			f := flights.m[id]
+			flights.mu.Unlock()
+			phase := int64(-1)
+			if f != nil {
+				phase = f.phase.Load()
+			}
+			if phase < 0 || !flights.reporter(phase, id) {
+				continue
+			}
+			n, err := boundCall(ctx, b, pb.arrivals)
+			line := fmt.Sprintf("barrier %s: phase %d waiting for %s: ", b.opts.Name, phase, durfmt.Format(time.Since(start).Round(time.Second)))
+			if err != nil {
+				line += "the count could not be read: " + err.Error()
+			} else {
+				line += fmt.Sprintf("arrived %d of %d parties (those that left not counted)", n, b.opts.Parties)
+			}
+			report(line)
+		}
+	}()
+	defer close(done)
+	return b.arrive(ctx, id, rule)
 }
 
 // arrive is Arrive with its arguments checked.
@@ -399,7 +473,7 @@ func (b *Barrier) arrive(ctx context.Context, id string, rule phaseRule) (PhaseR
 		case <-fl.known:
 		case <-ctx.Done():
 		}
-		return PhaseResult{}, &ArrivedTwiceError{Name: b.opts.Name, ID: id, Phase: fl.phase}
+		return PhaseResult{}, &ArrivedTwiceError{Name: b.opts.Name, ID: id, Phase: fl.phase.Load()}
 	}
 	defer pb.flights().end(id, fl)
 	hard := time.Duration(rule.timeoutUs)*time.Microsecond + settleGrace

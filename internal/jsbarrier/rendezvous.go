@@ -30,7 +30,7 @@ const (
 	MetricReleaseSkew = "barrier_release_skew"
 )
 
-var arriveOptions = []string{"id", "timeout", "quorum", "onTimeout", "abortOnFail"}
+var arriveOptions = []string{"id", "timeout", "quorum", "onTimeout", "abortOnFail", "progress"}
 
 // jsRendezvous adds arrive() and leave() to one JS Barrier object.
 type jsRendezvous struct {
@@ -105,7 +105,8 @@ func parseArriveOptions(name string, parties int, v sobek.Value) (jsArriveOption
 		return o, err
 	}
 	o.OnTimeout = barrier.OnTimeout(onTimeout)
-	return o, nil
+	o.Progress, err = progress(r)
+	return o, err
 }
 
 // arrive is `barrier.arrive(options?)`: resolves the phase's result when released (outcome
@@ -120,6 +121,10 @@ func (r *jsRendezvous) arrive(optsArg sobek.Value) *sobek.Promise {
 		k6util.ThrowTypeError(rt, err.Error())
 	}
 	id := b.id("arrive", o.id, state)
+	if o.Progress > 0 && state.Logger != nil {
+		logger := state.Logger.WithField("barrier", b.name)
+		o.OnProgress = func(line string) { logger.Info(line) }
+	}
 	arrive, err := b.core.PrepareArrive(id, o.ArriveOptions)
 	b.check("arrive", err, o.id, state)
 	// The participant leaves when k6 stops running this VU (presence.go); a leave of it under way

@@ -2,6 +2,7 @@ package jsbarrier
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -249,4 +250,28 @@ func TestJSArriveQuorumPercent(t *testing.T) {
 		assert.EqualValues(t, 2, res.Get("quorum").ToInteger())
 		assert.Equal(t, "released", res.Get("outcome").String())
 	}
+}
+
+// TestJSArriveProgress: an arrival that waits long logs a progress line at the progress interval,
+// as wait() does; of the VUs waiting at one phase in a process, one reports.
+func TestJSArriveProgress(t *testing.T) {
+	name := uniqueName(t)
+	vus := make([]*jsVU, 2)
+	for i := range vus {
+		vus[i] = newJSVU(t, `const room = new Barrier({ parties: 3, name: "`+name+`" });`)
+		vus[i].start(uint64(i + 1))
+	}
+	arriveOn(t, vus, `await room.arrive({ timeout: "2500ms", progress: "1s", onTimeout: "release" });`)
+	var lines []string
+	for _, vu := range vus {
+		for _, e := range vu.logs.AllEntries() {
+			if strings.Contains(e.Message, "waiting for") {
+				lines = append(lines, e.Message)
+			}
+		}
+	}
+	require.NotEmpty(t, lines, "no progress line in 2.5s with progress 1s")
+	assert.LessOrEqual(t, len(lines), 2, "one VU reports per tick: %q", lines)
+	assert.Contains(t, lines[0], "barrier "+name+": phase 0 waiting for 1s: arrived 2 of 3 parties")
+	t.Log(lines)
 }
