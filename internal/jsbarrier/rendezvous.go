@@ -224,5 +224,8 @@ func phaseResultToJS(rt *sobek.Runtime, r barrier.PhaseResult) *sobek.Object {
 		_ = o.Set("reason", r.Reason)
 		_ = o.Set("failedBy", r.FailedBy)
 	}
+	if r.Lost != "" {
+		_ = o.Set("lost", r.Lost)
+	}
 	return o
 }
