@@ -85,7 +85,7 @@ export async function controller() {
   check(failed, {
     'failed wait: BarrierError': (e) => e instanceof BarrierError && e instanceof Error,
     'failed wait: outcome failed': (e) => e instanceof BarrierError && e.outcome === 'failed',
-    'failed wait: failures by reason': (e) => e instanceof BarrierError && e.failed === 1 && e.failures.login === 1,
+    'failed wait: failures by reason': (e) => e instanceof BarrierError && e.failed === 1 && e.failures?.login === 1,
     'failed wait: names the barrier': (e) => e instanceof BarrierError && e.name === 'smoke_failing' && e.message.includes('barrier smoke_failing'),
   });
 
