@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -319,8 +320,12 @@ func (r *redisPhases) receive(s *phaseSub) {
 				}
 			}
 		case *redis.Message:
-			if m.Payload == phaseResetMessage {
+			if m.Payload == phaseResetMessage { // k6 x barrier reset: whatever the state
 				r.resetWaiters()
+				return
+			}
+			if epoch, ok := strings.CutPrefix(m.Payload, phaseResetMessage+" "); ok {
+				r.resetWaitersOf(epoch)
 				return
 			}
 			if rec, err := decodePhaseRecord(m.Payload); err == nil {
@@ -437,6 +442,18 @@ func (r *redisPhases) closeLocked(phase int64, w *phaseWaiters) {
 	delete(r.pending, phase)
 	if len(r.pending) == 0 {
 		r.idle = time.Now()
+	}
+}
+
+// resetWaitersOf ends every pending waiter when the state reset was of epoch (or this process
+// knows none): a late message of a reset this process already saw must not end the waiters of the
+// state that came after it.
+func (r *redisPhases) resetWaitersOf(epoch string) {
+	r.mu.Lock()
+	known := r.epoch
+	r.mu.Unlock()
+	if known == "" || known == epoch {
+		r.resetWaiters()
 	}
 }
 

@@ -256,9 +256,12 @@ return 1
 // phases then rejects (errPhaseReset).
 const phaseResetMessage = "reset"
 
-// phaseResetScript deletes the phase keys and tells the waiters (ARGV[2], phaseResetMessage).
+// phaseResetScript deletes the phase keys and tells the waiters: ARGV[2] (phaseResetMessage), a
+// space and the epoch of the state it deleted, so that a process that already took part in a
+// newer state ignores a late message.
 var phaseResetScript = redis.NewScript(`
+local epoch = redis.call('HGET', KEYS[1], 'epoch') or ''
 redis.call('DEL', unpack(KEYS))
-redis.call('PUBLISH', ARGV[1], ARGV[2])
+redis.call('PUBLISH', ARGV[1], ARGV[2] .. ' ' .. epoch)
 return 1
 `)
