@@ -143,3 +143,34 @@ func TestRendezvousConcurrentArrivalsOfOneID(t *testing.T) {
 	require.NoError(t, (<-w).err)
 	assert.Equal(t, 0, arrivedNow(t, b), "the second arrival was counted at phase 1")
 }
+
+// TestRendezvousLostTwoInstances: two k6 processes (two clients, two hubs) took part in phase 0;
+// an operator deletes the phase keys (DEL) between two steps. The next arrival of each process
+// fails as lost: neither answers from its memory, nor do they start a new phase 0 that the other
+// would join as if nothing happened.
+func TestRendezvousLostTwoInstances(t *testing.T) {
+	srv := redistest.New(t)
+	run := redistest.Prefix(t)
+	srv.Cleanup(t, "*{"+run+"}*")
+	opts := Options{Parties: 2, RunID: run}
+	rdb := srv.Client(t)
+	a, err := NewWithClient(opts, rdb)
+	require.NoError(t, err)
+	b, err := NewWithClient(opts, srv.Client(t))
+	require.NoError(t, err)
+	wa := startArrive(t, testCtx(t), a, 1, ArriveOptions{})
+	_, err = b.Arrive(testCtx(t), "2", ArriveOptions{})
+	require.NoError(t, err)
+	require.NoError(t, (<-wa).err)
+	keys := newPhaseKeys(newKeyLayout(opts.WithDefaults()))
+	require.NoError(t, rdb.Del(testCtx(t), keys.keys...).Err())
+	wa = startArrive(t, testCtx(t), a, 1, ArriveOptions{Timeout: 10 * time.Second})
+	_, errB := b.Arrive(testCtx(t), "2", ArriveOptions{Timeout: 10 * time.Second})
+	outA := <-wa
+	// The first to arrive finds no state; the other then finds one it did not take part in.
+	for _, err := range []error{outA.err, errB} {
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "the rendezvous state in redis "+srv.Addr)
+		assert.Contains(t, err.Error(), "was lost: it no longer exists")
+	}
+}
