@@ -275,3 +275,25 @@ func TestJSArriveProgress(t *testing.T) {
 	assert.Contains(t, lines[0], "barrier "+name+": phase 0 waiting for 1s: arrived 2 of 3 parties")
 	t.Log(lines)
 }
+
+// TestJSArriveLostState: the phase keys expired between two steps (ttl 1s, 1.5s apart): the next
+// arrive() rejects with a BarrierError of outcome failed whose lost field says what and why; it is
+// not released from what the process remembers of phase 0.
+func TestJSArriveLostState(t *testing.T) {
+	srv := redistest.New(t)
+	run := redistest.Prefix(t)
+	srv.Cleanup(t, "*{"+run+"}*")
+	vu := newJSVU(t, `const room = new Barrier({ parties: 1, ttl: "1s", name: "`+uniqueName(t)+`", redis: "`+srv.URL+`", runId: "`+run+`" });`)
+	vu.start(1)
+	vu.run(t, `globalThis.first = await room.arrive({ timeout: "1s" });`)
+	assert.Equal(t, "released", jsObj(vu, "first").Get("outcome").String())
+	time.Sleep(1500 * time.Millisecond)
+	vu.run(t, `try { await room.arrive({ timeout: "1s" }); globalThis.err = null; } catch (e) { globalThis.err = e; }`)
+	e := vu.get("err")
+	require.False(t, sobek.IsNull(e), "released from a state that is gone")
+	obj := e.ToObject(vu.rt.VU.Runtime())
+	assert.Equal(t, "failed", obj.Get("outcome").String())
+	assert.Contains(t, obj.Get("lost").String(), "was lost: it no longer exists; its keys expired (is the barrier's ttl of 1s shorter than the gap between two arrive() calls?)")
+	assert.EqualValues(t, -1, obj.Get("phase").ToInteger())
+	assert.Contains(t, obj.Get("message").String(), "arrival failed after")
+}
