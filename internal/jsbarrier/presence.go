@@ -13,24 +13,26 @@ import (
 )
 
 // A rendezvous ends when the test ends: a phase never waits for a VU that k6 will not run again.
-// k6 tells an extension when each of its VU's iterations starts and ends (the per-VU IterStart and
-// IterEnd events of modules.VU.Events().Local), but not when it deactivates a VU. It starts the
-// next iteration of a VU that goes on at once; a VU that k6 stops (a ramp-down, the end of a
-// duration, its iterations done, the end of its scenario) ends its last iteration and starts
-// none. So a participant whose VU ended an iteration and started no other within leaveGrace (plus
-// the test's minIterationDuration, the pause k6 may take between two iterations) leaves the
-// barrier's phases (barrier.Leave): later phases need one fewer, across every instance. Its next
-// arrive() counts it again. This is LoadRunner's rule, "release when all running Vusers arrive".
+// k6 tells an extension when each of its VU's iterations starts (the per-VU IterStart event of
+// modules.VU.Events().Local) and the VU's context ends with each iteration, but k6 does not say
+// when it deactivates a VU. It starts the next iteration of a VU that goes on at once; a VU that k6
+// stops (a ramp-down, the end of a duration, its iterations done, the end of its scenario) ends
+// its last iteration and starts none. So a participant whose VU's iteration ended and that started
+// no other within leaveGrace (plus the test's minIterationDuration, the pause k6 may take between
+// two iterations) leaves the barrier's phases (barrier.Leave): later phases need one fewer, across
+// every instance. Its next arrive() counts it again. This is LoadRunner's rule, "release when all
+// running Vusers arrive".
+//
+// The end of an iteration is its context's end (context.AfterFunc on the context the VU has when
+// the iteration starts), not k6's IterEnd event: k6 waits for every IterEnd subscriber with the
+// VU's context, and logs a warning for each VU it stops hard when that context ended first.
 
 // leaveGrace is how long after an iteration's end a VU that starts no other leaves.
 const leaveGrace = 500 * time.Millisecond
 
-// The k6 per-VU event types (k6's event.IterStart and event.IterEnd, whose package is internal to
-// k6; the values are part of its event API).
-const (
-	eventIterStart = 4
-	eventIterEnd   = 5
-)
+// eventIterStart is k6's event.IterStart, whose package is internal to k6 (the value is part of
+// its event API; the shim's internal/event has the same).
+const eventIterStart = 4
 
 // presence is one VU's participation in rendezvous: the participants it arrived as, that leave
 // when k6 stops running the VU.
@@ -40,6 +42,7 @@ type presence struct {
 
 	mu      sync.Mutex
 	joined  map[*barrier.Barrier]map[string]string // core -> id -> barrier name
+	gen     uint64                                  // iterations started, as watched
 	timer   *time.Timer
 	leaving chan struct{} // closed when the leaves under way are done
 }
@@ -66,14 +69,15 @@ func (mi *ModuleInstance) presenceOf(state *lib.State) *presence {
 	if local == nil { // a runtime without k6's events: nothing tells iterations apart
 		return p
 	}
-	_, events := local.Subscribe(eventIterStart, eventIterEnd)
+	p.iterStarted(mi.vu.Context()) // the iteration under way: this arrive() is in it
+	_, events := local.Subscribe(eventIterStart)
+	vu := mi.vu
 	go func() {
 		for e := range events {
-			switch e.Type {
-			case eventIterStart:
-				p.iterStarted()
-			case eventIterEnd:
-				p.iterEnded()
+			if e.Type == eventIterStart {
+				// k6 set the VU's context to the new iteration's before it emitted the event, and
+				// waits for Done: reading it here is ordered after that write.
+				p.iterStarted(vu.Context())
 			}
 			if e.Done != nil {
 				e.Done()
@@ -96,21 +100,26 @@ func (p *presence) arrived(core *barrier.Barrier, name, id string) <-chan struct
 	return p.leaving
 }
 
-// iterStarted: the VU runs again; a pending leave is called off.
-func (p *presence) iterStarted() {
+// iterStarted: the VU runs an iteration, whose context is ctx; a pending leave is called off, and
+// the end of ctx is the iteration's end.
+func (p *presence) iterStarted(ctx context.Context) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.timer != nil {
 		p.timer.Stop()
 		p.timer = nil
 	}
+	p.gen++
+	gen := p.gen
+	context.AfterFunc(ctx, func() { p.iterEnded(gen) })
 }
 
-// iterEnded: the VU ended an iteration; unless it starts another within the grace, it leaves.
-func (p *presence) iterEnded() {
+// iterEnded: the VU's iteration gen ended; unless it starts another within the grace, it leaves.
+// The end of an iteration after which another one started already changes nothing.
+func (p *presence) iterEnded(gen uint64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if len(p.joined) == 0 {
+	if gen != p.gen || len(p.joined) == 0 {
 		return
 	}
 	if p.timer != nil {

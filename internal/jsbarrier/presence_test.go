@@ -1,6 +1,7 @@
 package jsbarrier
 
 import (
+	"context"
 	"sync"
 	"testing"
 	"time"
@@ -9,17 +10,21 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// k6 tells the extension each VU's iteration starts and ends through its per-VU events, whose
-// types a test outside k6 cannot build: these tests tell a VU's presence directly what k6's
-// events would (iterEnded, iterStarted), and run the rest as k6 does.
+// k6 tells the extension each VU's iteration start through its per-VU events, whose types a test
+// outside k6 cannot build: these tests tell a VU's presence directly what k6 would (an iteration
+// started with its context, which ends with the iteration), and run the rest as k6 does.
 
 // endIteration is the end of a VU's iteration; again says whether k6 starts another one at once.
 func (v *jsVU) endIteration(t *testing.T, again bool) {
 	t.Helper()
-	require.NotNil(t, v.mi.presence, "the VU never arrived")
-	v.mi.presence.iterEnded()
+	p := v.mi.presence
+	require.NotNil(t, p, "the VU never arrived")
+	p.mu.Lock()
+	gen := p.gen
+	p.mu.Unlock()
+	p.iterEnded(gen)
 	if again {
-		v.mi.presence.iterStarted()
+		p.iterStarted(context.Background())
 	}
 }
 
@@ -108,4 +113,28 @@ func TestJSNextIterationStays(t *testing.T) {
 	_, err := vus[0].rt.RunOnEventLoop(`room.arrive({ timeout: "1s" }).then(() => { globalThis.outcome = "released"; }, (e) => { globalThis.outcome = e.outcome; })`)
 	require.NoError(t, err)
 	assert.Equal(t, "timeout", vus[0].get("outcome").String(), "released without VU 2, which goes on")
+}
+
+// TestPresenceLateIterationEnd: the end of an iteration that k6 reports after the next iteration
+// started (its context's AfterFunc ran late) changes nothing; the end of the current one leaves.
+func TestPresenceLateIterationEnd(t *testing.T) {
+	vus := runVUs(t, 1, `const room = new Barrier({ parties: 2, name: "`+uniqueName(t)+`" });`,
+		`globalThis.p = room.arrive({ timeout: "1s" }).catch(() => {});`)
+	p := vus[0].mi.presence
+	first, endFirst := context.WithCancel(context.Background())
+	second, endSecond := context.WithCancel(context.Background())
+	p.iterStarted(first)
+	p.iterStarted(second)
+	endFirst()
+	time.Sleep(2 * leaveGrace)
+	p.mu.Lock()
+	assert.NotEmpty(t, p.joined, "left on the end of an iteration that was not the last")
+	assert.Nil(t, p.timer)
+	p.mu.Unlock()
+	endSecond()
+	require.Eventually(t, func() bool {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return len(p.joined) == 0
+	}, 5*time.Second, 10*time.Millisecond, "never left after its last iteration ended")
 }
