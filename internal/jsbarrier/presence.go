@@ -42,7 +42,7 @@ type presence struct {
 
 	mu      sync.Mutex
 	joined  map[*barrier.Barrier]map[string]string // core -> id -> barrier name
-	gen     uint64                                  // iterations started, as watched
+	gen     uint64                                 // iterations started, as watched
 	timer   *time.Timer
 	leaving chan struct{} // closed when the leaves under way are done
 }
