@@ -239,9 +239,12 @@ func (r *redisPhases) serverOffset(ctx context.Context) (time.Duration, error) {
 // without persistence, or a reset or an operator deleted them. Nothing this process remembers of
 // the state answers an arrival any more; reset() starts a new rendezvous.
 type LostStateError struct {
+	// Addr is the Redis server's address, Key the rendezvous state's PHASE hash.
 	Addr, Key string
-	TTL       time.Duration
-	How       string
+	// TTL is the barrier's ttl, named as a likely cause.
+	TTL time.Duration
+	// How says what was found: the state no longer exists, or another one replaced it.
+	How string
 }
 
 func (e *LostStateError) Error() string {
