@@ -202,6 +202,12 @@ declare module 'k6/x/barrier' {
      * code 108), as {@link WaitOptions.abortOnFail}.
      */
     abortOnFail?: boolean;
+    /**
+     * While the arrival waits, log how its phase fills at this interval, as
+     * {@link WaitOptions.progress}; one VU per k6 process and phase logs. Default `'10s'`; `false`
+     * turns it off. Below `1s` is refused.
+     */
+    progress?: Duration | false;
   }
 
   /** How one phase settled, as an {@link Barrier.arrive} resolves (or rejects with, see {@link BarrierError}). */
@@ -223,7 +229,7 @@ declare module 'k6/x/barrier' {
     waitedMs: number;
     /**
      * Up to 20 ids of 1..parties (the first 10,000) that take part and had not arrived, ascending;
-     * listed when the phase did not settle by its quorum (failed, timeout, released-on-timeout).
+     * listed whenever `missingCount` is above 0.
      */
     missing: number[];
     /** How many of the parties taking part had not arrived. */
@@ -331,25 +337,39 @@ declare module 'k6/x/barrier' {
     /** Arrive only, outcome `failed`: the participant that failed. */
     failedBy?: string;
     /**
+     * Arrive only, outcome `failed`: the rendezvous state vanished from Redis (ttl shorter than the
+     * gap between two steps, a restart without persistence, a reset or DEL): what was lost and why.
+     * `phase` is then -1 when the arrival was never counted.
+     */
+    lost?: string;
+    /**
      * The barrier's name (option `name`), as in the design's field list: unlike other errors, whose
      * `name` is the class name, a BarrierError's is the barrier's. `toString()` and `stack` still start
      * with `BarrierError:`.
      */
     name: string;
-    joined: number;
-    failed: number;
-    /** Failed participants per reason. */
-    failures: { [reason: string]: number };
-    /** `joined + failed`. */
-    accounted: number;
+    /** Wait only: participants that joined. */
+    joined?: number;
+    /** Wait only: participants that failed. */
+    failed?: number;
+    /** Wait only: failed participants per reason. */
+    failures?: { [reason: string]: number };
+    /** Wait only: `joined + failed`. */
+    accounted?: number;
+    /** Wait: the barrier's parties; arrive: the parties still taking part (0 when the arrival
+     * ended before its phase was known, as a lost or unanswered arrival). */
     parties: number;
     quorum: number;
-    maxFailures: number;
-    /** How long the wait took, in milliseconds. */
+    /** Wait only: the wait's maxFailures. */
+    maxFailures?: number;
+    /** How long the wait or arrive took, in milliseconds. */
     waitedMs: number;
-    /** Up to 20 ids of 1..parties never accounted for, ascending. */
+    /**
+     * Up to 20 ids of 1..parties never accounted for (wait), or that take part and did not arrive
+     * (arrive), ascending. Complete unless `missingCount` is larger.
+     */
     missing: number[];
-    /** `parties - accounted`, at least 0. */
+    /** Wait: `parties - accounted`, at least 0; arrive: how many taking part did not arrive. */
     missingCount: number;
   }
 

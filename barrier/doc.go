@@ -16,6 +16,17 @@
 //   - Release is pushed: every counting write publishes the new counts, and a
 //     waiter also re-reads on a slow fallback tick (FallbackInterval).
 //
+// The rendezvous (Arrive, Leave; rendezvous.go) is the cyclic use: every
+// participant arrives at the current phase and all are released together.
+// An Arrive resolves released only for the phase the backend counted it in:
+// Redis state that vanished (expired keys, a restart without persistence, a
+// reset or DEL elsewhere) is a *LostStateError, reported as outcome failed,
+// never answered from what the process remembers; an arrival carries its
+// deadline and Redis refuses it past that instant (no ghost arrival); one
+// participant has at most one Arrive under way per process. When a
+// participant stops being run (its VU stopped by k6) is the binding's to
+// tell: it calls Leave.
+//
 // The package knows nothing of k6 or JavaScript (it imports neither): the
 // k6/x/barrier module (internal/jsbarrier) and the `k6 x barrier` command
 // (internal/barriercmd) are built on it, and any Go program can use it. It

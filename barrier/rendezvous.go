@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/xk6-barrier/xk6-barrier/internal/durfmt"
@@ -60,6 +62,12 @@ type ArriveOptions struct {
 	QuorumPercent float64
 	// OnTimeout is the phase's timeout policy; "" means TimeoutReject.
 	OnTimeout OnTimeout
+	// Progress, when > 0 and OnProgress is set, calls OnProgress at that interval while the
+	// arrival waits, with a one-line summary of its phase (how many arrived). One waiter per
+	// process and phase reports, so that a thousand waiting VUs write one line, not a thousand.
+	Progress time.Duration
+	// OnProgress receives the progress lines; it runs on a goroutine of the arrival.
+	OnProgress func(string)
 }
 
 // phaseRule is a phase's release rule, as the backends keep it.
@@ -99,6 +107,8 @@ func (o ArriveOptions) resolve(b Options) (phaseRule, error) {
 		return phaseRule{}, fmt.Errorf("barrier %s: arrive option quorum as a percentage must be more than 0%% and at most 100%%, got %g%%", b.Name, o.QuorumPercent)
 	case o.QuorumPercent > 0 && o.Quorum > 0:
 		return phaseRule{}, fmt.Errorf("barrier %s: arrive option quorum is either a count or a percentage, not both", b.Name)
+	case o.Progress < 0 || o.Progress > MaxDuration:
+		return phaseRule{}, fmt.Errorf("barrier %s: arrive option progress must be at most %s, got %s", b.Name, durfmt.Format(MaxDuration), durfmt.Format(o.Progress))
 	case o.OnTimeout != TimeoutReject && o.OnTimeout != TimeoutRelease:
 		return phaseRule{}, fmt.Errorf("barrier %s: arrive option onTimeout must be 'reject' or 'release', got %q", b.Name, string(o.OnTimeout))
 	}
@@ -192,6 +202,74 @@ type phaseBackend interface {
 	reset(ctx context.Context) error
 	// arrivals is how many participants wait at the current phase.
 	arrivals(ctx context.Context) (int, error)
+	// flights are the arrivals of this process under way.
+	flights() *arrivalsInFlight
+}
+
+// arrivalsInFlight are the arrivals of one process at one barrier that have not settled at the
+// client: one participant has at most one, on every backend (a second concurrent arrive() of one
+// id is an *ArrivedTwiceError, whatever the backend's timing).
+type arrivalsInFlight struct {
+	mu sync.Mutex
+	m  map[string]*flight
+	// reporters are, by phase, the participant whose arrival reports the phase's progress.
+	reporters map[int64]string
+}
+
+// reporter reports whether id's arrival is the one that reports phase's progress: the first to
+// ask, while it is under way.
+func (a *arrivalsInFlight) reporter(phase int64, id string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.reporters == nil {
+		a.reporters = map[int64]string{}
+	}
+	if r, ok := a.reporters[phase]; ok {
+		if f, alive := a.m[r]; alive && f.phase.Load() == phase {
+			return r == id
+		}
+	}
+	a.reporters[phase] = id
+	delete(a.reporters, phase-phaseLogSize)
+	return true
+}
+
+// flight is one arrival under way: phase is set, and known closed, once the backend counted it
+// (phase -1 when it failed).
+type flight struct {
+	phase atomic.Int64
+	known chan struct{}
+	once  sync.Once
+}
+
+func (f *flight) counted(phase int64) {
+	f.once.Do(func() { f.phase.Store(phase); close(f.known) })
+}
+
+// start registers an arrival of id, or returns the one under way.
+func (a *arrivalsInFlight) start(id string) (f *flight, first bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if f, ok := a.m[id]; ok {
+		return f, false
+	}
+	if a.m == nil {
+		a.m = map[string]*flight{}
+	}
+	f = &flight{known: make(chan struct{})}
+	f.phase.Store(-1)
+	a.m[id] = f
+	return f, true
+}
+
+// end removes id's arrival f.
+func (a *arrivalsInFlight) end(id string, f *flight) {
+	f.counted(-1)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.m[id] == f {
+		delete(a.m, id)
+	}
 }
 
 // ArrivedTwiceError is the error of an Arrive of a participant that already arrived at the current
@@ -203,6 +281,10 @@ type ArrivedTwiceError struct {
 }
 
 func (e *ArrivedTwiceError) Error() string {
+	if e.Phase < 0 {
+		return fmt.Sprintf("barrier %s: arrive: participant %s already has an arrive() under way: each participant arrives once per phase "+
+			"(give each VU its own id, and arrive again only after this phase's arrive() settled)", e.Name, e.ID)
+	}
 	return fmt.Sprintf("barrier %s: arrive: participant %s already arrived at phase %d: each participant arrives once per phase "+
 		"(give each VU its own id, and arrive again only after this phase's arrive() settled)", e.Name, e.ID, e.Phase)
 }
@@ -232,6 +314,9 @@ type PhaseResult struct {
 	// ReadError is set when the phase's outcome could not be read (Redis failing) before the
 	// timeout.
 	ReadError string
+	// Lost is set, with outcome failed, when the rendezvous state vanished from Redis (see
+	// LostStateError): what was lost and why it may have been.
+	Lost string
 }
 
 // String is the one-line summary, e.g.
@@ -245,6 +330,10 @@ func (r PhaseResult) String() string {
 	}
 	if r.Reason != "" {
 		fmt.Fprintf(&b, " (%s, by participant %s)", r.Reason, truncate(r.FailedBy, 40))
+	}
+	if r.Lost != "" {
+		b.WriteString(": " + r.Lost)
+		return b.String()
 	}
 	if r.Outcome == OutcomeAborted {
 		if r.ReadError != "" {
@@ -322,20 +411,84 @@ func (b *Barrier) PrepareArrive(id string, o ArriveOptions) (func(context.Contex
 	if err != nil {
 		return nil, err
 	}
-	return func(ctx context.Context) (PhaseResult, error) { return b.arrive(ctx, id, rule) }, nil
+	if timeout := time.Duration(rule.timeoutUs) * time.Microsecond; timeout > b.opts.TTL {
+		return nil, fmt.Errorf("barrier %s: arrive option timeout %s is longer than the barrier's ttl %s: the phase's keys would expire "+
+			"while it waits; give the Barrier a ttl of at least the timeout plus the longest gap between two arrive() calls (default %s)",
+			b.opts.Name, durfmt.Format(timeout), durfmt.Format(b.opts.TTL), durfmt.Format(DefaultTTL))
+	}
+	return func(ctx context.Context) (PhaseResult, error) {
+		if o.Progress > 0 && o.OnProgress != nil {
+			return b.arriveReporting(ctx, id, rule, o.Progress, o.OnProgress)
+		}
+		return b.arrive(ctx, id, rule)
+	}, nil
+}
+
+// arriveReporting is arrive, reporting how the phase fills every interval while it waits.
+func (b *Barrier) arriveReporting(ctx context.Context, id string, rule phaseRule, interval time.Duration, report func(string)) (PhaseResult, error) {
+	pb := b.phases()
+	flights := pb.flights()
+	done := make(chan struct{})
+	go func() {
+		start := time.Now()
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			flights.mu.Lock()
+			f := flights.m[id]
+			flights.mu.Unlock()
+			phase := int64(-1)
+			if f != nil {
+				phase = f.phase.Load()
+			}
+			if phase < 0 || !flights.reporter(phase, id) {
+				continue
+			}
+			n, err := boundCall(ctx, b, pb.arrivals)
+			line := fmt.Sprintf("barrier %s: phase %d waiting for %s: ", b.opts.Name, phase, durfmt.Format(time.Since(start).Round(time.Second)))
+			if err != nil {
+				line += "the count could not be read: " + err.Error()
+			} else {
+				line += fmt.Sprintf("arrived %d of %d parties (those that left not counted)", n, b.opts.Parties)
+			}
+			report(line)
+		}
+	}()
+	defer close(done)
+	return b.arrive(ctx, id, rule)
 }
 
 // arrive is Arrive with its arguments checked.
 func (b *Barrier) arrive(ctx context.Context, id string, rule phaseRule) (PhaseResult, error) {
 	start := time.Now()
 	pb := b.phases()
+	fl, first := pb.flights().start(id)
+	if !first {
+		select {
+		case <-fl.known:
+		case <-ctx.Done():
+		}
+		return PhaseResult{}, &ArrivedTwiceError{Name: b.opts.Name, ID: id, Phase: fl.phase.Load()}
+	}
+	defer pb.flights().end(id, fl)
 	hard := time.Duration(rule.timeoutUs)*time.Microsecond + settleGrace
 	hctx, cancel := context.WithTimeout(ctx, hard)
 	defer cancel()
 	a, err := pb.arrive(hctx, id, rule)
+	if err == nil {
+		fl.counted(a.phase)
+	}
 	if err != nil {
 		var twice *ArrivedTwiceError
+		var lost *LostStateError
 		switch {
+		case errors.As(err, &lost):
+			return b.phaseLost(lost, -1, start)
 		case errors.As(err, &twice):
 			twice.Name = b.opts.Name
 			return PhaseResult{}, twice
@@ -347,6 +500,7 @@ func (b *Barrier) arrive(ctx context.Context, id string, rule phaseRule) (PhaseR
 		return PhaseResult{}, fmt.Errorf("barrier %s: arrive %s: %w", b.opts.Name, id, err)
 	}
 	rec := a.settled
+	var lost *LostStateError
 	if rec == nil {
 		r, err := pb.await(hctx, a.phase, a.remaining)
 		switch {
@@ -356,6 +510,8 @@ func (b *Barrier) arrive(ctx context.Context, id string, rule phaseRule) (PhaseR
 			return b.phaseAborted(ctx, pb, id, a.phase, start)
 		case errors.Is(err, errPhaseReset):
 			return PhaseResult{}, fmt.Errorf("barrier %s: arrive %s at phase %d: %w", b.opts.Name, id, a.phase, err)
+		case errors.As(err, &lost):
+			return b.phaseLost(lost, a.phase, start)
 		default:
 			res := PhaseResult{Outcome: OutcomeTimeout, Name: b.opts.Name, Phase: a.phase, Waited: time.Since(start)}
 			if hctx.Err() != nil {
@@ -370,6 +526,13 @@ func (b *Barrier) arrive(ctx context.Context, id string, rule phaseRule) (PhaseR
 	if rec.outcome == OutcomeReleased || rec.outcome == OutcomeReleasedOnTimeout {
 		return res, nil
 	}
+	return res, &PhaseError{Result: res}
+}
+
+// phaseLost settles an Arrive whose rendezvous state vanished: outcome failed, saying what was
+// lost and why it may have been; no count is given, since none is known.
+func (b *Barrier) phaseLost(lost *LostStateError, phase int64, start time.Time) (PhaseResult, error) {
+	res := PhaseResult{Outcome: OutcomeFailed, Name: b.opts.Name, Phase: phase, Waited: time.Since(start), Lost: lost.Error()}
 	return res, &PhaseError{Result: res}
 }
 

@@ -56,6 +56,30 @@ var rendezvousTests = []struct {
 	{"reset ends the waiters", testArriveReset},
 	{"100 waiters over 5 phases", testArriveMany},
 	{"bad arrive options are rejected", testArriveBadOptions},
+	{"a timeout longer than the ttl is refused", testArriveTimeoutOverTTL},
+	{"a quorum below all names who is missing", testArriveQuorumMissing},
+}
+
+// testArriveTimeoutOverTTL: a phase's keys must outlive its timeout, on every backend alike.
+func testArriveTimeoutOverTTL(t *testing.T, newBarrier newFunc) {
+	b := newBarrier(t, Options{Parties: 2, TTL: 2 * time.Second})
+	_, err := b.Arrive(testCtx(t), "1", ArriveOptions{Timeout: 5 * time.Second})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "arrive option timeout 5s is longer than the barrier's ttl 2s")
+	assert.Equal(t, 0, arrivedNow(t, b), "refused before any arrival")
+}
+
+// testArriveQuorumMissing: a phase released by a quorum below all parties says who did not
+// arrive, consistently with missingCount.
+func testArriveQuorumMissing(t *testing.T, newBarrier newFunc) {
+	b := newBarrier(t, Options{Parties: 3})
+	res, errs := arriveAll(t, b, ArriveOptions{Quorum: 2}, 1, 2)
+	for id, r := range res {
+		require.NoError(t, errs[id])
+		assert.Equal(t, OutcomeReleased, r.Outcome)
+		assert.Equal(t, 1, r.MissingCount)
+		assert.Equal(t, []int{3}, r.Missing)
+	}
 }
 
 // arriveAll runs Arrive for ids concurrently and returns the results and errors by id.

@@ -99,7 +99,7 @@ func TestRendezvousLostReleaseMessage(t *testing.T) {
 	awaitArrived(t, b, 1)
 	keys := newPhaseKeys(newKeyLayout(opts.WithDefaults()))
 	res, err := phaseArriveScript.Run(testCtx(t), rdb, keys.keys, "2", 2, 0, 0, int64(time.Minute/time.Microsecond), "reject",
-		int64(time.Hour/time.Millisecond), keys.channel+"-nowhere", missingChunk, MaxMissing).Slice()
+		int64(time.Hour/time.Millisecond), keys.channel+"-nowhere", missingChunk, MaxMissing, "", "other", 0).Slice()
 	require.NoError(t, err)
 	require.Equal(t, "released", res[0])
 	out := <-w

@@ -35,6 +35,7 @@ func memoryPhasesFor(o Options) *memoryPhases {
 // them all at once.
 type memoryPhases struct {
 	parties int
+	flight  arrivalsInFlight
 
 	mu       sync.Mutex
 	used     bool // some participant arrived since the last reset
@@ -106,7 +107,7 @@ func (m *memoryPhases) settleLocked(outcome Outcome, reason, failedBy string) ph
 		left: len(m.left), releasedAt: time.Now(), reason: reason, failedBy: failedBy,
 	}
 	rec.missingCount = max(0, active-m.arrived)
-	if outcome != OutcomeReleased {
+	if outcome != OutcomeReleased || rec.missingCount > 0 {
 		m.fillMissingLocked(&rec)
 	}
 	if m.deadline != nil {
@@ -242,3 +243,5 @@ func (m *memoryPhases) arrivals(context.Context) (int, error) {
 	defer m.mu.Unlock()
 	return m.arrived, nil
 }
+
+func (m *memoryPhases) flights() *arrivalsInFlight { return &m.flight }

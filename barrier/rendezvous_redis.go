@@ -2,14 +2,19 @@ package barrier
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/xk6-barrier/xk6-barrier/internal/durfmt"
 )
 
 // hubLinger is how long a process keeps a barrier's phase subscription without waiters, so that a
@@ -73,11 +78,22 @@ type redisPhases struct {
 	keys    phaseKeys
 	parties atomic.Int64 // the barrier's option parties, as its last Barrier value gave it
 
-	mu      sync.Mutex
-	sub     *phaseSub // nil while not subscribed
-	pending map[int64]*phaseWaiters
-	recent  map[int64]phaseRecord // settled phases this process heard of (the last phaseLogSize)
-	idle    time.Time             // since when no waiter is pending
+	flight arrivalsInFlight
+
+	mu sync.Mutex
+	// epoch is the token of the rendezvous state this process took part in (empty before its first
+	// arrival, and after a reset); lost, once set, is the error of every later arrival (see
+	// lostState): the state vanished, and nothing this process remembers may answer an arrival.
+	epoch string
+	lost  *LostStateError
+	// offset is the Redis server's clock minus this process's (offsetKnown once measured): an
+	// arrival's deadline is sent in the server's time.
+	offset      time.Duration
+	offsetKnown bool
+	sub         *phaseSub // nil while not subscribed
+	pending     map[int64]*phaseWaiters
+	recent      map[int64]phaseRecord // settled phases this process heard of (the last phaseLogSize)
+	idle        time.Time             // since when no waiter is pending
 }
 
 // phaseWaiters are the waiters of one process at one phase.
@@ -104,14 +120,37 @@ func (r *redisPhases) argsCommon() (parties int, ttl int64) {
 	return int(r.parties.Load()), r.be.ttlMs
 }
 
+func (r *redisPhases) flights() *arrivalsInFlight { return &r.flight }
+
+// lateMargin is how much before the client gives an arrival up Redis stops counting it: the reply
+// still has to travel back.
+const lateMargin = 50 * time.Millisecond
+
 func (r *redisPhases) arrive(ctx context.Context, id string, rule phaseRule) (arrival, error) {
 	if err := r.subscribe(ctx); err != nil {
 		return arrival{}, err
 	}
+	r.mu.Lock()
+	known, lost := r.epoch, r.lost
+	r.mu.Unlock()
+	if lost != nil {
+		return arrival{}, lost
+	}
+	// The arrival carries its deadline, in the server's time: past it (the client gave it up),
+	// Redis refuses it, so that an arrival that settled at the client as failed is never counted.
+	var deadlineUs int64
+	if dl, ok := ctx.Deadline(); ok {
+		offset, err := r.serverOffset(ctx)
+		if err != nil {
+			return arrival{}, r.be.wrap(ctx, err, "")
+		}
+		deadlineUs = dl.Add(offset - lateMargin).UnixMicro()
+	}
 	parties, ttl := r.argsCommon()
 	res, err := detached(ctx, func(ctx context.Context) ([]any, error) {
 		return phaseArriveScript.Run(ctx, r.be.client, r.keys.keys, id, parties, rule.quorum, rule.pct100,
-			rule.timeoutUs, string(rule.onTimeout), ttl, r.keys.channel, missingChunk, MaxMissing).Slice()
+			rule.timeoutUs, string(rule.onTimeout), ttl, r.keys.channel, missingChunk, MaxMissing,
+			known, newEpoch(), deadlineUs).Slice()
 	}, nil)
 	if err != nil {
 		return arrival{}, r.be.wrap(ctx, err, "")
@@ -121,6 +160,18 @@ func (r *redisPhases) arrive(ctx context.Context, id string, rule phaseRule) (ar
 	}
 	status, _ := res[0].(string)
 	phase, _ := res[1].(int64)
+	switch status {
+	case "late":
+		return arrival{}, fmt.Errorf("redis %s ran the arrival after its deadline (Redis stalled or overloaded): it was not counted", r.be.addr)
+	case "lost":
+		return arrival{}, r.lostState(known, res[1])
+	}
+	if len(res) < 4 {
+		return arrival{}, fmt.Errorf("redis %s: unexpected reply %v from the arrive script", r.be.addr, res)
+	}
+	if err := r.adopt(known, fmt.Sprint(res[len(res)-1])); err != nil {
+		return arrival{}, err
+	}
 	switch status {
 	case "twice":
 		return arrival{}, &ArrivedTwiceError{ID: id, Phase: phase}
@@ -136,6 +187,98 @@ func (r *redisPhases) arrive(ctx context.Context, id string, rule phaseRule) (ar
 		return arrival{phase: phase, remaining: time.Duration(us) * time.Microsecond}, nil
 	}
 	return arrival{}, fmt.Errorf("redis %s: unexpected reply %v from the arrive script", r.be.addr, res)
+}
+
+// newEpoch returns a token for a new rendezvous state.
+func newEpoch() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// adopt records epoch, the state an arrival of this process was counted in, when the process
+// knew none (known is empty). Two arrivals of the process that started from no state may have created
+// two: then the first one adopted is the process's, and the other is a loss.
+func (r *redisPhases) adopt(known, epoch string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case r.lost != nil:
+		return r.lost
+	case r.epoch == "" && known == "":
+		r.epoch = epoch
+	case r.epoch != epoch:
+		r.lostLocked(r.epoch, "it was replaced by another rendezvous state")
+		return r.lost
+	}
+	return nil
+}
+
+// serverOffset returns the Redis server's clock minus this process's, measured once (TIME).
+func (r *redisPhases) serverOffset(ctx context.Context) (time.Duration, error) {
+	r.mu.Lock()
+	if r.offsetKnown {
+		defer r.mu.Unlock()
+		return r.offset, nil
+	}
+	r.mu.Unlock()
+	t0 := time.Now()
+	srv, err := detached(ctx, func(ctx context.Context) (time.Time, error) { return r.be.client.Time(ctx).Result() }, nil)
+	if err != nil {
+		return 0, fmt.Errorf("reading the server's time: %w", err)
+	}
+	rtt := time.Since(t0)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.offset, r.offsetKnown = srv.Sub(t0.Add(rtt/2)), true
+	return r.offset, nil
+}
+
+// LostStateError is the error of an arrival, or of a waiter, whose rendezvous state vanished from
+// Redis: its keys expired (a ttl shorter than the gap between two arrivals), Redis restarted
+// without persistence, or a reset or an operator deleted them. Nothing this process remembers of
+// the state answers an arrival any more; reset() starts a new rendezvous.
+type LostStateError struct {
+	// Addr is the Redis server's address, Key the rendezvous state's PHASE hash.
+	Addr, Key string
+	// TTL is the barrier's ttl, named as a likely cause.
+	TTL time.Duration
+	// How says what was found: the state no longer exists, or another one replaced it.
+	How string
+}
+
+func (e *LostStateError) Error() string {
+	return fmt.Sprintf("the rendezvous state in redis %s (%s) was lost: %s; its keys expired (is the barrier's ttl of %s shorter than "+
+		"the gap between two arrive() calls?), Redis restarted without persistence, or a reset() or a DEL removed them. "+
+		"No arrival is answered from what this process remembers: every later arrive() of this process fails until reset()",
+		e.Addr, e.Key, e.How, durfmt.Format(e.TTL))
+}
+
+// lostState makes the state of epoch known lost (got: the epoch Redis holds, or false) and fails
+// the pending waiters.
+func (r *redisPhases) lostState(known string, got any) error {
+	how := "it no longer exists"
+	if s, ok := got.(string); ok && s != "" {
+		how = "it was replaced by another rendezvous state"
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lostLocked(known, how)
+	return r.lost
+}
+
+func (r *redisPhases) lostLocked(epoch, how string) {
+	if r.lost == nil && epoch == r.epoch {
+		r.lost = &LostStateError{Addr: r.be.addr, Key: r.keys.keys[0], TTL: time.Duration(r.be.ttlMs) * time.Millisecond, How: how}
+	}
+	if r.lost == nil {
+		return
+	}
+	for p, w := range r.pending {
+		w.err = r.lost
+		r.closeLocked(p, w)
+	}
+	r.recent = map[int64]phaseRecord{}
 }
 
 // subscribe makes sure the hub is subscribed (confirmed by the server), so that a release
@@ -180,8 +323,12 @@ func (r *redisPhases) receive(s *phaseSub) {
 				}
 			}
 		case *redis.Message:
-			if m.Payload == phaseResetMessage {
+			if m.Payload == phaseResetMessage { // k6 x barrier reset: whatever the state
 				r.resetWaiters()
+				return
+			}
+			if epoch, ok := strings.CutPrefix(m.Payload, phaseResetMessage+" "); ok {
+				r.resetWaitersOf(epoch)
 				return
 			}
 			if rec, err := decodePhaseRecord(m.Payload); err == nil {
@@ -236,16 +383,26 @@ func (r *redisPhases) reread() {
 	res, err := detached(ctx, func(ctx context.Context) ([]any, error) {
 		return phaseReadScript.Run(ctx, r.be.client, r.keys.keys, phases...).Slice()
 	}, nil)
-	if err != nil || len(res) == 0 {
+	if err != nil || len(res) < 2 {
 		return
 	}
 	current, _ := res[0].(int64)
+	r.mu.Lock()
+	known := r.epoch
+	r.mu.Unlock()
+	if got, _ := res[1].(string); known != "" && got != known {
+		if got == "" && !r.resetGrace(known) {
+			return // a reset: its message, published with the deletion, ended the waiters
+		}
+		_ = r.lostState(known, res[1])
+		return
+	}
 	for i, p := range phases {
-		if i+1 >= len(res) {
+		if i+2 >= len(res) {
 			break
 		}
 		phase := p.(int64)
-		if s, ok := res[i+1].(string); ok {
+		if s, ok := res[i+2].(string); ok {
 			if rec, err := decodePhaseRecord(s); err == nil {
 				r.settled(rec)
 			}
@@ -253,7 +410,7 @@ func (r *redisPhases) reread() {
 		}
 		switch {
 		case current < 0 || current < phase:
-			r.resetWaiters() // the keys were deleted (reset, or expired)
+			r.resetWaiters() // the keys were deleted (a reset, before this process took part)
 		case phase < current:
 			r.failWaiters(phase, fmt.Errorf("redis %s: phase %d settled but its record is no longer in %s (over %d phases ago)",
 				r.be.addr, phase, r.keys.keys[3], phaseLogSize))
@@ -294,6 +451,32 @@ func (r *redisPhases) closeLocked(phase int64, w *phaseWaiters) {
 	}
 }
 
+// resetWaitersOf ends every pending waiter when the state reset was of epoch (or this process
+// knows none): a late message of a reset this process already saw must not end the waiters of the
+// state that came after it.
+func (r *redisPhases) resetWaitersOf(epoch string) {
+	r.mu.Lock()
+	known := r.epoch
+	r.mu.Unlock()
+	if known == "" || known == epoch {
+		r.resetWaiters()
+	}
+}
+
+// resetNoticeGrace is how long a waiter that found the state gone waits for a reset's message
+// before it calls the state lost: a reset deletes the keys and publishes its notice in one script,
+// but the notice reaches this process a moment after a read may have seen the keys gone.
+const resetNoticeGrace = 300 * time.Millisecond
+
+// resetGrace waits resetNoticeGrace and reports whether the state of epoch known is still this
+// process's: false when a reset's notice came meanwhile (see resetWaiters).
+func (r *redisPhases) resetGrace(known string) bool {
+	time.Sleep(resetNoticeGrace)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.epoch == known
+}
+
 // resetWaiters ends every pending waiter: the barrier was reset.
 func (r *redisPhases) resetWaiters() {
 	r.mu.Lock()
@@ -303,6 +486,7 @@ func (r *redisPhases) resetWaiters() {
 		r.closeLocked(p, w)
 	}
 	r.recent = map[int64]phaseRecord{}
+	r.epoch, r.lost = "", nil
 }
 
 func (r *redisPhases) await(ctx context.Context, phase int64, remaining time.Duration) (phaseRecord, error) {
@@ -355,9 +539,12 @@ func (r *redisPhases) await(ctx context.Context, phase int64, remaining time.Dur
 // Redis fails and waiters are pending (each waiter's own bound ends its wait).
 func (r *redisPhases) expire(phase int64) {
 	parties, ttl := r.argsCommon()
+	r.mu.Lock()
+	epoch := r.epoch
+	r.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), readBound)
 	res, err := detached(ctx, func(ctx context.Context) ([]any, error) {
-		return phaseExpireScript.Run(ctx, r.be.client, r.keys.keys, phase, parties, ttl, r.keys.channel, missingChunk, MaxMissing).Slice()
+		return phaseExpireScript.Run(ctx, r.be.client, r.keys.keys, phase, parties, ttl, r.keys.channel, missingChunk, MaxMissing, epoch).Slice()
 	}, nil)
 	cancel()
 	retry := func(after time.Duration, err error) {
@@ -378,6 +565,8 @@ func (r *redisPhases) expire(phase int64) {
 		return
 	}
 	switch status, _ := res[0].(string); status {
+	case "lost":
+		_ = r.lostState(epoch, res[1])
 	case "early":
 		us, _ := strconv.ParseInt(fmt.Sprint(res[1]), 10, 64)
 		retry(time.Duration(us)*time.Microsecond, nil)

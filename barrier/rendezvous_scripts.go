@@ -8,9 +8,10 @@ import "github.com/redis/go-redis/v9"
 // waiter of every process), opens the next phase and sets the TTL of the keys: one atomic round
 // trip.
 //
-// The PHASE hash holds: phase (the current phase, from 0), arrived (arrivals at it), and the rule
-// its first arrival set: quorum (0: all), pct (hundredths of a percent; 0: unused), ontimeout,
-// deadline (Redis time, microseconds).
+// The PHASE hash holds: epoch (a token the arrival that created the state chose: state that
+// vanished and was created again has another, see lostState), phase (the current phase, from 0),
+// arrived (arrivals at it), and the rule its first arrival set: quorum (0: all), pct (hundredths
+// of a percent; 0: unused), ontimeout, deadline (Redis time, microseconds).
 var phaseLib = luaSource(withKeyTypes) + `
 local function now_us()
   local t = redis.call('TIME')
@@ -47,7 +48,7 @@ local function settle(parties, outcome, reason, failed_by, channel, ttl, chunk, 
   local need = needed(active)
   local missing_count = math.max(0, active - arrived)
   local missing = {}
-  if outcome ~= 'released' then
+  if outcome ~= 'released' or missing_count > 0 then
     if failed_by ~= '' and redis.call('SISMEMBER', KEYS[3], failed_by) == 0 and
        tonumber(redis.call('HGET', KEYS[2], failed_by) or '-1') ~= phase then
       missing_count = math.max(0, missing_count - 1)
@@ -81,20 +82,50 @@ local function due(parties, channel, ttl, chunk, maxmissing)
 end
 `
 
-// phaseArriveScript accounts an arrival.
+// phaseArriveScript accounts an arrival. It refuses an arrival that reaches Redis after its
+// deadline (the client gave it up: it must never count), and one of a process that knew the state
+// under another epoch (the state vanished: answering from what the process remembers would be a
+// false release). A current phase whose deadline passed (its waiters could not reach Redis to
+// settle it) is settled by its policy first, so that this arrival opens the next one.
 //
-// ARGV: id, parties, quorum, pct, timeoutUs, ontimeout, ttl ms, channel, chunk, maxmissing.
-// Returns {'twice', phase}, {'released', phase, record} (this arrival settled the phase) or
-// {'waiting', phase, remainingUs}.
+// ARGV: id, parties, quorum, pct, timeoutUs, ontimeout, ttl ms, channel, chunk, maxmissing,
+// known epoch (empty for none), new epoch (used when the state does not exist), deadline (Redis
+// time, microseconds; 0 for none).
+// Returns {'twice', phase, epoch}, {'released', phase, record, epoch} (this arrival settled the
+// phase), {'waiting', phase, remainingUs, epoch}, {'late', nowUs} or {'lost', epoch-or-false}.
 var phaseArriveScript = redis.NewScript(phaseLib + `
 local bad = check({'hash', 'hash', 'set', 'list'})
 if bad then return bad end
 local id, parties = ARGV[1], tonumber(ARGV[2])
 local ttl, channel, chunk, maxmissing = ARGV[7], ARGV[8], tonumber(ARGV[9]), tonumber(ARGV[10])
+local known, fresh, deadline = ARGV[11], ARGV[12], tonumber(ARGV[13])
+local start = now_us()
+if deadline > 0 and start > deadline then
+  return {'late', string.format('%.0f', start)}
+end
+local epoch = redis.call('HGET', KEYS[1], 'epoch')
+if known ~= '' and epoch ~= known then
+  return {'lost', epoch or false}
+end
+if not epoch then
+  -- A new rendezvous: what is left of another one (whose PHASE hash vanished) must not count.
+  epoch = fresh
+  if redis.call('EXISTS', KEYS[1]) == 0 then
+    redis.call('DEL', KEYS[2], KEYS[4])
+  end
+  redis.call('HSET', KEYS[1], 'epoch', epoch)
+end
+if hnum('arrived') > 0 and hnum('deadline') > 0 and start >= hnum('deadline') then
+  local outcome = 'timeout'
+  if redis.call('HGET', KEYS[1], 'ontimeout') == 'release' then
+    outcome = 'released-on-timeout'
+  end
+  settle(parties, outcome, '', '', channel, ttl, chunk, maxmissing)
+end
 local phase = hnum('phase')
 local left = redis.call('SREM', KEYS[3], id) == 1
 if not left and tonumber(redis.call('HGET', KEYS[2], id) or '-1') == phase then
-  return {'twice', phase}
+  return {'twice', phase, epoch}
 end
 redis.call('HSET', KEYS[2], id, phase)
 local arrived = redis.call('HINCRBY', KEYS[1], 'arrived', 1)
@@ -105,22 +136,26 @@ if arrived == 1 then
 end
 local rec = due(parties, channel, ttl, chunk, maxmissing)
 if rec then
-  return {'released', phase, rec}
+  return {'released', phase, rec, epoch}
 end
 touch(ttl)
-return {'waiting', phase, string.format('%.0f', math.max(0, hnum('deadline') - now))}
+return {'waiting', phase, string.format('%.0f', math.max(0, hnum('deadline') - now)), epoch}
 `)
 
 // phaseExpireScript settles phase ARGV[1] by its timeout policy when its deadline passed.
 //
-// ARGV: phase, parties, ttl ms, channel, chunk, maxmissing.
-// Returns {'settled', record-or-false} when the phase is no longer current (its record from the
-// log, false when the log lost it), {'early', remainingUs} before the deadline, or {'expired',
-// record}.
+// ARGV: phase, parties, ttl ms, channel, chunk, maxmissing, epoch.
+// Returns {'lost', epoch-or-false} when the state is not the one of epoch, {'settled',
+// record-or-false} when the phase is no longer current (its record from the log, false when the
+// log lost it), {'early', remainingUs} before the deadline, or {'expired', record}.
 var phaseExpireScript = redis.NewScript(phaseLib + `
 local bad = check({'hash', 'hash', 'set', 'list'})
 if bad then return bad end
 local phase, parties = tonumber(ARGV[1]), tonumber(ARGV[2])
+local epoch = redis.call('HGET', KEYS[1], 'epoch')
+if epoch ~= ARGV[7] then
+  return {'lost', epoch or false}
+end
 if hnum('phase') ~= phase or hnum('arrived') == 0 then
   for _, rec in ipairs(redis.call('LRANGE', KEYS[4], 0, -1)) do
     if tonumber(string.match(rec, '^(%d+)|')) == phase then
@@ -142,14 +177,14 @@ return {'expired', settle(parties, outcome, '', '', ARGV[4], ARGV[3], tonumber(A
 
 // phaseReadScript reads the current phase and the records of the phases ARGV[1..] that settled,
 // for a hub that re-reads after a possibly lost message.
-// Returns {current phase (-1: no phase state), record-or-false per asked phase}.
+// Returns {current phase (-1: no phase state), epoch-or-false, record-or-false per asked phase}.
 var phaseReadScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then
-  return {-1}
+  return {-1, false}
 end
 local current = tonumber(redis.call('HGET', KEYS[1], 'phase') or '0')
 local log = redis.call('LRANGE', KEYS[4], 0, -1)
-local out = {current}
+local out = {current, redis.call('HGET', KEYS[1], 'epoch') or false}
 for i = 1, #ARGV do
   local found = false
   local want = tonumber(ARGV[i])
@@ -221,9 +256,12 @@ return 1
 // phases then rejects (errPhaseReset).
 const phaseResetMessage = "reset"
 
-// phaseResetScript deletes the phase keys and tells the waiters (ARGV[2], phaseResetMessage).
+// phaseResetScript deletes the phase keys and tells the waiters: ARGV[2] (phaseResetMessage), a
+// space and the epoch of the state it deleted, so that a process that already took part in a
+// newer state ignores a late message.
 var phaseResetScript = redis.NewScript(`
+local epoch = redis.call('HGET', KEYS[1], 'epoch') or ''
 redis.call('DEL', unpack(KEYS))
-redis.call('PUBLISH', ARGV[1], ARGV[2])
+redis.call('PUBLISH', ARGV[1], ARGV[2] .. ' ' .. epoch)
 return 1
 `)

@@ -32,12 +32,12 @@ export const options = {
     spike: { executor: 'per-vu-iterations', vus: VUS, iterations: ITERATIONS, maxDuration: '5m' },
   },
   thresholds: {
+    // Every spike released every VU: a timeout, a failure or an error of arrive() is a failed check
+    // (see the default function), and fails the run.
     checks: ['rate==1'],
     http_req_failed: ['rate==0'],
     // 99% of the VUs run again within 100ms of the release.
     'barrier_release_skew{barrier:spike}': ['p(99)<100'],
-    // Every VU was released (a timeout or failure would be recorded with its outcome).
-    'barrier_arrive_duration{barrier:spike,outcome:released}': ['max<60000'],
   },
 };
 
@@ -49,8 +49,13 @@ const spike = new Barrier({
 });
 
 export default async function () {
-  const r = await spike.arrive({ timeout: '1m', quorum: quorum(QUORUM) });
-  check(r, { 'spike released': (x) => x.outcome === 'released' });
+  let r = null;
+  try {
+    r = await spike.arrive({ timeout: '1m', quorum: quorum(QUORUM) });
+  } catch (e) {
+    console.error(String(e)); // e.g. barrier spike: phase 3 timeout after 1m0s: arrived 40/50, left 0, missing 10 (...)
+  }
+  if (!check(r, { 'spike released': (x) => x !== null && x.outcome === 'released' })) return;
   const res = http.get(`${BASE_URL}/healthz`, { tags: { name: 'spike' } });
   check(res, { 'spike request: 200': (x) => x.status === 200 });
 }

@@ -65,9 +65,9 @@ export default async function () {
     check(event, { 'event: 200': (r) => r.status === 200 });
     await steps.arrive({ timeout: '1m' }); // everybody is done with the step
   } catch (e) {
-    if (!(e instanceof BarrierError)) throw e;
+    // Any exception (a BarrierError, or an error of arrive() such as a bad id) is a failed check.
     check(e, { 'step released': () => false });
-    console.error(e.message); // e.g. barrier steps: phase 4 failed after 80ms (login, by participant 7): ...
+    console.error(e instanceof BarrierError ? e.message : String(e)); // e.g. barrier steps: phase 4 failed after 80ms (login, by participant 7): ...
   }
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/grafana/sobek"
 
 	"go.k6.io/k6/v2/errext"
+	"go.k6.io/k6/v2/js/common"
 	"go.k6.io/k6/v2/lib"
 
 	"github.com/xk6-barrier/xk6-barrier/internal/jsopts"
@@ -71,9 +72,16 @@ func (b *jsBarrier) vuState(method string) *lib.State {
 	}
 	if b.core.Options().Redis == "" {
 		if seg := state.Options.ExecutionSegment; seg != nil && !seg.Equal(nil) {
-			b.throwf(method, "this k6 instance runs the execution segment %s of the test, but the barrier is in-process "+
+			// A configuration that can never work aborts the whole test (exit code 108), as
+			// k6/execution's test.abort() does, at its first use: not a TypeError per call that a
+			// script may catch while k6 exits 0.
+			msg := fmt.Sprintf("barrier %s: %s(): this k6 instance runs the execution segment %s of the test, but the barrier is in-process "+
 				"and counts only this instance's participants, so it could never be met: give it the option redis "+
-				"(and a runId shared by every instance) to count across instances", seg)
+				"(and a runId shared by every instance) to count across instances", b.name, method, seg)
+			rt := b.mi.vu.Runtime()
+			abort := &errext.InterruptError{Reason: errext.AbortTest + ": " + msg}
+			rt.Interrupt(abort) // a try/catch around the call cannot go on: its first step is interrupted
+			common.Throw(rt, abort)
 		}
 	}
 	return state
@@ -173,7 +181,7 @@ func (b *jsBarrier) fail(reasonArg, idArg sobek.Value) *sobek.Promise {
 	var reason string
 	ok := false
 	if reasonArg != nil {
-		reason, ok = reasonArg.Export().(string)
+		reason, ok = jsopts.AsString(reasonArg)
 	}
 	if !ok {
 		b.throwf("fail", "reason must be a string such as 'login' or 'sse', got %s", jsopts.Describe(reasonArg))

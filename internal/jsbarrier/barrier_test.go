@@ -25,6 +25,7 @@ type jsVU struct {
 	rt      *modulestest.Runtime
 	samples chan metrics.SampleContainer
 	logs    *logtest.Hook
+	mi      *ModuleInstance // the VU's k6/x/barrier instance
 }
 
 // newJSVU returns a VU in the init context whose script has run initCode after
@@ -32,10 +33,12 @@ type jsVU struct {
 func newJSVU(t *testing.T, initCode string) *jsVU {
 	t.Helper()
 	rt := modulestest.NewRuntime(t)
-	require.NoError(t, rt.SetupModuleSystem(map[string]any{"k6/x/barrier": NewRootModule()}, nil, nil))
+	v := &jsVU{rt: rt, samples: make(chan metrics.SampleContainer, 10000)}
+	root := &RootModule{onInstance: func(mi *ModuleInstance) { v.mi = mi }}
+	require.NoError(t, rt.SetupModuleSystem(map[string]any{"k6/x/barrier": root}, nil, nil))
 	_, err := rt.VU.Runtime().RunString(`const { Barrier, BarrierError } = require("k6/x/barrier");` + initCode)
 	require.NoError(t, err)
-	return &jsVU{rt: rt, samples: make(chan metrics.SampleContainer, 10000)}
+	return v
 }
 
 // start leaves the init context as VU vuIDGlobal.
@@ -109,7 +112,10 @@ func TestJSBadInput(t *testing.T) {
 		{"redis url with password stays secret", `new Barrier({ parties: 1, redis: "redis://u:hunter2@127.0.0.1:notaport", runId: "r" })`, []string{"option redis"}},
 		{"missing runId with redis", `new Barrier({ parties: 1, redis: "redis://127.0.0.1:` + closed + `" })`, []string{"option runId is required with redis"}},
 		{"bad ttl", `new Barrier({ parties: 1, ttl: "5 minutes" })`, []string{"option ttl", `invalid duration "5 minutes"`}},
-		{"ttl too short", `new Barrier({ parties: 1, ttl: 10 })`, []string{"option ttl must be at least 1s and at most 7d, got 10ms"}},
+		{"ttl too short", `new Barrier({ parties: 1, ttl: 10 })`, []string{"option ttl must be at least 1s and at most 7d: it is the expiry of every key the barrier writes", "got the number 10"}},
+		{"ttl 0", `new Barrier({ parties: 1, ttl: 0 })`, []string{"option ttl must be at least 1s and at most 7d: it is the expiry of every key the barrier writes", "got the number 0"}},
+		{"ttl '0s'", `new Barrier({ parties: 1, ttl: '0s' })`, []string{"option ttl must be at least 1s and at most 7d: it is the expiry of every key the barrier writes", `got the string "0s"`}},
+		{"name a Symbol", `new Barrier({ parties: 1, name: Symbol('x') })`, []string{"option name must be a string, got a symbol"}},
 		{"bad keyPrefix", `new Barrier({ parties: 1, keyPrefix: "a{b}" })`, []string{"option keyPrefix"}},
 	}
 	for _, tc := range tests {
@@ -150,7 +156,12 @@ func TestJSBadMethodArguments(t *testing.T) {
 		{"maxFailures above parties", `room.wait({ maxFailures: 4 })`, "option maxFailures must be at least 0 and at most 3, got 4"},
 		{"huge timeout", `room.wait({ timeout: Number.MAX_SAFE_INTEGER })`, "option timeout must be at least 1ms and at most 7d, got the number 9007199254740991"},
 		{"timeout over 7d", `room.wait({ timeout: "8d" })`, "option timeout must be at least 1ms and at most 7d, got 8d"},
-		{"timeout 0 refused", `room.wait({ timeout: 0 })`, "option timeout must be more than 0: the timeout is the wait's hard stop"},
+		{"timeout 0 refused", `room.wait({ timeout: 0 })`, "option timeout must be at least 1ms and at most 7d: the timeout is the wait's hard stop"},
+		{"timeout '0s' refused", `room.wait({ timeout: '0s' })`, "option timeout must be at least 1ms and at most 7d: the timeout is the wait's hard stop"},
+		{"timeout '0' refused", `room.wait({ timeout: '0' })`, "option timeout must be at least 1ms and at most 7d: the timeout is the wait's hard stop"},
+		{"timeout '0ms' refused", `room.wait({ timeout: '0ms' })`, "option timeout must be at least 1ms and at most 7d: the timeout is the wait's hard stop"},
+		{"timeout 1e-7 refused", `room.wait({ timeout: 1e-7 })`, "option timeout must be at least 1ms and at most 7d: the timeout is the wait's hard stop"},
+		{"fail reason a Symbol", `room.fail(Symbol('login'))`, "reason must be a string such as 'login' or 'sse', got a symbol"},
 		{"progress 1ms", `room.wait({ progress: 1 })`, "option progress must be at least 1s and at most 7d, got 1ms"},
 		{"huge progress", `room.wait({ progress: 1e300 })`, "option progress must be at least 1s and at most 7d, got the number 1e+300"},
 		{"progress true", `room.wait({ progress: true })`, "option progress must be a duration"},

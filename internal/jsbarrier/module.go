@@ -10,7 +10,10 @@ import (
 )
 
 // RootModule is the k6/x/barrier module: one per process, registered by the extension's register.go.
-type RootModule struct{}
+type RootModule struct {
+	// onInstance, when set (tests), is told every module instance made.
+	onInstance func(*ModuleInstance)
+}
 
 // NewRootModule returns the k6/x/barrier root module.
 func NewRootModule() *RootModule { return &RootModule{} }
@@ -18,7 +21,7 @@ func NewRootModule() *RootModule { return &RootModule{} }
 var _ modules.Module = (*RootModule)(nil)
 
 // NewModuleInstance returns the module instance of one VU: its metrics and its JS classes.
-func (*RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
+func (root *RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 	rt := vu.Runtime()
 	mi := &ModuleInstance{vu: vu, metrics: &barrierMetrics{}} // no registry: nothing is recorded
 	if registry := k6util.InitRegistry(vu); registry != nil {
@@ -32,6 +35,9 @@ func (*RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 	if mi.errorClass, err = defineBarrierError(rt); err != nil {
 		common.Throw(rt, err)
 	}
+	if root.onInstance != nil {
+		root.onInstance(mi)
+	}
 	return mi
 }
 
@@ -40,6 +46,8 @@ type ModuleInstance struct {
 	vu         modules.VU
 	metrics    *barrierMetrics
 	errorClass *sobek.Object
+	// presence is the VU's participation in rendezvous, from its first arrive() (presence.go).
+	presence *presence
 }
 
 var _ modules.Instance = (*ModuleInstance)(nil)

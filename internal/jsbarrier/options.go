@@ -58,7 +58,8 @@ func parseBarrierOptions(v sobek.Value, lookupEnv func(string) (string, bool)) (
 			o.RunID = id
 		}
 	}
-	if o.TTL, _, err = duration(r, "ttl", barrier.MinTTL, barrier.MaxDuration); err != nil {
+	if o.TTL, err = durationAtLeast(r, "ttl", barrier.MinTTL, barrier.MaxDuration,
+		"it is the expiry of every key the barrier writes (omit it for "+durfmt.Format(barrier.DefaultTTL)+"), e.g. '24h'"); err != nil {
 		return o, err
 	}
 	if o.KeyPrefix, err = r.String("keyPrefix"); err != nil {
@@ -76,6 +77,21 @@ func duration(r *jsopts.Reader, key string, lo, hi time.Duration) (time.Duration
 			key, durfmt.Format(lo), durfmt.Format(hi), jsopts.Describe(r.Get(key)))
 	}
 	return d, set, err
+}
+
+// durationAtLeast reads a duration option that, when given, must be lo..hi: a value below lo,
+// 0 included ('0s', '0', 1e-7), gets the same TypeError, since the core reads 0 as "not given"
+// (in JavaScript, leaving the option out is how to say that). what says what the option is.
+func durationAtLeast(r *jsopts.Reader, key string, lo, hi time.Duration, what string) (time.Duration, error) {
+	d, set, err := duration(r, key, lo, hi)
+	if err != nil || !set {
+		return d, err
+	}
+	if d < lo {
+		return 0, r.Errorf("option %s must be at least %s and at most %s: %s; got %s",
+			key, durfmt.Format(lo), durfmt.Format(hi), what, jsopts.Describe(r.Get(key)))
+	}
+	return d, nil
 }
 
 // positive refuses an option given as 0 where the core reads 0 as "not given": in JavaScript,
@@ -109,11 +125,8 @@ func parseWaitOptions(name string, parties int, v sobek.Value) (jsWaitOptions, e
 	if o.abortOnFail, _, err = r.Bool("abortOnFail"); err != nil {
 		return o, err
 	}
-	if err := positive(r, "timeout", "the timeout is the wait's hard stop "+
-		"(omit it to wait until the VU's context ends, which k6's gracefulStop bounds); at most 7d, e.g. '5m'"); err != nil {
-		return o, err
-	}
-	if o.Timeout, _, err = duration(r, "timeout", time.Millisecond, barrier.MaxDuration); err != nil {
+	if o.Timeout, err = durationAtLeast(r, "timeout", time.Millisecond, barrier.MaxDuration, "the timeout is the wait's hard stop "+
+		"(omit it to wait until the VU's context ends, which k6's gracefulStop bounds), e.g. '5m'"); err != nil {
 		return o, err
 	}
 	if o.MaxFailures, _, err = r.Integer("maxFailures"); err != nil {

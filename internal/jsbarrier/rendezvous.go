@@ -30,7 +30,7 @@ const (
 	MetricReleaseSkew = "barrier_release_skew"
 )
 
-var arriveOptions = []string{"id", "timeout", "quorum", "onTimeout", "abortOnFail"}
+var arriveOptions = []string{"id", "timeout", "quorum", "onTimeout", "abortOnFail", "progress"}
 
 // jsRendezvous adds arrive() and leave() to one JS Barrier object.
 type jsRendezvous struct {
@@ -76,15 +76,12 @@ func parseArriveOptions(name string, parties int, v sobek.Value) (jsArriveOption
 	if o.abortOnFail, _, err = r.Bool("abortOnFail"); err != nil {
 		return o, err
 	}
-	if err := positive(r, "timeout", fmt.Sprintf("it is the phase's hard stop, counted from its first arrival "+
-		"(default %s); at most 7d, e.g. '30s'", durfmt.Format(barrier.DefaultArriveTimeout))); err != nil {
-		return o, err
-	}
-	if o.Timeout, _, err = duration(r, "timeout", time.Millisecond, barrier.MaxDuration); err != nil {
+	if o.Timeout, err = durationAtLeast(r, "timeout", time.Millisecond, barrier.MaxDuration, fmt.Sprintf("it is the phase's hard stop, counted from its first arrival "+
+		"(omit it for %s), e.g. '30s'", durfmt.Format(barrier.DefaultArriveTimeout))); err != nil {
 		return o, err
 	}
 	if qv := r.Get("quorum"); qv != nil {
-		if s, ok := qv.Export().(string); ok {
+		if s, ok := jsopts.AsString(qv); ok {
 			// A percentage of the parties: the number before '%', more than 0 (0 would read as
 			// "not given"); the core checks its bounds.
 			text, isPct := strings.CutSuffix(strings.TrimSpace(s), "%")
@@ -108,7 +105,8 @@ func parseArriveOptions(name string, parties int, v sobek.Value) (jsArriveOption
 		return o, err
 	}
 	o.OnTimeout = barrier.OnTimeout(onTimeout)
-	return o, nil
+	o.Progress, err = progress(r)
+	return o, err
 }
 
 // arrive is `barrier.arrive(options?)`: resolves the phase's result when released (outcome
@@ -122,13 +120,25 @@ func (r *jsRendezvous) arrive(optsArg sobek.Value) *sobek.Promise {
 	if err != nil {
 		k6util.ThrowTypeError(rt, err.Error())
 	}
-	arrive, err := b.core.PrepareArrive(b.id("arrive", o.id, state), o.ArriveOptions)
+	id := b.id("arrive", o.id, state)
+	if o.Progress > 0 && state.Logger != nil {
+		logger := state.Logger.WithField("barrier", b.name)
+		o.OnProgress = func(line string) { logger.Info(line) }
+	}
+	arrive, err := b.core.PrepareArrive(id, o.ArriveOptions)
 	b.check("arrive", err, o.id, state)
+	// The participant leaves when k6 stops running this VU (presence.go); a leave of it under way
+	// must end before this arrival counts.
+	leaving := b.mi.presenceOf(state).arrived(b.core, b.name, id)
 	promise, resolve, reject := rt.NewPromise()
 	enqueue := b.mi.vu.RegisterCallback()
 	ctx := b.mi.vu.Context()
 	go func() {
 		start := time.Now()
+		select {
+		case <-leaving:
+		case <-ctx.Done():
+		}
 		res, err := arrive(ctx)
 		outcome := string(res.Outcome)
 		var pe *barrier.PhaseError
@@ -213,6 +223,9 @@ func phaseResultToJS(rt *sobek.Runtime, r barrier.PhaseResult) *sobek.Object {
 	if r.Reason != "" {
 		_ = o.Set("reason", r.Reason)
 		_ = o.Set("failedBy", r.FailedBy)
+	}
+	if r.Lost != "" {
+		_ = o.Set("lost", r.Lost)
 	}
 	return o
 }

@@ -2,6 +2,7 @@ package jsbarrier
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -204,7 +205,12 @@ func TestJSArriveRejections(t *testing.T) {
 func TestJSArriveBadOptions(t *testing.T) {
 	tests := []struct{ code, want string }{
 		{`room.arrive({ timout: "5s" })`, `unknown option "timout"`},
-		{`room.arrive({ timeout: 0 })`, "option timeout must be more than 0"},
+		{`room.arrive({ timeout: 0 })`, "option timeout must be at least 1ms and at most 7d: it is the phase's hard stop"},
+		{`room.arrive({ timeout: '0s' })`, "option timeout must be at least 1ms and at most 7d: it is the phase's hard stop"},
+		{`room.arrive({ timeout: '0' })`, "option timeout must be at least 1ms and at most 7d: it is the phase's hard stop"},
+		{`room.arrive({ timeout: '0ms' })`, "option timeout must be at least 1ms and at most 7d: it is the phase's hard stop"},
+		{`room.arrive({ timeout: 1e-7 })`, "option timeout must be at least 1ms and at most 7d: it is the phase's hard stop"},
+		{`room.arrive({ onTimeout: Symbol('release') })`, "option onTimeout must be a string, got a symbol"},
 		{`room.arrive({ timeout: "8d" })`, "option timeout must be at least 1ms and at most 7d"},
 		{`room.arrive({ quorum: 4 })`, "option quorum must be at least 1 and at most 3, got 4"},
 		{`room.arrive({ quorum: "80" })`, `option quorum must be a whole number 1..3 or a percentage of the parties such as '80%'`},
@@ -244,4 +250,50 @@ func TestJSArriveQuorumPercent(t *testing.T) {
 		assert.EqualValues(t, 2, res.Get("quorum").ToInteger())
 		assert.Equal(t, "released", res.Get("outcome").String())
 	}
+}
+
+// TestJSArriveProgress: an arrival that waits long logs a progress line at the progress interval,
+// as wait() does; of the VUs waiting at one phase in a process, one reports.
+func TestJSArriveProgress(t *testing.T) {
+	name := uniqueName(t)
+	vus := make([]*jsVU, 2)
+	for i := range vus {
+		vus[i] = newJSVU(t, `const room = new Barrier({ parties: 3, name: "`+name+`" });`)
+		vus[i].start(uint64(i + 1))
+	}
+	arriveOn(t, vus, `await room.arrive({ timeout: "2500ms", progress: "1s", onTimeout: "release" });`)
+	var lines []string
+	for _, vu := range vus {
+		for _, e := range vu.logs.AllEntries() {
+			if strings.Contains(e.Message, "waiting for") {
+				lines = append(lines, e.Message)
+			}
+		}
+	}
+	require.NotEmpty(t, lines, "no progress line in 2.5s with progress 1s")
+	assert.LessOrEqual(t, len(lines), 2, "one VU reports per tick: %q", lines)
+	assert.Contains(t, lines[0], "barrier "+name+": phase 0 waiting for 1s: arrived 2 of 3 parties")
+	t.Log(lines)
+}
+
+// TestJSArriveLostState: the phase keys expired between two steps (ttl 1s, 1.5s apart): the next
+// arrive() rejects with a BarrierError of outcome failed whose lost field says what and why; it is
+// not released from what the process remembers of phase 0.
+func TestJSArriveLostState(t *testing.T) {
+	srv := redistest.New(t)
+	run := redistest.Prefix(t)
+	srv.Cleanup(t, "*{"+run+"}*")
+	vu := newJSVU(t, `const room = new Barrier({ parties: 1, ttl: "1s", name: "`+uniqueName(t)+`", redis: "`+srv.URL+`", runId: "`+run+`" });`)
+	vu.start(1)
+	vu.run(t, `globalThis.first = await room.arrive({ timeout: "1s" });`)
+	assert.Equal(t, "released", jsObj(vu, "first").Get("outcome").String())
+	time.Sleep(1500 * time.Millisecond)
+	vu.run(t, `try { await room.arrive({ timeout: "1s" }); globalThis.err = null; } catch (e) { globalThis.err = e; }`)
+	e := vu.get("err")
+	require.False(t, sobek.IsNull(e), "released from a state that is gone")
+	obj := e.ToObject(vu.rt.VU.Runtime())
+	assert.Equal(t, "failed", obj.Get("outcome").String())
+	assert.Contains(t, obj.Get("lost").String(), "was lost: it no longer exists; its keys expired (is the barrier's ttl of 1s shorter than the gap between two arrive() calls?)")
+	assert.EqualValues(t, -1, obj.Get("phase").ToInteger())
+	assert.Contains(t, obj.Get("message").String(), "arrival failed after")
 }

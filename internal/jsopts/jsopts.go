@@ -68,7 +68,7 @@ func (r *Reader) String(key string) (string, error) {
 	if v == nil {
 		return "", nil
 	}
-	s, ok := v.Export().(string)
+	s, ok := AsString(v)
 	if !ok {
 		return "", r.Errorf("option %s must be a string, got %s", key, Describe(v))
 	}
@@ -165,7 +165,7 @@ func ParseDuration(v sobek.Value) (time.Duration, error) {
 		}
 		return types.GetDurationValue(f)
 	}
-	s, ok := v.Export().(string)
+	s, ok := AsString(v)
 	if !ok {
 		return 0, fmt.Errorf("invalid duration %s: %s", Describe(v), how)
 	}
@@ -257,6 +257,8 @@ func Describe(v sobek.Value) string {
 		return "null"
 	case IsFunction(v):
 		return "a function"
+	case isSymbol(v):
+		return "a symbol"
 	}
 	switch x := v.Export().(type) {
 	case string:
@@ -269,6 +271,22 @@ func Describe(v sobek.Value) string {
 		return "an array"
 	}
 	return "an object"
+}
+
+// isSymbol reports whether v is a JavaScript Symbol (which exports as its description).
+func isSymbol(v sobek.Value) bool {
+	_, ok := v.(*sobek.Symbol)
+	return ok
+}
+
+// AsString returns v when it is a JavaScript string; a Symbol, which exports as its description,
+// is not one.
+func AsString(v sobek.Value) (string, bool) {
+	if v == nil || isSymbol(v) {
+		return "", false
+	}
+	s, ok := v.Export().(string)
+	return s, ok
 }
 
 func contains(list []string, s string) bool {

@@ -3,6 +3,7 @@ package lib
 import (
 	"gopkg.in/guregu/null.v3"
 
+	"go.k6.io/k6/v2/lib/types"
 	"go.k6.io/k6/v2/metrics"
 )
 
@@ -15,6 +16,10 @@ type Options struct {
 
 	// SystemTags are the system tags enabled for metrics (the systemTags option); nil enables none.
 	SystemTags *metrics.SystemTagSet `json:"systemTags" envconfig:"K6_SYSTEM_TAGS"`
+
+	// MinIterationDuration is the shortest iteration: a VU whose iteration ended sooner pauses for
+	// the rest before its next one (the minIterationDuration option).
+	MinIterationDuration types.NullDuration `json:"minIterationDuration" envconfig:"K6_MIN_ITERATION_DURATION"`
 
 	// ExecutionSegment is the part of the test this instance runs (--execution-segment); nil
 	// means the whole test, 0:1.

@@ -100,3 +100,32 @@ func wholeMillis(v any) (int64, error) {
 	}
 	return 0, fmt.Errorf("unable to use type %T as a duration value", v)
 }
+
+// NullDuration is a Duration that may be unset (Valid false), as k6's options hold durations.
+type NullDuration struct {
+	Duration
+	Valid bool
+}
+
+// NewNullDuration returns a NullDuration of d, set when valid.
+func NewNullDuration(d time.Duration, valid bool) NullDuration {
+	return NullDuration{Duration(d), valid}
+}
+
+// NullDurationFrom returns a set NullDuration of d.
+func NullDurationFrom(d time.Duration) NullDuration {
+	return NullDuration{Duration(d), true}
+}
+
+// ValueOrZero returns the duration, or 0 when unset.
+func (d NullDuration) ValueOrZero() Duration {
+	if !d.Valid {
+		return Duration(0)
+	}
+	return d.Duration
+}
+
+// TimeDuration returns the duration as a time.Duration (0 when unset).
+func (d NullDuration) TimeDuration() time.Duration {
+	return time.Duration(d.Duration)
+}
