@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -87,8 +86,7 @@ func inUse() (heap, stack uint64) {
 // stream, and goroutines per stream: through a default http.Transport and
 // one whose buffers are 1 KiB (its per-connection bufio.Reader and
 // bufio.Writer, 4 KiB each by default, and its readLoop and writeLoop
-// goroutines included), and through the lean HTTP/1.1 path of
-// Config.Dialer. Run it with -benchtime=1x.
+// goroutines included). Run it with -benchtime=1x.
 func BenchmarkStreamIdleMemory(b *testing.B) {
 	url := startIdleServer(b)
 	b.Run("default-transport", func(b *testing.B) {
@@ -101,11 +99,6 @@ func BenchmarkStreamIdleMemory(b *testing.B) {
 		benchIdleMemory(b, func() (Config, func()) {
 			t := &http.Transport{MaxIdleConnsPerHost: -1, ReadBufferSize: 1 << 10, WriteBufferSize: 1 << 10}
 			return Config{URL: url, Transport: t}, t.CloseIdleConnections
-		})
-	})
-	b.Run("dialer", func(b *testing.B) {
-		benchIdleMemory(b, func() (Config, func()) {
-			return Config{URL: url, Dialer: &net.Dialer{}}, func() {}
 		})
 	})
 }

@@ -40,8 +40,6 @@ type eventSource struct {
 	queue    *taskQueue
 	inflight chan struct{}
 	sampler  *sampler
-	// storeCookies keeps the cookies a response sets in the VU's jar (on the stream goroutine).
-	storeCookies func(sse.Open)
 
 	// Owned by the stream goroutine (run and the Handler methods).
 	// pendingErr is the error reported last, not yet dispatched: whether it ends the stream
@@ -70,10 +68,9 @@ func (mi *ModuleInstance) newEventSource(call sobek.FunctionCall) sobek.Value {
 	vs := mi.newVUStream("new EventSource()", call.Argument(0), call.Argument(1), eventSourceParams)
 	es := &eventSource{
 		mi: mi, rt: rt, ctx: mi.vu.Context(), url: vs.url, stream: vs.stream,
-		inflight:     make(chan struct{}, maxBatchesInFlight),
-		sampler:      vs.sampler,
-		listeners:    map[string][]sobek.Value{},
-		storeCookies: vs.storeCookies,
+		inflight:  make(chan struct{}, maxBatchesInFlight),
+		sampler:   vs.sampler,
+		listeners: map[string][]sobek.Value{},
 	}
 	es.jsState = rt.NewObject()
 	_ = es.jsState.Set("closed", false)
@@ -184,9 +181,7 @@ func (es *eventSource) live() bool {
 
 // OnOpen implements Handler.
 func (es *eventSource) OnOpen(o sse.Open) {
-	es.storeCookies(o)
-	es.sampler.push(es.sampler.count.sessions, 1)
-	es.sampler.pushDuration(es.sampler.count.connecting, o.ConnectingTime)
+	es.sampler.opened(o)
 	es.queue.Queue(func() error {
 		if !es.live() {
 			return nil
@@ -203,10 +198,7 @@ func (es *eventSource) OnOpen(o sse.Open) {
 
 // OnEvents implements Handler: one loop task per batch, and at most maxBatchesInFlight of them.
 func (es *eventSource) OnEvents(b sse.Batch) {
-	es.sampler.push(es.sampler.count.eventsReceived, float64(len(b.Events)))
-	if b.First {
-		es.sampler.pushDuration(es.sampler.count.timeToFirstEvent, b.TimeToFirstEvent)
-	}
+	es.sampler.events(b)
 	select {
 	case es.inflight <- struct{}{}:
 	case <-es.stream.Done():
@@ -389,7 +381,7 @@ func (es *eventSource) OnSessionEnd(s sse.Session) {
 // status, headers and (bounded) body. It is dispatched at the next call, which tells whether the
 // stream reconnects (OnReconnect) or not (another error, or the end of Run).
 func (es *eventSource) OnError(err error) {
-	es.sampler.push(es.sampler.count.errors, 1)
+	es.sampler.failed(err)
 	es.flushPendingError()
 	es.pendingErr = err
 }

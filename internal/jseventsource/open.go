@@ -83,8 +83,7 @@ func (mi *ModuleInstance) open(urlArg sobek.Value, args ...sobek.Value) *sobek.O
 
 	r := &openRun{
 		c: c, ctx: ctx, tasks: make(chan func() error, maxBatchesInFlight),
-		sampler:      vs.sampler,
-		storeCookies: vs.storeCookies,
+		sampler: vs.sampler,
 	}
 	runDone := make(chan struct{})
 	go func() {
@@ -125,8 +124,6 @@ type openRun struct {
 	ctx     context.Context
 	tasks   chan func() error
 	sampler *sampler
-	// storeCookies keeps the cookies a response sets in the VU's jar.
-	storeCookies func(sse.Open)
 
 	// Written by the stream goroutine before the VU goroutine reads them (after Run returns).
 	open    *sse.Open
@@ -148,18 +145,13 @@ func (r *openRun) send(f func() error) {
 }
 
 func (r *openRun) OnOpen(o sse.Open) {
-	r.storeCookies(o)
 	r.open = &o
-	r.sampler.push(r.sampler.count.sessions, 1)
-	r.sampler.pushDuration(r.sampler.count.connecting, o.ConnectingTime)
+	r.sampler.opened(o)
 	r.send(func() error { return r.c.emit("open") })
 }
 
 func (r *openRun) OnEvents(b sse.Batch) {
-	r.sampler.push(r.sampler.count.eventsReceived, float64(len(b.Events)))
-	if b.First {
-		r.sampler.pushDuration(r.sampler.count.timeToFirstEvent, b.TimeToFirstEvent)
-	}
+	r.sampler.events(b)
 	r.send(func() error {
 		rt := r.c.rt
 		for _, e := range b.Events {
@@ -185,7 +177,7 @@ func (r *openRun) OnSessionEnd(s sse.Session) {
 
 func (r *openRun) OnError(err error) {
 	r.lastErr = err
-	r.sampler.push(r.sampler.count.errors, 1)
+	r.sampler.failed(err)
 	r.send(func() error { return r.emitError(err) })
 }
 
