@@ -265,8 +265,11 @@ func (es *eventSource) dispatchRun(typ string, events []sse.Event, listeners []s
 		objs[k] = es.messageEvent(e)
 	}
 	prop := ""
-	if typ == sse.DefaultEventType {
-		prop = "onmessage"
+	switch typ {
+	case sse.DefaultEventType, "open", "error":
+		// The handler attributes are listeners of their type, whoever fires it: a server's event
+		// named error reaches onerror, as in browsers (the spec's "fire an event named type").
+		prop = "on" + typ
 	}
 	ls := make([]any, len(listeners))
 	for k, l := range listeners {
@@ -445,7 +448,7 @@ func (es *eventSource) fireWith(on sobek.Callable, typ string, ev *sobek.Object)
 func errorEvent(rt *sobek.Runtime, err error) *sobek.Object {
 	ev := rt.NewObject()
 	_ = ev.Set("type", "error")
-	_ = ev.Set("error", err.Error())
+	_ = ev.Set("error", errorText(err))
 	var re *sse.ResponseError
 	if errors.As(err, &re) {
 		_ = ev.Set("status", re.StatusCode)
@@ -453,6 +456,17 @@ func errorEvent(rt *sobek.Runtime, err error) *sobek.Object {
 		_ = ev.Set("body", string(re.Body))
 	}
 	return ev
+}
+
+// errorText is the message of an error event: the error's, with how to raise the limit of an
+// event too large.
+func errorText(err error) string {
+	if errors.Is(err, sse.ErrEventTooLarge) {
+		return fmt.Sprintf("%s (the maxEventSize param bounds an event's data and a line: %d bytes by default, "+
+			"at most %d; raise it with new EventSource(url, { maxEventSize: n }) or sse.open(url, { maxEventSize: n }, fn))",
+			err, sse.DefaultMaxEventSize, sse.MaxEventSizeLimit)
+	}
+	return err.Error()
 }
 
 // headerObject returns headers as a JS object of canonical names to comma-joined values.

@@ -187,7 +187,7 @@ func (r *openRun) emitError(err error) error {
 		return nil // the script is done listening: the error is dropped, no error of its own
 	}
 	ev := errorEvent(r.c.rt, err)
-	msg := err.Error()
+	msg := errorText(err)
 	_ = ev.Set("error", func() string { return msg }) // xk6-sse: e.error() returns the message
 	return r.c.emit("error", ev)
 }
@@ -222,7 +222,7 @@ func (r *openRun) response(rt *sobek.Runtime, url string) *sobek.Object {
 	_ = o.Set("headers", headerObject(rt, headers))
 	errText := ""
 	if r.lastErr != nil {
-		errText = r.lastErr.Error()
+		errText = errorText(r.lastErr)
 	}
 	_ = o.Set("error", errText)
 	return o

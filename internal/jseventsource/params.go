@@ -31,7 +31,7 @@ type streamParams struct {
 
 // defaultTimeout bounds the time to the response headers when the timeout param is not given: 60
 // seconds, as k6/http's default timeout.
-const defaultTimeout = 60 * time.Second
+var defaultTimeout = 60 * time.Second
 
 // maxRedirectsParam is the largest redirects param.
 const maxRedirectsParam = 1000
