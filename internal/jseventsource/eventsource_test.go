@@ -75,7 +75,7 @@ func newJSVUOn(t testing.TB, path string, tlsConfig *tls.Config) *jsVU {
 		Options: lib.Options{
 			UserAgent:    null.StringFrom(k6DefaultUserAgent),
 			MaxRedirects: null.NewInt(10, false),
-			SystemTags: &defaultSystemTags,
+			SystemTags:   &defaultSystemTags,
 		},
 	}
 	v.state = state
