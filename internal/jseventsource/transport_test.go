@@ -495,3 +495,30 @@ func TestEventSourceEventTooLargeNamesOption(t *testing.T) {
 	assert.Contains(t, vu.get("err"), "event too large")
 	assert.Contains(t, vu.get("err"), "maxEventSize: n")
 }
+
+// TestEventSourceTimeBetweenEvents: with timeBetweenEvents, each event after a connection's first
+// records the gap since the one before it; without, none is recorded.
+func TestEventSourceTimeBetweenEvents(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		for i := range 4 {
+			_, _ = fmt.Fprintf(w, "data: %d\n\n", i)
+			http.NewResponseController(w).Flush()
+			time.Sleep(30 * time.Millisecond)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	for _, on := range []bool{true, false} {
+		vu := newJSVU(t)
+		vu.run(t, fmt.Sprintf(`const es = new EventSource(%q, { timeBetweenEvents: %v }); es.onmessage = (e) => { if (e.data === "3") es.close(); };`, srv.URL, on))
+		gaps := samplesOf(vu, MetricTimeBetweenEvents)
+		if !on {
+			assert.Empty(t, gaps)
+			continue
+		}
+		require.Len(t, gaps, 3)
+		for _, g := range gaps {
+			assert.GreaterOrEqual(t, g.Value, 20.0, "ms between events sent 30ms apart")
+		}
+	}
+}
