@@ -190,3 +190,21 @@ func k6LikeTransport(t testing.TB) *http.Transport {
 	t.Cleanup(tr.CloseIdleConnections)
 	return tr
 }
+
+// TestStreamDecodesRejectedBody: the body of a rejected response is kept
+// decoded, as the server meant it.
+func TestStreamDecodesRejectedBody(t *testing.T) {
+	body := compressed(t, "gzip", `{"error":"overloaded"}`)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Encoding", "gzip")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write(body)
+	}))
+	defer srv.Close()
+	_, err := run(t, Config{URL: srv.URL, Transport: k6LikeTransport(t)}, &recorder{})
+	var re *ResponseError
+	if !errors.As(err, &re) || string(re.Body) != `{"error":"overloaded"}` {
+		t.Fatalf("want the decoded body, got %v", err)
+	}
+}

@@ -163,7 +163,13 @@ func (s *Stream) connect(h Handler, attempt int) error {
 		// Bound the time too: a body may trickle forever.
 		t := time.AfterFunc(s.errorBodyTimeout, func() { cancel(errErrorBodyTimeout) })
 		defer t.Stop()
-		err.Body, err.Truncated = readBounded(resp.Body, MaxErrorBodySize)
+		var body io.Reader = resp.Body
+		if codings, unsupported := contentCodings(resp.Header.Values("Content-Encoding")); unsupported == "" && len(codings) > 0 {
+			decoded := newDecodedBody(resp.Body, codings) // the body as the server meant it; bounded below
+			defer decoded.close()
+			body = decoded
+		}
+		err.Body, err.Truncated = readBounded(body, MaxErrorBodySize)
 		return err
 	}
 	codings, unsupported := contentCodings(resp.Header.Values("Content-Encoding"))
