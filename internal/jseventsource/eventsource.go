@@ -393,7 +393,7 @@ func (es *eventSource) OnError(err error) {
 // to CONNECTING, then fires an error event: the error that ended the connection, or, when the
 // server ended the stream cleanly, one that says so.
 func (es *eventSource) OnReconnect(r sse.Reconnect) {
-	es.sampler.push(es.sampler.count.reconnects, 1)
+	es.sampler.reconnecting()
 	err := es.pendingErr
 	es.pendingErr, es.lastEnd = nil, nil
 	if err == nil {

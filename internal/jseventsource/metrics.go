@@ -64,8 +64,11 @@ func registerMetrics(r *metrics.Registry) (*streamMetrics, error) {
 
 // sampler pushes one stream's samples with its tags.
 type sampler struct {
-	ctx     context.Context
-	out     chan<- metrics.SampleContainer
+	ctx context.Context
+	out chan<- metrics.SampleContainer
+	// base are the stream's tags; tags are those of its samples now: base, and while a connection
+	// is open, its status and proto.
+	base    metrics.TagsAndMeta
 	tags    metrics.TagsAndMeta
 	enabled *metrics.SystemTagSet
 	count   *streamMetrics
@@ -92,7 +95,7 @@ func newSampler(ctx context.Context, state *lib.State, m *streamMetrics, rawURL,
 		tm.SetSystemTagOrMetaIfEnabled(enabled, metrics.TagURL, shown)
 	}
 	tm.SetSystemTagOrMetaIfEnabled(enabled, metrics.TagMethod, method)
-	return &sampler{ctx: ctx, out: state.Samples, tags: tm, enabled: enabled, count: m}
+	return &sampler{ctx: ctx, out: state.Samples, base: tm, tags: tm, enabled: enabled, count: m}
 }
 
 // opened records an established connection: its samples from now on carry its status and proto
@@ -101,7 +104,7 @@ func (s *sampler) opened(o sse.Open) {
 	if s == nil {
 		return
 	}
-	s.tags = s.tags.Clone()
+	s.tags = s.base.Clone()
 	s.tags.SetSystemTagOrMetaIfEnabled(s.enabled, metrics.TagStatus, strconv.Itoa(o.StatusCode))
 	s.tags.SetSystemTagOrMetaIfEnabled(s.enabled, metrics.TagProto, o.Proto)
 	s.lastEvent = time.Time{}
@@ -132,13 +135,23 @@ func (s *sampler) events(b sse.Batch) {
 	s.lastEvent = now
 }
 
+// reconnecting records a reconnection: its sample, and those after it until the next connection
+// opens, carry the stream's tags without the last connection's status and proto.
+func (s *sampler) reconnecting() {
+	if s == nil {
+		return
+	}
+	s.tags = s.base
+	s.push(s.count.reconnects, 1)
+}
+
 // failed records an error: with error_code (k6's code of the failure, where there is one) or, for
 // a rejected response, status, where systemTags enables them.
 func (s *sampler) failed(err error) {
 	if s == nil || s.out == nil || s.count.errors == nil {
 		return
 	}
-	tm := s.tags.Clone()
+	tm := s.base.Clone() // not the last connection's status and proto: this failure has its own
 	var re *sse.ResponseError
 	if errors.As(err, &re) {
 		tm.SetSystemTagOrMetaIfEnabled(s.enabled, metrics.TagStatus, strconv.Itoa(re.StatusCode))

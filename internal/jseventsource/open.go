@@ -195,7 +195,7 @@ func (r *openRun) emitError(err error) error {
 // OnReconnect implements Handler: when the server ended the stream cleanly, the 'error' handlers
 // hear it, as an EventSource's do (the errors that end a connection reach them through OnError).
 func (r *openRun) OnReconnect(rc sse.Reconnect) {
-	r.sampler.push(r.sampler.count.reconnects, 1)
+	r.sampler.reconnecting()
 	if errors.Is(rc.Err, io.EOF) {
 		r.send(func() error { return r.emitError(serverEndedReconnecting(rc)) })
 	}

@@ -522,3 +522,44 @@ func TestEventSourceTimeBetweenEvents(t *testing.T) {
 		}
 	}
 }
+
+// TestEventSourceErrorTagsAreTheFailuresOwn: a failed reconnection's sse_errors sample carries no
+// status or proto of the connection before it.
+func TestEventSourceErrorTagsAreTheFailuresOwn(t *testing.T) {
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) > 1 { // the reconnection: the connection drops before any response
+			conn, _, err := http.NewResponseController(w).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		_, _ = io.WriteString(w, "data: x\n\n")
+	}))
+	t.Cleanup(srv.Close)
+	vu := newJSVU(t)
+	vu.run(t, fmt.Sprintf(`
+		const es = new EventSource(%q, { reconnect: { delay: "10ms", retries: 1 } });
+		es.onerror = () => { if (es.readyState === EventSource.CLOSED) es.close(); };
+	`, srv.URL))
+	var all []metrics.Sample
+	for len(vu.samples) > 0 {
+		all = append(all, (<-vu.samples).GetSamples()...)
+	}
+	var errs int
+	for _, s := range all {
+		switch s.Metric.Name {
+		case MetricErrors:
+			errs++
+			_, hasStatus := s.Tags.Get("status")
+			_, hasProto := s.Tags.Get("proto")
+			assert.False(t, hasStatus || hasProto, "error sample tags %v", s.Tags.Map())
+		case MetricSessions:
+			status, _ := s.Tags.Get("status")
+			assert.Equal(t, "200", status)
+		}
+	}
+	assert.Positive(t, errs)
+}
