@@ -38,12 +38,12 @@ type jsVU struct {
 // k6DefaultUserAgent is the userAgent option's default in k6 v2.2.0.
 const k6DefaultUserAgent = "k6/2.2.0 (https://k6.io/)"
 
-// newJSVU returns a VU whose state has a dialer and a transport, as k6's VUs have: streams take the
-// lean path over the dialer.
+// newJSVU returns a VU whose state has a dialer and a transport over it, as k6's VUs have.
 func newJSVU(t testing.TB) *jsVU { return newJSVUOn(t, "dialer", nil) }
 
-// newJSVUOn returns a VU whose streams take path: "dialer" (the VU state has a Dialer, with
-// tlsConfig as its TLSConfig, and a Transport) or "transport" (the state has just a Transport).
+// newJSVUOn returns a VU whose state is made as path says: "dialer" (as k6 makes it: a Dialer, with
+// tlsConfig as its TLSConfig, and a Transport made as k6 makes a VU's, over that dialer) or
+// "transport" (just a Transport, Go's default). Streams go through the Transport either way.
 func newJSVUOn(t testing.TB, path string, tlsConfig *tls.Config) *jsVU {
 	t.Helper()
 	defaultSystemTags := metrics.DefaultSystemTagSet
