@@ -62,11 +62,13 @@ lint:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
-# Short fuzzing sessions of the parsers of outside input: the SSE event-stream Decoder, and the Redis
+# Short fuzzing sessions of the parsers of outside input: the SSE event-stream Decoder, the decoding
+# of compressed streams (Content-Encoding), and the Redis
 # URL parser (whose errors must never show a password). Their seed corpora under testdata/ run in
 # `make test` too.
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecoder -fuzztime 30s ./sse/
+	$(GO) test -run '^$$' -fuzz FuzzContentDecoding -fuzztime 30s ./sse/
 	$(GO) test -run '^$$' -fuzz FuzzParseRedisURL -fuzztime 30s ./barrier/
 
 # The users' build: a k6 binary with this extension. xk6 fetches the real k6, which this repository's

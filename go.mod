@@ -4,7 +4,9 @@ go 1.25.0
 
 require (
 	github.com/alicebob/miniredis/v2 v2.40.0
+	github.com/andybalholm/brotli v1.2.2
 	github.com/grafana/sobek v0.0.0-20260727154728-7781506a890f
+	github.com/klauspost/compress v1.19.1
 	github.com/redis/go-redis/v9 v9.22.0
 	github.com/sirupsen/logrus v1.9.3
 	github.com/spf13/cobra v1.4.0

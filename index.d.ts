@@ -399,7 +399,10 @@ declare module 'k6/x/eventsource' {
     body?: string | ArrayBuffer;
     /** Tags of the metrics of this stream. */
     tags?: { [name: string]: string };
-    /** Bound on the time from the start of a request to its response headers. Default: none. */
+    /**
+     * Bound on the time from the start of a request to its response headers (redirects included).
+     * Default `'60s'`, as k6/http's `timeout`; `0` means none. It never cuts the stream itself.
+     */
     timeout?: Duration;
     /** Ends a connection that receives no bytes for that long (comments count). Default: none. */
     idleTimeout?: Duration;
@@ -411,11 +414,23 @@ declare module 'k6/x/eventsource' {
      * defaults (10 retries, a 3s delay until the stream sends `retry`).
      */
     reconnect?: boolean | { retries?: number; delay?: Duration };
+    /**
+     * Redirects followed, as k6/http's `redirects` param (0 to 1000); default: the `maxRedirects`
+     * option (10). Past them, the redirect response is the answer: an error event with its status.
+     */
+    redirects?: number;
+    /**
+     * Record `sse_time_between_events` (Trend, time): for each event after a connection's first, the
+     * time since the previous one (inter-token latency). Default `false`.
+     */
+    timeBetweenEvents?: boolean;
   }
 
   /** The `open` event: the response's headers were received (a 2xx with `text/event-stream`). */
   export interface OpenEvent {
     type: 'open';
+    /** Only on a server event named `open` (which has no status, headers or url): its data. */
+    data?: string;
     /** HTTP status. */
     status: number;
     /** Response headers: canonical names to comma-joined values. */
@@ -437,12 +452,21 @@ declare module 'k6/x/eventsource' {
 
   /**
    * The `error` event: a network error, a timeout, an event too large, the end of the stream, or an
-   * answer that is not a 2xx `text/event-stream` (then `status` and `body` are set).
+   * answer that is not a 2xx `text/event-stream` or whose `Content-Encoding` cannot be decoded (then
+   * `status` and `body` are set). A server event named `error` reaches `onerror` and the `error`
+   * listeners too, as in browsers: it is a message event, with `data`, `lastEventId` and `origin`, and
+   * without `error`; test `event.data !== undefined` to tell it from a connection error.
    */
   export interface ErrorEvent {
     type: 'error';
-    /** What went wrong. */
+    /** What went wrong; absent on a server event named `error`. */
     error: string;
+    /** Only on a server event named `error`: its data. */
+    data?: string;
+    /** Only on a server event named `error`: the last event id. */
+    lastEventId?: string;
+    /** Only on a server event named `error`: the stream's URL. */
+    origin?: string;
     /** HTTP status of a rejected response. */
     status?: number;
     /** Headers of a rejected response. */
@@ -477,14 +501,15 @@ declare module 'k6/x/eventsource' {
     /** 0 connecting, 1 open, 2 closed. */
     readonly readyState: 0 | 1 | 2;
 
-    /** Called when the response was received. */
+    /** Called when the response was received, and for a server event named `open` (with `data`). */
     onopen: ((event: OpenEvent) => void) | null;
     /** Called for events of type `message` (no `event:` field). */
     onmessage: ((event: MessageEvent) => void) | null;
     /**
      * Called on an error, and when the server ends the stream. During it, `readyState` is `CLOSED` when
      * the stream ended (then nothing more is dispatched), `CONNECTING` when a reconnection follows. A
-     * non-2xx answer carries its status and body.
+     * non-2xx answer carries its status and body. Also called for a server event named `error`: a
+     * MessageEvent, with `data` and no `error`.
      */
     onerror: ((event: ErrorEvent) => void) | null;
 

@@ -9,6 +9,7 @@
 #     smoke    examples/smoke.test.js
 #     spike    examples/rendezvous-spike.js (VUS meet every iteration, then all send one request)
 #     steps    examples/step-by-step.js (every user logs in before any starts the next step)
+#     llm      examples/llm-stream.js (OpenAI-style token streams: time to first token, inter-token latency)
 #
 # Environment:
 #   K6                 a k6 binary built with this extension. Not set: ./k6 is built with the users'
@@ -58,11 +59,14 @@ case $mode in
   steps)
     script=examples/step-by-step.js
     ;;
+  llm)
+    script=examples/llm-stream.js
+    ;;
   -h | --help | help)
     sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
     exit 0
     ;;
-  *) die "unknown mode '$mode' (want barrier, legacy, smoke, spike or steps; see examples/demo.sh -h)" ;;
+  *) die "unknown mode '$mode' (want barrier, legacy, smoke, spike, steps or llm; see examples/demo.sh -h)" ;;
 esac
 [[ $VUS =~ ^[1-9][0-9]*$ ]] || die "VUS must be a positive integer, got '$VUS'"
 

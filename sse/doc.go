@@ -3,9 +3,9 @@
 // stream"), and a Stream that runs the HTTP side of an EventSource (request,
 // response checks, idle timeout, reconnection with Last-Event-ID) and hands
 // what happens to a Handler, events in batches. A Stream sends its requests
-// through an http.Client or http.Transport, or, given a Dialer, on a lean
-// HTTP/1.1 path of its own (one goroutine and small buffers per open
-// stream; HTTP/1.1 only, no HTTP proxy): see Config.Dialer. Config's rules
+// through the http.Client or http.RoundTripper it is given (HTTP/2, proxies,
+// cookies and redirects are theirs), and decodes a compressed stream
+// (Content-Encoding gzip, deflate, br, zstd) as it arrives. Config's rules
 // (defaults, limits) live here, checked once by NewStream.
 //
 // The package knows nothing of k6 or JavaScript: it imports neither. The

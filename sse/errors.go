@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -35,7 +36,8 @@ var (
 )
 
 // ResponseError is a response rejected as an event stream: a status other
-// than 2xx, a 204, or a Content-Type other than text/event-stream. The
+// than 2xx, a 204, a Content-Type other than text/event-stream, or a
+// Content-Encoding that cannot be decoded. The
 // connection is failed and not reestablished, as the spec says.
 type ResponseError struct {
 	StatusCode int         // e.g. 500
@@ -43,14 +45,18 @@ type ResponseError struct {
 	Header     http.Header // the response headers
 	Body       []byte      // the first MaxErrorBodySize bytes of the body
 	Truncated  bool        // the body was longer than Body
-	err        error       // ErrStatus, ErrNoContent or ErrContentType
+	err        error       // ErrStatus, ErrNoContent, ErrContentType or ErrContentEncoding
 }
 
 // Error says what was rejected, with the start of the body.
 func (e *ResponseError) Error() string {
 	msg := fmt.Sprintf("%v: %s", e.err, e.Status)
-	if errors.Is(e.err, ErrContentType) {
+	switch {
+	case errors.Is(e.err, ErrContentType):
 		msg += fmt.Sprintf(" with Content-Type %q", e.Header.Get("Content-Type"))
+	case errors.Is(e.err, ErrContentEncoding):
+		_, unsupported := contentCodings(e.Header.Values("Content-Encoding"))
+		msg += fmt.Sprintf(" with Content-Encoding %q: %q is not one of gzip, deflate, br, zstd", strings.Join(e.Header.Values("Content-Encoding"), ", "), unsupported)
 	}
 	if len(e.Body) > 0 {
 		const snippet = 200
@@ -66,5 +72,5 @@ func (e *ResponseError) Error() string {
 	return msg
 }
 
-// Unwrap returns ErrStatus, ErrNoContent or ErrContentType.
+// Unwrap returns ErrStatus, ErrNoContent, ErrContentType or ErrContentEncoding.
 func (e *ResponseError) Unwrap() error { return e.err }

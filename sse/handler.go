@@ -35,6 +35,7 @@ type Handler interface {
 type Open struct {
 	StatusCode int         // e.g. 200
 	Status     string      // e.g. "200 OK"
+	Proto      string      // e.g. "HTTP/2.0"
 	Header     http.Header // the response headers
 	URL        string      // the URL that answered, after redirects
 	Attempt    int         // 0 for the first connection, n for the nth reconnection

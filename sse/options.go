@@ -1,7 +1,6 @@
 package sse
 
 import (
-	"crypto/tls"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -64,27 +63,13 @@ type Config struct {
 	// MaxRetries bounds the reconnections over the stream's life; default
 	// DefaultMaxRetries.
 	MaxRetries int
-	// Client sends the requests. It must have no Timeout (that would cut
-	// the stream); use Timeout and IdleTimeout instead. If nil, the stream
-	// uses Dialer, else Transport.
+	// Client sends the requests and follows redirects (its CheckRedirect
+	// and Jar apply to every connection and reconnection). It must have no
+	// Timeout (that would cut the stream); use Timeout and IdleTimeout
+	// instead. If nil, the stream uses an http.Client over Transport.
 	Client *http.Client
-	// Dialer, when set and Client is nil, makes the stream take its lean
-	// path: it speaks HTTP/1.1 itself over one connection per request that
-	// it dials with Dialer (with TLS for https), instead of going through
-	// an http.Transport. That costs about half the memory per open stream
-	// (one goroutine, small buffers), which counts with thousands of
-	// streams. The lean path speaks HTTP/1.1 only (no HTTP/2), uses no
-	// HTTP proxy (HTTP_PROXY and HTTPS_PROXY are ignored), keeps no
-	// connection alive for reuse, and follows up to 10 redirects as
-	// net/http's client does. Dialer takes precedence over Transport.
-	Dialer Dialer
-	// TLSConfig is the TLS configuration of the lean path's https
-	// connections (see Dialer): a clone of it is used, with ServerName set
-	// from the URL unless set, and NextProtos ["http/1.1"]. If nil, the
-	// defaults of crypto/tls.
-	TLSConfig *tls.Config
-	// Transport is the round tripper used when Client and Dialer are nil;
-	// if it is nil too, http.DefaultTransport.
+	// Transport is the round tripper used when Client is nil; if it is nil
+	// too, http.DefaultTransport.
 	Transport http.RoundTripper
 }
 
@@ -154,7 +139,7 @@ func (c Config) withDefaults() (Config, error) {
 	if c.MaxRetries == 0 {
 		c.MaxRetries = DefaultMaxRetries
 	}
-	if c.Client == nil && c.Dialer == nil {
+	if c.Client == nil {
 		c.Client = &http.Client{Transport: c.Transport}
 	}
 	return c, nil

@@ -163,21 +163,33 @@ func (s *Stream) connect(h Handler, attempt int) error {
 		// Bound the time too: a body may trickle forever.
 		t := time.AfterFunc(s.errorBodyTimeout, func() { cancel(errErrorBodyTimeout) })
 		defer t.Stop()
-		err.Body, err.Truncated = readBounded(resp.Body, MaxErrorBodySize)
+		var body io.Reader = resp.Body
+		if codings, unsupported := contentCodings(resp.Header.Values("Content-Encoding")); unsupported == "" && len(codings) > 0 {
+			decoded := newDecodedBody(resp.Body, codings) // the body as the server meant it; bounded below
+			defer decoded.close()
+			body = decoded
+		}
+		err.Body, err.Truncated = readBounded(body, MaxErrorBodySize)
 		return err
+	}
+	codings, unsupported := contentCodings(resp.Header.Values("Content-Encoding"))
+	if unsupported != "" {
+		return &ResponseError{StatusCode: resp.StatusCode, Status: resp.Status, Header: resp.Header, err: ErrContentEncoding}
 	}
 	idle := newIdleReader(resp.Body, cancel)
 	defer idle.stop()
 	idle.arm(s.cfg.IdleTimeout)
+	body := newDecodedBody(idle, codings)
+	defer body.close()
 	if s.stopped() {
 		return nil
 	}
 	h.OnOpen(Open{
-		StatusCode: resp.StatusCode, Status: resp.Status, Header: resp.Header,
+		StatusCode: resp.StatusCode, Status: resp.Status, Proto: resp.Proto, Header: resp.Header,
 		URL: resp.Request.URL.String(), Attempt: attempt, ConnectingTime: connecting,
 	})
 	session := Session{Attempt: attempt}
-	session.Err = s.readEvents(ctx, h, idle, start, &session)
+	session.Err = s.readEvents(ctx, h, body, start, &session)
 	session.Duration = time.Since(start)
 	if s.stopped() {
 		session.Err = nil
@@ -231,13 +243,7 @@ func (s *Stream) roundTrip(ctx context.Context, cancel context.CancelCauseFunc, 
 		t := time.AfterFunc(s.cfg.Timeout, func() { cancel(ErrConnectTimeout) })
 		defer t.Stop()
 	}
-	var resp *http.Response
-	var err error
-	if s.cfg.Client != nil {
-		resp, err = s.cfg.Client.Do(req)
-	} else {
-		resp, err = s.dialRoundTrip(ctx, req)
-	}
+	resp, err := s.cfg.Client.Do(req)
 	if err != nil {
 		if errors.Is(context.Cause(ctx), ErrConnectTimeout) {
 			return nil, fmt.Errorf("%w (%v): %s %s", ErrConnectTimeout, s.cfg.Timeout, req.Method, req.URL)
@@ -289,7 +295,7 @@ func readBounded(r io.Reader, limit int) ([]byte, bool) {
 
 // readEvents decodes the body and delivers the events in batches, until
 // the body ends, fails or the stream stops.
-func (s *Stream) readEvents(ctx context.Context, h Handler, body *idleReader, start time.Time, session *Session) error {
+func (s *Stream) readEvents(ctx context.Context, h Handler, body io.Reader, start time.Time, session *Session) error {
 	dec := NewDecoder(body, WithMaxEventSize(s.cfg.MaxEventSize), WithLastEventID(s.lastEventID))
 	defer func() {
 		s.lastEventID = dec.LastEventID()

@@ -3,14 +3,15 @@ package sse
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"testing"
@@ -29,21 +30,38 @@ func TestMain(m *testing.M) {
 }
 
 // serveIdleStreams serves streams that send their headers and a comment,
-// then nothing; it prints its URL and exits when stdin closes.
+// then nothing, over HTTP/1.1 and over TLS with HTTP/2 (streams of a
+// connection unbounded); it prints both URLs, one a line, and exits when
+// stdin closes.
 func serveIdleStreams() {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		_, _ = io.WriteString(w, ": open\n\n")
 		http.NewResponseController(w).Flush()
 		<-r.Context().Done()
-	}))
+	})
+	srv := httptest.NewServer(h)
 	defer srv.Close()
+	h2 := httptest.NewUnstartedServer(h)
+	h2.EnableHTTP2 = true
+	h2.Config.HTTP2 = &http.HTTP2Config{MaxConcurrentStreams: 1 << 20}
+	h2.StartTLS()
+	defer h2.Close()
 	fmt.Println(srv.URL)
+	fmt.Println(h2.URL)
 	_, _ = io.Copy(io.Discard, os.Stdin) // until the benchmark closes stdin, or fails: either way, stop
 }
 
-// startIdleServer runs serveIdleStreams in a child process.
+// startIdleServer runs serveIdleStreams in a child process and returns its
+// HTTP/1.1 URL.
 func startIdleServer(b *testing.B) string {
+	h1, _ := startIdleServers(b)
+	return h1
+}
+
+// startIdleServers runs serveIdleStreams in a child process and returns its
+// HTTP/1.1 and its HTTP/2 (https) URLs.
+func startIdleServers(b *testing.B) (h1, h2 string) {
 	b.Helper()
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), benchServerEnv+"=1")
@@ -64,11 +82,16 @@ func startIdleServer(b *testing.B) string {
 			b.Errorf("idle server: %v", err)
 		}
 	})
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		b.Fatalf("idle server: %v", err)
+	r := bufio.NewReader(stdout)
+	var urls [2]string
+	for i := range urls {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			b.Fatalf("idle server: %v", err)
+		}
+		urls[i] = strings.TrimSpace(line)
 	}
-	return strings.TrimSpace(line)
+	return urls[0], urls[1]
 }
 
 // inUse is the heap and stack memory in use, after GCs (a GC also shrinks
@@ -87,8 +110,7 @@ func inUse() (heap, stack uint64) {
 // stream, and goroutines per stream: through a default http.Transport and
 // one whose buffers are 1 KiB (its per-connection bufio.Reader and
 // bufio.Writer, 4 KiB each by default, and its readLoop and writeLoop
-// goroutines included), and through the lean HTTP/1.1 path of
-// Config.Dialer. Run it with -benchtime=1x.
+// goroutines included). Run it with -benchtime=1x.
 func BenchmarkStreamIdleMemory(b *testing.B) {
 	url := startIdleServer(b)
 	b.Run("default-transport", func(b *testing.B) {
@@ -103,11 +125,96 @@ func BenchmarkStreamIdleMemory(b *testing.B) {
 			return Config{URL: url, Transport: t}, t.CloseIdleConnections
 		})
 	})
-	b.Run("dialer", func(b *testing.B) {
-		benchIdleMemory(b, func() (Config, func()) {
-			return Config{URL: url, Dialer: &net.Dialer{}}, func() {}
+}
+
+// BenchmarkIdleStreams10k opens 10,000 idle streams in this process, as a
+// k6 VU opens them (through a transport made as k6 makes a VU's: HTTP/2 by
+// ALPN, no compression asked for), over HTTP/1.1 (a connection per stream)
+// and over HTTP/2 (one connection for all), to a server in another process,
+// and reports the memory per open stream: Go heap and stacks, and the
+// process's resident set. Run it with -benchtime=1x.
+func BenchmarkIdleStreams10k(b *testing.B) {
+	h1, h2 := startIdleServers(b)
+	for _, bc := range []struct{ name, url string }{{"h1", h1}, {"h2", h2}} {
+		b.Run(bc.name, func(b *testing.B) {
+			benchIdleStreams(b, 10_000, func() (Config, func()) {
+				t := &http.Transport{
+					Proxy: http.ProxyFromEnvironment, DisableCompression: true, ForceAttemptHTTP2: true,
+					TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, // the benchmark's own server, in a child process
+				}
+				return Config{URL: bc.url, Transport: t}, t.CloseIdleConnections
+			})
 		})
-	})
+	}
+}
+
+// writeHeapProfile writes the heap profile to file.
+func writeHeapProfile(b *testing.B, file string) {
+	f, err := os.Create(file)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// rss is the process's resident set size, in bytes (0 where /proc is not).
+func rss() uint64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	var size, resident uint64
+	if _, err := fmt.Sscan(string(b), &size, &resident); err != nil {
+		return 0
+	}
+	return resident * uint64(os.Getpagesize())
+}
+
+// benchIdleStreams opens n streams of newConfig's config and reports their
+// memory per stream once all are open: Go heap and stacks, and process RSS.
+func benchIdleStreams(b *testing.B, n int, newConfig func() (Config, func())) {
+	for range b.N {
+		cfg, cleanup := newConfig()
+		heap0, stack0 := inUse()
+		rss0 := rss()
+		var opened, ended sync.WaitGroup
+		opened.Add(n)
+		all := make([]*Stream, n)
+		for i := range all {
+			s, err := NewStream(cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			all[i] = s
+			ended.Add(1)
+			go func() {
+				defer ended.Done()
+				once := sync.OnceFunc(opened.Done)
+				err := s.Run(context.Background(), HandlerFuncs{Open: func(Open) { once() }})
+				once()
+				if err != nil {
+					b.Error(err)
+				}
+			}()
+		}
+		opened.Wait()
+		heap1, stack1 := inUse()
+		rss1 := rss()
+		if f := os.Getenv("SSE_BENCH_HEAPPROFILE"); f != "" {
+			writeHeapProfile(b, f)
+		}
+		b.ReportMetric(float64(runtime.NumGoroutine())/float64(n), "goroutines/stream")
+		for _, s := range all {
+			s.Close()
+		}
+		ended.Wait()
+		cleanup()
+		b.ReportMetric(float64(heap1+stack1-heap0-stack0)/float64(n)/1024, "go-KiB/stream")
+		b.ReportMetric(float64(rss1-rss0)/float64(n)/1024, "rss-KiB/stream")
+	}
 }
 
 // BenchmarkBareHTTPIdleMemory is the floor that BenchmarkStreamIdleMemory

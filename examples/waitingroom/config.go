@@ -47,6 +47,12 @@ type Config struct {
 	KeepAlive time.Duration
 	// DispatchInterval is the dispatcher's tick.
 	DispatchInterval time.Duration
+	// FirstTokenDelay is the wait before the first token of a streamed chat
+	// completion (POST /v1/chat/completions): the model's time to first token.
+	FirstTokenDelay time.Duration
+	// TokenInterval is the gap between the tokens of a streamed chat
+	// completion: the inter-token latency.
+	TokenInterval time.Duration
 	// ShutdownTimeout bounds the graceful shutdown of the HTTP server.
 	ShutdownTimeout time.Duration
 	// Log receives operational messages; nil discards them.
@@ -62,6 +68,8 @@ func defaultConfig() Config {
 		PositionInterval: time.Second,
 		KeepAlive:        5 * time.Second,
 		DispatchInterval: 100 * time.Millisecond,
+		FirstTokenDelay:  200 * time.Millisecond,
+		TokenInterval:    20 * time.Millisecond,
 		ShutdownTimeout:  5 * time.Second,
 	}
 }
@@ -96,6 +104,8 @@ func parseConfig(args []string, stderr io.Writer) (Config, error) {
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed choosing which users the failure rates hit")
 	fs.DurationVar(&cfg.PositionInterval, "position-interval", cfg.PositionInterval, "how often a stream re-checks the position (a WAITING event is sent when it changed)")
 	fs.DurationVar(&cfg.KeepAlive, "keepalive", cfg.KeepAlive, "interval of the SSE keep-alive comment")
+	fs.DurationVar(&cfg.FirstTokenDelay, "first-token-delay", cfg.FirstTokenDelay, "wait before the first token of a streamed chat completion (POST /v1/chat/completions)")
+	fs.DurationVar(&cfg.TokenInterval, "token-interval", cfg.TokenInterval, "gap between the tokens of a streamed chat completion")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "graceful shutdown timeout")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -158,6 +168,9 @@ func (c Config) validate() error {
 		if d.v <= 0 {
 			return fmt.Errorf("%s must be > 0, got %v", d.name, d.v)
 		}
+	}
+	if c.FirstTokenDelay < 0 || c.TokenInterval < 0 {
+		return fmt.Errorf("-first-token-delay and -token-interval must be >= 0, got %v and %v", c.FirstTokenDelay, c.TokenInterval)
 	}
 	return nil
 }

@@ -69,6 +69,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /api/admin/events/{eventId}/open", s.handleOpen)
 	s.mux.HandleFunc("POST /api/admin/events/{eventId}/close", s.handleClose)
 	s.mux.HandleFunc("GET /api/admin/events/{eventId}/waiting-count", s.handleWaitingCount)
+	s.mux.HandleFunc("POST /v1/chat/completions", s.handleChatCompletions)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

@@ -40,8 +40,6 @@ type eventSource struct {
 	queue    *taskQueue
 	inflight chan struct{}
 	sampler  *sampler
-	// storeCookies keeps the cookies a response sets in the VU's jar (on the stream goroutine).
-	storeCookies func(sse.Open)
 
 	// Owned by the stream goroutine (run and the Handler methods).
 	// pendingErr is the error reported last, not yet dispatched: whether it ends the stream
@@ -70,10 +68,9 @@ func (mi *ModuleInstance) newEventSource(call sobek.FunctionCall) sobek.Value {
 	vs := mi.newVUStream("new EventSource()", call.Argument(0), call.Argument(1), eventSourceParams)
 	es := &eventSource{
 		mi: mi, rt: rt, ctx: mi.vu.Context(), url: vs.url, stream: vs.stream,
-		inflight:     make(chan struct{}, maxBatchesInFlight),
-		sampler:      vs.sampler,
-		listeners:    map[string][]sobek.Value{},
-		storeCookies: vs.storeCookies,
+		inflight:  make(chan struct{}, maxBatchesInFlight),
+		sampler:   vs.sampler,
+		listeners: map[string][]sobek.Value{},
 	}
 	es.jsState = rt.NewObject()
 	_ = es.jsState.Set("closed", false)
@@ -184,9 +181,7 @@ func (es *eventSource) live() bool {
 
 // OnOpen implements Handler.
 func (es *eventSource) OnOpen(o sse.Open) {
-	es.storeCookies(o)
-	es.sampler.push(es.sampler.count.sessions, 1)
-	es.sampler.pushDuration(es.sampler.count.connecting, o.ConnectingTime)
+	es.sampler.opened(o)
 	es.queue.Queue(func() error {
 		if !es.live() {
 			return nil
@@ -203,10 +198,7 @@ func (es *eventSource) OnOpen(o sse.Open) {
 
 // OnEvents implements Handler: one loop task per batch, and at most maxBatchesInFlight of them.
 func (es *eventSource) OnEvents(b sse.Batch) {
-	es.sampler.push(es.sampler.count.eventsReceived, float64(len(b.Events)))
-	if b.First {
-		es.sampler.pushDuration(es.sampler.count.timeToFirstEvent, b.TimeToFirstEvent)
-	}
+	es.sampler.events(b)
 	select {
 	case es.inflight <- struct{}{}:
 	case <-es.stream.Done():
@@ -273,8 +265,11 @@ func (es *eventSource) dispatchRun(typ string, events []sse.Event, listeners []s
 		objs[k] = es.messageEvent(e)
 	}
 	prop := ""
-	if typ == sse.DefaultEventType {
-		prop = "onmessage"
+	switch typ {
+	case sse.DefaultEventType, "open", "error":
+		// The handler attributes are listeners of their type, whoever fires it: a server's event
+		// named error reaches onerror, as in browsers (the spec's "fire an event named type").
+		prop = "on" + typ
 	}
 	ls := make([]any, len(listeners))
 	for k, l := range listeners {
@@ -389,7 +384,7 @@ func (es *eventSource) OnSessionEnd(s sse.Session) {
 // status, headers and (bounded) body. It is dispatched at the next call, which tells whether the
 // stream reconnects (OnReconnect) or not (another error, or the end of Run).
 func (es *eventSource) OnError(err error) {
-	es.sampler.push(es.sampler.count.errors, 1)
+	es.sampler.failed(err)
 	es.flushPendingError()
 	es.pendingErr = err
 }
@@ -398,7 +393,7 @@ func (es *eventSource) OnError(err error) {
 // to CONNECTING, then fires an error event: the error that ended the connection, or, when the
 // server ended the stream cleanly, one that says so.
 func (es *eventSource) OnReconnect(r sse.Reconnect) {
-	es.sampler.push(es.sampler.count.reconnects, 1)
+	es.sampler.reconnecting()
 	err := es.pendingErr
 	es.pendingErr, es.lastEnd = nil, nil
 	if err == nil {
@@ -453,7 +448,7 @@ func (es *eventSource) fireWith(on sobek.Callable, typ string, ev *sobek.Object)
 func errorEvent(rt *sobek.Runtime, err error) *sobek.Object {
 	ev := rt.NewObject()
 	_ = ev.Set("type", "error")
-	_ = ev.Set("error", err.Error())
+	_ = ev.Set("error", errorText(err))
 	var re *sse.ResponseError
 	if errors.As(err, &re) {
 		_ = ev.Set("status", re.StatusCode)
@@ -461,6 +456,17 @@ func errorEvent(rt *sobek.Runtime, err error) *sobek.Object {
 		_ = ev.Set("body", string(re.Body))
 	}
 	return ev
+}
+
+// errorText is the message of an error event: the error's, with how to raise the limit of an
+// event too large.
+func errorText(err error) string {
+	if errors.Is(err, sse.ErrEventTooLarge) {
+		return fmt.Sprintf("%s (the maxEventSize param bounds an event's data and a line: %d bytes by default, "+
+			"at most %d; raise it with new EventSource(url, { maxEventSize: n }) or sse.open(url, { maxEventSize: n }, fn))",
+			err, sse.DefaultMaxEventSize, sse.MaxEventSizeLimit)
+	}
+	return err.Error()
 }
 
 // headerObject returns headers as a JS object of canonical names to comma-joined values.

@@ -38,12 +38,12 @@ type jsVU struct {
 // k6DefaultUserAgent is the userAgent option's default in k6 v2.2.0.
 const k6DefaultUserAgent = "k6/2.2.0 (https://k6.io/)"
 
-// newJSVU returns a VU whose state has a dialer and a transport, as k6's VUs have: streams take the
-// lean path over the dialer.
+// newJSVU returns a VU whose state has a dialer and a transport over it, as k6's VUs have.
 func newJSVU(t testing.TB) *jsVU { return newJSVUOn(t, "dialer", nil) }
 
-// newJSVUOn returns a VU whose streams take path: "dialer" (the VU state has a Dialer, with
-// tlsConfig as its TLSConfig, and a Transport) or "transport" (the state has just a Transport).
+// newJSVUOn returns a VU whose state is made as path says: "dialer" (as k6 makes it: a Dialer, with
+// tlsConfig as its TLSConfig, and a Transport made as k6 makes a VU's, over that dialer) or
+// "transport" (just a Transport, Go's default). Streams go through the Transport either way.
 func newJSVUOn(t testing.TB, path string, tlsConfig *tls.Config) *jsVU {
 	t.Helper()
 	defaultSystemTags := metrics.DefaultSystemTagSet
@@ -73,15 +73,37 @@ func newJSVUOn(t testing.TB, path string, tlsConfig *tls.Config) *jsVU {
 		VUID:           1, VUIDGlobal: 1,
 		// As in a k6 run with default options.
 		Options: lib.Options{
-			UserAgent:  null.StringFrom(k6DefaultUserAgent),
-			SystemTags: &defaultSystemTags,
+			UserAgent:    null.StringFrom(k6DefaultUserAgent),
+			MaxRedirects: null.NewInt(10, false),
+			SystemTags:   &defaultSystemTags,
 		},
 	}
 	v.state = state
 	switch path {
 	case "dialer":
+		// As k6 makes a VU's transport (k6's js.Runner.newVU): over the VU's dialer, with its TLS
+		// config, proxies from the environment, HTTP/2 by ALPN, no compression asked for.
 		v.dialer = leaktest.NewDialer(t)
 		state.Dialer, state.TLSConfig = v.dialer, tlsConfig
+		k6Transport := &http.Transport{
+			Proxy:              http.ProxyFromEnvironment,
+			TLSClientConfig:    tlsConfig,
+			DialContext:        v.dialer.DialContext,
+			DisableCompression: true,
+			ForceAttemptHTTP2:  true,
+		}
+		v.transport.Base = k6Transport
+		// Kept-alive connections are the transport's to close, as in k6; one that a stream that just
+		// ended is still handing back to the pool is closed once there (the leak check runs after).
+		dialer := v.dialer
+		t.Cleanup(func() {
+			for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+				k6Transport.CloseIdleConnections()
+				if dialer.Open() == 0 || time.Now().After(deadline) {
+					return
+				}
+			}
+		})
 	case "transport":
 	default:
 		t.Fatalf("unknown path %q", path)
@@ -164,11 +186,9 @@ func testEventSourceDeliversAndCloses(t *testing.T, path string) {
 	assert.Contains(t, sums, MetricTimeToFirstEvent)
 	assert.Contains(t, sums, MetricSessionDuration)
 	if path == "dialer" {
-		assert.Equal(t, 1, vu.dialer.Dials(), "the stream went through the VU's dialer")
-		assert.EqualValues(t, 0, vu.transport.Requests(), "the dialer is preferred to the transport")
-	} else {
-		assert.EqualValues(t, 1, vu.transport.Requests(), "the stream went through the VU's transport")
+		assert.Equal(t, 1, vu.dialer.Dials(), "the VU's transport dialed with the VU's dialer")
 	}
+	assert.EqualValues(t, 1, vu.transport.Requests(), "the stream went through the VU's transport, dialer or not")
 }
 
 func TestEventSourceRefusedResponses(t *testing.T) {
@@ -451,7 +471,8 @@ func TestEventSourceHTTPS(t *testing.T) {
 }
 
 // TestEventSourceUsesVUCookies: the stream sends the VU's cookies and keeps those the response
-// sets, as k6/http requests do; a Cookie header of the script wins.
+// sets, as k6/http requests do; a Cookie header of the script comes first, the jar's follow it, as
+// k6/http adds them.
 func TestEventSourceUsesVUCookies(t *testing.T) {
 	gotCookie := make(chan string, 2)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -476,7 +497,7 @@ func TestEventSourceUsesVUCookies(t *testing.T) {
 			assert.ElementsMatch(t, []string{"session=abc", "queue=ticket-7"}, names)
 
 			vu.run(t, fmt.Sprintf(`open(%q, { headers: { Cookie: "mine=1" } }, () => {});`, srv.URL))
-			assert.Equal(t, "mine=1", <-gotCookie)
+			assert.Equal(t, "mine=1; session=abc; queue=ticket-7", <-gotCookie)
 		})
 	}
 }
@@ -531,7 +552,8 @@ func TestEventSourceBatchSemantics(t *testing.T) {
 }
 
 // TestEventSourceMetricTags: samples carry the VU's tags, url and name (the URL without its
-// password; a name tag of the script is both, as in k6/http) and the script's tags.
+// password; a name tag of the script is both, as in k6/http), method, the connection's status and
+// proto, and the script's tags.
 func TestEventSourceMetricTags(t *testing.T) {
 	srv := streamServer(t, "data: x\n\n", true)
 	withPassword := strings.Replace(srv.URL, "http://", "http://k6:hunter2@", 1)
@@ -553,6 +575,7 @@ func TestEventSourceMetricTags(t *testing.T) {
 		require.Len(t, sessions, 1)
 		assert.Equal(t, map[string]string{
 			"scenario": "default", "flow": "main", "url": tc.wantURL, "name": tc.wantName,
+			"method": "GET", "status": "200", "proto": "HTTP/1.1",
 		}, sessions[0].Tags.Map())
 	}
 }

@@ -2,7 +2,9 @@ package jseventsource
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"go.k6.io/k6/v2/lib"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/xk6-barrier/xk6-barrier/internal/k6util"
 	"github.com/xk6-barrier/xk6-barrier/internal/redact"
+	"github.com/xk6-barrier/xk6-barrier/sse"
 )
 
 // Metric names of k6/x/eventsource (sse_*, as before the module was renamed).
@@ -21,11 +24,16 @@ const (
 	MetricTimeToFirstEvent = "sse_time_to_first_event" // Trend (time): request start to the first event
 	MetricReconnects       = "sse_reconnects"          // Counter: reconnections attempted
 	MetricErrors           = "sse_errors"              // Counter: error events that report a failure (not a clean end)
+	// MetricTimeBetweenEvents is a Trend (time) of the gap between an event and the one before it
+	// on the same connection (inter-token latency), for the streams opened with
+	// timeBetweenEvents: true; events that arrived in one read have a gap of 0.
+	MetricTimeBetweenEvents = "sse_time_between_events"
 )
 
 // streamMetrics are the k6 metrics of k6/x/eventsource.
 type streamMetrics struct {
 	connecting, sessions, sessionDuration, eventsReceived, timeToFirstEvent, reconnects, errors *metrics.Metric
+	timeBetweenEvents                                                                           *metrics.Metric
 }
 
 func registerMetrics(r *metrics.Registry) (*streamMetrics, error) {
@@ -43,6 +51,7 @@ func registerMetrics(r *metrics.Registry) (*streamMetrics, error) {
 		{&m.timeToFirstEvent, MetricTimeToFirstEvent, metrics.Trend, []metrics.ValueType{metrics.Time}},
 		{&m.reconnects, MetricReconnects, metrics.Counter, nil},
 		{&m.errors, MetricErrors, metrics.Counter, nil},
+		{&m.timeBetweenEvents, MetricTimeBetweenEvents, metrics.Trend, []metrics.ValueType{metrics.Time}},
 	} {
 		metric, err := r.NewMetric(d.name, d.typ, d.vt...)
 		if err != nil {
@@ -55,16 +64,26 @@ func registerMetrics(r *metrics.Registry) (*streamMetrics, error) {
 
 // sampler pushes one stream's samples with its tags.
 type sampler struct {
-	ctx   context.Context
-	out   chan<- metrics.SampleContainer
-	tags  metrics.TagsAndMeta
-	count *streamMetrics
+	ctx context.Context
+	out chan<- metrics.SampleContainer
+	// base are the stream's tags; tags are those of its samples now: base, and while a connection
+	// is open, its status and proto.
+	base    metrics.TagsAndMeta
+	tags    metrics.TagsAndMeta
+	enabled *metrics.SystemTagSet
+	count   *streamMetrics
+	// timeBetween turns on the samples of sse_time_between_events.
+	timeBetween bool
+	// lastEvent is when the connection's last event arrived (zero before its first).
+	lastEvent time.Time
 }
 
 // newSampler returns the sampler of a stream to rawURL: its samples carry the VU's tags, userTags,
-// and the system tags url and name where the systemTags option enables them, as k6/http sets them:
-// both the URL (its password masked), or, when the script set a name tag, url takes the name too.
-func newSampler(ctx context.Context, state *lib.State, m *streamMetrics, rawURL string, userTags map[string]string) *sampler {
+// and the system tags method, url and name where the systemTags option enables them, as k6/http
+// sets them: both the URL (its password masked), or, when the script set a name tag, url takes the
+// name too. Once a connection is open, its samples also carry status and proto (see opened); an
+// error's carry error_code, or status for a rejected response.
+func newSampler(ctx context.Context, state *lib.State, m *streamMetrics, rawURL, method string, userTags map[string]string) *sampler {
 	shown := redact.URL(rawURL)
 	tm := state.Tags.GetCurrentValues()
 	tm.Tags = tm.Tags.WithTagsFromMap(userTags)
@@ -75,7 +94,77 @@ func newSampler(ctx context.Context, state *lib.State, m *streamMetrics, rawURL 
 		tm.SetSystemTagOrMetaIfEnabled(enabled, metrics.TagName, shown)
 		tm.SetSystemTagOrMetaIfEnabled(enabled, metrics.TagURL, shown)
 	}
-	return &sampler{ctx: ctx, out: state.Samples, tags: tm, count: m}
+	tm.SetSystemTagOrMetaIfEnabled(enabled, metrics.TagMethod, method)
+	return &sampler{ctx: ctx, out: state.Samples, base: tm, tags: tm, enabled: enabled, count: m}
+}
+
+// opened records an established connection: its samples from now on carry its status and proto
+// (as k6/http's do, where systemTags enables them).
+func (s *sampler) opened(o sse.Open) {
+	if s == nil {
+		return
+	}
+	s.tags = s.base.Clone()
+	s.tags.SetSystemTagOrMetaIfEnabled(s.enabled, metrics.TagStatus, strconv.Itoa(o.StatusCode))
+	s.tags.SetSystemTagOrMetaIfEnabled(s.enabled, metrics.TagProto, o.Proto)
+	s.lastEvent = time.Time{}
+	s.push(s.count.sessions, 1)
+	s.pushDuration(s.count.connecting, o.ConnectingTime)
+}
+
+// events records a batch of events: their count, the time to the first of a connection, and,
+// when on, the time between events.
+func (s *sampler) events(b sse.Batch) {
+	if s == nil {
+		return
+	}
+	s.push(s.count.eventsReceived, float64(len(b.Events)))
+	if b.First {
+		s.pushDuration(s.count.timeToFirstEvent, b.TimeToFirstEvent)
+	}
+	if !s.timeBetween {
+		return
+	}
+	now := time.Now()
+	if !s.lastEvent.IsZero() { // not the connection's first event, which sse_time_to_first_event measures
+		s.pushDuration(s.count.timeBetweenEvents, now.Sub(s.lastEvent))
+	}
+	for range b.Events[1:] {
+		s.pushDuration(s.count.timeBetweenEvents, 0) // read together: no gap
+	}
+	s.lastEvent = now
+}
+
+// reconnecting records a reconnection: its sample, and those after it until the next connection
+// opens, carry the stream's tags without the last connection's status and proto.
+func (s *sampler) reconnecting() {
+	if s == nil {
+		return
+	}
+	s.tags = s.base
+	s.push(s.count.reconnects, 1)
+}
+
+// failed records an error: with error_code (k6's code of the failure, where there is one) or, for
+// a rejected response, status, where systemTags enables them.
+func (s *sampler) failed(err error) {
+	if s == nil || s.out == nil || s.count.errors == nil {
+		return
+	}
+	tm := s.base.Clone() // not the last connection's status and proto: this failure has its own
+	var re *sse.ResponseError
+	if errors.As(err, &re) {
+		tm.SetSystemTagOrMetaIfEnabled(s.enabled, metrics.TagStatus, strconv.Itoa(re.StatusCode))
+	}
+	if code := errorCodeTag(err); code != "" {
+		tm.SetSystemTagOrMetaIfEnabled(s.enabled, metrics.TagErrorCode, code)
+	}
+	k6util.PushSample(s.ctx, s.out, metrics.Sample{
+		TimeSeries: metrics.TimeSeries{Metric: s.count.errors, Tags: tm.Tags},
+		Time:       time.Now(),
+		Value:      1,
+		Metadata:   tm.Metadata,
+	})
 }
 
 // push records one sample. Once the VU's context has ended (a stream closed by the end of the

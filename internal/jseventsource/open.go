@@ -83,8 +83,7 @@ func (mi *ModuleInstance) open(urlArg sobek.Value, args ...sobek.Value) *sobek.O
 
 	r := &openRun{
 		c: c, ctx: ctx, tasks: make(chan func() error, maxBatchesInFlight),
-		sampler:      vs.sampler,
-		storeCookies: vs.storeCookies,
+		sampler: vs.sampler,
 	}
 	runDone := make(chan struct{})
 	go func() {
@@ -125,8 +124,6 @@ type openRun struct {
 	ctx     context.Context
 	tasks   chan func() error
 	sampler *sampler
-	// storeCookies keeps the cookies a response sets in the VU's jar.
-	storeCookies func(sse.Open)
 
 	// Written by the stream goroutine before the VU goroutine reads them (after Run returns).
 	open    *sse.Open
@@ -148,18 +145,13 @@ func (r *openRun) send(f func() error) {
 }
 
 func (r *openRun) OnOpen(o sse.Open) {
-	r.storeCookies(o)
 	r.open = &o
-	r.sampler.push(r.sampler.count.sessions, 1)
-	r.sampler.pushDuration(r.sampler.count.connecting, o.ConnectingTime)
+	r.sampler.opened(o)
 	r.send(func() error { return r.c.emit("open") })
 }
 
 func (r *openRun) OnEvents(b sse.Batch) {
-	r.sampler.push(r.sampler.count.eventsReceived, float64(len(b.Events)))
-	if b.First {
-		r.sampler.pushDuration(r.sampler.count.timeToFirstEvent, b.TimeToFirstEvent)
-	}
+	r.sampler.events(b)
 	r.send(func() error {
 		rt := r.c.rt
 		for _, e := range b.Events {
@@ -185,7 +177,7 @@ func (r *openRun) OnSessionEnd(s sse.Session) {
 
 func (r *openRun) OnError(err error) {
 	r.lastErr = err
-	r.sampler.push(r.sampler.count.errors, 1)
+	r.sampler.failed(err)
 	r.send(func() error { return r.emitError(err) })
 }
 
@@ -195,7 +187,7 @@ func (r *openRun) emitError(err error) error {
 		return nil // the script is done listening: the error is dropped, no error of its own
 	}
 	ev := errorEvent(r.c.rt, err)
-	msg := err.Error()
+	msg := errorText(err)
 	_ = ev.Set("error", func() string { return msg }) // xk6-sse: e.error() returns the message
 	return r.c.emit("error", ev)
 }
@@ -203,7 +195,7 @@ func (r *openRun) emitError(err error) error {
 // OnReconnect implements Handler: when the server ended the stream cleanly, the 'error' handlers
 // hear it, as an EventSource's do (the errors that end a connection reach them through OnError).
 func (r *openRun) OnReconnect(rc sse.Reconnect) {
-	r.sampler.push(r.sampler.count.reconnects, 1)
+	r.sampler.reconnecting()
 	if errors.Is(rc.Err, io.EOF) {
 		r.send(func() error { return r.emitError(serverEndedReconnecting(rc)) })
 	}
@@ -230,7 +222,7 @@ func (r *openRun) response(rt *sobek.Runtime, url string) *sobek.Object {
 	_ = o.Set("headers", headerObject(rt, headers))
 	errText := ""
 	if r.lastErr != nil {
-		errText = r.lastErr.Error()
+		errText = errorText(r.lastErr)
 	}
 	_ = o.Set("error", errText)
 	return o

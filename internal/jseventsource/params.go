@@ -5,15 +5,12 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"time"
 
 	"github.com/grafana/sobek"
 	"gopkg.in/guregu/null.v3"
 
 	"go.k6.io/k6/v2/js/common"
-	"go.k6.io/k6/v2/lib"
 
 	"github.com/xk6-barrier/xk6-barrier/internal/durfmt"
 	"github.com/xk6-barrier/xk6-barrier/internal/jsopts"
@@ -25,10 +22,22 @@ import (
 type streamParams struct {
 	cfg  sse.Config
 	tags map[string]string
+	// redirects is the redirects param: how many redirects to follow; not Valid, the maxRedirects
+	// option's.
+	redirects null.Int
+	// timeBetweenEvents turns on the sse_time_between_events trend.
+	timeBetweenEvents bool
 }
 
+// defaultTimeout bounds the time to the response headers when the timeout param is not given: 60
+// seconds, as k6/http's default timeout.
+var defaultTimeout = 60 * time.Second
+
+// maxRedirectsParam is the largest redirects param.
+const maxRedirectsParam = 1000
+
 var (
-	eventSourceParams = []string{"method", "headers", "body", "tags", "timeout", "idleTimeout", "maxEventSize", "reconnect"}
+	eventSourceParams = []string{"method", "headers", "body", "tags", "timeout", "idleTimeout", "maxEventSize", "reconnect", "redirects", "timeBetweenEvents"}
 	// openParams adds what the xk6-sse extension's open() accepts, so its scripts run unchanged
 	// (jar is accepted and ignored: requests use the VU's cookie jar, as k6/http's do by default).
 	openParams         = append(append([]string{}, eventSourceParams...), "jar")
@@ -72,6 +81,23 @@ func parseStreamParams(what, url string, v sobek.Value, known []string) (streamP
 	}
 	if p.cfg.Timeout, err = readDuration(r, "timeout", sse.TimeoutLimit); err != nil {
 		return p, err
+	}
+	if r.Get("timeout") == nil {
+		p.cfg.Timeout = defaultTimeout
+	}
+	n, set, err := r.Integer("redirects")
+	switch {
+	case err != nil:
+		return p, err
+	case set && (n < 0 || n > maxRedirectsParam):
+		return p, r.Errorf("option redirects must be a whole number from 0 to %d, got %s", maxRedirectsParam, jsopts.Describe(r.Get("redirects")))
+	case set:
+		p.redirects = null.IntFrom(int64(n))
+	}
+	if on, set, err := r.Bool("timeBetweenEvents"); err != nil {
+		return p, err
+	} else if set {
+		p.timeBetweenEvents = on
 	}
 	if p.cfg.IdleTimeout, err = readDuration(r, "idleTimeout", sse.IdleTimeoutLimit); err != nil {
 		return p, err
@@ -160,19 +186,6 @@ func streamError(what string, err error) error {
 	return fmt.Errorf("%s: %s must be at least 1 and at most %d, got %d", what, option, le.Limit, le.Value)
 }
 
-// useVUNetwork makes cfg send its requests the VU's way, so that the k6 options hosts,
-// blockHostnames and tlsAuth/tlsVersion/insecureSkipTLSVerify apply and data_sent and
-// data_received count: over the VU's dialer and TLS config when it has a dialer, on the stream's
-// lean HTTP/1.1 path (one goroutine and small buffers per open stream; it speaks HTTP/1.1 only and
-// uses no HTTP proxy: HTTP_PROXY and HTTPS_PROXY are ignored); else through the VU's transport.
-func useVUNetwork(cfg *sse.Config, state *lib.State) {
-	if state.Dialer != nil {
-		cfg.Dialer, cfg.TLSConfig = state.Dialer, state.TLSConfig
-		return
-	}
-	cfg.Transport = state.Transport
-}
-
 // useVUUserAgent sends the userAgent option as the User-Agent header unless the script set one, as
 // k6/http does; an unset or empty userAgent sends none (not Go's default).
 func useVUUserAgent(cfg *sse.Config, userAgent null.String) {
@@ -185,39 +198,11 @@ func useVUUserAgent(cfg *sse.Config, userAgent null.String) {
 	cfg.Header["User-Agent"] = []string{userAgent.String} // "" (a null userAgent too): none is sent
 }
 
-// useVUCookies sends the VU's cookies for cfg.URL with the stream's request (unless the script set a
-// Cookie header itself), as k6/http does, and returns the function that stores the cookies a
-// response sets into the VU's jar. A nil jar does nothing.
-func useVUCookies(cfg *sse.Config, jar *cookiejar.Jar) (storeCookies func(sse.Open)) {
-	u, err := url.Parse(cfg.URL)
-	if jar == nil || err != nil {
-		return func(sse.Open) {}
-	}
-	if cfg.Header.Get("Cookie") == "" {
-		if cookies := jar.Cookies(u); len(cookies) > 0 {
-			req := &http.Request{Header: http.Header{}}
-			for _, c := range cookies {
-				req.AddCookie(c)
-			}
-			if cfg.Header == nil {
-				cfg.Header = http.Header{}
-			}
-			cfg.Header.Set("Cookie", req.Header.Get("Cookie"))
-		}
-	}
-	return func(o sse.Open) {
-		if cookies := (&http.Response{Header: o.Header}).Cookies(); len(cookies) > 0 {
-			jar.SetCookies(u, cookies)
-		}
-	}
-}
-
 // vuStream is a Stream set up for one JS call the VU's way: its network, cookies and metrics.
 type vuStream struct {
-	url          string
-	stream       *sse.Stream
-	sampler      *sampler
-	storeCookies func(sse.Open) // keeps the cookies a response sets in the VU's jar
+	url     string
+	stream  *sse.Stream
+	sampler *sampler
 }
 
 // newVUStream checks the VU context, converts the url and the params of the JS call what (e.g.
@@ -233,17 +218,21 @@ func (mi *ModuleInstance) newVUStream(what string, urlArg, paramsArg sobek.Value
 	if err != nil {
 		k6util.ThrowTypeError(rt, err.Error())
 	}
-	useVUNetwork(&params.cfg, state)
 	useVUUserAgent(&params.cfg, state.Options.UserAgent)
-	storeCookies := useVUCookies(&params.cfg, state.CookieJar)
+	method := params.cfg.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	smp := newSampler(mi.vu.Context(), state, mi.metrics, url, method, params.tags)
+	smp.timeBetween = params.timeBetweenEvents
+	redirects := params.redirects
+	if !redirects.Valid {
+		redirects = state.Options.MaxRedirects
+	}
+	params.cfg.Client = vuClient(state, redirects, smp.tags)
 	stream, err := sse.NewStream(params.cfg)
 	if err != nil {
 		k6util.ThrowTypeError(rt, streamError(what, err).Error())
 	}
-	return vuStream{
-		url:          url,
-		stream:       stream,
-		sampler:      newSampler(mi.vu.Context(), state, mi.metrics, url, params.tags),
-		storeCookies: storeCookies,
-	}
+	return vuStream{url: url, stream: stream, sampler: smp}
 }

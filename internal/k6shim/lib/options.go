@@ -14,6 +14,13 @@ type Options struct {
 	// empty): requests send none.
 	UserAgent null.String `json:"userAgent" envconfig:"K6_USER_AGENT"`
 
+	// MaxRedirects is how many redirects k6/http follows (the maxRedirects option); k6's default
+	// is 10, not Valid (a warning is logged when a request stops there).
+	MaxRedirects null.Int `json:"maxRedirects" envconfig:"K6_MAX_REDIRECTS"`
+
+	// HTTPDebug is the --http-debug option: "" (off), "headers" or "full".
+	HTTPDebug null.String `json:"httpDebug" envconfig:"K6_HTTP_DEBUG"`
+
 	// SystemTags are the system tags enabled for metrics (the systemTags option); nil enables none.
 	SystemTags *metrics.SystemTagSet `json:"systemTags" envconfig:"K6_SYSTEM_TAGS"`
 
