@@ -210,7 +210,7 @@ type inspectCmd struct {
 
 func newInspectCmd(ctx context.Context, o Options) inspectCmd {
 	k := newKeyLayout(o)
-	keys := append([]string{k.joined, k.failed, k.failures, metaKey(k)}, newPhaseKeys(k).keys...)
+	keys := append([]string{k.joined, k.failed, k.failures, metaKey(k)}, newPhaseKeys(k).list()...)
 	args := []any{"evalsha", inspectScript.Hash(), len(keys)}
 	for _, key := range keys {
 		args = append(args, key)
@@ -368,7 +368,7 @@ func (in *Inspector) phaseFrom(o Options, h map[string]string, left int, last st
 	if hasLast {
 		rec, err := decodePhaseRecord(last)
 		if err != nil {
-			return nil, fmt.Errorf("redis %s: key %s: %w", in.addr, newPhaseKeys(newKeyLayout(o)).keys[3], err)
+			return nil, fmt.Errorf("redis %s: key %s: %w", in.addr, newPhaseKeys(newKeyLayout(o)).log, err)
 		}
 		r := rec.result(o.Name)
 		ps.Last = &r

@@ -306,8 +306,8 @@ func (in *Inspector) List(ctx context.Context, runPattern string, opts InspectOp
 		if err != nil {
 			return out, in.wrap(ctx, err)
 		}
-		if err := ctx.Err(); err != nil { // the masters' errors are the timeout's
-			return out, err
+		if expired(ctx) { // the masters' errors are the timeout's
+			return out, context.DeadlineExceeded
 		}
 		for _, u := range unscanned {
 			out.Unscanned = append(out.Unscanned, u.err.Error())
@@ -315,7 +315,7 @@ func (in *Inspector) List(ctx context.Context, runPattern string, opts InspectOp
 		return out, nil
 	}, nil)
 	if err != nil {
-		if ctx.Err() == nil && cctx.Err() != nil {
+		if ctx.Err() == nil && expired(cctx) {
 			return Listing{}, fmt.Errorf("list: timed out after %s in redis %s: %s (a Redis this large or this slow needs a longer timeout)",
 				timeout, in.addr, progress)
 		}
@@ -495,17 +495,6 @@ func (r *redisBackend) reasons(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
-// purgeScript deletes KEYS (one barrier's keys, one slot), publishes "reset" on ARGV[1], as
-// Barrier.Reset does, so that its waiters know the counts fell by a reset (not by lost state), and
-// ARGV[3] on ARGV[2], the phase channel, as Barrier.Reset does (see
-// phaseResetMessage), so that its arrivals learn of the reset. Returns how many keys existed.
-var purgeScript = redis.NewScript(`
-local n = redis.call('DEL', unpack(KEYS))
-redis.call('PUBLISH', ARGV[1], 'reset')
-redis.call('PUBLISH', ARGV[2], ARGV[3])
-return n
-`)
-
 // Reset deletes the keys of plan, each barrier's in one atomic step that also wakes its waiters
 // (those of wait and those of arrive, which then reject as after Barrier.Reset), and returns how many keys it deleted. Keys written after the plan was made are not deleted.
 func (in *Inspector) Reset(ctx context.Context, plan ResetPlan) (int, error) {
@@ -526,7 +515,16 @@ func (in *Inspector) Reset(ctx context.Context, plan ResetPlan) (int, error) {
 		}
 		n, err := inspectorCall(ctx, in, CallTimeout, func(ctx context.Context) (int, error) {
 			layout := newKeyLayout(o)
-			return purgeScript.Run(ctx, in.client, keys, layout.channel, newPhaseKeys(layout).channel, phaseResetMessage).Int()
+			args := resetArgs{Channel: layout.channel, PhaseChannel: newPhaseKeys(layout).channel}
+			res, err := resetScript.Run(ctx, in.client, keys, args.argv()...).Slice()
+			if err != nil {
+				return 0, err
+			}
+			if len(res) != 2 {
+				return 0, fmt.Errorf("unexpected reply %v from the reset script", res)
+			}
+			n, _ := res[1].(int64)
+			return int(n), nil
 		}, nil)
 		deleted += n
 		if err != nil {

@@ -210,15 +210,16 @@ func (r *redisBackend) reset(ctx context.Context) error {
 		}
 	}
 	for attempt := 0; attempt < 10; attempt++ {
-		keys := []string{r.keys.joined, r.keys.failed, r.keys.failures, r.keys.meta}
+		keys := []string{r.keys.failures, r.keys.joined, r.keys.failed, r.keys.meta}
 		for _, reason := range reasons {
 			keys = append(keys, r.keys.reasonCounter(reason))
 		}
-		args := resetArgs{Channel: r.keys.channel, Reasons: reasons}
-		raced, err := resetScript.Run(ctx, r.client, keys, args.argv()...).Text()
+		args := resetArgs{Channel: r.keys.channel, FailuresAt: 1, Reasons: reasons}
+		res, err := resetScript.Run(ctx, r.client, keys, args.argv()...).Slice()
 		if err != nil {
 			return r.wrap(ctx, err, "")
 		}
+		raced, _ := res[0].(string)
 		if raced == "" {
 			return nil
 		}
@@ -302,7 +303,7 @@ func (w *redisWatcher) run(ctx context.Context) {
 // parseHint reads a "<joined> <failed>" payload, or "reset"; anything else
 // asks for a re-read.
 func parseHint(payload string) hint {
-	if payload == "reset" {
+	if payload == resetMessage {
 		return hint{reset: true}
 	}
 	j, f, ok := strings.Cut(payload, " ")

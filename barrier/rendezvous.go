@@ -494,7 +494,7 @@ func (b *Barrier) arrive(ctx context.Context, id string, rule phaseRule) (PhaseR
 			return PhaseResult{}, twice
 		case ctx.Err() != nil:
 			return b.phaseAborted(ctx, pb, id, -1, start)
-		case hctx.Err() != nil:
+		case expired(hctx):
 			err = fmt.Errorf("%s: no answer within %s: %w", b.be.where(), hard, err)
 		}
 		return PhaseResult{}, fmt.Errorf("barrier %s: arrive %s: %w", b.opts.Name, id, err)
@@ -514,7 +514,7 @@ func (b *Barrier) arrive(ctx context.Context, id string, rule phaseRule) (PhaseR
 			return b.phaseLost(lost, a.phase, start)
 		default:
 			res := PhaseResult{Outcome: OutcomeTimeout, Name: b.opts.Name, Phase: a.phase, Waited: time.Since(start)}
-			if hctx.Err() != nil {
+			if expired(hctx) {
 				res.ReadError = fmt.Sprintf("%s: no answer: %v", b.be.where(), err)
 			} else {
 				res.ReadError = err.Error()

@@ -98,8 +98,9 @@ func TestRendezvousLostReleaseMessage(t *testing.T) {
 	w := startArrive(t, testCtx(t), b, 1, ArriveOptions{})
 	awaitArrived(t, b, 1)
 	keys := newPhaseKeys(newKeyLayout(opts.WithDefaults()))
-	res, err := phaseArriveScript.Run(testCtx(t), rdb, keys.keys, "2", 2, 0, 0, int64(time.Minute/time.Microsecond), "reject",
-		int64(time.Hour/time.Millisecond), keys.channel+"-nowhere", missingChunk, MaxMissing, "", "other", 0).Slice()
+	res, err := phaseArriveScript.Run(testCtx(t), rdb, keys.list(), phaseArgs{Parties: 2, TTLms: int64(time.Hour / time.Millisecond),
+		Channel: keys.channel + "-nowhere", Chunk: missingChunk, MaxMissing: MaxMissing, LogKeep: phaseLogSize}.argv(
+		phaseArriveArgs{ID: "2", TimeoutUs: int64(time.Minute / time.Microsecond), OnTimeout: "reject", NewEpoch: "other"}.argv()...)...).Slice()
 	require.NoError(t, err)
 	require.Equal(t, "released", res[0])
 	out := <-w

@@ -131,8 +131,9 @@ func TestRendezvousConcurrentArrivalsOfOneID(t *testing.T) {
 	w := startArrive(t, testCtx(t), b, 1, ArriveOptions{})
 	awaitArrived(t, b, 1)
 	keys := newPhaseKeys(newKeyLayout(opts.WithDefaults()))
-	res, err := phaseArriveScript.Run(testCtx(t), rdb, keys.keys, "2", 2, 0, 0, int64(time.Minute/time.Microsecond), "reject",
-		int64(time.Hour/time.Millisecond), keys.channel+"-nowhere", missingChunk, MaxMissing, "", "other", 0).Slice()
+	res, err := phaseArriveScript.Run(testCtx(t), rdb, keys.list(), phaseArgs{Parties: 2, TTLms: int64(time.Hour / time.Millisecond),
+		Channel: keys.channel + "-nowhere", Chunk: missingChunk, MaxMissing: MaxMissing, LogKeep: phaseLogSize}.argv(
+		phaseArriveArgs{ID: "2", TimeoutUs: int64(time.Minute / time.Microsecond), OnTimeout: "reject", NewEpoch: "other"}.argv()...)...).Slice()
 	require.NoError(t, err)
 	require.Equal(t, "released", res[0])
 	_, err = b.Arrive(testCtx(t), "1", ArriveOptions{})
@@ -163,7 +164,7 @@ func TestRendezvousLostTwoInstances(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, (<-wa).err)
 	keys := newPhaseKeys(newKeyLayout(opts.WithDefaults()))
-	require.NoError(t, rdb.Del(testCtx(t), keys.keys...).Err())
+	require.NoError(t, rdb.Del(testCtx(t), keys.list()...).Err())
 	wa = startArrive(t, testCtx(t), a, 1, ArriveOptions{Timeout: 10 * time.Second})
 	_, errB := b.Arrive(testCtx(t), "2", ArriveOptions{Timeout: 10 * time.Second})
 	outA := <-wa

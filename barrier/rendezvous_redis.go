@@ -30,17 +30,20 @@ const hubLinger = 30 * time.Second
 //	K6_BARRIER_PHASE_LOG:{run1}     LIST of the last 64 settled phases' records, newest first
 //	K6_BARRIER_PHASE_RELEASE:{run1} pub/sub channel: each settled phase's record, or "reset"
 type phaseKeys struct {
-	keys    []string
-	channel string
+	hash, seen, left, log string // the PHASE hash, the SEEN hash, the LEFT set, the LOG list
+	channel               string
 }
 
 func newPhaseKeys(k keyLayout) phaseKeys {
 	p, s := k.prefix, k.scope
 	return phaseKeys{
-		keys:    []string{p + "_PHASE:" + s, p + "_PHASE_SEEN:" + s, p + "_PHASE_LEFT:" + s, p + "_PHASE_LOG:" + s},
+		hash: p + "_PHASE:" + s, seen: p + "_PHASE_SEEN:" + s, left: p + "_PHASE_LEFT:" + s, log: p + "_PHASE_LOG:" + s,
 		channel: p + "_PHASE_RELEASE:" + s,
 	}
 }
+
+// list returns the keys in the order of the rendezvous scripts' KEYS (see lua/phase_lib.lua).
+func (k phaseKeys) list() []string { return []string{k.hash, k.seen, k.left, k.log} }
 
 // redisPhaseRegistry shares one redisPhases (one hub: one subscription) per Redis client and
 // barrier scope in the process.
@@ -116,8 +119,10 @@ type phaseSub struct {
 	cancel context.CancelFunc
 }
 
-func (r *redisPhases) argsCommon() (parties int, ttl int64) {
-	return int(r.parties.Load()), r.be.ttlMs
+// args is the ARGV head of the rendezvous scripts that write.
+func (r *redisPhases) args() phaseArgs {
+	return phaseArgs{Parties: int(r.parties.Load()), TTLms: r.be.ttlMs, Channel: r.keys.channel,
+		Chunk: missingChunk, MaxMissing: MaxMissing, LogKeep: phaseLogSize}
 }
 
 func (r *redisPhases) flights() *arrivalsInFlight { return &r.flight }
@@ -146,11 +151,10 @@ func (r *redisPhases) arrive(ctx context.Context, id string, rule phaseRule) (ar
 		}
 		deadlineUs = dl.Add(offset - lateMargin).UnixMicro()
 	}
-	parties, ttl := r.argsCommon()
+	args := r.args().argv(phaseArriveArgs{ID: id, Quorum: rule.quorum, Pct100: rule.pct100, TimeoutUs: rule.timeoutUs,
+		OnTimeout: string(rule.onTimeout), KnownEpoch: known, NewEpoch: newEpoch(), DeadlineUs: deadlineUs}.argv()...)
 	res, err := detached(ctx, func(ctx context.Context) ([]any, error) {
-		return phaseArriveScript.Run(ctx, r.be.client, r.keys.keys, id, parties, rule.quorum, rule.pct100,
-			rule.timeoutUs, string(rule.onTimeout), ttl, r.keys.channel, missingChunk, MaxMissing,
-			known, newEpoch(), deadlineUs).Slice()
+		return phaseArriveScript.Run(ctx, r.be.client, r.keys.list(), args...).Slice()
 	}, nil)
 	if err != nil {
 		return arrival{}, r.be.wrap(ctx, err, "")
@@ -269,7 +273,7 @@ func (r *redisPhases) lostState(known string, got any) error {
 
 func (r *redisPhases) lostLocked(epoch, how string) {
 	if r.lost == nil && epoch == r.epoch {
-		r.lost = &LostStateError{Addr: r.be.addr, Key: r.keys.keys[0], TTL: time.Duration(r.be.ttlMs) * time.Millisecond, How: how}
+		r.lost = &LostStateError{Addr: r.be.addr, Key: r.keys.hash, TTL: time.Duration(r.be.ttlMs) * time.Millisecond, How: how}
 	}
 	if r.lost == nil {
 		return
@@ -323,11 +327,11 @@ func (r *redisPhases) receive(s *phaseSub) {
 				}
 			}
 		case *redis.Message:
-			if m.Payload == phaseResetMessage { // k6 x barrier reset: whatever the state
+			if m.Payload == resetMessage { // k6 x barrier reset: whatever the state
 				r.resetWaiters()
 				return
 			}
-			if epoch, ok := strings.CutPrefix(m.Payload, phaseResetMessage+" "); ok {
+			if epoch, ok := strings.CutPrefix(m.Payload, resetMessage+" "); ok {
 				r.resetWaitersOf(epoch)
 				return
 			}
@@ -381,7 +385,7 @@ func (r *redisPhases) reread() {
 	ctx, cancel := context.WithTimeout(context.Background(), readBound)
 	defer cancel()
 	res, err := detached(ctx, func(ctx context.Context) ([]any, error) {
-		return phaseReadScript.Run(ctx, r.be.client, r.keys.keys, phases...).Slice()
+		return phaseReadScript.Run(ctx, r.be.client, r.keys.list(), phases...).Slice()
 	}, nil)
 	if err != nil || len(res) < 2 {
 		return
@@ -413,7 +417,7 @@ func (r *redisPhases) reread() {
 			r.resetWaiters() // the keys were deleted (a reset, before this process took part)
 		case phase < current:
 			r.failWaiters(phase, fmt.Errorf("redis %s: phase %d settled but its record is no longer in %s (over %d phases ago)",
-				r.be.addr, phase, r.keys.keys[3], phaseLogSize))
+				r.be.addr, phase, r.keys.log, phaseLogSize))
 		}
 	}
 }
@@ -538,13 +542,13 @@ func (r *redisPhases) await(ctx context.Context, phase int64, remaining time.Dur
 // expire settles phase by its timeout policy at its deadline, once per process, and retries while
 // Redis fails and waiters are pending (each waiter's own bound ends its wait).
 func (r *redisPhases) expire(phase int64) {
-	parties, ttl := r.argsCommon()
 	r.mu.Lock()
 	epoch := r.epoch
 	r.mu.Unlock()
+	args := r.args().argv(phaseExpireArgs{Phase: phase, Epoch: epoch}.argv()...)
 	ctx, cancel := context.WithTimeout(context.Background(), readBound)
 	res, err := detached(ctx, func(ctx context.Context) ([]any, error) {
-		return phaseExpireScript.Run(ctx, r.be.client, r.keys.keys, phase, parties, ttl, r.keys.channel, missingChunk, MaxMissing, epoch).Slice()
+		return phaseExpireScript.Run(ctx, r.be.client, r.keys.list(), args...).Slice()
 	}, nil)
 	cancel()
 	retry := func(after time.Duration, err error) {
@@ -573,7 +577,7 @@ func (r *redisPhases) expire(phase int64) {
 	case "settled", "expired":
 		s, ok := res[1].(string)
 		if !ok {
-			r.failWaiters(phase, fmt.Errorf("redis %s: phase %d settled but its record is no longer in %s", r.be.addr, phase, r.keys.keys[3]))
+			r.failWaiters(phase, fmt.Errorf("redis %s: phase %d settled but its record is no longer in %s", r.be.addr, phase, r.keys.log))
 			return
 		}
 		if rec, err := decodePhaseRecord(s); err == nil {
@@ -583,9 +587,9 @@ func (r *redisPhases) expire(phase int64) {
 }
 
 func (r *redisPhases) leave(ctx context.Context, id string) (LeaveRecord, error) {
-	parties, ttl := r.argsCommon()
+	args := r.args().argv(id)
 	res, err := detached(ctx, func(ctx context.Context) ([]int64, error) {
-		return phaseLeaveScript.Run(ctx, r.be.client, r.keys.keys, id, parties, ttl, r.keys.channel, missingChunk, MaxMissing).Int64Slice()
+		return phaseLeaveScript.Run(ctx, r.be.client, r.keys.list(), args...).Int64Slice()
 	}, nil)
 	if err != nil {
 		return LeaveRecord{}, r.be.wrap(ctx, err, "")
@@ -597,9 +601,9 @@ func (r *redisPhases) leave(ctx context.Context, id string) (LeaveRecord, error)
 }
 
 func (r *redisPhases) fail(ctx context.Context, id, reason string) (bool, error) {
-	parties, ttl := r.argsCommon()
+	args := r.args().argv(id, reason)
 	n, err := detached(ctx, func(ctx context.Context) (int64, error) {
-		return phaseFailScript.Run(ctx, r.be.client, r.keys.keys, id, reason, parties, ttl, r.keys.channel, missingChunk, MaxMissing).Int64()
+		return phaseFailScript.Run(ctx, r.be.client, r.keys.list(), args...).Int64()
 	}, nil)
 	if err != nil {
 		return false, r.be.wrap(ctx, err, "")
@@ -608,7 +612,8 @@ func (r *redisPhases) fail(ctx context.Context, id, reason string) (bool, error)
 }
 
 func (r *redisPhases) reset(ctx context.Context) error {
-	if err := phaseResetScript.Run(ctx, r.be.client, r.keys.keys, r.keys.channel, phaseResetMessage).Err(); err != nil {
+	args := resetArgs{PhaseChannel: r.keys.channel, PhaseAt: 1}
+	if err := resetScript.Run(ctx, r.be.client, r.keys.list(), args.argv()...).Err(); err != nil {
 		return r.be.wrap(ctx, err, "")
 	}
 	r.resetWaiters()
@@ -616,7 +621,7 @@ func (r *redisPhases) reset(ctx context.Context) error {
 }
 
 func (r *redisPhases) arrivals(ctx context.Context) (int, error) {
-	n, err := r.be.client.HGet(ctx, r.keys.keys[0], "arrived").Int()
+	n, err := r.be.client.HGet(ctx, r.keys.hash, "arrived").Int()
 	if errors.Is(err, redis.Nil) {
 		return 0, nil
 	}

@@ -80,19 +80,3 @@ func (a failArgs) argv() []any { return append(a.writeArgs.argv(2), a.ID, a.Reas
 type missingArgs struct{ From, To, Limit int }
 
 func (a missingArgs) argv() []any { return []any{a.From, a.To, a.Limit} }
-
-// resetArgs is reset.lua's ARGV: the channel its waiters listen on, and the reasons whose
-// counters KEYS[5..] are.
-type resetArgs struct {
-	Channel string
-	Reasons []string
-}
-
-func (a resetArgs) argv() []any {
-	out := make([]any, 0, 1+len(a.Reasons))
-	out = append(out, a.Channel)
-	for _, r := range a.Reasons {
-		out = append(out, r)
-	}
-	return out
-}

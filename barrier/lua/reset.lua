@@ -1,20 +1,43 @@
--- reset: deletes a barrier's keys, whatever their types, and wakes its waiters.
+-- reset: deletes a barrier's keys, whatever their types, and tells its waiters, in one step. It
+-- serves Barrier.Reset (the one-shot keys, then the rendezvous keys) and `k6 x barrier reset`
+-- (every key of the barrier that a SCAN found).
 --
--- KEYS[1] joined, KEYS[2] failed, KEYS[3] failures, KEYS[4] meta, KEYS[5..] the counters of the
--- reasons ARGV[2..] the caller read (see reasons.lua); ARGV[1] channel. When KEYS[3] names a reason
--- the caller did not pass (a failure raced the reset), it deletes nothing and returns that reason so
--- that the caller retries with it; else "".
-local known = {}
-for i = 2, #ARGV do
-  known[ARGV[i]] = true
-end
-if redis.call('TYPE', KEYS[3]).ok == 'hash' then
-  for _, reason in ipairs(redis.call('HKEYS', KEYS[3])) do
+-- KEYS: the keys to delete (one barrier's: one slot).
+-- ARGV: [1] the reset message; [2] the one-shot channel, or "" to publish nothing there; [3] the
+-- rendezvous channel, or ""; [4] the position in KEYS of the failures HASH whose reasons must all be
+-- among ARGV[6..] (0: no check); [5] the position in KEYS of the PHASE hash (0: none); [6..] the
+-- reasons whose counters are among KEYS.
+-- When the failures HASH names a reason not given (a failure raced the reset), it deletes nothing
+-- and returns {reason, 0}, so that the caller retries with it. Else it returns {"", keys deleted}.
+-- On the rendezvous channel, the message is followed by a space and the epoch of the PHASE hash it
+-- deleted, when there was one given, so that a process that already took part in a newer state
+-- ignores a late message; without one, the message alone ends every waiter.
+local message, channel, phase_channel = ARGV[1], ARGV[2], ARGV[3]
+local failures_at, phase_at = tonumber(ARGV[4]), tonumber(ARGV[5])
+if failures_at > 0 and redis.call('TYPE', KEYS[failures_at]).ok == 'hash' then
+  local known = {}
+  for i = 6, #ARGV do
+    known[ARGV[i]] = true
+  end
+  for _, reason in ipairs(redis.call('HKEYS', KEYS[failures_at])) do
     if not known[reason] then
-      return reason
+      return { reason, 0 }
     end
   end
 end
-redis.call('DEL', unpack(KEYS))
-redis.call('PUBLISH', ARGV[1], 'reset')
-return ''
+local phase_message = message
+if phase_at > 0 then
+  local epoch = ''
+  if redis.call('TYPE', KEYS[phase_at]).ok == 'hash' then
+    epoch = redis.call('HGET', KEYS[phase_at], 'epoch') or ''
+  end
+  phase_message = message .. ' ' .. epoch
+end
+local n = redis.call('DEL', unpack(KEYS))
+if channel ~= '' then
+  redis.call('PUBLISH', channel, message)
+end
+if phase_channel ~= '' then
+  redis.call('PUBLISH', phase_channel, phase_message)
+end
+return { '', n }
