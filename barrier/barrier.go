@@ -24,9 +24,6 @@ type Barrier struct {
 // or failures of an earlier run.
 var processStart = time.Now()
 
-// staleSlack allows for clock skew between Redis and this host.
-const staleSlack = 2 * time.Second
-
 // staleWarned holds the barriers this process warned about, so that each
 // warns once.
 var staleWarned sync.Map

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"time"
 )
 
 // batcher sends the calls that arrive while its round trips are under way together, in the next
@@ -21,10 +20,6 @@ type batcher[In, Out any] struct {
 	queue   []*batchCall[In, Out]
 	running int // drain goroutines running
 }
-
-// batchTimeout bounds one batch's round trip: a little over CallTimeout, so that each caller's own
-// bound (boundCall) ends its call first and words the error.
-const batchTimeout = CallTimeout + time.Second
 
 // batchCall is one call waiting in a batcher's queue.
 type batchCall[In, Out any] struct {

@@ -5,10 +5,6 @@ import (
 	"time"
 )
 
-// CallTimeout bounds each join, fail, status and reset call, whatever Redis does (a wait is bounded
-// by its own timeout).
-const CallTimeout = 10 * time.Second
-
 // detached runs fn in a goroutine of its own and returns its result, or ctx's error as soon as ctx
 // ends, even while fn is still blocked in a network call that ignores ctx. fn must return on its
 // own in bounded time (the client's timeouts ensure it), so its goroutine ends then; when ctx won,

@@ -18,20 +18,6 @@ import (
 	"github.com/xk6-barrier/xk6-barrier/internal/redact"
 )
 
-// Timeouts of the shared Redis clients, unless the URL sets them (dial_timeout, read_timeout,
-// write_timeout, pool_timeout, max_retries): each bounds one step of one command, so that a stalled
-// or unreachable Redis fails a call in seconds. On top of them every call of a Barrier has a hard
-// bound: CallTimeout for join, fail, status and reset, the wait's own timeout for wait.
-const (
-	DialTimeout  = 3 * time.Second
-	ReadTimeout  = 3 * time.Second
-	WriteTimeout = 3 * time.Second
-	PoolTimeout  = 4 * time.Second
-	// maxRetries is how often go-redis itself retries a command after a network error: never, as
-	// the failoverHook of every client retries (see failover.go), knowing which retries are safe.
-	maxRetries = -1
-)
-
 // clientRegistry shares one go-redis client (one connection pool) per Redis
 // URL in the process, so that all barriers and VUs of a k6 instance use the
 // same pool. Clients live as long as the process: a k6 run ends with it, and

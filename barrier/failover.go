@@ -15,7 +15,16 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Retrying through a failover. Every client this package makes carries a failoverHook: a command
+// topology is how a client reaches Redis.
+type topology int
+
+const (
+	topologySingle   topology = iota // one server
+	topologyCluster                  // Redis Cluster
+	topologySentinel                 // a primary found through Sentinel
+)
+
+// failoverHook is the go-redis hook of a shared client: it retries through a failover. Every client this package makes carries a failoverHook: a command
 // that fails because no master serves its keys right now (the master died and its replica is not
 // promoted yet, or the client still knows the old master) is retried, with a short backoff and
 // after asking the cluster for its slot map again, until the caller's context ends. A call's own
@@ -27,31 +36,10 @@ import (
 //     LOADING, MOVED): then every command is retried;
 //   - it may have when the connection broke after the command was sent (EOF, reset, a read
 //     timeout): then a plain command (a read, a DEL) is retried, and a script only when its caller
-//     said that running it twice is harmless (withIdempotent). The barrier's record script is: it
-//     accounts an id at most once, so its retry changes nothing when the first attempt ran, and
+//     said that running it twice is harmless (withIdempotent). The barrier's join and fail scripts are: they
+//     account an id at most once, so a retry changes nothing when the first attempt ran, and
 //     the caller learns from the context (maybeRan) that the "already accounted" it may get back
 //     could be its own first attempt.
-const (
-	failoverBackoffMin = 50 * time.Millisecond
-	failoverBackoffMax = 500 * time.Millisecond
-)
-
-// failoverGrace is how long a wait on a Redis Cluster or behind Sentinel keeps retrying reads that
-// fail because no master answers (a failover), before it gives up with the error: longer than
-// readErrorGrace, since a failover takes the cluster-node-timeout (15 s by default) or the
-// Sentinel's down-after-milliseconds plus an election. The wait's own timeout still comes first.
-const failoverGrace = time.Minute
-
-// topology is how a client reaches Redis.
-type topology int
-
-const (
-	topologySingle   topology = iota // one server
-	topologyCluster                  // Redis Cluster
-	topologySentinel                 // a primary found through Sentinel
-)
-
-// failoverHook is the go-redis hook of a shared client: see the comment above.
 type failoverHook struct {
 	cluster *redis.ClusterClient // to reload the slot map before a retry; nil for other topologies
 	topo    topology

@@ -8,13 +8,9 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 )
-
-// ListTimeout bounds a List or a reset plan: they SCAN the whole key space of every master.
-const ListTimeout = time.Minute
 
 // scanCount is the COUNT hint of each SCAN step.
 const scanCount = 1000

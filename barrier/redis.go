@@ -12,13 +12,6 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// FallbackInterval is how often a Redis waiter re-reads the counts even
-// without a published change, so that a lost message (a write by another
-// program, a pub/sub connection dropped at the wrong moment) delays a
-// release by at most this much. It makes an idle waiter cost one command
-// per interval.
-const FallbackInterval = time.Second
-
 // missingChunk is how many ids one missing-scan script call checks, so that
 // a barrier of a million parties never blocks Redis for long.
 const missingChunk = 10000

@@ -17,10 +17,6 @@ import (
 	"github.com/xk6-barrier/xk6-barrier/internal/durfmt"
 )
 
-// hubLinger is how long a process keeps a barrier's phase subscription without waiters, so that a
-// cyclic barrier used every iteration does not resubscribe every phase.
-const hubLinger = 30 * time.Second
-
 // phaseKeys names a barrier's rendezvous keys, beside keyLayout's (same prefix and scope). With
 // the default prefix and run id run1:
 //
@@ -126,10 +122,6 @@ func (r *redisPhases) args() phaseArgs {
 }
 
 func (r *redisPhases) flights() *arrivalsInFlight { return &r.flight }
-
-// lateMargin is how much before the client gives an arrival up Redis stops counting it: the reply
-// still has to travel back.
-const lateMargin = 50 * time.Millisecond
 
 func (r *redisPhases) arrive(ctx context.Context, id string, rule phaseRule) (arrival, error) {
 	if err := r.subscribe(ctx); err != nil {
@@ -466,11 +458,6 @@ func (r *redisPhases) resetWaitersOf(epoch string) {
 		r.resetWaiters()
 	}
 }
-
-// resetNoticeGrace is how long a waiter that found the state gone waits for a reset's message
-// before it calls the state lost: a reset deletes the keys and publishes its notice in one script,
-// but the notice reaches this process a moment after a read may have seen the keys gone.
-const resetNoticeGrace = 300 * time.Millisecond
 
 // resetGrace waits resetNoticeGrace and reports whether the state of epoch known is still this
 // process's: false when a reset's notice came meanwhile (see resetWaiters).

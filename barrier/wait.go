@@ -10,28 +10,6 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// readErrorGrace is how long a wait tolerates failing reads (for example
-// while Redis restarts) before it gives up with the error, unless its
-// deadline comes first.
-const readErrorGrace = 10 * time.Second
-
-// settleGrace bounds the last reads of a wait that ends by timeout or abort
-// (a write may have raced the deadline; the missing ids), so that it
-// settles within its timeout plus this, even when Redis stalls.
-const settleGrace = 500 * time.Millisecond
-
-// lostGrace is how long counts lower than the highest seen must persist,
-// with no reset announced, before a wait takes its state as lost: reset()'s
-// hint may reach the waiter just after a read that saw its effect.
-const lostGrace = time.Second
-
-// retryInterval is how soon a wait retries a failed subscribe or read.
-const retryInterval = 250 * time.Millisecond
-
-// readBound bounds each subscribe and read of a wait, so that a stalled
-// Redis is noticed (and reported by progress lines) while the wait goes on.
-const readBound = time.Second
-
 // boundedRead runs fn with a context bounded by readBound and wctx.
 func boundedRead[T any](wctx context.Context, fn func(context.Context) (T, error)) (T, error) {
 	rctx, cancel := context.WithTimeout(wctx, readBound)
