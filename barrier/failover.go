@@ -24,8 +24,8 @@ const (
 	topologySentinel                 // a primary found through Sentinel
 )
 
-// failoverHook is the go-redis hook of a shared client: it retries through a failover. Every client this package makes carries a failoverHook: a command
-// that fails because no master serves its keys right now (the master died and its replica is not
+// failoverHook is the go-redis hook of a shared client: it retries through a failover. Every
+// client this package makes carries one: a command that fails because no master serves its keys right now (the master died and its replica is not
 // promoted yet, or the client still knows the old master) is retried, with a short backoff and
 // after asking the cluster for its slot map again, until the caller's context ends. A call's own
 // bound (CallTimeout, a wait's read bound and deadline) therefore still bounds it.
@@ -36,9 +36,9 @@ const (
 //     LOADING, MOVED): then every command is retried;
 //   - it may have when the connection broke after the command was sent (EOF, reset, a read
 //     timeout): then a plain command (a read, a DEL) is retried, and a script only when its caller
-//     said that running it twice is harmless (withIdempotent). The barrier's join and fail scripts are: they
-//     account an id at most once, so a retry changes nothing when the first attempt ran, and
-//     the caller learns from the context (maybeRan) that the "already accounted" it may get back
+//     said that running it twice is harmless (withIdempotent). The barrier's join and fail
+//     scripts are: they account an id at most once, so a retry changes nothing when the first
+//     attempt ran, and the caller learns from the context (maybeRan) that the "already accounted" it may get back
 //     could be its own first attempt.
 type failoverHook struct {
 	cluster *redis.ClusterClient // to reload the slot map before a retry; nil for other topologies
