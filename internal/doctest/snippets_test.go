@@ -2,6 +2,7 @@ package doctest
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/grafana/sobek"
@@ -17,7 +18,7 @@ func jsFences(t *testing.T) []fence {
 	var out []fence
 	for _, file := range docFiles(t) {
 		for _, f := range fences(file, readDoc(t, file)) {
-			if f.lang == "js" || f.lang == "javascript" {
+			if (f.lang == "js" || f.lang == "javascript") && !strings.HasPrefix(f.marker, "session:") {
 				out = append(out, f)
 			}
 		}
@@ -39,10 +40,10 @@ func TestSnippets(t *testing.T) {
 			switch f.marker {
 			case "snippet:fragment":
 				require.NoError(t, compileFragment(name, f.body))
-			case "":
+			case "", "snippet:script.js": // script.js: the script of docs/cli.md's sessions
 				require.NoError(t, runScript(t, w, name, f.body, nil))
 			default:
-				t.Fatalf("unknown marker %q (known: snippet: fragment)", f.marker)
+				t.Fatalf("unknown marker %q (known: snippet: fragment, snippet: script.js)", f.marker)
 			}
 		})
 	}
