@@ -59,7 +59,7 @@ func TestConsoleSessions(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, script, "%s has no <!-- snippet: script.js --> block", file)
-	require.Len(t, sessions, 4)
+	require.NotEmpty(t, sessions, "%s has no <!-- session: ... --> console block", file)
 
 	srv := redistest.New(t)
 	if srv.Kind == redistest.KindEmbedded {
