@@ -79,7 +79,8 @@ func newWorld(t *testing.T, redisURL string) *world {
 	return w
 }
 
-//nolint:gosec // the test server's certificate is for 127.0.0.1, not for the snippets' host names
+// insecureTLS does not check the test server's certificate, which is for 127.0.0.1, not for the
+// snippets' host names (as k6's insecureSkipTLSVerify).
 func insecureTLS() *tls.Config { return &tls.Config{InsecureSkipVerify: true} }
 
 // DialContext dials the test server whatever the host: its TLS listener for port 443, else its plain one.
@@ -262,7 +263,7 @@ type runner struct {
 	vus      []*modulestest.Runtime
 }
 
-func (r *runner) fail(format string, args ...any) {
+func (r *runner) failf(format string, args ...any) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.failures = append(r.failures, fmt.Sprintf(format, args...))
@@ -290,11 +291,11 @@ func (r *runner) newVU() (*modulestest.Runtime, error) {
 		},
 		"__recordCheck": func(name string, ok bool) {
 			if !ok {
-				r.fail("check %q failed", name)
+				r.failf("check %q failed", name)
 			}
 		},
 		"__sleep": func(s float64) { time.Sleep(time.Duration(s * float64(time.Second))) },
-		"__abort": func(reason string) { r.fail("exec.test.abort(%q)", reason) },
+		"__abort": func(reason string) { r.failf("exec.test.abort(%q)", reason) },
 		"__http":  r.http,
 	}
 	for k, v := range set {
@@ -342,7 +343,7 @@ func (r *runner) toVU(rt *modulestest.Runtime, id uint64, scenario string) {
 	logger.SetLevel(logrus.InfoLevel)
 	samples := make(chan metrics.SampleContainer, 1000)
 	go func() {
-		for range samples { //nolint:revive // drain
+		for range samples {
 		}
 	}()
 	r.t.Cleanup(func() { close(samples) })
@@ -491,7 +492,9 @@ func runScript(t *testing.T, w *world, name, src string, env map[string]string) 
 	case <-time.After(runTimeout):
 		r.stopAll()
 		err = fmt.Errorf("still running after %s", runTimeout)
-		<-done
+		if late := <-done; late != nil {
+			err = fmt.Errorf("%w, then stopped: %w", err, late)
+		}
 	}
 	if err != nil {
 		return err

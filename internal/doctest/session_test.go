@@ -45,6 +45,7 @@ var docRunIDRE = regexp.MustCompile(`run-\d{10}`)
 // echo $?) and its output compared with the lines that follow it in the block, volatile fields (times,
 // TTLs, durations, column padding) normalised.
 func TestConsoleSessions(t *testing.T) {
+	t.Parallel()
 	const file = "docs/cli.md"
 	text := readDoc(t, file)
 	var script string
@@ -67,7 +68,7 @@ func TestConsoleSessions(t *testing.T) {
 	}
 	s := &session{t: t, srv: srv, world: newWorld(t, srv.URL), script: script,
 		env: map[string]string{}, ids: map[string]string{}}
-	s.hooks = map[string]func(cmd int, ts *tests.GlobalTestState){"watch": s.watchHook}
+	s.hooks = map[string]func(cmd int){"watch": s.watchHook}
 	var out strings.Builder
 	last := 0
 	for _, f := range sessions {
@@ -98,8 +99,7 @@ type session struct {
 	script string
 	env    map[string]string
 	ids    map[string]string // documented run id -> the run id of this test run
-	hooks  map[string]func(cmd int, ts *tests.GlobalTestState)
-	cancel context.CancelFunc
+	hooks  map[string]func(cmd int)
 }
 
 // runID is the fresh run id standing for the documented one doc.
@@ -211,7 +211,6 @@ func (s *session) barrier(name string, cmd int, args []string) (string, int) {
 	ts.GlobalState.Stdout.Writer = &combined
 	ts.GlobalState.Stderr.Writer = &combined
 	ts.Stdin = bytes.NewBufferString("\n") // Enter at a prompt
-	ts.GlobalState.Stdin = ts.Stdin
 	logger := logrus.New()
 	logger.SetOutput(&combined)
 	logger.SetFormatter(&logrus.TextFormatter{DisableColors: true, FullTimestamp: true, TimestampFormat: time.RFC3339})
@@ -224,7 +223,7 @@ func (s *session) barrier(name string, cmd int, args []string) (string, int) {
 	root.SetErr(ts.GlobalState.Stderr)
 	root.SetIn(ts.Stdin)
 	if hook := s.hooks[name]; hook != nil {
-		go hook(cmd, &tests.GlobalTestState{GlobalState: ts.GlobalState, Stdout: nil})
+		go hook(cmd)
 		defer func() { <-hookDone }()
 	}
 	_, err := root.ExecuteC()
@@ -278,7 +277,7 @@ var hookDone = make(chan struct{}, 1)
 
 // watchHook: while the first watch of the watch session runs, participant 5 arrives two seconds in
 // (k6 run -e FIRST_ID=5 -e VUS=1 script.js, from another shell).
-func (s *session) watchHook(cmd int, _ *tests.GlobalTestState) {
+func (s *session) watchHook(cmd int) {
 	if cmd == 0 {
 		time.Sleep(2 * time.Second)
 		assert.NoError(s.t, runScript(s.t, s.world, "script.js", s.script, map[string]string{
@@ -360,4 +359,18 @@ func normalise(s string) string {
 		s = v.re.ReplaceAllString(s, v.with)
 	}
 	return strings.TrimSpace(s)
+}
+
+// TestSessionComparison: the comparison ignores what changes from run to run, and nothing else.
+func TestSessionComparison(t *testing.T) {
+	t.Parallel()
+	doc := "14:52:09 barrier run-1/default: pending: joined 3/5, missing 1 (5)\n" +
+		`{"ttlMs":86399864,"joined":3}` + "\ncreated    2026-12-02T14:50:55Z\nttl        24h0m0s\n"
+	same := "09:01:02 barrier run-1/default: pending: joined 3/5, missing 1 (5)\n" +
+		`{"ttlMs":86399001,"joined":3}` + "\ncreated  2027-01-01T00:00:00Z\nttl  23h59m59s\n"
+	assert.Equal(t, normalise(doc), normalise(same))
+	assert.NotEqual(t, normalise(doc), normalise(strings.Replace(same, "joined 3/5", "joined 4/5", 1)))
+	assert.NotEqual(t, normalise(doc), normalise(strings.Replace(same, `"joined":3`, `"joined":4`, 1)))
+	twice := "10:00:00 barrier r/default: pending: joined 3/5, missing 1 (5)\n10:00:01 barrier r/default: pending: joined 3/5, missing 1\n"
+	assert.Equal(t, "10:00:00 barrier r/default: pending: joined 3/5, missing 1 (5)\n", dropRepeatedWatchLines(twice))
 }

@@ -29,6 +29,7 @@ func jsFences(t *testing.T) []fence {
 // TestSnippets runs every JavaScript snippet of README.md and docs/*.md as a k6 script (see
 // runner_test.go), or compiles it when it is marked `<!-- snippet: fragment -->`.
 func TestSnippets(t *testing.T) {
+	t.Parallel()
 	srv := redistest.New(t)
 	srv.Cleanup(t, "*{doc-*}*")
 	w := newWorld(t, srv.URL)
@@ -63,6 +64,7 @@ func compileFragment(name, src string) error {
 // TestRunnerFails: the runner is able to fail. Each of these scripts is broken in one way, and each
 // must fail; the last, sound, must pass.
 func TestRunnerFails(t *testing.T) {
+	t.Parallel()
 	srv := redistest.New(t)
 	srv.Cleanup(t, "*{doc-*}*")
 	w := newWorld(t, srv.URL)
