@@ -29,6 +29,7 @@ import (
 
 	"github.com/xk6-barrier/xk6-barrier/internal/jsbarrier"
 	"github.com/xk6-barrier/xk6-barrier/internal/jseventsource"
+	"github.com/xk6-barrier/xk6-barrier/internal/redistest"
 )
 
 // How a snippet runs, as k6 would run it as a script (k6 run script.js):
@@ -60,15 +61,16 @@ const runTimeout = 2 * time.Minute
 
 // world is what a snippet's network and Redis are.
 type world struct {
+	srv      *redistest.Server
 	redisURL string
 	plain    *httptest.Server
 	tls      *httptest.Server
 	client   *http.Client
 }
 
-func newWorld(t *testing.T, redisURL string) *world {
+func newWorld(t *testing.T, srv *redistest.Server) *world {
 	t.Helper()
-	w := &world{redisURL: redisURL}
+	w := &world{srv: srv, redisURL: srv.URL}
 	w.plain = httptest.NewServer(http.HandlerFunc(serve))
 	w.tls = httptest.NewTLSServer(http.HandlerFunc(serve))
 	t.Cleanup(w.plain.Close)
@@ -478,7 +480,8 @@ func runScript(t *testing.T, w *world, name, src string, env map[string]string) 
 	if err != nil {
 		return err
 	}
-	run := fmt.Sprintf("doc-%d", time.Now().UnixNano())
+	run := "doc-" + strings.ReplaceAll(redistest.Prefix(t), ":", "-")
+	w.srv.Cleanup(t, "*{"+run+"}*")
 	r := &runner{t: t, world: w, name: name, code: code, prefix: "DOCTEST_" + strings.ReplaceAll(run, "-", "_"),
 		env:   map[string]string{"REDIS_URL": w.redisURL, "RUN_ID": run, "K6_BARRIER_RUN_ID": run, "TOKEN": "doc-token"},
 		iters: map[string]*atomic.Int64{}}

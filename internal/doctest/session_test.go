@@ -66,7 +66,7 @@ func TestConsoleSessions(t *testing.T) {
 	if srv.Kind == redistest.KindEmbedded {
 		t.Skip("the sessions need a real Redis (TTL and pub/sub as redis-server has them)")
 	}
-	s := &session{t: t, srv: srv, world: newWorld(t, srv.URL), script: script,
+	s := &session{t: t, srv: srv, world: newWorld(t, srv), script: script,
 		env: map[string]string{}, ids: map[string]string{}}
 	s.hooks = map[string]func(cmd int){"watch": s.watchHook}
 	var out strings.Builder

@@ -30,9 +30,7 @@ func jsFences(t *testing.T) []fence {
 // runner_test.go), or compiles it when it is marked `<!-- snippet: fragment -->`.
 func TestSnippets(t *testing.T) {
 	t.Parallel()
-	srv := redistest.New(t)
-	srv.Cleanup(t, "*{doc-*}*")
-	w := newWorld(t, srv.URL)
+	w := newWorld(t, redistest.New(t))
 	snippets := jsFences(t)
 	require.NotEmpty(t, snippets)
 	for _, f := range snippets {
@@ -65,9 +63,7 @@ func compileFragment(name, src string) error {
 // must fail; the last, sound, must pass.
 func TestRunnerFails(t *testing.T) {
 	t.Parallel()
-	srv := redistest.New(t)
-	srv.Cleanup(t, "*{doc-*}*")
-	w := newWorld(t, srv.URL)
+	w := newWorld(t, redistest.New(t))
 	broken := map[string]struct{ src, want string }{
 		"throws at init":      {`throw new Error('boom');`, "init: Error: boom"},
 		"syntax error":        {`export default function () {`, "SyntaxError"},
