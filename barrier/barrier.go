@@ -211,7 +211,7 @@ func boundCall[T any](ctx context.Context, b *Barrier, fn func(context.Context) 
 	cctx, cancel := context.WithTimeout(ctx, CallTimeout)
 	defer cancel()
 	v, err := detached(cctx, fn, nil)
-	if err != nil && ctx.Err() == nil && expired(cctx) {
+	if err != nil && !expired(ctx) && expired(cctx) {
 		if d, ok := b.be.(interface{ down() error }); ok {
 			if derr := d.down(); derr != nil { // no master answered: say so, and since when
 				return v, fmt.Errorf("no answer within %s: %w", CallTimeout, derr)

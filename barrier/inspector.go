@@ -120,7 +120,7 @@ func inspectorCall[T any](ctx context.Context, in *Inspector, timeout time.Durat
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	v, err := detached(cctx, fn, drop)
-	if err != nil && ctx.Err() == nil && expired(cctx) {
+	if err != nil && !expired(ctx) && expired(cctx) {
 		return v, fmt.Errorf("redis %s: no answer within %s (Redis stalled, overloaded or unreachable): %w", in.addr, timeout, err)
 	}
 	return v, err

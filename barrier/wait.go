@@ -244,7 +244,7 @@ func (wt *waiting) failed(ctx, wctx context.Context, called time.Time, err error
 	case ctx.Err() != nil:
 		res, err := wt.aborted(ctx)
 		return res, err, true
-	case wctx.Err() != nil:
+	case expired(wctx):
 		res, err := wt.timedOut(ctx)
 		return res, err, true
 	}
@@ -372,7 +372,7 @@ func (wt *waiting) progress(wctx context.Context) Result {
 		called := time.Now()
 		if fresh, err := boundedRead(wctx, wt.b.be.counts); err == nil {
 			wt.fresh(fresh)
-		} else if wctx.Err() == nil {
+		} else if !expired(wctx) { // a read that the wait's own deadline cut is no failure
 			wt.failingSince = called
 			wt.readErr = err
 			var unavailable *unavailableError
