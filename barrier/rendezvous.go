@@ -346,26 +346,8 @@ func (r PhaseResult) String() string {
 		b.WriteString(r.ReadError)
 		return b.String()
 	}
-	fmt.Fprintf(&b, ": arrived %d/%d", r.Arrived, r.Parties)
-	if r.Quorum != r.Parties {
-		fmt.Fprintf(&b, " (quorum %d)", r.Quorum)
-	}
-	fmt.Fprintf(&b, ", left %d", r.Left)
-	if r.Outcome == OutcomeReleased {
-		return b.String()
-	}
-	fmt.Fprintf(&b, ", missing %d", r.MissingCount)
-	if len(r.Missing) > 0 {
-		ids := make([]string, len(r.Missing))
-		for i, id := range r.Missing {
-			ids[i] = strconv.Itoa(id)
-		}
-		b.WriteString(" (" + strings.Join(ids, ", "))
-		if r.MissingCount > len(r.Missing) {
-			b.WriteString(", ...")
-		}
-		b.WriteString(")")
-	}
+	b.WriteString(": ")
+	b.WriteString(r.CountsText())
 	return b.String()
 }
 
