@@ -87,7 +87,7 @@ func NewWithClient(opts Options, client redis.UniversalClient) (*Barrier, error)
 		return nil, fmt.Errorf("barrier %s: NewWithClient takes its client, not option redis", opts.Name)
 	}
 	if opts.RunID == "" {
-		return nil, fmt.Errorf("barrier %s: option runId is required with redis", opts.Name)
+		return nil, fmt.Errorf("barrier %s: option %w", opts.Name, ErrRunIDRequired)
 	}
 	if err := opts.validate(); err != nil {
 		return nil, err

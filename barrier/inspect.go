@@ -327,7 +327,7 @@ func pairs(v any) map[string]string {
 func (s *Snapshot) readMeta(meta map[string]string) error {
 	if v, ok := meta[MetaParties]; ok {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > MaxParties {
+		if err != nil || ValidateParties(n) != nil {
 			return fmt.Errorf("field %s is %q, not a number of parties", MetaParties, truncate(v, 40))
 		}
 		s.Parties, s.PartiesFrom = n, "meta"

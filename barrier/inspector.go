@@ -96,7 +96,7 @@ func (in *Inspector) Close() error {
 func (in *Inspector) options(ref Ref) (Options, error) {
 	ref = ref.withDefaults()
 	if ref.RunID == "" {
-		return Options{}, errors.New("no run id: give the run id the barrier was created with (its runId option)")
+		return Options{}, fmt.Errorf("no run id: give the run id the barrier was created with (its runId option): %w", ErrRunIDRequired)
 	}
 	o := Options{Name: ref.Name, RunID: ref.RunID, KeyPrefix: in.prefix, Parties: 1}.WithDefaults()
 	if err := o.Validate(); err != nil {

@@ -106,7 +106,7 @@ func (o Options) validate() error {
 	case !prefixPattern.MatchString(o.KeyPrefix):
 		return fmt.Errorf("barrier %s: option keyPrefix %q is invalid: use 1 to 64 letters, digits, '_', '.', ':' or '-'", o.Name, o.KeyPrefix)
 	case o.Redis != "" && o.RunID == "":
-		return fmt.Errorf("barrier %s: option runId is required with redis: give every instance of the run the same id (e.g. -e K6_BARRIER_RUN_ID=$(date +%%s))", o.Name)
+		return fmt.Errorf("barrier %s: option %w: give every instance of the run the same id (e.g. -e K6_BARRIER_RUN_ID=$(date +%%s))", o.Name, ErrRunIDRequired)
 	case o.RunID != "" && ValidateRunID(o.RunID) != nil:
 		return fmt.Errorf("barrier %s: option %w", o.Name, ValidateRunID(o.RunID))
 	}
@@ -116,11 +116,43 @@ func (o Options) validate() error {
 // MaxRunIDLength is how many characters (not bytes) a run id has at most.
 const MaxRunIDLength = 128
 
+// ErrRunIDRequired is the error of a barrier on Redis without a run id: the run id is the
+// namespace of its keys, shared by every k6 instance of the run. The JS binding and k6 x barrier
+// say it with these words.
+var ErrRunIDRequired = errors.New("runId is required with redis")
+
 // ValidateParties returns an error unless n is a valid number of parties: 1..MaxParties. Its message
 // starts with "parties", for callers to name the option or flag.
 func ValidateParties(n int) error {
 	if n < 1 || n > MaxParties {
 		return fmt.Errorf("parties must be at least 1 and at most %d, got %d (the number of participants expected)", MaxParties, n)
+	}
+	return nil
+}
+
+// ValidateQuorum returns an error unless q is a valid quorum of a barrier of parties: 1..parties,
+// or 1..MaxParties when parties is 0 (unknown). Its message starts with "quorum". A quorum of 0,
+// where an option takes it as "all parties", is the caller's to accept before asking.
+func ValidateQuorum(q, parties int) error {
+	limit := parties
+	if limit == 0 {
+		limit = MaxParties
+	}
+	if q < 1 || q > limit {
+		return fmt.Errorf("quorum must be at least 1 and at most %d, got %d (at most parties)", limit, q)
+	}
+	return nil
+}
+
+// ValidateMaxFailures returns an error unless n is a valid failure budget of a barrier of parties:
+// 0..parties, or 0..MaxParties when parties is 0 (unknown). Its message starts with "maxFailures".
+func ValidateMaxFailures(n, parties int) error {
+	limit := parties
+	if limit == 0 {
+		limit = MaxParties
+	}
+	if n < 0 || n > limit {
+		return fmt.Errorf("maxFailures must be at least 0 and at most %d, got %d (at most parties)", limit, n)
 	}
 	return nil
 }
@@ -213,10 +245,10 @@ func (w WaitOptions) resolve(o Options) (WaitOptions, error) {
 	switch {
 	case w.Timeout < 0 || (w.Timeout > 0 && w.Timeout < time.Millisecond) || w.Timeout > MaxDuration:
 		return w, fmt.Errorf("barrier %s: wait option timeout must be at least 1ms and at most %s, got %s (0: none)", o.Name, durfmt.Format(MaxDuration), durfmt.Format(w.Timeout))
-	case w.MaxFailures < 0 || w.MaxFailures > o.Parties:
-		return w, fmt.Errorf("barrier %s: wait option maxFailures must be at least 0 and at most %d, got %d (at most parties)", o.Name, o.Parties, w.MaxFailures)
-	case w.Quorum < 1 || w.Quorum > o.Parties:
-		return w, fmt.Errorf("barrier %s: wait option quorum must be at least 1 and at most %d, got %d (at most parties)", o.Name, o.Parties, w.Quorum)
+	case ValidateMaxFailures(w.MaxFailures, o.Parties) != nil:
+		return w, fmt.Errorf("barrier %s: wait option %w", o.Name, ValidateMaxFailures(w.MaxFailures, o.Parties))
+	case ValidateQuorum(w.Quorum, o.Parties) != nil:
+		return w, fmt.Errorf("barrier %s: wait option %w", o.Name, ValidateQuorum(w.Quorum, o.Parties))
 	case w.Progress < 0 || w.Progress > MaxDuration:
 		return w, fmt.Errorf("barrier %s: wait option progress must be at least 0 (none) and at most %s, got %s", o.Name, durfmt.Format(MaxDuration), durfmt.Format(w.Progress))
 	}

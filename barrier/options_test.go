@@ -176,3 +176,15 @@ func TestPrepareChecksOnce(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, OutcomeMet, res.Outcome)
 }
+
+func TestValidateQuorumAndMaxFailures(t *testing.T) {
+	t.Parallel()
+	require.NoError(t, ValidateQuorum(3, 3))
+	require.EqualError(t, ValidateQuorum(0, 3), "quorum must be at least 1 and at most 3, got 0 (at most parties)")
+	require.EqualError(t, ValidateQuorum(4, 3), "quorum must be at least 1 and at most 3, got 4 (at most parties)")
+	require.NoError(t, ValidateQuorum(MaxParties, 0), "parties unknown")
+	require.Error(t, ValidateQuorum(MaxParties+1, 0))
+	require.NoError(t, ValidateMaxFailures(0, 3))
+	require.EqualError(t, ValidateMaxFailures(-1, 3), "maxFailures must be at least 0 and at most 3, got -1 (at most parties)")
+	require.Error(t, ValidateMaxFailures(4, 3))
+}

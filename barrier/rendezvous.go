@@ -101,8 +101,8 @@ func (o ArriveOptions) resolve(b Options) (phaseRule, error) {
 	switch {
 	case o.Timeout < time.Millisecond || o.Timeout > MaxDuration:
 		return phaseRule{}, fmt.Errorf("barrier %s: arrive option timeout must be at least 1ms and at most %s, got %s", b.Name, durfmt.Format(MaxDuration), durfmt.Format(o.Timeout))
-	case o.Quorum < 0 || o.Quorum > b.Parties:
-		return phaseRule{}, fmt.Errorf("barrier %s: arrive option quorum must be at least 1 and at most %d, got %d (at most parties)", b.Name, b.Parties, o.Quorum)
+	case o.Quorum != 0 && ValidateQuorum(o.Quorum, b.Parties) != nil:
+		return phaseRule{}, fmt.Errorf("barrier %s: arrive option %w", b.Name, ValidateQuorum(o.Quorum, b.Parties))
 	case o.QuorumPercent < 0 || o.QuorumPercent > 100 || (o.QuorumPercent > 0 && o.QuorumPercent < 0.01):
 		return phaseRule{}, fmt.Errorf("barrier %s: arrive option quorum as a percentage must be more than 0%% and at most 100%%, got %g%%", b.Name, o.QuorumPercent)
 	case o.QuorumPercent > 0 && o.Quorum > 0:
@@ -346,26 +346,8 @@ func (r PhaseResult) String() string {
 		b.WriteString(r.ReadError)
 		return b.String()
 	}
-	fmt.Fprintf(&b, ": arrived %d/%d", r.Arrived, r.Parties)
-	if r.Quorum != r.Parties {
-		fmt.Fprintf(&b, " (quorum %d)", r.Quorum)
-	}
-	fmt.Fprintf(&b, ", left %d", r.Left)
-	if r.Outcome == OutcomeReleased {
-		return b.String()
-	}
-	fmt.Fprintf(&b, ", missing %d", r.MissingCount)
-	if len(r.Missing) > 0 {
-		ids := make([]string, len(r.Missing))
-		for i, id := range r.Missing {
-			ids[i] = strconv.Itoa(id)
-		}
-		b.WriteString(" (" + strings.Join(ids, ", "))
-		if r.MissingCount > len(r.Missing) {
-			b.WriteString(", ...")
-		}
-		b.WriteString(")")
-	}
+	b.WriteString(": ")
+	b.WriteString(r.CountsText())
 	return b.String()
 }
 

@@ -1,7 +1,6 @@
 package barrier
 
 import (
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -122,50 +121,8 @@ func (r Result) line(after time.Duration, cause string) string {
 		}
 		b.WriteString("; as of the last read")
 	}
-	b.WriteString(": joined ")
-	b.WriteString(strconv.Itoa(r.Joined))
-	b.WriteString("/")
-	b.WriteString(strconv.Itoa(r.Parties))
-	if r.Quorum != 0 && r.Quorum != r.Parties {
-		b.WriteString(" (quorum ")
-		b.WriteString(strconv.Itoa(r.Quorum))
-		b.WriteString(")")
-	}
-	b.WriteString(", failed ")
-	b.WriteString(strconv.Itoa(r.Failed))
-	if len(r.Failures) > 0 {
-		reasons := make([]string, 0, len(r.Failures))
-		for reason := range r.Failures {
-			reasons = append(reasons, reason)
-		}
-		sort.Strings(reasons)
-		b.WriteString(" (")
-		for i, reason := range reasons {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(reason)
-			b.WriteString("=")
-			b.WriteString(strconv.Itoa(r.Failures[reason]))
-		}
-		b.WriteString(")")
-	}
-	b.WriteString(", missing ")
-	n := r.MissingCount()
-	b.WriteString(strconv.Itoa(n))
-	if len(r.Missing) > 0 {
-		b.WriteString(" (")
-		for i, id := range r.Missing {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(strconv.Itoa(id))
-		}
-		if n > len(r.Missing) {
-			b.WriteString(", ...")
-		}
-		b.WriteString(")")
-	}
+	b.WriteString(": ")
+	b.WriteString(r.tally().String())
 	return b.String()
 }
 

@@ -48,105 +48,139 @@ func (b *Barrier) PrepareWait(opts WaitOptions) (func(context.Context) (Result, 
 	return func(ctx context.Context) (Result, error) { return b.wait(ctx, w) }, nil
 }
 
-// wait is Wait with its options resolved.
+// wait is Wait with its options resolved: it starts its clocks, then subscribes, reads and waits
+// for the next event, round after round, until the wait settles.
 func (b *Barrier) wait(ctx context.Context, w WaitOptions) (Result, error) {
-	start := time.Now()
-	wt := &waiting{b: b, opts: w, start: start}
-
-	wctx := ctx // ends at the deadline or with ctx
-	var timeout <-chan time.Time
-	if w.Timeout > 0 {
-		var cancel context.CancelFunc
-		wctx, cancel = context.WithDeadline(ctx, start.Add(w.Timeout))
-		defer cancel()
-		t := time.NewTimer(w.Timeout - time.Since(start))
-		defer t.Stop()
-		timeout = t.C
-	}
-	var progress <-chan time.Time
-	var progressTicker *time.Ticker
-	if w.Progress > 0 && w.OnProgress != nil {
-		progressTicker = time.NewTicker(w.Progress)
-		defer progressTicker.Stop()
-		progress = progressTicker.C
-	}
-
-	var watch watcher
-	defer func() {
-		if watch != nil {
-			watch.close()
-		}
-	}()
-	var hints <-chan struct{}
-	var fallback, retry <-chan time.Time
-	var fallbackTicker *time.Ticker
-	defer func() {
-		if fallbackTicker != nil {
-			fallbackTicker.Stop()
-		}
-	}()
-
-	needRead := true
+	wt := &waiting{b: b, opts: w, start: time.Now(), needRead: true}
+	wctx, stop := wt.startClocks(ctx)
+	defer stop()
 	for {
-		if watch == nil {
-			called := time.Now()
-			nw, err := boundedRead(wctx, b.be.watch)
-			if err == nil {
-				watch, hints = nw, nw.ready()
-				wt.watch = nw
-				if d := nw.fallback(); d > 0 {
-					fallbackTicker = time.NewTicker(d)
-					fallback = fallbackTicker.C
-				}
-				needRead = true
-			} else if res, err, done := wt.failed(ctx, wctx, called, fmt.Errorf("subscribing: %w", err)); done {
-				return res, err
-			}
+		if res, err, done := wt.subscribe(ctx, wctx); done {
+			return res, err
 		}
-		if watch != nil && needRead {
-			called := time.Now()
-			fresh, err := boundedRead(wctx, b.be.counts)
-			if err == nil {
-				wt.fresh(fresh)
-				if wt.lost() {
-					return wt.settle(ctx, OutcomeFailed)
-				}
-				if outcome := wt.decide(wt.c); outcome != OutcomePending && wt.fellSince.IsZero() {
-					return wt.settle(ctx, outcome)
-				}
-				needRead = !wt.fellSince.IsZero() // read again until it recovers, a reset is announced, or lostGrace passed
-			} else if res, err, done := wt.failed(ctx, wctx, called, err); done {
-				return res, err
-			}
+		if res, err, done := wt.readCounts(ctx, wctx); done {
+			return res, err
 		}
-		retry = nil
-		if watch == nil || needRead {
-			retry = time.After(retryInterval)
-		}
-		select {
-		case <-ctx.Done():
-			return wt.aborted(ctx)
-		case <-timeout:
-			return wt.timedOut(ctx)
-		case <-wctx.Done():
-			if ctx.Err() != nil {
-				return wt.aborted(ctx)
-			}
-			return wt.timedOut(ctx)
-		case <-hints:
-			outcome, reread := wt.hints(watch.take())
-			if outcome != OutcomePending {
-				return wt.settle(ctx, outcome)
-			}
-			needRead = needRead || reread
-		case <-fallback:
-			needRead = true
-		case <-retry:
-		case <-progress:
-			w.OnProgress(wt.progress(wctx))
-			progressTicker.Reset(w.Progress) // no burst of lines after a stall
+		if res, err, done := wt.next(ctx, wctx); done {
+			return res, err
 		}
 	}
+}
+
+// startClocks starts the wait's deadline and progress ticker. It returns wctx, which ends at the
+// deadline or with ctx, and the function that stops them, closes the subscription and stops the
+// fallback ticker when the wait returns.
+func (wt *waiting) startClocks(ctx context.Context) (context.Context, func()) {
+	w := wt.opts
+	wctx := ctx
+	cancel := context.CancelFunc(func() {})
+	var timer *time.Timer
+	if w.Timeout > 0 {
+		wctx, cancel = context.WithDeadline(ctx, wt.start.Add(w.Timeout))
+		timer = time.NewTimer(w.Timeout - time.Since(wt.start))
+		wt.timeout = timer.C
+	}
+	if w.Progress > 0 && w.OnProgress != nil {
+		wt.progressTicker = time.NewTicker(w.Progress)
+		wt.progressCh = wt.progressTicker.C
+	}
+	return wctx, func() {
+		if wt.watch != nil {
+			wt.watch.close()
+		}
+		if wt.fallbackTicker != nil {
+			wt.fallbackTicker.Stop()
+		}
+		if wt.progressTicker != nil {
+			wt.progressTicker.Stop()
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+		cancel()
+	}
+}
+
+// subscribe subscribes to the barrier's changes when the wait has no subscription yet; done is
+// true when a failure settles the wait (see failed).
+func (wt *waiting) subscribe(ctx, wctx context.Context) (res Result, err error, done bool) {
+	if wt.watch != nil {
+		return Result{}, nil, false
+	}
+	called := time.Now()
+	nw, err := boundedRead(wctx, wt.b.be.watch)
+	if err != nil {
+		return wt.failed(ctx, wctx, called, fmt.Errorf("subscribing: %w", err))
+	}
+	wt.watch, wt.hintsCh = nw, nw.ready()
+	if d := nw.fallback(); d > 0 {
+		wt.fallbackTicker = time.NewTicker(d)
+		wt.fallback = wt.fallbackTicker.C
+	}
+	wt.needRead = true
+	return Result{}, nil, false
+}
+
+// readCounts reads the counts when subscribed and a read is due, and settles the wait when they decide
+// it (or show its state lost); done is true when the wait settled.
+func (wt *waiting) readCounts(ctx, wctx context.Context) (res Result, err error, done bool) {
+	if wt.watch == nil || !wt.needRead {
+		return Result{}, nil, false
+	}
+	called := time.Now()
+	fresh, err := boundedRead(wctx, wt.b.be.counts)
+	if err != nil {
+		return wt.failed(ctx, wctx, called, err)
+	}
+	wt.fresh(fresh)
+	if wt.lost() {
+		res, err = wt.settle(ctx, OutcomeFailed)
+		return res, err, true
+	}
+	if outcome := wt.decide(wt.c); outcome != OutcomePending && wt.fellSince.IsZero() {
+		res, err = wt.settle(ctx, outcome)
+		return res, err, true
+	}
+	wt.needRead = !wt.fellSince.IsZero() // read again until it recovers, a reset is announced, or lostGrace passed
+	return Result{}, nil, false
+}
+
+// next waits for the next event: the end of ctx or of the deadline (which settle the wait), a
+// change message, the fallback tick or a retry (which call for a read), or a progress tick.
+func (wt *waiting) next(ctx, wctx context.Context) (res Result, err error, done bool) {
+	var retry <-chan time.Time
+	if wt.watch == nil || wt.needRead {
+		retry = time.After(retryInterval)
+	}
+	select {
+	case <-ctx.Done():
+		res, err = wt.aborted(ctx)
+		return res, err, true
+	case <-wt.timeout:
+		res, err = wt.timedOut(ctx)
+		return res, err, true
+	case <-wctx.Done():
+		if ctx.Err() != nil {
+			res, err = wt.aborted(ctx)
+		} else {
+			res, err = wt.timedOut(ctx)
+		}
+		return res, err, true
+	case <-wt.hintsCh:
+		outcome, reread := wt.hints(wt.watch.take())
+		if outcome != OutcomePending {
+			res, err = wt.settle(ctx, outcome)
+			return res, err, true
+		}
+		wt.needRead = wt.needRead || reread
+	case <-wt.fallback:
+		wt.needRead = true
+	case <-retry:
+	case <-wt.progressCh:
+		wt.opts.OnProgress(wt.progress(wctx))
+		wt.progressTicker.Reset(wt.opts.Progress) // no burst of lines after a stall
+	}
+	return Result{}, nil, false
 }
 
 // waiting is the state of one Wait call.
@@ -155,6 +189,18 @@ type waiting struct {
 	opts  WaitOptions
 	start time.Time
 	watch watcher // nil until subscribed
+
+	// The wait's clocks and channels (startClocks, subscribe): its deadline (nil without a
+	// timeout), progress ticks (nil without progress), change messages (hintsCh, nil until
+	// subscribed) and fallback ticks (nil until subscribed, or for a backend without them).
+	timeout        <-chan time.Time
+	progressTicker *time.Ticker
+	progressCh     <-chan time.Time
+	hintsCh        <-chan struct{}
+	fallbackTicker *time.Ticker
+	fallback       <-chan time.Time
+	// needRead is whether the counts are to be read in this round.
+	needRead bool
 
 	c    counts // the last counts read
 	read bool   // whether c was read at all

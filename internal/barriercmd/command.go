@@ -120,19 +120,23 @@ func (j *judgeFlags) add(fs *pflag.FlagSet) {
 	fs.IntVar(&j.maxFailures, "max-failures", 0, "failures tolerated, as the wait option maxFailures")
 }
 
-// check checks the flags; cmd tells whether --parties was given (0 given is refused, as the JS
-// option is, by the core's rule).
+// check checks the flags by the core's rules (their bounds are the core's, not repeated here);
+// cmd tells whether --parties was given (0 given is refused, as the JS option is). --quorum 0 is
+// the default, all parties, as the wait option's 0 is; with --parties unknown, --quorum and
+// --max-failures are bounded by barrier.MaxParties.
 func (j judgeFlags) check(cmd *cobra.Command) error {
 	if cmd.Flags().Changed("parties") {
 		if err := barrier.ValidateParties(j.parties); err != nil {
 			return usageError("--" + err.Error())
 		}
 	}
-	switch {
-	case j.quorum < 0 || (j.parties > 0 && j.quorum > j.parties):
-		return usageError(fmt.Sprintf("--quorum must be at least 1 and at most parties, got %d", j.quorum))
-	case j.maxFailures < 0:
-		return usageError(fmt.Sprintf("--max-failures must be at least 0, got %d", j.maxFailures))
+	if j.quorum != 0 {
+		if err := barrier.ValidateQuorum(j.quorum, j.parties); err != nil {
+			return usageError("--" + err.Error())
+		}
+	}
+	if err := barrier.ValidateMaxFailures(j.maxFailures, j.parties); err != nil {
+		return usageError("--max-failures" + strings.TrimPrefix(err.Error(), "maxFailures"))
 	}
 	return nil
 }
@@ -159,7 +163,7 @@ func (c *cli) runIDOrEnv() (string, error) {
 	if v := c.gs.Env[EnvRunID]; v != "" {
 		return v, nil
 	}
-	return "", usageError("no run id: give --run-id, or set " + EnvRunID + " (the run id the barrier was created with)")
+	return "", usageError(fmt.Sprintf("no run id: give --run-id, or set %s (the run id the barrier was created with): %v", EnvRunID, barrier.ErrRunIDRequired))
 }
 
 // inspector connects (lazily) to the Redis of the flags.

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -138,40 +137,15 @@ func writeJSON(w io.Writer, v any) error {
 	return err
 }
 
-// failuresText is "1 (login=1, sse=2)" or "0".
+// failuresText is "1 (login=1, sse=2)" or "0" (the core's rendering).
 func failuresText(failed int, failures map[string]int) string {
-	if len(failures) == 0 {
-		return strconv.Itoa(failed)
-	}
-	reasons := make([]string, 0, len(failures))
-	for r := range failures {
-		reasons = append(reasons, r)
-	}
-	sort.Strings(reasons)
-	parts := make([]string, len(reasons))
-	for i, r := range reasons {
-		parts[i] = r + "=" + strconv.Itoa(failures[r])
-	}
-	return strconv.Itoa(failed) + " (" + strings.Join(parts, ", ") + ")"
+	return barrier.FailuresText(failed, failures)
 }
 
-// missingText is "2 (9, 10)", "25 (1, 2, ..., 20, ...)" or "unknown (parties unknown)".
+// missingText is "2 (9, 10)", "25 (1, 2, ..., 20, ...)" or "unknown (parties unknown: pass --parties)"
+// (the core's rendering).
 func missingText(s barrier.Snapshot) string {
-	if s.MissingCount < 0 {
-		return "unknown (parties unknown: pass --parties)"
-	}
-	if len(s.Missing) == 0 {
-		return strconv.Itoa(s.MissingCount)
-	}
-	ids := make([]string, len(s.Missing))
-	for i, id := range s.Missing {
-		ids[i] = strconv.Itoa(id)
-	}
-	more := ""
-	if s.MissingCount > len(s.Missing) {
-		more = ", ..."
-	}
-	return strconv.Itoa(s.MissingCount) + " (" + strings.Join(ids, ", ") + more + ")"
+	return barrier.MissingText(s.MissingCount, s.Missing)
 }
 
 // ttlText is a time to live for people: "23h59m58s", "none" (no expiry) or "-" (no keys).
@@ -201,12 +175,7 @@ func releasedText(s barrier.Snapshot) string {
 }
 
 // joinedText is "7/10" or "7/?".
-func joinedText(s barrier.Snapshot) string {
-	if s.Parties == 0 {
-		return strconv.Itoa(s.Joined) + "/?"
-	}
-	return strconv.Itoa(s.Joined) + "/" + strconv.Itoa(s.Parties)
-}
+func joinedText(s barrier.Snapshot) string { return s.Tally().JoinedText() }
 
 // line is the one-line summary of s that watch prints, e.g.
 // "barrier run1/default: pending: joined 7/10, failed 1 (login=1), missing 2 (9, 10)".
@@ -214,18 +183,13 @@ func line(s barrier.Snapshot) string {
 	return "barrier " + s.String() + ": " + summary(s)
 }
 
-// summary is line without the barrier's name.
+// summary is line without the barrier's name: the outcome, the core's Tally, and the current phase.
 func summary(s barrier.Snapshot) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s: joined %s", s.Outcome, joinedText(s))
-	if s.Quorum != 0 && s.Quorum != s.Parties {
-		fmt.Fprintf(&b, " (quorum %d)", s.Quorum)
-	}
-	fmt.Fprintf(&b, ", failed %s, missing %s", failuresText(s.Failed, s.Failures), missingText(s))
+	text := string(s.Outcome) + ": " + s.Tally().String()
 	if s.Phase != nil {
-		b.WriteString("; phase " + phaseText(s.Phase))
+		text += "; phase " + phaseText(s.Phase)
 	}
-	return b.String()
+	return text
 }
 
 // phaseText is the current phase of a barrier used with arrive(), e.g. "3: arrived 2/5, left 1",
@@ -253,13 +217,6 @@ func lastPhaseText(l *barrier.PhaseResult) string {
 	if l.Reason != "" {
 		fmt.Fprintf(&b, " (%s, by participant %s)", l.Reason, l.FailedBy)
 	}
-	fmt.Fprintf(&b, " at %s: arrived %d/%d", l.ReleasedAt.UTC().Format(time.RFC3339), l.Arrived, l.Parties)
-	if l.Quorum != l.Parties {
-		fmt.Fprintf(&b, " (quorum %d)", l.Quorum)
-	}
-	fmt.Fprintf(&b, ", left %d", l.Left)
-	if l.Outcome != barrier.OutcomeReleased {
-		b.WriteString(", missing " + missingText(barrier.Snapshot{MissingCount: l.MissingCount, Missing: l.Missing}))
-	}
+	fmt.Fprintf(&b, " at %s: %s", l.ReleasedAt.UTC().Format(time.RFC3339), l.CountsText())
 	return b.String()
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/grafana/sobek"
 
@@ -148,13 +147,9 @@ func (b *jsBarrier) async(work func(ctx context.Context) (func(rt *sobek.Runtime
 	return promise
 }
 
-// jsError converts a core error: a wait that did not meet becomes a BarrierError, anything else
-// (Redis unreachable, a key of the wrong type) a plain Error with the core's message.
+// jsError converts an error of a call other than wait() and arrive() (Redis unreachable, a key of
+// the wrong type) into a plain Error with the core's message; those two settle through settle.
 func (b *jsBarrier) jsError(err error) sobek.Value {
-	var we *barrier.WaitError
-	if errors.As(err, &we) {
-		return b.mi.newBarrierError(we.Error(), we.Result)
-	}
 	return plainError(b.mi.vu.Runtime(), err.Error())
 }
 
@@ -217,39 +212,20 @@ func (b *jsBarrier) wait(optsArg sobek.Value) *sobek.Promise {
 	}
 	wait, err := b.core.PrepareWait(w)
 	b.check("wait", err, nil, state)
-	return b.async(func(ctx context.Context) (func(*sobek.Runtime) sobek.Value, error) {
-		start := time.Now()
-		res, err := wait(ctx)
-		outcome := string(res.Outcome)
-		var we *barrier.WaitError
-		if errors.As(err, &we) {
-			outcome = string(we.Result.Outcome)
-		} else if err != nil {
-			outcome = "error"
-		}
-		if outcome == string(barrier.OutcomeAborted) && state.Logger != nil {
-			// k6 interrupts the runtime when a test stops, so the script may never see this
-			// rejection: say who was missing in the log.
-			state.Logger.WithField("barrier", b.name).Warn(err.Error())
-		}
-		elapsed := time.Since(start)
-		push(ctx, state, b.mi.metrics.waitDuration, float64(elapsed)/float64(time.Millisecond),
-			map[string]string{"barrier": b.name, "outcome": outcome})
-		if we != nil && jw.abortOnFail && (we.Result.Outcome == barrier.OutcomeFailed || we.Result.Outcome == barrier.OutcomeTimeout) {
-			return nil, abortTest(we)
-		}
-		if err != nil {
-			return nil, err
-		}
-		return func(rt *sobek.Runtime) sobek.Value { return resultToJS(rt, res) }, nil
+	return settle(b, state, rendezvousCall[barrier.Result]{
+		run:     wait,
+		outcome: func(r barrier.Result) barrier.Outcome { return r.Outcome },
+		failure: func(err error) (barrier.Result, error, bool) {
+			var we *barrier.WaitError
+			if errors.As(err, &we) {
+				return we.Result, we, true
+			}
+			return barrier.Result{}, nil, false
+		},
+		toJS:        resultToJS,
+		duration:    b.mi.metrics.waitDuration,
+		abortOnFail: jw.abortOnFail,
 	})
-}
-
-// abortTest is the error that aborts the whole test run as k6/execution's test.abort(reason) does
-// (exit code 108), with the wait's one-line summary as the reason. Returned from the event-loop
-// callback, it ends the VU's iteration, and k6 stops the test.
-func abortTest(we *barrier.WaitError) error {
-	return &errext.InterruptError{Reason: errext.AbortTest + ": " + we.Error()}
 }
 
 // status is `barrier.status()`: resolves the current result (outcome pending, met or failed).

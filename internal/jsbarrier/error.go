@@ -33,12 +33,12 @@ func defineBarrierError(rt *sobek.Runtime) (*sobek.Object, error) {
 	return v.ToObject(rt), nil
 }
 
-// newBarrierError returns a BarrierError for a wait that did not meet. Call it on the event loop.
-// It runs no JavaScript: when the test stops, k6 interrupts the VU's runtime, and any JS call (such
-// as `new BarrierError()`) would throw the interrupt instead of settling the aborted wait.
-func (mi *ModuleInstance) newBarrierError(message string, r barrier.Result) sobek.Value {
+// newBarrierError turns obj, the JS form of the result of a wait() or arrive() that did not meet or
+// release, into a BarrierError with message. Call it on the event loop. It runs no JavaScript: when
+// the test stops, k6 interrupts the VU's runtime, and any JS call (such as `new BarrierError()`)
+// would throw the interrupt instead of settling the aborted call.
+func (mi *ModuleInstance) newBarrierError(message string, obj *sobek.Object) sobek.Value {
 	rt := mi.vu.Runtime()
-	obj := resultToJS(rt, r)
 	if err := obj.SetPrototype(mi.errorClass.Get("prototype").ToObject(rt)); err != nil {
 		return rt.NewGoError(err)
 	}

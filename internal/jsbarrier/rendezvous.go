@@ -10,7 +10,6 @@ import (
 
 	"github.com/grafana/sobek"
 
-	"go.k6.io/k6/v2/errext"
 	"go.k6.io/k6/v2/metrics"
 
 	"github.com/xk6-barrier/xk6-barrier/internal/durfmt"
@@ -130,60 +129,26 @@ func (r *jsRendezvous) arrive(optsArg sobek.Value) *sobek.Promise {
 	// The participant leaves when k6 stops running this VU (presence.go); a leave of it under way
 	// must end before this arrival counts.
 	leaving := b.mi.presenceOf(state).arrived(b.core, b.name, id)
-	promise, resolve, reject := rt.NewPromise()
-	enqueue := b.mi.vu.RegisterCallback()
-	ctx := b.mi.vu.Context()
-	go func() {
-		start := time.Now()
-		select {
-		case <-leaving:
-		case <-ctx.Done():
-		}
-		res, err := arrive(ctx)
-		outcome := string(res.Outcome)
-		var pe *barrier.PhaseError
-		if errors.As(err, &pe) {
-			res, outcome = pe.Result, string(pe.Result.Outcome)
-		} else if err != nil {
-			outcome = "error"
-		}
-		if outcome == string(barrier.OutcomeAborted) && state.Logger != nil {
-			state.Logger.WithField("barrier", b.name).Warn(err.Error())
-		}
-		push(ctx, state, r.arriveDur, float64(time.Since(start))/float64(time.Millisecond),
-			map[string]string{"barrier": b.name, "outcome": outcome})
-		enqueue(func() error {
-			if err == nil {
-				// The VU runs again now: the skew is measured here, on its event loop.
-				skew := max(0, time.Since(res.ReleasedAt))
-				push(ctx, state, r.releaseSkew, float64(skew)/float64(time.Millisecond), map[string]string{"barrier": b.name})
-				return resolve(phaseResultToJS(rt, res))
+	return settle(b, state, rendezvousCall[barrier.PhaseResult]{
+		ready:   leaving,
+		run:     arrive,
+		outcome: func(r barrier.PhaseResult) barrier.Outcome { return r.Outcome },
+		failure: func(err error) (barrier.PhaseResult, error, bool) {
+			var pe *barrier.PhaseError
+			if errors.As(err, &pe) {
+				return pe.Result, pe, true
 			}
-			if pe != nil {
-				if o.abortOnFail && (pe.Result.Outcome == barrier.OutcomeFailed || pe.Result.Outcome == barrier.OutcomeTimeout) {
-					return &errext.InterruptError{Reason: errext.AbortTest + ": " + pe.Error()}
-				}
-				return reject(r.phaseError(pe))
-			}
-			return reject(b.jsError(err))
-		})
-	}()
-	return promise
-}
-
-// phaseError returns a BarrierError for an arrive that was not released, built without running
-// JavaScript (see newBarrierError).
-func (r *jsRendezvous) phaseError(pe *barrier.PhaseError) sobek.Value {
-	mi := r.b.mi
-	rt := mi.vu.Runtime()
-	obj := phaseResultToJS(rt, pe.Result)
-	if err := obj.SetPrototype(mi.errorClass.Get("prototype").ToObject(rt)); err != nil {
-		return rt.NewGoError(err)
-	}
-	msg := pe.Error()
-	_ = obj.DefineDataProperty("message", rt.ToValue(msg), sobek.FLAG_TRUE, sobek.FLAG_TRUE, sobek.FLAG_FALSE)
-	_ = obj.DefineDataProperty("stack", rt.ToValue("BarrierError: "+msg), sobek.FLAG_TRUE, sobek.FLAG_TRUE, sobek.FLAG_FALSE)
-	return obj
+			return barrier.PhaseResult{}, nil, false
+		},
+		toJS:        phaseResultToJS,
+		duration:    r.arriveDur,
+		abortOnFail: o.abortOnFail,
+		resolved: func(ctx context.Context, res barrier.PhaseResult) {
+			// The VU runs again now: the skew is measured here, on its event loop.
+			skew := max(0, time.Since(res.ReleasedAt))
+			push(ctx, state, r.releaseSkew, float64(skew)/float64(time.Millisecond), map[string]string{"barrier": b.name})
+		},
+	})
 }
 
 // leave is `barrier.leave(id?)`: resolves {counted, phase, withdrawn}.
