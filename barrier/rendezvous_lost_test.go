@@ -175,3 +175,27 @@ func TestRendezvousLostTwoInstances(t *testing.T) {
 		assert.Contains(t, err.Error(), "was lost: it no longer exists")
 	}
 }
+
+// TestRendezvousTwiceFromRedis: an id arriving twice at one phase from two processes (two clients,
+// two hubs: no in-process guard between them) is refused by Redis itself, and the second process
+// gets the same ArrivedTwiceError as in-process (a reply of three fields that was once taken for a
+// malformed one, seen after a failover).
+func TestRendezvousTwiceFromRedis(t *testing.T) {
+	srv := redistest.New(t)
+	run := redistest.Prefix(t)
+	srv.Cleanup(t, "*{"+run+"}*")
+	opts := Options{Parties: 2, RunID: run}
+	first, err := NewWithClient(opts, srv.Client(t))
+	require.NoError(t, err)
+	second, err := NewWithClient(opts, srv.Client(t))
+	require.NoError(t, err)
+	w := startArrive(t, testCtx(t), first, 1, ArriveOptions{})
+	awaitArrived(t, first, 1)
+	_, err = second.Arrive(testCtx(t), "1", ArriveOptions{})
+	var twice *ArrivedTwiceError
+	require.ErrorAs(t, err, &twice)
+	assert.EqualValues(t, 0, twice.Phase)
+	_, err = second.Arrive(testCtx(t), "2", ArriveOptions{})
+	require.NoError(t, err, "participant 2 releases phase 0")
+	require.NoError(t, (<-w).err)
+}

@@ -162,7 +162,8 @@ func (r *redisPhases) arrive(ctx context.Context, id string, rule phaseRule) (ar
 	case "lost":
 		return arrival{}, r.lostState(known, res[1])
 	}
-	if len(res) < 4 {
+	// {'twice', phase, epoch}; {'released' or 'waiting', phase, record or remaining, epoch}.
+	if want := map[string]int{"twice": 3, "released": 4, "waiting": 4}[status]; want == 0 || len(res) != want {
 		return arrival{}, fmt.Errorf("redis %s: unexpected reply %v from the arrive script", r.be.addr, res)
 	}
 	if err := r.adopt(known, fmt.Sprint(res[len(res)-1])); err != nil {

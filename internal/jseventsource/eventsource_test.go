@@ -462,7 +462,10 @@ func TestEventSourceHTTPS(t *testing.T) {
 		});
 	`, srv.URL, srv.URL))
 	assert.ElementsMatch(t, []any{"HTTP/1.1", "error " + "sse: the server ended the stream (reconnect is off)", "open() HTTP/1.1"}, vu.get("got"))
-	assert.Equal(t, 2, vu.dialer.Dials())
+	// Through the VU's dialer: one connection per stream, or one for both when the first stream's
+	// connection went back to the transport's pool before the second asked for one.
+	assert.GreaterOrEqual(t, vu.dialer.Dials(), 1)
+	assert.LessOrEqual(t, vu.dialer.Dials(), 2)
 
 	// Without the certificate trusted, the stream fails with an error event.
 	vu = newJSVU(t)
