@@ -13,6 +13,7 @@ import (
 // TestRegisteredModules: the extension claims exactly the JS modules k6/x/barrier and
 // k6/x/eventsource, so a k6 binary can hold it beside the xk6-sse extension (k6/x/sse).
 func TestRegisteredModules(t *testing.T) {
+	t.Parallel()
 	registered := ext.Get(ext.JSExtension)
 	var names []string
 	for name := range registered {

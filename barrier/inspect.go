@@ -122,7 +122,9 @@ func (in *Inspector) Inspect(ctx context.Context, ref Ref, opts InspectOptions) 
 	if timeout <= 0 {
 		timeout = CallTimeout
 	}
-	s, err := inspectorCall(ctx, in, timeout, func(ctx context.Context) (Snapshot, error) { return in.inspect(ctx, o, opts) }, nil)
+	s, err := inspectorCall(ctx, in, timeout, func(ctx context.Context) (Snapshot, error) {
+		return in.inspect(ctx, o, opts)
+	}, nil)
 	if err != nil {
 		return Snapshot{}, fmt.Errorf("barrier %s: %w", Ref{RunID: o.RunID, Name: o.Name}, err)
 	}
@@ -359,7 +361,9 @@ func (in *Inspector) wrap(ctx context.Context, err error) error {
 // phaseFrom builds the rendezvous's state of the barrier o from its phase hash h, the number of
 // participants that left, and the last settled phase's record (when hasLast). parties (0: unknown)
 // are the barrier's; when unknown, those of the last record are used for Needed.
-func (in *Inspector) phaseFrom(o Options, h map[string]string, left int, last string, hasLast bool, parties int) (*PhaseState, error) {
+func (in *Inspector) phaseFrom(
+	o Options, h map[string]string, left int, last string, hasLast bool, parties int,
+) (*PhaseState, error) {
 	num := func(field string) int64 {
 		n, _ := strconv.ParseInt(h[field], 10, 64)
 		return n

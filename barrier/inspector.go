@@ -116,12 +116,16 @@ func (in *Inspector) backend(o Options) *redisBackend {
 
 // inspectorCall runs fn within timeout, whatever Redis does, and says so when that ran out; drop
 // releases a result that came too late.
-func inspectorCall[T any](ctx context.Context, in *Inspector, timeout time.Duration, fn func(context.Context) (T, error), drop func(T)) (T, error) {
+func inspectorCall[T any](
+	ctx context.Context, in *Inspector, timeout time.Duration, fn func(context.Context) (T, error), drop func(T),
+) (T, error) {
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	v, err := detached(cctx, fn, drop)
 	if err != nil && ctx.Err() == nil && expired(cctx) {
-		return v, fmt.Errorf("redis %s: no answer within %s (Redis stalled, overloaded or unreachable): %w", in.addr, timeout, err)
+		return v, fmt.Errorf(
+			"redis %s: no answer within %s (Redis stalled, overloaded or unreachable): %w",
+			in.addr, timeout, err)
 	}
 	return v, err
 }
@@ -131,8 +135,8 @@ type Watch struct {
 	w watcher
 }
 
-// Watch subscribes to ref's channels, the one-shot barrier's and the rendezvous's; it returns once subscribed, so that every change after it
-// returns is seen by Next. Close it when done.
+// Watch subscribes to ref's channels, the one-shot barrier's and the rendezvous's; it returns once subscribed, so
+// that every change after it returns is seen by Next. Close it when done.
 func (in *Inspector) Watch(ctx context.Context, ref Ref) (*Watch, error) {
 	o, err := in.options(ref)
 	if err != nil {

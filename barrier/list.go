@@ -113,8 +113,10 @@ type nodeError struct {
 // and hands each page of keys to page with the master's client. A master that fails is reported
 // in unscanned and the others go on; err is for a failure to find the masters at all. scanned,
 // when not nil, counts the keys scanned (for the messages of a listing that ran out of time).
-func (in *Inspector) forEachMaster(ctx context.Context, page func(context.Context, *redis.Client, []string) error, pattern string,
-	progress *listProgress) (unscanned []nodeError, err error) {
+func (in *Inspector) forEachMaster(
+	ctx context.Context, page func(context.Context, *redis.Client, []string) error, pattern string,
+	progress *listProgress,
+) (unscanned []nodeError, err error) {
 	var mu sync.Mutex
 	one := func(ctx context.Context, c *redis.Client) error {
 		addr := c.Options().Addr
@@ -312,7 +314,8 @@ func (in *Inspector) List(ctx context.Context, runPattern string, opts InspectOp
 	}, nil)
 	if err != nil {
 		if ctx.Err() == nil && expired(cctx) {
-			return Listing{}, fmt.Errorf("list: timed out after %s in redis %s: %s (a Redis this large or this slow needs a longer timeout)",
+			return Listing{}, fmt.Errorf(
+				"list: timed out after %s in redis %s: %s (a Redis this large or this slow needs a longer timeout)",
 				timeout, in.addr, progress)
 		}
 		return Listing{}, err
@@ -330,7 +333,9 @@ func (in *Inspector) List(ctx context.Context, runPattern string, opts InspectOp
 // readMany reads refs on c (the master that holds their keys) in one pipelined round trip, and
 // once more with the script's source for a master that did not have it yet. A barrier that
 // cannot be read gets its error in Error; a barrier that vanished since the scan is left out.
-func (in *Inspector) readMany(ctx context.Context, c *redis.Client, refs []Ref, opts InspectOptions) ([]Snapshot, error) {
+func (in *Inspector) readMany(
+	ctx context.Context, c *redis.Client, refs []Ref, opts InspectOptions,
+) ([]Snapshot, error) {
 	if len(refs) == 0 {
 		return nil, nil
 	}
@@ -492,7 +497,8 @@ func (r *redisBackend) reasons(ctx context.Context) ([]string, error) {
 }
 
 // Reset deletes the keys of plan, each barrier's in one atomic step that also wakes its waiters
-// (those of wait and those of arrive, which then reject as after Barrier.Reset), and returns how many keys it deleted. Keys written after the plan was made are not deleted.
+// (those of wait and those of arrive, which then reject as after Barrier.Reset), and returns how many keys it
+// deleted. Keys written after the plan was made are not deleted.
 func (in *Inspector) Reset(ctx context.Context, plan ResetPlan) (int, error) {
 	deleted := 0
 	for _, ref := range plan.Barriers {
@@ -506,7 +512,8 @@ func (in *Inspector) Reset(ctx context.Context, plan ResetPlan) (int, error) {
 		}
 		for _, k := range keys {
 			if r, kind := parseKey(in.prefix, k); kind == kindNone || r != ref {
-				return deleted, errors.New("barrier " + ref.String() + ": key " + k + " is not one of its keys: refusing to delete it")
+				return deleted, errors.New(
+					"barrier " + ref.String() + ": key " + k + " is not one of its keys: refusing to delete it")
 			}
 		}
 		n, err := inspectorCall(ctx, in, CallTimeout, func(ctx context.Context) (int, error) {

@@ -126,7 +126,9 @@ func (l *lazyDecoder) wrap(src *srcErrReader, err error) error {
 		return err // the connection failed (or was ended): not the coding's fault
 	}
 	if src.err == io.EOF && (errors.Is(err, io.ErrUnexpectedEOF) || err == io.EOF) { //nolint:errorlint // see above
-		return fmt.Errorf("%w %s: the stream ended in the middle of its compressed data: %w", ErrDecoding, l.coding, io.ErrUnexpectedEOF)
+		return fmt.Errorf(
+			"%w %s: the stream ended in the middle of its compressed data: %w",
+			ErrDecoding, l.coding, io.ErrUnexpectedEOF)
 	}
 	return fmt.Errorf("%w %s: %w", ErrDecoding, l.coding, err)
 }

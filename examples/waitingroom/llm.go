@@ -70,7 +70,11 @@ func (s *Server) handleChatCompletions(w http.ResponseWriter, r *http.Request) {
 	if !req.Stream {
 		writeJSON(w, http.StatusOK, map[string]any{
 			"id": "chatcmpl-demo", "object": "chat.completion", "model": req.Model,
-			"choices": []map[string]any{{"index": 0, "message": chatMessage{Role: "assistant", Content: strings.Join(tokens, "")}, "finish_reason": "stop"}},
+			"choices": []map[string]any{{
+				"index":         0,
+				"message":       chatMessage{Role: "assistant", Content: strings.Join(tokens, "")},
+				"finish_reason": "stop",
+			}},
 		})
 		return
 	}

@@ -86,7 +86,9 @@ func (es *eventSource) initObject(o *sobek.Object) *sobek.Object {
 	rt := es.rt
 	must := k6util.Must(rt)
 	must(o.DefineDataProperty("url", rt.ToValue(es.url), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
-	must(o.DefineAccessorProperty("readyState", rt.ToValue(func() int { return es.readyState }), nil, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
+	must(o.DefineAccessorProperty(
+		"readyState",
+		rt.ToValue(func() int { return es.readyState }), nil, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
 	for _, h := range []string{"onopen", "onmessage", "onerror"} {
 		must(o.Set(h, sobek.Null()))
 	}
@@ -98,7 +100,9 @@ func (es *eventSource) initObject(o *sobek.Object) *sobek.Object {
 
 func (es *eventSource) addEventListener(typ string, fn sobek.Value) {
 	if _, ok := sobek.AssertFunction(fn); !ok {
-		k6util.ThrowTypeError(es.rt, fmt.Sprintf("EventSource.addEventListener(%q): the listener must be a function, got %s", typ, jsopts.Describe(fn)))
+		k6util.ThrowTypeError(es.rt, fmt.Sprintf(
+			"EventSource.addEventListener(%q): the listener must be a function, got %s",
+			typ, jsopts.Describe(fn)))
 	}
 	for _, l := range es.listeners[typ] {
 		if l.SameAs(fn) {
@@ -275,7 +279,8 @@ func (es *eventSource) dispatchRun(typ string, events []sse.Event, listeners []s
 	for k, l := range listeners {
 		ls[k] = l
 	}
-	_, err := es.mi.dispatchRun(sobek.Undefined(), es.obj, rt.ToValue(prop), rt.NewArray(objs...), rt.NewArray(ls...), es.jsState)
+	_, err := es.mi.dispatchRun(sobek.Undefined(), es.obj, rt.ToValue(prop),
+		rt.NewArray(objs...), rt.NewArray(ls...), es.jsState)
 	return err
 }
 

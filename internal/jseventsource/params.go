@@ -90,7 +90,9 @@ func parseStreamParams(what, url string, v sobek.Value, known []string) (streamP
 	case err != nil:
 		return p, err
 	case set && (n < 0 || n > maxRedirectsParam):
-		return p, r.Errorf("option redirects must be a whole number from 0 to %d, got %s", maxRedirectsParam, jsopts.Describe(r.Get("redirects")))
+		return p, r.Errorf(
+			"option redirects must be a whole number from 0 to %d, got %s",
+			maxRedirectsParam, jsopts.Describe(r.Get("redirects")))
 	case set:
 		p.redirects = null.IntFrom(int64(n))
 	}

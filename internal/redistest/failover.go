@@ -106,7 +106,9 @@ func StartFailoverCluster(t testing.TB, n int, nodeTimeout time.Duration) (*Clus
 				break
 			}
 			if ctx.Err() != nil {
-				return nil, fmt.Errorf("cluster node %s did not become ready: %w (last: %q)", all[i].Addr, errors.Join(ctx.Err(), err), info)
+				return nil, fmt.Errorf(
+					"cluster node %s did not become ready: %w (last: %q)",
+					all[i].Addr, errors.Join(ctx.Err(), err), info)
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
@@ -136,7 +138,9 @@ func WaitMaster(ctx context.Context, t testing.TB, s *Server) (time.Time, error)
 			return time.Now(), nil
 		}
 		if ctx.Err() != nil {
-			return time.Time{}, fmt.Errorf("%s did not become master: %w (last role: %v)", s.Addr, errors.Join(ctx.Err(), err), role)
+			return time.Time{}, fmt.Errorf(
+				"%s did not become master: %w (last role: %v)",
+				s.Addr, errors.Join(ctx.Err(), err), role)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -213,7 +217,9 @@ func StartSentinel(t testing.TB, n int, downAfter time.Duration) (*Sentinel, err
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
-	t.Logf("redistest: started a primary %s, its replica %s and %d Sentinels (down after %s)", primary.Addr, replica.Addr, n, downAfter)
+	t.Logf(
+		"redistest: started a primary %s, its replica %s and %d Sentinels (down after %s)",
+		primary.Addr, replica.Addr, n, downAfter)
 	return s, nil
 }
 
@@ -248,7 +254,8 @@ func startSentinelProcess(t testing.TB, conf string) (*Server, error) {
 			return nil, err
 		}
 		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-		cmd := exec.Command(bin, file, "--sentinel", "--port", strconv.Itoa(port), "--bind", "127.0.0.1", // #nosec G204 -- tests start the redis-server found on PATH
+		// #nosec G204 -- tests start the redis-server found on PATH
+		cmd := exec.Command(bin, file, "--sentinel", "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
 			"--dir", dir, "--daemonize", "no", "--logfile", "")
 		cmd.SysProcAttr = sysProcAttr()
 		if err := cmd.Start(); err != nil {

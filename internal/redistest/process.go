@@ -90,7 +90,8 @@ func tryStart(bin string, args []string) (*process, error) {
 		"--save", "", "--appendonly", "no", "--dir", dir,
 		"--daemonize", "no", "--logfile", "",
 	}, args...)
-	cmd := exec.Command(bin, all...) // #nosec G204 -- tests start the redis-server found on PATH, with arguments of their own
+	// #nosec G204 -- tests start the redis-server found on PATH, with arguments of their own
+	cmd := exec.Command(bin, all...)
 	cmd.SysProcAttr = sysProcAttr()
 	if err := cmd.Start(); err != nil {
 		_ = os.RemoveAll(dir)
