@@ -22,10 +22,14 @@ type Barrier struct {
 // processStart is when this process loaded the package, which is before its
 // test started: a barrier whose state was first written earlier holds joins
 // or failures of an earlier run.
+//
+//nolint:gochecknoglobals // when this process started, once
 var processStart = time.Now()
 
 // staleWarned holds the barriers this process warned about, so that each
 // warns once.
+//
+//nolint:gochecknoglobals // one warning per barrier and process, whichever VU sees it first
 var staleWarned sync.Map
 
 // OnWarning sets the function that receives the barrier's warnings (one

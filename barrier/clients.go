@@ -24,6 +24,8 @@ import (
 // closing a pool while another VU may still use it would be worse than
 // keeping a few idle connections. Creating a client does no I/O; it connects
 // on first use.
+//
+//nolint:gochecknoglobals // the process's registry, shared by the VUs (each a runtime of its own) of one k6 process
 var clientRegistry = struct {
 	sync.Mutex
 	clients map[string]*sharedClient

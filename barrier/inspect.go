@@ -160,6 +160,8 @@ func (in *Inspector) inspect(ctx context.Context, o Options, opts InspectOptions
 // phase-left SET, phase-log LIST; ARGV[1] the key prefix, ARGV[2] the scope (for the counters,
 // which share the barrier's hash tag, so its slot).
 // Returns {types, pttls, joined, failed, failures, meta, phase, left, last, counters, hasLast}.
+//
+//nolint:gochecknoglobals // a Redis script, loaded once (its SHA computed once)
 var inspectScript = redis.NewScript(inspectScriptSource)
 
 const inspectScriptSource = `

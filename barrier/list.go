@@ -27,9 +27,15 @@ const (
 	kindPhase           // PHASE, PHASE_SEEN, PHASE_LEFT or PHASE_LOG: the rendezvous's; the barrier exists while one does
 )
 
-// phaseKinds are the kinds of the rendezvous's keys (see phaseKeys). None ends in _FAIL, so none
-// can be a reason's counter.
-var phaseKinds = map[string]bool{"PHASE": true, "PHASE_SEEN": true, "PHASE_LEFT": true, "PHASE_LOG": true}
+// isPhaseKind tells whether kind is one of the kinds of the rendezvous's keys (see phaseKeys). None
+// ends in _FAIL, so none can be a reason's counter.
+func isPhaseKind(kind string) bool {
+	switch kind {
+	case "PHASE", "PHASE_SEEN", "PHASE_LEFT", "PHASE_LOG":
+		return true
+	}
+	return false
+}
 
 // parseKey tells whether key belongs to the barrier key layout under prefix, and to which barrier.
 func parseKey(prefix, key string) (Ref, keyKind) {
@@ -56,7 +62,7 @@ func parseKey(prefix, key string) (Ref, keyKind) {
 	switch {
 	case kind == "JOINED" || kind == "FAILED" || kind == "FAILURES" || kind == "META":
 		return ref, kindMain
-	case phaseKinds[kind]:
+	case isPhaseKind(kind):
 		return ref, kindPhase
 	case counterKind.MatchString(kind):
 		return ref, kindCounter

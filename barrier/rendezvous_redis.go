@@ -43,6 +43,8 @@ func (k phaseKeys) list() []string { return []string{k.hash, k.seen, k.left, k.l
 
 // redisPhaseRegistry shares one redisPhases (one hub: one subscription) per Redis client and
 // barrier scope in the process.
+//
+//nolint:gochecknoglobals // the process's registry, shared by the VUs (each a runtime of its own) of one k6 process
 var redisPhaseRegistry = struct {
 	sync.Mutex
 	hubs map[redisPhaseKey]*redisPhases

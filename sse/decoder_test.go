@@ -52,6 +52,8 @@ type decoderCase struct {
 
 // decoderCases are the parsing rules of the WHATWG HTML standard, 9.2.6,
 // including its own examples.
+//
+//nolint:gochecknoglobals // the table of cases that several tests run
 var decoderCases = []decoderCase{
 	{name: "empty stream", input: ""},
 	{name: "spec example: stock ticker", input: "data: YHOO\ndata: +2\ndata: 10\n\n",

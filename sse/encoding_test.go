@@ -25,6 +25,8 @@ type flushCloser interface {
 }
 
 // compressors are the writers of each coding a stream may come in.
+//
+//nolint:gochecknoglobals // the table of codings that several tests run
 var compressors = map[string]func(io.Writer) flushCloser{
 	"gzip":    func(w io.Writer) flushCloser { return gzip.NewWriter(w) },
 	"deflate": func(w io.Writer) flushCloser { return zlib.NewWriter(w) },

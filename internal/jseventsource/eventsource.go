@@ -21,7 +21,10 @@ const (
 	stateClosed     = 2
 )
 
-var readyStates = map[string]int{"CONNECTING": stateConnecting, "OPEN": stateOpen, "CLOSED": stateClosed}
+// readyStates are the readyState constants of the EventSource class and its prototype.
+func readyStates() map[string]int {
+	return map[string]int{"CONNECTING": stateConnecting, "OPEN": stateOpen, "CLOSED": stateClosed}
+}
 
 // maxBatchesInFlight bounds the event batches read but not yet dispatched to JavaScript: a VU that
 // handles events slower than they arrive slows the reading (TCP backpressure) instead of buffering
@@ -65,7 +68,7 @@ func (mi *ModuleInstance) newEventSource(call sobek.FunctionCall) sobek.Value {
 	if !ok {
 		k6util.ThrowTypeError(rt, "EventSource: call it with new, as in `new EventSource(url, params)`")
 	}
-	vs := mi.newVUStream("new EventSource()", call.Argument(0), call.Argument(1), eventSourceParams)
+	vs := mi.newVUStream("new EventSource()", call.Argument(0), call.Argument(1), eventSourceParams())
 	es := &eventSource{
 		mi: mi, rt: rt, ctx: mi.vu.Context(), url: vs.url, stream: vs.stream,
 		inflight:  make(chan struct{}, maxBatchesInFlight),
@@ -302,7 +305,8 @@ type messageEventObject struct {
 	changed bool                   // set holds something
 }
 
-var messageEventKeys = []string{"type", "data", "lastEventId", "origin"}
+// messageEventKeys are the keys of a message event, in order.
+func messageEventKeys() []string { return []string{"type", "data", "lastEventId", "origin"} }
 
 func (m *messageEventObject) own(key string) (string, bool) {
 	switch key {
@@ -363,10 +367,10 @@ func (m *messageEventObject) Delete(key string) bool {
 // Keys implements sobek.DynamicObject.
 func (m *messageEventObject) Keys() []string {
 	if !m.changed {
-		return messageEventKeys
+		return messageEventKeys()
 	}
 	var keys []string
-	for _, k := range messageEventKeys {
+	for _, k := range messageEventKeys() {
 		if v, ok := m.set[k]; !ok || v != nil {
 			keys = append(keys, k)
 		}

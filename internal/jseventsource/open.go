@@ -74,7 +74,7 @@ func (mi *ModuleInstance) open(urlArg sobek.Value, args ...sobek.Value) *sobek.O
 		k6util.ThrowTypeError(rt,
 			"sse.open(): the last argument must be a function (client) => { ... }, got "+jsopts.Describe(fnArg))
 	}
-	vs := mi.newVUStream("sse.open()", urlArg, paramsArg, openParams)
+	vs := mi.newVUStream("sse.open()", urlArg, paramsArg, openParams())
 	stream, url := vs.stream, vs.url
 	ctx := mi.vu.Context()
 	c := &openClient{rt: rt, stream: stream, handlers: map[string][]sobek.Callable{}}

@@ -465,8 +465,9 @@ func (b *syncBuffer) String() string {
 
 // TestEventSourceDefaultTimeout: without a timeout param, the response headers are waited for
 // at most defaultTimeout (k6/http's 60 s), not until the iteration ends.
+//
+//nolint:paralleltest // it shortens the package's defaultTimeout: it runs alone, before the parallel tests
 func TestEventSourceDefaultTimeout(t *testing.T) {
-	t.Parallel()
 	old := defaultTimeout
 	defaultTimeout = 100 * time.Millisecond
 	t.Cleanup(func() { defaultTimeout = old })

@@ -59,6 +59,7 @@ type Server struct {
 	mini *miniredis.Miniredis
 }
 
+//nolint:gochecknoglobals // one Redis server for all the tests of a process
 var shared struct {
 	once   sync.Once
 	server *Server
