@@ -15,7 +15,7 @@ import (
 func TestRegisteredModules(t *testing.T) {
 	t.Parallel()
 	registered := ext.Get(ext.JSExtension)
-	var names []string
+	names := make([]string, 0, len(registered))
 	for name := range registered {
 		names = append(names, name)
 	}

@@ -215,7 +215,8 @@ type inspectCmd struct {
 func newInspectCmd(ctx context.Context, o Options) inspectCmd {
 	k := newKeyLayout(o)
 	keys := append([]string{k.joined, k.failed, k.failures, metaKey(k)}, newPhaseKeys(k).list()...)
-	args := []any{"evalsha", inspectScript.Hash(), len(keys)}
+	args := make([]any, 0, 3+len(keys)+2)
+	args = append(args, "evalsha", inspectScript.Hash(), len(keys))
 	for _, key := range keys {
 		args = append(args, key)
 	}
@@ -225,7 +226,8 @@ func newInspectCmd(ctx context.Context, o Options) inspectCmd {
 
 // eval is the same call with the script's source, for a Redis that does not have it yet.
 func (c inspectCmd) eval(ctx context.Context) inspectCmd {
-	args := []any{"eval", inspectScriptSource, len(c.keys)}
+	args := make([]any, 0, 3+len(c.keys)+len(c.args))
+	args = append(args, "eval", inspectScriptSource, len(c.keys))
 	for _, key := range c.keys {
 		args = append(args, key)
 	}

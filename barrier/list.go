@@ -457,23 +457,9 @@ func (in *Inspector) PlanReset(ctx context.Context, ref Ref, all bool) (ResetPla
 			if err != nil {
 				continue
 			}
-			// A counter key is the barrier's only when its hashes name the reason: the same key
-			// could be another prefix's (K6_BARRIER_X_LOGIN_FAIL is reason x_login of K6_BARRIER
-			// and reason login of K6_BARRIER_X).
-			reasons, err := in.backend(ro).reasons(ctx)
+			ks, err := in.keysToReset(ctx, ro, keysOf[r])
 			if err != nil {
 				return plan, err
-			}
-			layout := newKeyLayout(ro)
-			counters := map[string]bool{}
-			for _, reason := range reasons {
-				counters[layout.reasonCounter(reason)] = true
-			}
-			var ks []string
-			for _, k := range keysOf[r] {
-				if _, kind := parseKey(in.prefix, k); kind == kindMain || kind == kindPhase || counters[k] {
-					ks = append(ks, k)
-				}
 			}
 			plan.Barriers = append(plan.Barriers, r)
 			plan.Keys[r] = ks
@@ -484,6 +470,29 @@ func (in *Inspector) PlanReset(ctx context.Context, ref Ref, all bool) (ResetPla
 		return ResetPlan{}, fmt.Errorf("barrier %s: %w", Ref{RunID: o.RunID, Name: o.Name}, err)
 	}
 	return plan, nil
+}
+
+// keysToReset returns those of found (keys of the barrier of o's layout) that are the barrier's: its
+// main and phase keys, and a reason's counter only when the barrier's hashes name the reason: the
+// same key could be another prefix's (K6_BARRIER_X_LOGIN_FAIL is reason x_login of K6_BARRIER and
+// reason login of K6_BARRIER_X).
+func (in *Inspector) keysToReset(ctx context.Context, o Options, found []string) ([]string, error) {
+	reasons, err := in.backend(o).reasons(ctx)
+	if err != nil {
+		return nil, err
+	}
+	layout := newKeyLayout(o)
+	counters := map[string]bool{}
+	for _, reason := range reasons {
+		counters[layout.reasonCounter(reason)] = true
+	}
+	var ks []string
+	for _, k := range found {
+		if _, kind := parseKey(in.prefix, k); kind == kindMain || kind == kindPhase || counters[k] {
+			ks = append(ks, k)
+		}
+	}
+	return ks, nil
 }
 
 // reasons lists the valid failure reasons the barrier's hashes name.

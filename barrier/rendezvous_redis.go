@@ -408,7 +408,10 @@ func (r *redisPhases) reread() {
 		if i+2 >= len(res) {
 			break
 		}
-		phase := p.(int64)
+		phase, ok := p.(int64)
+		if !ok {
+			continue
+		}
 		if s, ok := res[i+2].(string); ok {
 			if rec, err := decodePhaseRecord(s); err == nil {
 				r.settled(rec)

@@ -361,7 +361,7 @@ func (d *Decoder) readLongData() error {
 		if start+len(decoded) > d.maxEventSize {
 			return fmt.Errorf("%w: data exceeds %d bytes", ErrEventTooLarge, d.maxEventSize)
 		}
-		d.bigData = append(b[:start], decoded...)
+		d.bigData = append(b[:start], decoded...) //nolint:gocritic // b's buffer (d.bigData's), reused on purpose
 	}
 	d.hasData = true
 	return nil

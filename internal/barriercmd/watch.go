@@ -166,6 +166,8 @@ func (c *cli) report(in *barrier.Inspector, s barrier.Snapshot, last *string, st
 		return true, nil
 	case barrier.OutcomeFailed:
 		return true, withCode(fmt.Errorf("barrier %s failed: %s", s.Ref, failedCause(s)), ExitFailed)
+	default:
+		// not settled for a watcher: keep watching
 	}
 	return false, nil
 }

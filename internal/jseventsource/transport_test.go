@@ -322,7 +322,7 @@ func TestEventSourceRedirectCookies(t *testing.T) {
 }
 
 func cookieStrings(cs []*http.Cookie) []string {
-	out := []string{}
+	out := make([]string, 0, len(cs))
 	for _, c := range cs {
 		out = append(out, c.Name+"="+c.Value)
 	}

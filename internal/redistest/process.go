@@ -151,7 +151,11 @@ func freePort() (int, error) {
 		return 0, err
 	}
 	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	addr, ok := l.Addr().(*net.TCPAddr)
+	if !ok {
+		return 0, fmt.Errorf("a TCP listener on %s", l.Addr())
+	}
+	return addr.Port, nil
 }
 
 // NeedServer is StartServer for a test that cannot run without a redis-server of its own (faults,
