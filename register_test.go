@@ -13,8 +13,9 @@ import (
 // TestRegisteredModules: the extension claims exactly the JS modules k6/x/barrier and
 // k6/x/eventsource, so a k6 binary can hold it beside the xk6-sse extension (k6/x/sse).
 func TestRegisteredModules(t *testing.T) {
+	t.Parallel()
 	registered := ext.Get(ext.JSExtension)
-	var names []string
+	names := make([]string, 0, len(registered))
 	for name := range registered {
 		names = append(names, name)
 	}

@@ -22,10 +22,14 @@ type Barrier struct {
 // processStart is when this process loaded the package, which is before its
 // test started: a barrier whose state was first written earlier holds joins
 // or failures of an earlier run.
+//
+//nolint:gochecknoglobals // when this process started, once
 var processStart = time.Now()
 
 // staleWarned holds the barriers this process warned about, so that each
 // warns once.
+//
+//nolint:gochecknoglobals // one warning per barrier and process, whichever VU sees it first
 var staleWarned sync.Map
 
 // OnWarning sets the function that receives the barrier's warnings (one
@@ -46,13 +50,15 @@ func (b *Barrier) checkStale(created time.Time) {
 		return
 	}
 	o := b.opts
-	if _, warned := staleWarned.LoadOrStore(b.be.where()+"\x00"+o.KeyPrefix+"\x00"+o.RunID+"\x00"+o.Name, struct{}{}); warned {
+	key := b.be.where() + "\x00" + o.KeyPrefix + "\x00" + o.RunID + "\x00" + o.Name
+	if _, warned := staleWarned.LoadOrStore(key, struct{}{}); warned {
 		return
 	}
 	(*f)(fmt.Sprintf("barrier %s: its state in %s (runId %q) was first written at %s, %s before this k6 process started: "+
 		"it holds joins or failures of an earlier run, which count toward this one. "+
 		"Use a new runId for every run (e.g. -e %s=run-$(date +%%s)), or call reset() in setup()",
-		o.Name, b.be.where(), o.RunID, created.UTC().Format(time.RFC3339), processStart.Sub(created).Round(time.Second), EnvRunID))
+		o.Name, b.be.where(), o.RunID, created.UTC().Format(time.RFC3339),
+		processStart.Sub(created).Round(time.Second), EnvRunID))
 }
 
 // New validates opts and returns the barrier they describe: on Redis when
@@ -217,7 +223,9 @@ func boundCall[T any](ctx context.Context, b *Barrier, fn func(context.Context) 
 				return v, fmt.Errorf("no answer within %s: %w", CallTimeout, derr)
 			}
 		}
-		return v, fmt.Errorf("%s: no answer within %s (Redis stalled, overloaded or unreachable): %w", b.be.where(), CallTimeout, err)
+		return v, fmt.Errorf(
+			"%s: no answer within %s (Redis stalled, overloaded or unreachable): %w",
+			b.be.where(), CallTimeout, err)
 	}
 	return v, err
 }

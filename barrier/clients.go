@@ -24,6 +24,8 @@ import (
 // closing a pool while another VU may still use it would be worse than
 // keeping a few idle connections. Creating a client does no I/O; it connects
 // on first use.
+//
+//nolint:gochecknoglobals // the process's registry, shared by the VUs (each a runtime of its own) of one k6 process
 var clientRegistry = struct {
 	sync.Mutex
 	clients map[string]*sharedClient
@@ -134,7 +136,9 @@ func parseRedisURL(raw string) (redisTarget, error) {
 		hosts := strings.Split(u.Host, ",")
 		for _, h := range hosts {
 			if h == "" {
-				return redisTarget{}, fmt.Errorf("%s: empty host in the cluster seed list: expected host:port[,host:port]", redact.URLAndQuery(u))
+				return redisTarget{}, fmt.Errorf(
+					"%s: empty host in the cluster seed list: expected host:port[,host:port]",
+					redact.URLAndQuery(u))
 			}
 		}
 		c := *u
@@ -159,9 +163,14 @@ func parseRedisURL(raw string) (redisTarget, error) {
 	case "redis+sentinel", "rediss+sentinel":
 		return parseSentinelURL(u, set)
 	case "":
-		return redisTarget{}, errors.New("the URL has no scheme: expected redis://host:port, rediss://host:port, redis+cluster://host:port,host:port or redis+sentinel://host:port/<master-name>")
+		return redisTarget{}, errors.New(
+			"the URL has no scheme: expected redis://host:port, rediss://host:port, redis+cluster://host:port,host:port or " +
+				"redis+sentinel://host:port/<master-name>")
 	default:
-		return redisTarget{}, fmt.Errorf("unsupported URL scheme %q: expected redis, rediss, unix, redis+cluster, rediss+cluster, redis+sentinel or rediss+sentinel", u.Scheme)
+		return redisTarget{}, fmt.Errorf(
+			"unsupported URL scheme %q: expected redis, rediss, unix, redis+cluster, rediss+cluster, redis+sentinel or "+
+				"rediss+sentinel",
+			u.Scheme)
 	}
 }
 
@@ -181,7 +190,9 @@ func checkPorts(u *url.URL) error {
 }
 
 // bounded returns the client timeouts: the URL's where it set them, else this package's.
-func bounded(set func(string) bool, dial, read, write, pool time.Duration, retries int) (time.Duration, time.Duration, time.Duration, time.Duration, int, int) {
+func bounded(set func(string) bool, dial, read, write, pool time.Duration, retries int) (
+	time.Duration, time.Duration, time.Duration, time.Duration, int, int,
+) {
 	if !set("dial_timeout") {
 		dial = DialTimeout
 	}
@@ -214,7 +225,8 @@ func parseSentinelURL(u *url.URL, set func(string) bool) (redisTarget, error) {
 	}
 	name := strings.Trim(u.Path, "/")
 	if name == "" || strings.Contains(name, "/") {
-		return redisTarget{}, fmt.Errorf("%s: the path must be the name of the primary the Sentinels watch (sentinel monitor <name> ...): %s",
+		return redisTarget{}, fmt.Errorf(
+			"%s: the path must be the name of the primary the Sentinels watch (sentinel monitor <name> ...): %s",
 			redact.URLAndQuery(u), form)
 	}
 	q := u.Query()
@@ -251,7 +263,9 @@ func parseSentinelURL(u *url.URL, set func(string) bool) (redisTarget, error) {
 // tlsDialer dials addr and does the TLS handshake within timeout. A handshake that fails other than
 // on the certificate (a plain-text server answers garbage or nothing) says so, instead of a bare
 // "context deadline exceeded".
-func tlsDialer(cfg *tls.Config, timeout time.Duration) func(ctx context.Context, network, addr string) (net.Conn, error) {
+func tlsDialer(
+	cfg *tls.Config, timeout time.Duration,
+) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		d := net.Dialer{Timeout: timeout, KeepAlive: 5 * time.Minute}
 		raw, err := d.DialContext(ctx, network, addr)
@@ -274,7 +288,9 @@ func tlsDialer(cfg *tls.Config, timeout time.Duration) func(ctx context.Context,
 			if errors.As(err, &verr) || errors.As(err, &uerr) || errors.As(err, &herr) || errors.As(err, &cerr) {
 				return nil, fmt.Errorf("TLS handshake with %s failed: %w", addr, err)
 			}
-			return nil, fmt.Errorf("TLS handshake with %s failed: is the server speaking TLS? use redis:// for plain text: %w", addr, err)
+			return nil, fmt.Errorf(
+				"TLS handshake with %s failed: is the server speaking TLS? use redis:// for plain text: %w",
+				addr, err)
 		}
 		return conn, nil
 	}

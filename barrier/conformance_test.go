@@ -28,6 +28,8 @@ func TestConformance(t *testing.T) {
 }
 
 // conformanceTests are the semantic tests every backend must pass.
+//
+//nolint:gochecknoglobals // the table of tests every backend runs
 var conformanceTests = []struct {
 	name string
 	run  func(t *testing.T, newBarrier newFunc)

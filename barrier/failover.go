@@ -25,9 +25,9 @@ const (
 )
 
 // failoverHook is the go-redis hook of a shared client: it retries through a failover. Every
-// client this package makes carries one: a command that fails because no master serves its keys right now (the master died and its replica is not
-// promoted yet, or the client still knows the old master) is retried, with a short backoff and
-// after asking the cluster for its slot map again, until the caller's context ends. A call's own
+// client this package makes carries one: a command that fails because no master serves its keys right now (the master
+// died and its replica is not promoted yet, or the client still knows the old master) is retried, with a short
+// backoff and after asking the cluster for its slot map again, until the caller's context ends. A call's own
 // bound (CallTimeout, a wait's read bound and deadline) therefore still bounds it.
 //
 // Whether a retry is safe depends on whether the failed attempt may have run:
@@ -295,7 +295,9 @@ func transientReply(err error) bool {
 		return false
 	}
 	msg := rerr.Error()
-	for _, p := range []string{"CLUSTERDOWN", "TRYAGAIN", "MASTERDOWN", "READONLY", "LOADING", "MOVED", "ASK", "NOREPLICAS"} {
+	for _, p := range []string{
+		"CLUSTERDOWN", "TRYAGAIN", "MASTERDOWN", "READONLY", "LOADING", "MOVED", "ASK", "NOREPLICAS",
+	} {
 		if strings.HasPrefix(msg, p) {
 			return true
 		}

@@ -236,7 +236,8 @@ func TestFailoverClusterKillMidRendezvous(t *testing.T) {
 func TestFailoverClusterSeedDown(t *testing.T) {
 	t.Parallel()
 	nodes := redistest.NeedCluster(t, 3)
-	seeds := []string{redistest.ClosedPort(t)}
+	seeds := make([]string, 0, 1+len(nodes))
+	seeds = append(seeds, redistest.ClosedPort(t))
 	for _, n := range nodes {
 		seeds = append(seeds, n.Addr)
 	}

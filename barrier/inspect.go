@@ -122,7 +122,9 @@ func (in *Inspector) Inspect(ctx context.Context, ref Ref, opts InspectOptions) 
 	if timeout <= 0 {
 		timeout = CallTimeout
 	}
-	s, err := inspectorCall(ctx, in, timeout, func(ctx context.Context) (Snapshot, error) { return in.inspect(ctx, o, opts) }, nil)
+	s, err := inspectorCall(ctx, in, timeout, func(ctx context.Context) (Snapshot, error) {
+		return in.inspect(ctx, o, opts)
+	}, nil)
 	if err != nil {
 		return Snapshot{}, fmt.Errorf("barrier %s: %w", Ref{RunID: o.RunID, Name: o.Name}, err)
 	}
@@ -158,6 +160,8 @@ func (in *Inspector) inspect(ctx context.Context, o Options, opts InspectOptions
 // phase-left SET, phase-log LIST; ARGV[1] the key prefix, ARGV[2] the scope (for the counters,
 // which share the barrier's hash tag, so its slot).
 // Returns {types, pttls, joined, failed, failures, meta, phase, left, last, counters, hasLast}.
+//
+//nolint:gochecknoglobals // a Redis script, loaded once (its SHA computed once)
 var inspectScript = redis.NewScript(inspectScriptSource)
 
 const inspectScriptSource = `
@@ -211,7 +215,8 @@ type inspectCmd struct {
 func newInspectCmd(ctx context.Context, o Options) inspectCmd {
 	k := newKeyLayout(o)
 	keys := append([]string{k.joined, k.failed, k.failures, metaKey(k)}, newPhaseKeys(k).list()...)
-	args := []any{"evalsha", inspectScript.Hash(), len(keys)}
+	args := make([]any, 0, 3+len(keys)+2)
+	args = append(args, "evalsha", inspectScript.Hash(), len(keys))
 	for _, key := range keys {
 		args = append(args, key)
 	}
@@ -221,7 +226,8 @@ func newInspectCmd(ctx context.Context, o Options) inspectCmd {
 
 // eval is the same call with the script's source, for a Redis that does not have it yet.
 func (c inspectCmd) eval(ctx context.Context) inspectCmd {
-	args := []any{"eval", inspectScriptSource, len(c.keys)}
+	args := make([]any, 0, 3+len(c.keys)+len(c.args))
+	args = append(args, "eval", inspectScriptSource, len(c.keys))
 	for _, key := range c.keys {
 		args = append(args, key)
 	}
@@ -359,7 +365,9 @@ func (in *Inspector) wrap(ctx context.Context, err error) error {
 // phaseFrom builds the rendezvous's state of the barrier o from its phase hash h, the number of
 // participants that left, and the last settled phase's record (when hasLast). parties (0: unknown)
 // are the barrier's; when unknown, those of the last record are used for Needed.
-func (in *Inspector) phaseFrom(o Options, h map[string]string, left int, last string, hasLast bool, parties int) (*PhaseState, error) {
+func (in *Inspector) phaseFrom(
+	o Options, h map[string]string, left int, last string, hasLast bool, parties int,
+) (*PhaseState, error) {
 	num := func(field string) int64 {
 		n, _ := strconv.ParseInt(h[field], 10, 64)
 		return n

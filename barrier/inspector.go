@@ -96,7 +96,8 @@ func (in *Inspector) Close() error {
 func (in *Inspector) options(ref Ref) (Options, error) {
 	ref = ref.withDefaults()
 	if ref.RunID == "" {
-		return Options{}, fmt.Errorf("no run id: give the run id the barrier was created with (its runId option): %w", ErrRunIDRequired)
+		return Options{}, fmt.Errorf("no run id: give the run id the barrier was created with (its runId option): %w",
+			ErrRunIDRequired)
 	}
 	o := Options{Name: ref.Name, RunID: ref.RunID, KeyPrefix: in.prefix, Parties: 1}.WithDefaults()
 	if err := o.Validate(); err != nil {
@@ -116,12 +117,16 @@ func (in *Inspector) backend(o Options) *redisBackend {
 
 // inspectorCall runs fn within timeout, whatever Redis does, and says so when that ran out; drop
 // releases a result that came too late.
-func inspectorCall[T any](ctx context.Context, in *Inspector, timeout time.Duration, fn func(context.Context) (T, error), drop func(T)) (T, error) {
+func inspectorCall[T any](
+	ctx context.Context, in *Inspector, timeout time.Duration, fn func(context.Context) (T, error), drop func(T),
+) (T, error) {
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	v, err := detached(cctx, fn, drop)
 	if err != nil && !expired(ctx) && expired(cctx) {
-		return v, fmt.Errorf("redis %s: no answer within %s (Redis stalled, overloaded or unreachable): %w", in.addr, timeout, err)
+		return v, fmt.Errorf(
+			"redis %s: no answer within %s (Redis stalled, overloaded or unreachable): %w",
+			in.addr, timeout, err)
 	}
 	return v, err
 }
@@ -131,8 +136,8 @@ type Watch struct {
 	w watcher
 }
 
-// Watch subscribes to ref's channels, the one-shot barrier's and the rendezvous's; it returns once subscribed, so that every change after it
-// returns is seen by Next. Close it when done.
+// Watch subscribes to ref's channels, the one-shot barrier's and the rendezvous's; it returns once subscribed, so
+// that every change after it returns is seen by Next. Close it when done.
 func (in *Inspector) Watch(ctx context.Context, ref Ref) (*Watch, error) {
 	o, err := in.options(ref)
 	if err != nil {

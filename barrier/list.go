@@ -27,9 +27,15 @@ const (
 	kindPhase           // PHASE, PHASE_SEEN, PHASE_LEFT or PHASE_LOG: the rendezvous's; the barrier exists while one does
 )
 
-// phaseKinds are the kinds of the rendezvous's keys (see phaseKeys). None ends in _FAIL, so none
-// can be a reason's counter.
-var phaseKinds = map[string]bool{"PHASE": true, "PHASE_SEEN": true, "PHASE_LEFT": true, "PHASE_LOG": true}
+// isPhaseKind tells whether kind is one of the kinds of the rendezvous's keys (see phaseKeys). None
+// ends in _FAIL, so none can be a reason's counter.
+func isPhaseKind(kind string) bool {
+	switch kind {
+	case "PHASE", "PHASE_SEEN", "PHASE_LEFT", "PHASE_LOG":
+		return true
+	}
+	return false
+}
 
 // parseKey tells whether key belongs to the barrier key layout under prefix, and to which barrier.
 func parseKey(prefix, key string) (Ref, keyKind) {
@@ -56,7 +62,7 @@ func parseKey(prefix, key string) (Ref, keyKind) {
 	switch {
 	case kind == "JOINED" || kind == "FAILED" || kind == "FAILURES" || kind == "META":
 		return ref, kindMain
-	case phaseKinds[kind]:
+	case isPhaseKind(kind):
 		return ref, kindPhase
 	case counterKind.MatchString(kind):
 		return ref, kindCounter
@@ -113,8 +119,10 @@ type nodeError struct {
 // and hands each page of keys to page with the master's client. A master that fails is reported
 // in unscanned and the others go on; err is for a failure to find the masters at all. scanned,
 // when not nil, counts the keys scanned (for the messages of a listing that ran out of time).
-func (in *Inspector) forEachMaster(ctx context.Context, page func(context.Context, *redis.Client, []string) error, pattern string,
-	progress *listProgress) (unscanned []nodeError, err error) {
+func (in *Inspector) forEachMaster(
+	ctx context.Context, page func(context.Context, *redis.Client, []string) error, pattern string,
+	progress *listProgress,
+) (unscanned []nodeError, err error) {
 	var mu sync.Mutex
 	one := func(ctx context.Context, c *redis.Client) error {
 		addr := c.Options().Addr
@@ -312,7 +320,8 @@ func (in *Inspector) List(ctx context.Context, runPattern string, opts InspectOp
 	}, nil)
 	if err != nil {
 		if ctx.Err() == nil && expired(cctx) {
-			return Listing{}, fmt.Errorf("list: timed out after %s in redis %s: %s (a Redis this large or this slow needs a longer timeout)",
+			return Listing{}, fmt.Errorf(
+				"list: timed out after %s in redis %s: %s (a Redis this large or this slow needs a longer timeout)",
 				timeout, in.addr, progress)
 		}
 		return Listing{}, err
@@ -330,7 +339,9 @@ func (in *Inspector) List(ctx context.Context, runPattern string, opts InspectOp
 // readMany reads refs on c (the master that holds their keys) in one pipelined round trip, and
 // once more with the script's source for a master that did not have it yet. A barrier that
 // cannot be read gets its error in Error; a barrier that vanished since the scan is left out.
-func (in *Inspector) readMany(ctx context.Context, c *redis.Client, refs []Ref, opts InspectOptions) ([]Snapshot, error) {
+func (in *Inspector) readMany(
+	ctx context.Context, c *redis.Client, refs []Ref, opts InspectOptions,
+) ([]Snapshot, error) {
 	if len(refs) == 0 {
 		return nil, nil
 	}
@@ -446,23 +457,9 @@ func (in *Inspector) PlanReset(ctx context.Context, ref Ref, all bool) (ResetPla
 			if err != nil {
 				continue
 			}
-			// A counter key is the barrier's only when its hashes name the reason: the same key
-			// could be another prefix's (K6_BARRIER_X_LOGIN_FAIL is reason x_login of K6_BARRIER
-			// and reason login of K6_BARRIER_X).
-			reasons, err := in.backend(ro).reasons(ctx)
+			ks, err := in.keysToReset(ctx, ro, keysOf[r])
 			if err != nil {
 				return plan, err
-			}
-			layout := newKeyLayout(ro)
-			counters := map[string]bool{}
-			for _, reason := range reasons {
-				counters[layout.reasonCounter(reason)] = true
-			}
-			var ks []string
-			for _, k := range keysOf[r] {
-				if _, kind := parseKey(in.prefix, k); kind == kindMain || kind == kindPhase || counters[k] {
-					ks = append(ks, k)
-				}
 			}
 			plan.Barriers = append(plan.Barriers, r)
 			plan.Keys[r] = ks
@@ -473,6 +470,29 @@ func (in *Inspector) PlanReset(ctx context.Context, ref Ref, all bool) (ResetPla
 		return ResetPlan{}, fmt.Errorf("barrier %s: %w", Ref{RunID: o.RunID, Name: o.Name}, err)
 	}
 	return plan, nil
+}
+
+// keysToReset returns those of found (keys of the barrier of o's layout) that are the barrier's: its
+// main and phase keys, and a reason's counter only when the barrier's hashes name the reason: the
+// same key could be another prefix's (K6_BARRIER_X_LOGIN_FAIL is reason x_login of K6_BARRIER and
+// reason login of K6_BARRIER_X).
+func (in *Inspector) keysToReset(ctx context.Context, o Options, found []string) ([]string, error) {
+	reasons, err := in.backend(o).reasons(ctx)
+	if err != nil {
+		return nil, err
+	}
+	layout := newKeyLayout(o)
+	counters := map[string]bool{}
+	for _, reason := range reasons {
+		counters[layout.reasonCounter(reason)] = true
+	}
+	var ks []string
+	for _, k := range found {
+		if _, kind := parseKey(in.prefix, k); kind == kindMain || kind == kindPhase || counters[k] {
+			ks = append(ks, k)
+		}
+	}
+	return ks, nil
 }
 
 // reasons lists the valid failure reasons the barrier's hashes name.
@@ -492,7 +512,8 @@ func (r *redisBackend) reasons(ctx context.Context) ([]string, error) {
 }
 
 // Reset deletes the keys of plan, each barrier's in one atomic step that also wakes its waiters
-// (those of wait and those of arrive, which then reject as after Barrier.Reset), and returns how many keys it deleted. Keys written after the plan was made are not deleted.
+// (those of wait and those of arrive, which then reject as after Barrier.Reset), and returns how many keys it
+// deleted. Keys written after the plan was made are not deleted.
 func (in *Inspector) Reset(ctx context.Context, plan ResetPlan) (int, error) {
 	deleted := 0
 	for _, ref := range plan.Barriers {
@@ -506,7 +527,8 @@ func (in *Inspector) Reset(ctx context.Context, plan ResetPlan) (int, error) {
 		}
 		for _, k := range keys {
 			if r, kind := parseKey(in.prefix, k); kind == kindNone || r != ref {
-				return deleted, errors.New("barrier " + ref.String() + ": key " + k + " is not one of its keys: refusing to delete it")
+				return deleted, errors.New(
+					"barrier " + ref.String() + ": key " + k + " is not one of its keys: refusing to delete it")
 			}
 		}
 		n, err := inspectorCall(ctx, in, CallTimeout, func(ctx context.Context) (int, error) {

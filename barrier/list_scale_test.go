@@ -118,7 +118,7 @@ func BenchmarkListSlowLink(b *testing.B) {
 func TestListClusterDeadMaster(t *testing.T) {
 	t.Parallel()
 	nodes := redistest.NeedCluster(t, 3)
-	var addrs []string
+	addrs := make([]string, 0, len(nodes))
 	for _, n := range nodes {
 		addrs = append(addrs, n.Addr)
 	}

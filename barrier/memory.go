@@ -12,6 +12,8 @@ import (
 // lives as long as the process: one process is one run, so runId does not
 // split it (a runId made at init, e.g. from Date.now(), differs between the
 // VUs of one process and would silently give each VU a barrier of its own).
+//
+//nolint:gochecknoglobals // the process's registry, shared by the VUs (each a runtime of its own) of one k6 process
 var memoryRegistry = struct {
 	sync.Mutex
 	states map[string]*memoryState

@@ -102,11 +102,16 @@ func (o Options) validate() error {
 	case ValidateParties(o.Parties) != nil:
 		return fmt.Errorf("barrier %s: option %w", o.Name, ValidateParties(o.Parties))
 	case o.TTL < MinTTL || o.TTL > MaxDuration:
-		return fmt.Errorf("barrier %s: option ttl must be at least %s and at most %s, got %s (e.g. '24h')", o.Name, durfmt.Format(MinTTL), durfmt.Format(MaxDuration), durfmt.Format(o.TTL))
+		return fmt.Errorf(
+			"barrier %s: option ttl must be at least %s and at most %s, got %s (e.g. '24h')",
+			o.Name, durfmt.Format(MinTTL), durfmt.Format(MaxDuration), durfmt.Format(o.TTL))
 	case !prefixPattern.MatchString(o.KeyPrefix):
-		return fmt.Errorf("barrier %s: option keyPrefix %q is invalid: use 1 to 64 letters, digits, '_', '.', ':' or '-'", o.Name, o.KeyPrefix)
+		return fmt.Errorf(
+			"barrier %s: option keyPrefix %q is invalid: use 1 to 64 letters, digits, '_', '.', ':' or '-'",
+			o.Name, o.KeyPrefix)
 	case o.Redis != "" && o.RunID == "":
-		return fmt.Errorf("barrier %s: option %w: give every instance of the run the same id (e.g. -e K6_BARRIER_RUN_ID=$(date +%%s))", o.Name, ErrRunIDRequired)
+		return fmt.Errorf("barrier %s: option %w: give every instance of the run the same id "+
+			"(e.g. -e K6_BARRIER_RUN_ID=$(date +%%s))", o.Name, ErrRunIDRequired)
 	case o.RunID != "" && ValidateRunID(o.RunID) != nil:
 		return fmt.Errorf("barrier %s: option %w", o.Name, ValidateRunID(o.RunID))
 	}
@@ -125,7 +130,9 @@ var ErrRunIDRequired = errors.New("runId is required with redis")
 // starts with "parties", for callers to name the option or flag.
 func ValidateParties(n int) error {
 	if n < 1 || n > MaxParties {
-		return fmt.Errorf("parties must be at least 1 and at most %d, got %d (the number of participants expected)", MaxParties, n)
+		return fmt.Errorf(
+			"parties must be at least 1 and at most %d, got %d (the number of participants expected)",
+			MaxParties, n)
 	}
 	return nil
 }
@@ -162,7 +169,9 @@ func ValidateMaxFailures(n, parties int) error {
 // starts with "runId".
 func ValidateRunID(id string) error {
 	if strings.ContainsAny(id, "{}") || strings.TrimSpace(id) != id || utf8.RuneCountInString(id) > MaxRunIDLength {
-		return fmt.Errorf("runId %q is invalid: at most %d characters, no '{' or '}', no leading or trailing space", id, MaxRunIDLength)
+		return fmt.Errorf(
+			"runId %q is invalid: at most %d characters, no '{' or '}', no leading or trailing space",
+			id, MaxRunIDLength)
 	}
 	return nil
 }
@@ -171,7 +180,10 @@ func ValidateRunID(id string) error {
 // a lower-case letter, then up to 31 lower-case letters, digits or '_'.
 func ValidateReason(reason string) error {
 	if !reasonPattern.MatchString(reason) {
-		return fmt.Errorf("invalid failure reason %q: use a lower-case letter then up to 31 lower-case letters, digits or '_' (e.g. 'login', 'sse_connect')", reason)
+		return fmt.Errorf(
+			"invalid failure reason %q: use a lower-case letter then up to 31 lower-case letters, digits or '_' (e.g. "+
+				"'login', 'sse_connect')",
+			reason)
 	}
 	return nil
 }
@@ -187,7 +199,9 @@ var ErrInvalidID = errors.New("invalid participant id")
 func ValidateID(id string, parties int) error {
 	n, err := strconv.Atoi(id)
 	if err != nil || n < 1 || n > parties || strconv.Itoa(n) != id {
-		return fmt.Errorf("%w %q: the barrier counts the ids 1..%d (its parties): %s", ErrInvalidID, truncate(id, 40), parties, IDRule(parties))
+		return fmt.Errorf(
+			"%w %q: the barrier counts the ids 1..%d (its parties): %s",
+			ErrInvalidID, truncate(id, 40), parties, IDRule(parties))
 	}
 	return nil
 }
@@ -244,13 +258,17 @@ func (w WaitOptions) resolve(o Options) (WaitOptions, error) {
 	}
 	switch {
 	case w.Timeout < 0 || (w.Timeout > 0 && w.Timeout < time.Millisecond) || w.Timeout > MaxDuration:
-		return w, fmt.Errorf("barrier %s: wait option timeout must be at least 1ms and at most %s, got %s (0: none)", o.Name, durfmt.Format(MaxDuration), durfmt.Format(w.Timeout))
+		return w, fmt.Errorf(
+			"barrier %s: wait option timeout must be at least 1ms and at most %s, got %s (0: none)",
+			o.Name, durfmt.Format(MaxDuration), durfmt.Format(w.Timeout))
 	case ValidateMaxFailures(w.MaxFailures, o.Parties) != nil:
 		return w, fmt.Errorf("barrier %s: wait option %w", o.Name, ValidateMaxFailures(w.MaxFailures, o.Parties))
 	case ValidateQuorum(w.Quorum, o.Parties) != nil:
 		return w, fmt.Errorf("barrier %s: wait option %w", o.Name, ValidateQuorum(w.Quorum, o.Parties))
 	case w.Progress < 0 || w.Progress > MaxDuration:
-		return w, fmt.Errorf("barrier %s: wait option progress must be at least 0 (none) and at most %s, got %s", o.Name, durfmt.Format(MaxDuration), durfmt.Format(w.Progress))
+		return w, fmt.Errorf(
+			"barrier %s: wait option progress must be at least 0 (none) and at most %s, got %s",
+			o.Name, durfmt.Format(MaxDuration), durfmt.Format(w.Progress))
 	}
 	return w, nil
 }

@@ -10,6 +10,7 @@ import (
 )
 
 func TestOptionsValidate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		opts Options
@@ -36,6 +37,7 @@ func TestOptionsValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			err := tt.opts.Validate()
 			if tt.want == "" {
 				require.NoError(t, err)
@@ -53,11 +55,13 @@ func TestOptionsValidate(t *testing.T) {
 }
 
 func TestOptionsDefaults(t *testing.T) {
+	t.Parallel()
 	o := Options{Parties: 5}.WithDefaults()
 	assert.Equal(t, Options{Name: "default", Parties: 5, TTL: 24 * time.Hour, KeyPrefix: "K6_BARRIER"}, o)
 }
 
 func TestRedisURLErrorsHidePassword(t *testing.T) {
+	t.Parallel()
 	tests := []string{
 		"redis://user:s3cr3t@host:6379/notanumber",
 		"redis://user:s3cr3t@host:6379/0?dial_timeout=bogus",
@@ -75,6 +79,7 @@ func TestRedisURLErrorsHidePassword(t *testing.T) {
 }
 
 func TestValidateReason(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		reason string
 		ok     bool
@@ -103,6 +108,7 @@ func TestValidateReason(t *testing.T) {
 }
 
 func TestValidateID(t *testing.T) {
+	t.Parallel()
 	for _, id := range []string{"1", "2", "3"} {
 		assert.NoError(t, ValidateID(id, 3), id)
 	}
@@ -114,6 +120,7 @@ func TestValidateID(t *testing.T) {
 }
 
 func TestWaitOptionsResolve(t *testing.T) {
+	t.Parallel()
 	o := Options{Name: "default", Parties: 10}
 	tests := []struct {
 		name string
@@ -134,6 +141,7 @@ func TestWaitOptionsResolve(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := tt.w.resolve(o)
 			if tt.want != "" {
 				assert.ErrorContains(t, err, tt.want)
@@ -150,6 +158,7 @@ func TestWaitOptionsResolve(t *testing.T) {
 // TestPrepareChecksOnce: each Prepare refuses bad arguments with the error its call gives, a bad
 // id wrapping ErrInvalidID, and does no I/O: the in-process barrier's calls run afterwards.
 func TestPrepareChecksOnce(t *testing.T) {
+	t.Parallel()
 	b, err := New(Options{Parties: 2, KeyPrefix: memoryPrefix(t)})
 	require.NoError(t, err)
 	_, err = b.PrepareJoin("3")

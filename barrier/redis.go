@@ -341,8 +341,9 @@ func (r *redisBackend) wrap(ctx context.Context, err error, reason string) error
 	}
 	if strings.Contains(err.Error(), "WRONGTYPE") {
 		if key, typ := r.wrongTypeKey(ctx, reason); key != "" {
-			return permanentError("redis " + r.addr + ": key " + key + " holds a " + typ + ", not what the barrier stores there: " +
-				"another program uses this key; use another runId or keyPrefix, or delete the key: " + err.Error())
+			return permanentError(
+				"redis " + r.addr + ": key " + key + " holds a " + typ + ", not what the barrier stores there: " +
+					"another program uses this key; use another runId or keyPrefix, or delete the key: " + err.Error())
 		}
 	}
 	return fmt.Errorf("redis %s: %w", r.addr, err)

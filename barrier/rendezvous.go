@@ -100,17 +100,22 @@ func (o ArriveOptions) resolve(b Options) (phaseRule, error) {
 	}
 	switch {
 	case o.Timeout < time.Millisecond || o.Timeout > MaxDuration:
-		return phaseRule{}, fmt.Errorf("barrier %s: arrive option timeout must be at least 1ms and at most %s, got %s", b.Name, durfmt.Format(MaxDuration), durfmt.Format(o.Timeout))
+		return phaseRule{}, fmt.Errorf("barrier %s: arrive option timeout must be at least 1ms and at most %s, got %s",
+			b.Name, durfmt.Format(MaxDuration), durfmt.Format(o.Timeout))
 	case o.Quorum != 0 && ValidateQuorum(o.Quorum, b.Parties) != nil:
 		return phaseRule{}, fmt.Errorf("barrier %s: arrive option %w", b.Name, ValidateQuorum(o.Quorum, b.Parties))
 	case o.QuorumPercent < 0 || o.QuorumPercent > 100 || (o.QuorumPercent > 0 && o.QuorumPercent < 0.01):
-		return phaseRule{}, fmt.Errorf("barrier %s: arrive option quorum as a percentage must be more than 0%% and at most 100%%, got %g%%", b.Name, o.QuorumPercent)
+		return phaseRule{},
+			fmt.Errorf("barrier %s: arrive option quorum as a percentage must be more than 0%% and at most 100%%, got %g%%",
+				b.Name, o.QuorumPercent)
 	case o.QuorumPercent > 0 && o.Quorum > 0:
 		return phaseRule{}, fmt.Errorf("barrier %s: arrive option quorum is either a count or a percentage, not both", b.Name)
 	case o.Progress < 0 || o.Progress > MaxDuration:
-		return phaseRule{}, fmt.Errorf("barrier %s: arrive option progress must be at most %s, got %s", b.Name, durfmt.Format(MaxDuration), durfmt.Format(o.Progress))
+		return phaseRule{}, fmt.Errorf("barrier %s: arrive option progress must be at most %s, got %s", b.Name,
+			durfmt.Format(MaxDuration), durfmt.Format(o.Progress))
 	case o.OnTimeout != TimeoutReject && o.OnTimeout != TimeoutRelease:
-		return phaseRule{}, fmt.Errorf("barrier %s: arrive option onTimeout must be 'reject' or 'release', got %q", b.Name, string(o.OnTimeout))
+		return phaseRule{}, fmt.Errorf("barrier %s: arrive option onTimeout must be 'reject' or 'release', got %q", b.Name,
+			string(o.OnTimeout))
 	}
 	return phaseRule{
 		quorum:    o.Quorum,
@@ -282,10 +287,12 @@ type ArrivedTwiceError struct {
 
 func (e *ArrivedTwiceError) Error() string {
 	if e.Phase < 0 {
-		return fmt.Sprintf("barrier %s: arrive: participant %s already has an arrive() under way: each participant arrives once per phase "+
+		return fmt.Sprintf("barrier %s: arrive: participant %s already has an arrive() under way: "+
+			"each participant arrives once per phase "+
 			"(give each VU its own id, and arrive again only after this phase's arrive() settled)", e.Name, e.ID)
 	}
-	return fmt.Sprintf("barrier %s: arrive: participant %s already arrived at phase %d: each participant arrives once per phase "+
+	return fmt.Sprintf("barrier %s: arrive: participant %s already arrived at phase %d: "+
+		"each participant arrives once per phase "+
 		"(give each VU its own id, and arrive again only after this phase's arrive() settled)", e.Name, e.ID, e.Phase)
 }
 
@@ -394,8 +401,9 @@ func (b *Barrier) PrepareArrive(id string, o ArriveOptions) (func(context.Contex
 		return nil, err
 	}
 	if timeout := time.Duration(rule.timeoutUs) * time.Microsecond; timeout > b.opts.TTL {
-		return nil, fmt.Errorf("barrier %s: arrive option timeout %s is longer than the barrier's ttl %s: the phase's keys would expire "+
-			"while it waits; give the Barrier a ttl of at least the timeout plus the longest gap between two arrive() calls (default %s)",
+		return nil, fmt.Errorf("barrier %s: arrive option timeout %s is longer than the barrier's ttl %s: the phase's keys "+
+			"would expire while it waits; give the Barrier a ttl of at least the timeout plus the longest gap "+
+			"between two arrive() calls (default %s)",
 			b.opts.Name, durfmt.Format(timeout), durfmt.Format(b.opts.TTL), durfmt.Format(DefaultTTL))
 	}
 	return func(ctx context.Context) (PhaseResult, error) {
@@ -407,7 +415,8 @@ func (b *Barrier) PrepareArrive(id string, o ArriveOptions) (func(context.Contex
 }
 
 // arriveReporting is arrive, reporting how the phase fills every interval while it waits.
-func (b *Barrier) arriveReporting(ctx context.Context, id string, rule phaseRule, interval time.Duration, report func(string)) (PhaseResult, error) {
+func (b *Barrier) arriveReporting(ctx context.Context, id string, rule phaseRule, interval time.Duration,
+	report func(string)) (PhaseResult, error) {
 	pb := b.phases()
 	flights := pb.flights()
 	done := make(chan struct{})
@@ -432,7 +441,8 @@ func (b *Barrier) arriveReporting(ctx context.Context, id string, rule phaseRule
 				continue
 			}
 			n, err := boundCall(ctx, b, pb.arrivals)
-			line := fmt.Sprintf("barrier %s: phase %d waiting for %s: ", b.opts.Name, phase, durfmt.Format(time.Since(start).Round(time.Second)))
+			line := fmt.Sprintf("barrier %s: phase %d waiting for %s: ", b.opts.Name, phase,
+				durfmt.Format(time.Since(start).Round(time.Second)))
 			if err != nil {
 				line += "the count could not be read: " + err.Error()
 			} else {
@@ -514,7 +524,8 @@ func (b *Barrier) arrive(ctx context.Context, id string, rule phaseRule) (PhaseR
 // phaseLost settles an Arrive whose rendezvous state vanished: outcome failed, saying what was
 // lost and why it may have been; no count is given, since none is known.
 func (b *Barrier) phaseLost(lost *LostStateError, phase int64, start time.Time) (PhaseResult, error) {
-	res := PhaseResult{Outcome: OutcomeFailed, Name: b.opts.Name, Phase: phase, Waited: time.Since(start), Lost: lost.Error()}
+	res := PhaseResult{Outcome: OutcomeFailed, Name: b.opts.Name, Phase: phase, Waited: time.Since(start),
+		Lost: lost.Error()}
 	return res, &PhaseError{Result: res}
 }
 
@@ -538,7 +549,8 @@ func (rec phaseRecord) result(name string) PhaseResult {
 // phaseAborted settles an Arrive whose context ended: the participant leaves (its arrival is
 // withdrawn, later phases need one fewer), within settleGrace, so that a VU stopped by k6 leaves no
 // phase stuck.
-func (b *Barrier) phaseAborted(ctx context.Context, pb phaseBackend, id string, phase int64, start time.Time) (PhaseResult, error) {
+func (b *Barrier) phaseAborted(ctx context.Context, pb phaseBackend, id string, phase int64,
+	start time.Time) (PhaseResult, error) {
 	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleGrace)
 	defer cancel()
 	res := PhaseResult{Outcome: OutcomeAborted, Name: b.opts.Name, Phase: phase, Waited: time.Since(start)}

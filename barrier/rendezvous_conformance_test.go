@@ -38,6 +38,7 @@ func TestRendezvousConformance(t *testing.T) {
 	})
 }
 
+//nolint:gochecknoglobals // the table of tests every backend runs
 var rendezvousTests = []struct {
 	name string
 	run  func(t *testing.T, newBarrier newFunc)

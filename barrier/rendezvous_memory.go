@@ -9,6 +9,8 @@ import (
 
 // memoryPhaseRegistry holds the in-process phase states by key prefix and name, like
 // memoryRegistry.
+//
+//nolint:gochecknoglobals // the process's registry, shared by the VUs (each a runtime of its own) of one k6 process
 var memoryPhaseRegistry = struct {
 	sync.Mutex
 	states map[string]*memoryPhases

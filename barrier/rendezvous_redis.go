@@ -43,6 +43,8 @@ func (k phaseKeys) list() []string { return []string{k.hash, k.seen, k.left, k.l
 
 // redisPhaseRegistry shares one redisPhases (one hub: one subscription) per Redis client and
 // barrier scope in the process.
+//
+//nolint:gochecknoglobals // the process's registry, shared by the VUs (each a runtime of its own) of one k6 process
 var redisPhaseRegistry = struct {
 	sync.Mutex
 	hubs map[redisPhaseKey]*redisPhases
@@ -158,7 +160,9 @@ func (r *redisPhases) arrive(ctx context.Context, id string, rule phaseRule) (ar
 	phase, _ := res[1].(int64)
 	switch status {
 	case "late":
-		return arrival{}, fmt.Errorf("redis %s ran the arrival after its deadline (Redis stalled or overloaded): it was not counted", r.be.addr)
+		return arrival{}, fmt.Errorf(
+			"redis %s ran the arrival after its deadline (Redis stalled or overloaded): it was not counted",
+			r.be.addr)
 	case "lost":
 		return arrival{}, r.lostState(known, res[1])
 	}
@@ -245,9 +249,10 @@ type LostStateError struct {
 }
 
 func (e *LostStateError) Error() string {
-	return fmt.Sprintf("the rendezvous state in redis %s (%s) was lost: %s; its keys expired (is the barrier's ttl of %s shorter than "+
-		"the gap between two arrive() calls?), Redis restarted without persistence, or a reset() or a DEL removed them. "+
-		"No arrival is answered from what this process remembers: every later arrive() of this process fails until reset()",
+	return fmt.Sprintf(
+		"the rendezvous state in redis %s (%s) was lost: %s; its keys expired (is the barrier's ttl of %s shorter than "+
+			"the gap between two arrive() calls?), Redis restarted without persistence, or a reset() or a DEL removed them. "+
+			"No arrival is answered from what this process remembers: every later arrive() of this process fails until reset()",
 		e.Addr, e.Key, e.How, durfmt.Format(e.TTL))
 }
 
@@ -266,7 +271,9 @@ func (r *redisPhases) lostState(known string, got any) error {
 
 func (r *redisPhases) lostLocked(epoch, how string) {
 	if r.lost == nil && epoch == r.epoch {
-		r.lost = &LostStateError{Addr: r.be.addr, Key: r.keys.hash, TTL: time.Duration(r.be.ttlMs) * time.Millisecond, How: how}
+		r.lost = &LostStateError{
+			Addr: r.be.addr, Key: r.keys.hash, TTL: time.Duration(r.be.ttlMs) * time.Millisecond, How: how,
+		}
 	}
 	if r.lost == nil {
 		return
@@ -287,7 +294,11 @@ func (r *redisPhases) subscribe(ctx context.Context) error {
 		// The subscription serves every waiter of the process and outlives this call: it runs on a
 		// context of its own, cancelled when it closes.
 		sctx, scancel := context.WithCancel(context.WithoutCancel(ctx))
-		s = &phaseSub{ps: r.be.client.Subscribe(sctx, r.keys.channel), ready: make(chan struct{}), done: make(chan struct{}), ctx: sctx, cancel: scancel}
+		s = &phaseSub{
+			ps:    r.be.client.Subscribe(sctx, r.keys.channel),
+			ready: make(chan struct{}), done: make(chan struct{}),
+			ctx: sctx, cancel: scancel,
+		}
 		r.sub = s
 		if len(r.pending) == 0 {
 			r.idle = time.Now()
@@ -398,7 +409,10 @@ func (r *redisPhases) reread() {
 		if i+2 >= len(res) {
 			break
 		}
-		phase := p.(int64)
+		phase, ok := p.(int64)
+		if !ok {
+			continue
+		}
 		if s, ok := res[i+2].(string); ok {
 			if rec, err := decodePhaseRecord(s); err == nil {
 				r.settled(rec)
@@ -565,7 +579,9 @@ func (r *redisPhases) expire(phase int64) {
 	case "settled", "expired":
 		s, ok := res[1].(string)
 		if !ok {
-			r.failWaiters(phase, fmt.Errorf("redis %s: phase %d settled but its record is no longer in %s", r.be.addr, phase, r.keys.log))
+			r.failWaiters(phase, fmt.Errorf(
+				"redis %s: phase %d settled but its record is no longer in %s",
+				r.be.addr, phase, r.keys.log))
 			return
 		}
 		if rec, err := decodePhaseRecord(s); err == nil {

@@ -3,6 +3,8 @@ package barrier
 // The Lua scripts of the rendezvous, one file each under lua/ (see lua/phase_lib.lua for the keys
 // and the PHASE hash they share), and the builders of their ARGV: the head every writing script
 // reads (phaseArgs), then each script's own arguments, by name.
+//
+//nolint:gochecknoglobals // embedded Redis scripts, loaded once (their SHAs computed once)
 var (
 	phaseArriveScript = newScript("phase_arrive.lua", withKeyTypes, withPhaseLib)
 	phaseExpireScript = newScript("phase_expire.lua", withKeyTypes, withPhaseLib)

@@ -139,8 +139,8 @@ func roundDuration(d time.Duration) time.Duration {
 // timeout or aborted. Its Error is one line, for example
 //
 //	barrier default: timeout after 5m0s: joined 997/1000, failed 2 (login=2), missing 1 (734)
-//	barrier default: failed after 2.1s (10 failures > maxFailures 0): joined 990/1000, failed 10 (login=7, sse=3), missing 0
-//	barrier default: failed after 2.1s (quorum 1000 unreachable): joined 989/1000, failed 1 (sse=1), missing 10 (3, 17, ...)
+//	barrier default: failed after 2.1s (10 failures > maxFailures 0): joined 990/1000, failed 10 (login=10), missing 0
+//	barrier default: failed after 2.1s (quorum 1000 unreachable): joined 989/1000, failed 1 (sse=1), missing 10 (3, ...)
 //	barrier default: aborted after 12.5s (context canceled): joined 400/1000, failed 0, missing 600 (1, 2, ...)
 type WaitError struct {
 	Result Result

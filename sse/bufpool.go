@@ -8,6 +8,8 @@ import (
 // largeBuffers pools line buffers larger than maxRetainedBufferSize, one
 // pool per power-of-two size, so that decoders share the rare large buffers
 // instead of each keeping its own (the pools empty themselves at GC).
+//
+//nolint:gochecknoglobals // the pools are shared by every decoder of the process: that is their point
 var largeBuffers [bits.UintSize]sync.Pool
 
 // bufferSize rounds n up to a power of two.

@@ -361,7 +361,7 @@ func (d *Decoder) readLongData() error {
 		if start+len(decoded) > d.maxEventSize {
 			return fmt.Errorf("%w: data exceeds %d bytes", ErrEventTooLarge, d.maxEventSize)
 		}
-		d.bigData = append(b[:start], decoded...)
+		d.bigData = append(b[:start], decoded...) //nolint:gocritic // b's buffer (d.bigData's), reused on purpose
 	}
 	d.hasData = true
 	return nil
@@ -384,6 +384,7 @@ func (d *Decoder) takeBigData() string {
 	if len(b) < cap(b)/2 {
 		return string(b)
 	}
-	// #nosec G103 -- b is dropped above and has no other reference, so the string's bytes are never written again (see the doc comment)
+	// #nosec G103 -- b is dropped above and has no other reference, so the string's bytes are never written again (see
+	// the doc comment)
 	return unsafe.String(unsafe.SliceData(b), len(b))
 }

@@ -52,6 +52,8 @@ type decoderCase struct {
 
 // decoderCases are the parsing rules of the WHATWG HTML standard, 9.2.6,
 // including its own examples.
+//
+//nolint:gochecknoglobals // the table of cases that several tests run
 var decoderCases = []decoderCase{
 	{name: "empty stream", input: ""},
 	{name: "spec example: stock ticker", input: "data: YHOO\ndata: +2\ndata: 10\n\n",
@@ -134,8 +136,10 @@ var decoderCases = []decoderCase{
 }
 
 func TestDecoderSpec(t *testing.T) {
+	t.Parallel()
 	for _, tc := range decoderCases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			got := decodeAll(strings.NewReader(tc.input))
 			checkDecoded(t, tc, got)
 		})
@@ -206,15 +210,23 @@ func splitReaders(input string, rng *rand.Rand) map[string]io.Reader {
 }
 
 func TestDecoderSplitInvariance(t *testing.T) {
-	rng := rand.New(rand.NewSource(1))
+	t.Parallel()
 	for _, tc := range decoderCases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rng := rand.New(rand.NewSource(1)) // one per case: the cases run in parallel
 			for how, r := range splitReaders(tc.input, rng) {
-				t.Run(how, func(t *testing.T) { checkDecoded(t, tc, decodeAll(r)) })
+				t.Run(how, func(t *testing.T) {
+					t.Parallel()
+					checkDecoded(t, tc, decodeAll(r))
+				})
 			}
 			for i := 0; i <= len(tc.input); i++ {
 				r := &chunkReader{data: []byte(tc.input), sizes: []int{i, len(tc.input) - i}}
-				t.Run(fmt.Sprintf("split at %d", i), func(t *testing.T) { checkDecoded(t, tc, decodeAll(r)) })
+				t.Run(fmt.Sprintf("split at %d", i), func(t *testing.T) {
+					t.Parallel()
+					checkDecoded(t, tc, decodeAll(r))
+				})
 			}
 		})
 	}
@@ -231,6 +243,7 @@ func (b infiniteReader) Read(p []byte) (int, error) {
 }
 
 func TestDecoderEventTooLarge(t *testing.T) {
+	t.Parallel()
 	const maxSize = 1000
 	cases := []struct {
 		name  string
@@ -246,6 +259,7 @@ func TestDecoderEventTooLarge(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			d := NewDecoder(tc.input, WithMaxEventSize(maxSize))
 			var err error
 			for range 100 {
@@ -267,6 +281,7 @@ func TestDecoderEventTooLarge(t *testing.T) {
 }
 
 func TestDecoderMaxEventSizeBoundary(t *testing.T) {
+	t.Parallel()
 	const maxSize = 100
 	exact := strings.Repeat("x", 60) + "\n" + strings.Repeat("y", 39) // 100 bytes
 	input := "data: " + strings.Repeat("x", 60) + "\ndata: " + strings.Repeat("y", 39) + "\n\n"
@@ -281,6 +296,7 @@ func TestDecoderMaxEventSizeBoundary(t *testing.T) {
 }
 
 func TestDecoderReadError(t *testing.T) {
+	t.Parallel()
 	boom := errors.New("boom")
 	r := io.MultiReader(strings.NewReader("data: a\n\ndata: b\n"), iotest.ErrReader(boom))
 	got := decodeAll(r)
@@ -298,18 +314,21 @@ type emptyReader struct{}
 func (emptyReader) Read([]byte) (int, error) { return 0, nil }
 
 func TestDecoderNoProgress(t *testing.T) {
+	t.Parallel()
 	if got := decodeAll(emptyReader{}); !errors.Is(got.err, io.ErrNoProgress) {
 		t.Fatalf("error = %v, want io.ErrNoProgress", got.err)
 	}
 }
 
 func TestDecoderWithLastEventID(t *testing.T) {
+	t.Parallel()
 	got := decodeAll(strings.NewReader("data: a\n\nid: 2\ndata: b\n\n"), WithLastEventID("1"))
 	want := []Event{msg("a", "1"), msg("b", "2")}
 	checkDecoded(t, decoderCase{want: want, lastID: "2"}, got)
 }
 
 func TestDecoderBufferedOnly(t *testing.T) {
+	t.Parallel()
 	pr, pw := io.Pipe()
 	d := NewDecoder(pr)
 	go func() {
@@ -343,6 +362,7 @@ func TestDecoderBufferedOnly(t *testing.T) {
 }
 
 func TestDecoderShrinksAfterLargeEvent(t *testing.T) {
+	t.Parallel()
 	big := "data: " + strings.Repeat("x", 200<<10) + "\n\n"
 	d := NewDecoder(strings.NewReader(big + "data: small\n\n"))
 	for _, want := range []int{200 << 10, 5} {
@@ -360,6 +380,7 @@ func TestDecoderShrinksAfterLargeEvent(t *testing.T) {
 }
 
 func TestDecoderLargeLines(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewSource(3))
 	line := func(n int) string {
 		b := make([]byte, n)
@@ -376,6 +397,7 @@ func TestDecoderLargeLines(t *testing.T) {
 			continue // slow with -race, and covered by the small cases
 		}
 		t.Run(how, func(t *testing.T) {
+			t.Parallel()
 			checkDecoded(t, decoderCase{want: want, lastID: c}, decodeAll(r))
 		})
 	}
@@ -386,6 +408,7 @@ func TestDecoderLargeLines(t *testing.T) {
 // and shorter than that, split across reads every way, still decode to the
 // same events, with CR line ends and invalid UTF-8 among them.
 func TestDecoderLongLinesAfterLongLines(t *testing.T) {
+	t.Parallel()
 	var in strings.Builder
 	var want []Event
 	for i, size := range []int{300 << 10, 100 << 10, 600 << 10, 5 << 10, 200 << 10, 70 << 10} {
@@ -437,6 +460,7 @@ func randomSizes(rng *rand.Rand, n, limit int) []int {
 // multi-byte and invalid UTF-8 split between reads, CR, LF and CRLF ends
 // split too, data already in the event, and lines around the max size.
 func TestDecoderDirectReadMatches(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewSource(7))
 	pieces := []string{"a", "é", "😀", "\xff", "\xe2\x82", "\xf0\x9f\x98", "\xed\xa0\x80", " ", ":", "\x00"}
 	ends := []string{"\n", "\r", "\r\n"}

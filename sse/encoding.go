@@ -86,7 +86,8 @@ func (d *decodedBody) close() {
 // lazyDecoder makes the decoder of one coding at its first Read.
 type lazyDecoder struct {
 	coding string
-	src    io.Reader
+	src    io.Reader     // the compressed body
+	srcErr *srcErrReader // src, as the decoder reads it (set with dec)
 	owner  *decodedBody
 	dec    io.Reader
 	err    error
@@ -109,11 +110,11 @@ func (l *lazyDecoder) Read(p []byte) (int, error) {
 			l.owner.closers = append(l.owner.closers, closeDec)
 		}
 		l.dec = dec
-		l.src = src
+		l.srcErr = src
 	}
 	n, err := l.dec.Read(p)
 	if err != nil && err != io.EOF { //nolint:errorlint // io.EOF itself is a clean end
-		err = l.wrap(l.src.(*srcErrReader), err)
+		err = l.wrap(l.srcErr, err)
 		l.err = err
 	}
 	return n, err
@@ -126,7 +127,9 @@ func (l *lazyDecoder) wrap(src *srcErrReader, err error) error {
 		return err // the connection failed (or was ended): not the coding's fault
 	}
 	if src.err == io.EOF && (errors.Is(err, io.ErrUnexpectedEOF) || err == io.EOF) { //nolint:errorlint // see above
-		return fmt.Errorf("%w %s: the stream ended in the middle of its compressed data: %w", ErrDecoding, l.coding, io.ErrUnexpectedEOF)
+		return fmt.Errorf(
+			"%w %s: the stream ended in the middle of its compressed data: %w",
+			ErrDecoding, l.coding, io.ErrUnexpectedEOF)
 	}
 	return fmt.Errorf("%w %s: %w", ErrDecoding, l.coding, err)
 }

@@ -25,6 +25,8 @@ type flushCloser interface {
 }
 
 // compressors are the writers of each coding a stream may come in.
+//
+//nolint:gochecknoglobals // the table of codings that several tests run
 var compressors = map[string]func(io.Writer) flushCloser{
 	"gzip":    func(w io.Writer) flushCloser { return gzip.NewWriter(w) },
 	"deflate": func(w io.Writer) flushCloser { return zlib.NewWriter(w) },
@@ -57,8 +59,10 @@ func compressed(t testing.TB, coding, body string) []byte {
 // next: an event reaches the handler as soon as its bytes are decompressed,
 // not when the compressed stream ends.
 func TestStreamDecodesContentEncodingAsItArrives(t *testing.T) {
+	t.Parallel()
 	for _, coding := range []string{"gzip", "deflate", "br", "zstd"} {
 		t.Run(coding, func(t *testing.T) {
+			t.Parallel()
 			got := make(chan Event, 10)
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "text/event-stream")
@@ -105,6 +109,7 @@ func TestStreamDecodesContentEncodingAsItArrives(t *testing.T) {
 // TestStreamDecodesStackedEncodings decodes "gzip, br": br applied last, so
 // decoded first.
 func TestStreamDecodesStackedEncodings(t *testing.T) {
+	t.Parallel()
 	body := compressed(t, "br", string(compressed(t, "gzip", "data: a\n\ndata: b\n\n")))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
@@ -124,6 +129,7 @@ func TestStreamDecodesStackedEncodings(t *testing.T) {
 // TestStreamRefusesUnknownEncoding: a coding that cannot be decoded is an
 // error that names it, not a stream of nothing.
 func TestStreamRefusesUnknownEncoding(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		w.Header().Set("Content-Encoding", "compress")
@@ -147,8 +153,10 @@ func TestStreamRefusesUnknownEncoding(t *testing.T) {
 // TestStreamReportsCorruptEncoding: bytes that are not of the coding are an
 // error naming the coding.
 func TestStreamReportsCorruptEncoding(t *testing.T) {
+	t.Parallel()
 	for _, coding := range []string{"gzip", "deflate", "br", "zstd"} {
 		t.Run(coding, func(t *testing.T) {
+			t.Parallel()
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "text/event-stream")
 				w.Header().Set("Content-Encoding", coding)
@@ -167,6 +175,7 @@ func TestStreamReportsCorruptEncoding(t *testing.T) {
 // TestStreamTruncatedEncoding: a compressed stream cut short is an error, not
 // a clean end.
 func TestStreamTruncatedEncoding(t *testing.T) {
+	t.Parallel()
 	body := compressed(t, "gzip", "data: a\n\n")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
@@ -194,6 +203,7 @@ func k6LikeTransport(t testing.TB) *http.Transport {
 // TestStreamDecodesRejectedBody: the body of a rejected response is kept
 // decoded, as the server meant it.
 func TestStreamDecodesRejectedBody(t *testing.T) {
+	t.Parallel()
 	body := compressed(t, "gzip", `{"error":"overloaded"}`)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")

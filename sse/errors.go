@@ -56,7 +56,9 @@ func (e *ResponseError) Error() string {
 		msg += fmt.Sprintf(" with Content-Type %q", e.Header.Get("Content-Type"))
 	case errors.Is(e.err, ErrContentEncoding):
 		_, unsupported := contentCodings(e.Header.Values("Content-Encoding"))
-		msg += fmt.Sprintf(" with Content-Encoding %q: %q is not one of gzip, deflate, br, zstd", strings.Join(e.Header.Values("Content-Encoding"), ", "), unsupported)
+		msg += fmt.Sprintf(
+			" with Content-Encoding %q: %q is not one of gzip, deflate, br, zstd",
+			strings.Join(e.Header.Values("Content-Encoding"), ", "), unsupported)
 	}
 	if len(e.Body) > 0 {
 		const snippet = 200

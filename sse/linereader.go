@@ -85,6 +85,8 @@ func dataPrefixLen(p []byte) int {
 // the next call. With block false it returns
 // errNeedMore instead of reading when no complete line is buffered. Once the
 // source fails or ends, readLine returns that error (io.EOF at the end).
+//
+//nolint:gocognit // the decoder's hot loop, fast path first, in one piece as the benchmarks measure it
 func (l *lineReader) readLine(block bool) (line []byte, valid bool, err error) {
 	// Fast path: an LF-ended line, no CR about, past the BOM check.
 	if l.bomDone && !l.skipLF && l.r >= l.crFree {
@@ -300,6 +302,8 @@ const minDirectRead = maxFieldOverhead
 // readLine does), or the source's error or end when the line does not end
 // before it. dst's bytes past its length are scratch space: callers must
 // not have handed them to anyone.
+//
+//nolint:gocognit // the long-line loop of readLine, in one piece as the benchmarks measure it
 func (l *lineReader) readLong(dst []byte, skip, limit int) (out []byte, over, invalid bool, err error) {
 	lineLen := l.w - l.r
 	checked := len(dst) // dst[:checked] is known valid UTF-8, or not ours to check

@@ -151,11 +151,17 @@ func (c Config) withDefaults() (Config, error) {
 func checkHeader(h http.Header) error {
 	for name, values := range h {
 		if !validHeaderName(name) {
-			return fmt.Errorf("sse: header %q: invalid name: a header name is a token of letters, digits and !#$%%&'*+-.^_`|~ (no space, colon or control character)", name)
+			return fmt.Errorf(
+				"sse: header %q: invalid name: a header name is a token of letters, digits and !#$%%&'*+-.^_`|~ (no space, "+
+					"colon or control character)",
+				name)
 		}
 		for _, v := range values {
 			if !validHeaderValue(v) {
-				return fmt.Errorf("sse: header %q: invalid value: it contains a control character (CR, LF, NUL, ...), which an HTTP header cannot carry", name)
+				return fmt.Errorf(
+					"sse: header %q: invalid value: it contains a control character (CR, LF, NUL, ...), which an HTTP header "+
+						"cannot carry",
+					name)
 			}
 		}
 	}

@@ -12,6 +12,7 @@ import (
 // TestConfigLimits: NewStream refuses a Config past the limits, naming the field and its limit, and
 // a header that cannot be sent, naming the header.
 func TestConfigLimits(t *testing.T) {
+	t.Parallel()
 	const u = "http://127.0.0.1:1/"
 	tests := []struct {
 		cfg  Config

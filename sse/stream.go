@@ -164,7 +164,8 @@ func (s *Stream) connect(h Handler, attempt int) error {
 		t := time.AfterFunc(s.errorBodyTimeout, func() { cancel(errErrorBodyTimeout) })
 		defer t.Stop()
 		var body io.Reader = resp.Body
-		if codings, unsupported := contentCodings(resp.Header.Values("Content-Encoding")); unsupported == "" && len(codings) > 0 {
+		if codings, unsupported := contentCodings(resp.Header.Values(
+			"Content-Encoding")); unsupported == "" && len(codings) > 0 {
 			decoded := newDecodedBody(resp.Body, codings) // the body as the server meant it; bounded below
 			defer decoded.close()
 			body = decoded
@@ -238,7 +239,9 @@ func (s *Stream) newRequest(ctx context.Context) (*http.Request, error) {
 }
 
 // roundTrip sends req, bounded by the connect timeout.
-func (s *Stream) roundTrip(ctx context.Context, cancel context.CancelCauseFunc, req *http.Request) (*http.Response, error) {
+func (s *Stream) roundTrip(
+	ctx context.Context, cancel context.CancelCauseFunc, req *http.Request,
+) (*http.Response, error) {
 	if s.cfg.Timeout > 0 {
 		t := time.AfterFunc(s.cfg.Timeout, func() { cancel(ErrConnectTimeout) })
 		defer t.Stop()

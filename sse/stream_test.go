@@ -108,6 +108,7 @@ func run(t *testing.T, cfg Config, h Handler) (*Stream, error) {
 }
 
 func TestStreamNormal(t *testing.T) {
+	t.Parallel()
 	eachPath(t, func(t *testing.T, with func(Config) Config) {
 		var gotReq *http.Request
 		var gotBody []byte
@@ -156,6 +157,7 @@ func TestStreamNormal(t *testing.T) {
 }
 
 func TestStreamBatches(t *testing.T) {
+	t.Parallel()
 	eachPath(t, func(t *testing.T, with func(Config) Config) {
 		srv := sseServer(t, func(w io.Writer, r *http.Request) {
 			var b strings.Builder
@@ -175,6 +177,7 @@ func TestStreamBatches(t *testing.T) {
 }
 
 func TestStreamReconnect(t *testing.T) {
+	t.Parallel()
 	eachPath(t, func(t *testing.T, with func(Config) Config) {
 		var conns atomic.Int32
 		var lastIDs [3]string
@@ -217,6 +220,7 @@ func TestStreamReconnect(t *testing.T) {
 }
 
 func TestStreamNoReconnectByDefault(t *testing.T) {
+	t.Parallel()
 	eachPath(t, func(t *testing.T, with func(Config) Config) {
 		var conns atomic.Int32
 		srv := sseServer(t, func(w io.Writer, r *http.Request) {
@@ -234,6 +238,7 @@ func TestStreamNoReconnectByDefault(t *testing.T) {
 }
 
 func TestStreamRejectedResponses(t *testing.T) {
+	t.Parallel()
 	eachPath(t, func(t *testing.T, with func(Config) Config) {
 		big := strings.Repeat("x", MaxErrorBodySize+100)
 		cases := []struct {
@@ -252,6 +257,7 @@ func TestStreamRejectedResponses(t *testing.T) {
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
+				t.Parallel()
 				var conns atomic.Int32
 				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					conns.Add(1)
@@ -286,6 +292,7 @@ func TestStreamRejectedResponses(t *testing.T) {
 }
 
 func TestIsEventStream(t *testing.T) {
+	t.Parallel()
 	cases := map[string]bool{
 		"text/event-stream": true, "text/event-stream; charset=utf-8": true, "Text/Event-Stream": true,
 		"text/event-stream;;bad=": true, " text/event-stream ": true,
@@ -299,6 +306,7 @@ func TestIsEventStream(t *testing.T) {
 }
 
 func TestStreamGarbage(t *testing.T) {
+	t.Parallel()
 	eachPath(t, func(t *testing.T, with func(Config) Config) {
 		garbage := make([]byte, 256<<10)
 		rand.New(rand.NewSource(7)).Read(garbage)
@@ -320,6 +328,7 @@ func TestStreamGarbage(t *testing.T) {
 }
 
 func TestStreamEndlessLine(t *testing.T) {
+	t.Parallel()
 	eachPath(t, func(t *testing.T, with func(Config) Config) {
 		srv := sseServer(t, func(w io.Writer, r *http.Request) {
 			_, _ = io.WriteString(w, "data: ")
@@ -342,6 +351,7 @@ func TestStreamEndlessLine(t *testing.T) {
 }
 
 func TestStreamIdleTimeout(t *testing.T) {
+	t.Parallel()
 	eachPath(t, func(t *testing.T, with func(Config) Config) {
 		srv := sseServer(t, func(w io.Writer, r *http.Request) {
 			_, _ = io.WriteString(w, "data: a\n\ndata: part")
@@ -359,6 +369,7 @@ func TestStreamIdleTimeout(t *testing.T) {
 }
 
 func TestStreamConnectTimeout(t *testing.T) {
+	t.Parallel()
 	eachPath(t, func(t *testing.T, with func(Config) Config) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			<-r.Context().Done()
@@ -373,6 +384,7 @@ func TestStreamConnectTimeout(t *testing.T) {
 }
 
 func TestStreamEndsMidEvent(t *testing.T) {
+	t.Parallel()
 	eachPath(t, func(t *testing.T, with func(Config) Config) {
 		cases := map[string]func(w http.ResponseWriter){
 			"handler returns": func(w http.ResponseWriter) {},
@@ -385,6 +397,7 @@ func TestStreamEndsMidEvent(t *testing.T) {
 		}
 		for name, end := range cases {
 			t.Run(name, func(t *testing.T) {
+				t.Parallel()
 				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					w.Header().Set("Content-Type", "text/event-stream")
 					_, _ = io.WriteString(w, "data: a\n\ndata: partial")
@@ -406,6 +419,7 @@ func TestStreamEndsMidEvent(t *testing.T) {
 }
 
 func TestStreamInvalidUTF8(t *testing.T) {
+	t.Parallel()
 	eachPath(t, func(t *testing.T, with func(Config) Config) {
 		srv := sseServer(t, func(w io.Writer, r *http.Request) { _, _ = io.WriteString(w, "data: a\xffb\xe2\x82\n\n") })
 		rec := &recorder{}
@@ -431,6 +445,7 @@ func endless(w io.Writer, r *http.Request) {
 }
 
 func TestStreamCloseFromHandler(t *testing.T) {
+	t.Parallel()
 	eachPath(t, func(t *testing.T, with func(Config) Config) {
 		srv := sseServer(t, endless)
 		s, err := NewStream(with(Config{URL: srv.URL, Reconnect: true}))
@@ -454,6 +469,7 @@ func TestStreamCloseFromHandler(t *testing.T) {
 }
 
 func TestStreamContextCancel(t *testing.T) {
+	t.Parallel()
 	eachPath(t, func(t *testing.T, with func(Config) Config) {
 		srv := sseServer(t, endless)
 		ctx, cancel := context.WithCancel(context.Background())
@@ -473,6 +489,7 @@ func TestStreamContextCancel(t *testing.T) {
 }
 
 func TestStreamCloseBeforeRun(t *testing.T) {
+	t.Parallel()
 	eachPath(t, func(t *testing.T, with func(Config) Config) {
 		var conns atomic.Int32
 		srv := sseServer(t, func(io.Writer, *http.Request) { conns.Add(1) })
@@ -492,6 +509,7 @@ func TestStreamCloseBeforeRun(t *testing.T) {
 }
 
 func TestStreamReconnectAfterNetworkError(t *testing.T) {
+	t.Parallel()
 	eachPath(t, func(t *testing.T, with func(Config) Config) {
 		var conns atomic.Int32
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -516,6 +534,7 @@ func TestStreamReconnectAfterNetworkError(t *testing.T) {
 }
 
 func TestStreamLastEventIDHeader(t *testing.T) {
+	t.Parallel()
 	eachPath(t, func(t *testing.T, with func(Config) Config) {
 		got := make(chan string, 1)
 		srv := sseServer(t, func(w io.Writer, r *http.Request) { got <- r.Header.Get("Last-Event-ID") })
@@ -529,6 +548,7 @@ func TestStreamLastEventIDHeader(t *testing.T) {
 }
 
 func TestNewStreamValidation(t *testing.T) {
+	t.Parallel()
 	cases := map[string]Config{
 		"empty URL":        {},
 		"relative URL":     {URL: "/events"},
@@ -548,8 +568,9 @@ func TestNewStreamValidation(t *testing.T) {
 	}
 }
 
+//nolint:paralleltest // it counts the process's goroutines: it runs alone
 func TestStreamNoGoroutineLeft(t *testing.T) {
-	eachPath(t, func(t *testing.T, with func(Config) Config) {
+	eachPathInTurn(t, func(t *testing.T, with func(Config) Config) {
 		srv := sseServer(t, endless)
 		transport := &http.Transport{}
 		defer transport.CloseIdleConnections()
@@ -584,6 +605,7 @@ func TestStreamNoGoroutineLeft(t *testing.T) {
 }
 
 func TestStreamErrorBodyBounded(t *testing.T) {
+	t.Parallel()
 	eachPath(t, func(t *testing.T, with func(Config) Config) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusServiceUnavailable)
@@ -606,6 +628,7 @@ func TestStreamErrorBodyBounded(t *testing.T) {
 }
 
 func TestValidHeaderValue(t *testing.T) {
+	t.Parallel()
 	for v, want := range map[string]bool{"": true, "42": true, "a b\tc": true, "é": true, "a\x01": false, "\x7f": false} {
 		if got := validHeaderValue(v); got != want {
 			t.Errorf("validHeaderValue(%q) = %v", v, got)

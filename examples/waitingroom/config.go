@@ -94,18 +94,26 @@ func parseConfig(args []string, stderr io.Writer) (Config, error) {
 	fs := flag.NewFlagSet("waitingroom", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "HTTP listen `address` (:0 picks a free port)")
-	fs.StringVar(&cfg.RedisURL, "redis", "", "Redis `URL` (default $REDIS_URL, not shown here as it may hold a password); empty: start an embedded Redis on a loopback port")
-	fs.StringVar(&cfg.KeyPrefix, "key-prefix", cfg.KeyPrefix, "`prefix` of every Redis key (keys are <prefix>WAITING:{eventId}, ...)")
+	fs.StringVar(&cfg.RedisURL, "redis", "", "Redis `URL` (default $REDIS_URL, not shown here as it may hold a "+
+		"password); empty: start an embedded Redis on a loopback port")
+	fs.StringVar(&cfg.KeyPrefix, "key-prefix", cfg.KeyPrefix,
+		"`prefix` of every Redis key (keys are <prefix>WAITING:{eventId}, ...)")
 	fs.IntVar(&cfg.Users, "users", cfg.Users, "number of accounts user1..userN@example.com (password \"password\")")
-	fs.Float64Var(&cfg.PromoteRate, "promote-rate", cfg.PromoteRate, "users promoted per second per event (0: never; 0.5: one every 2s)")
-	fs.BoolVar(&cfg.PromoteBeforeOpen, "promote-before-open", cfg.PromoteBeforeOpen, "promote users before the event is opened (the queue shrinks while users join)")
-	fs.Float64Var(&cfg.LoginFailRate, "login-fail-rate", cfg.LoginFailRate, "fraction 0..1 of users whose logins get 401 despite the right password")
+	fs.Float64Var(&cfg.PromoteRate, "promote-rate", cfg.PromoteRate,
+		"users promoted per second per event (0: never; 0.5: one every 2s)")
+	fs.BoolVar(&cfg.PromoteBeforeOpen, "promote-before-open", cfg.PromoteBeforeOpen,
+		"promote users before the event is opened (the queue shrinks while users join)")
+	fs.Float64Var(&cfg.LoginFailRate, "login-fail-rate", cfg.LoginFailRate,
+		"fraction 0..1 of users whose logins get 401 despite the right password")
 	fs.Float64Var(&cfg.SSEFailRate, "sse-fail-rate", cfg.SSEFailRate, "fraction 0..1 of users whose SSE connects get 503")
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed choosing which users the failure rates hit")
-	fs.DurationVar(&cfg.PositionInterval, "position-interval", cfg.PositionInterval, "how often a stream re-checks the position (a WAITING event is sent when it changed)")
+	fs.DurationVar(&cfg.PositionInterval, "position-interval", cfg.PositionInterval,
+		"how often a stream re-checks the position (a WAITING event is sent when it changed)")
 	fs.DurationVar(&cfg.KeepAlive, "keepalive", cfg.KeepAlive, "interval of the SSE keep-alive comment")
-	fs.DurationVar(&cfg.FirstTokenDelay, "first-token-delay", cfg.FirstTokenDelay, "wait before the first token of a streamed chat completion (POST /v1/chat/completions)")
-	fs.DurationVar(&cfg.TokenInterval, "token-interval", cfg.TokenInterval, "gap between the tokens of a streamed chat completion")
+	fs.DurationVar(&cfg.FirstTokenDelay, "first-token-delay", cfg.FirstTokenDelay,
+		"wait before the first token of a streamed chat completion (POST /v1/chat/completions)")
+	fs.DurationVar(&cfg.TokenInterval, "token-interval", cfg.TokenInterval,
+		"gap between the tokens of a streamed chat completion")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "graceful shutdown timeout")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -170,7 +178,9 @@ func (c Config) validate() error {
 		}
 	}
 	if c.FirstTokenDelay < 0 || c.TokenInterval < 0 {
-		return fmt.Errorf("-first-token-delay and -token-interval must be >= 0, got %v and %v", c.FirstTokenDelay, c.TokenInterval)
+		return fmt.Errorf(
+			"-first-token-delay and -token-interval must be >= 0, got %v and %v",
+			c.FirstTokenDelay, c.TokenInterval)
 	}
 	return nil
 }

@@ -70,7 +70,11 @@ func (s *Server) handleChatCompletions(w http.ResponseWriter, r *http.Request) {
 	if !req.Stream {
 		writeJSON(w, http.StatusOK, map[string]any{
 			"id": "chatcmpl-demo", "object": "chat.completion", "model": req.Model,
-			"choices": []map[string]any{{"index": 0, "message": chatMessage{Role: "assistant", Content: strings.Join(tokens, "")}, "finish_reason": "stop"}},
+			"choices": []map[string]any{{
+				"index":         0,
+				"message":       chatMessage{Role: "assistant", Content: strings.Join(tokens, "")},
+				"finish_reason": "stop",
+			}},
 		})
 		return
 	}
@@ -96,10 +100,13 @@ func (s *Server) handleChatCompletions(w http.ResponseWriter, r *http.Request) {
 	}
 	created := time.Now().Unix()
 	send := func(delta map[string]string, finish *string) bool {
-		b, _ := json.Marshal(chatChunk{ // a chatChunk always marshals
+		b, err := json.Marshal(chatChunk{
 			ID: "chatcmpl-demo", Object: "chat.completion.chunk", Created: created, Model: req.Model,
 			Choices: []chatChoice{{Delta: delta, FinishReason: finish}},
 		})
+		if err != nil { // a chatChunk always marshals
+			return false
+		}
 		if _, err := fmt.Fprintf(w, "data: %s\n\n", b); err != nil {
 			return false
 		}

@@ -14,6 +14,8 @@ import (
 // keeps its place), records which connection holds the place and returns the
 // 1-based position.
 // KEYS: waiting, queueIndex, userIDs, seq. ARGV: userId, connId, now (ms).
+//
+//nolint:gochecknoglobals // a Redis script, loaded once (its SHA computed once)
 var enqueueScript = redis.NewScript(`
 if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
   local seq = redis.call('INCR', KEYS[4])
@@ -27,6 +29,8 @@ return redis.call('ZRANK', KEYS[1], ARGV[1]) + 1
 // removeScript removes a user from the three keys if the given connection
 // still holds the place (a newer connection of the same user keeps it).
 // KEYS: waiting, queueIndex, userIDs. ARGV: userId, connId.
+//
+//nolint:gochecknoglobals // a Redis script, loaded once (its SHA computed once)
 var removeScript = redis.NewScript(`
 if redis.call('HGET', KEYS[3], ARGV[1]) ~= ARGV[2] then return 0 end
 redis.call('ZREM', KEYS[1], ARGV[1])
@@ -38,6 +42,8 @@ return 1
 // promoteScript pops up to n users in queue order, removes them from the
 // hashes and returns userId, connId pairs.
 // KEYS: waiting, queueIndex, userIDs. ARGV: n.
+//
+//nolint:gochecknoglobals // a Redis script, loaded once (its SHA computed once)
 var promoteScript = redis.NewScript(`
 local popped = redis.call('ZPOPMIN', KEYS[1], ARGV[1])
 local out = {}

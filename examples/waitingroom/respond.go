@@ -9,7 +9,8 @@ import (
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v) // the client may be gone; nothing to do then
+	//nolint:errchkjson // the error is the client's going away (v always encodes): nothing to do then
+	_ = json.NewEncoder(w).Encode(v)
 }
 
 // errorBody is the JSON body of every error response.

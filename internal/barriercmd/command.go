@@ -89,7 +89,8 @@ clear a stale run.
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&c.redis, "redis", "", "Redis URL (default $"+EnvRedis+", else $"+EnvRedisFallback+")")
 	pf.StringVar(&c.runID, "run-id", "", "run id of the barrier (default $"+EnvRunID+")")
-	pf.StringVar(&c.keyPrefix, "key-prefix", barrier.DefaultKeyPrefix, "key prefix of the barriers (their keyPrefix option)")
+	pf.StringVar(&c.keyPrefix, "key-prefix", barrier.DefaultKeyPrefix,
+		"key prefix of the barriers (their keyPrefix option)")
 	pf.BoolVar(&c.json, "json", false, "output JSON instead of text")
 
 	cmd.AddCommand(c.statusCmd(), c.watchCmd(), c.listCmd(), c.resetCmd())
@@ -115,8 +116,10 @@ type judgeFlags struct {
 
 func (j *judgeFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&j.name, "name", barrier.DefaultName, "name of the barrier (its name option)")
-	fs.IntVar(&j.parties, "parties", 0, "participants expected (default: as the barrier recorded; needed for a barrier that recorded none)")
-	fs.IntVar(&j.quorum, "quorum", 0, "joined participants that release the barrier (default: parties), as the wait option")
+	fs.IntVar(&j.parties, "parties", 0,
+		"participants expected (default: as the barrier recorded; needed for a barrier that recorded none)")
+	fs.IntVar(&j.quorum, "quorum", 0,
+		"joined participants that release the barrier (default: parties), as the wait option")
 	fs.IntVar(&j.maxFailures, "max-failures", 0, "failures tolerated, as the wait option maxFailures")
 }
 
@@ -152,7 +155,8 @@ func (c *cli) redisURL() (string, error) {
 			return v, nil
 		}
 	}
-	return "", usageError("no Redis URL: give --redis redis://host:port, or set " + EnvRedis + " (or " + EnvRedisFallback + ")")
+	return "", usageError("no Redis URL: give --redis redis://host:port, or set " + EnvRedis +
+		" (or " + EnvRedisFallback + ")")
 }
 
 // runIDOrEnv is --run-id, else $K6_BARRIER_RUN_ID.
@@ -163,7 +167,8 @@ func (c *cli) runIDOrEnv() (string, error) {
 	if v := c.gs.Env[EnvRunID]; v != "" {
 		return v, nil
 	}
-	return "", usageError(fmt.Sprintf("no run id: give --run-id, or set %s (the run id the barrier was created with): %v", EnvRunID, barrier.ErrRunIDRequired))
+	return "", usageError(fmt.Sprintf("no run id: give --run-id, or set %s (the run id the barrier was created with): %v",
+		EnvRunID, barrier.ErrRunIDRequired))
 }
 
 // inspector connects (lazily) to the Redis of the flags.
@@ -199,7 +204,8 @@ func (c *cli) ref(name string) (barrier.Ref, error) {
 func notFound(in *barrier.Inspector, ref barrier.Ref) error {
 	return withCode(fmt.Errorf("barrier %s not found in redis %s: none of its keys %s_*:{%s}%s exists; "+
 		"check the run id, the name, the key prefix (--key-prefix) and the database of the URL; "+
-		"`k6 x barrier list` shows the barriers there", ref, in.Addr(), in.KeyPrefix(), ref.RunID, scopeSuffix(ref)), ExitNotFound)
+		"`k6 x barrier list` shows the barriers there", ref, in.Addr(), in.KeyPrefix(), ref.RunID, scopeSuffix(ref)),
+		ExitNotFound)
 }
 
 func scopeSuffix(ref barrier.Ref) string {

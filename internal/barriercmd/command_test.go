@@ -14,7 +14,7 @@ func TestCommandTree(t *testing.T) {
 	ts := newState(t, "", 0)
 	cmd := New(ts.GlobalState)
 	require.Equal(t, Name, cmd.Name())
-	var names []string
+	names := make([]string, 0, len(cmd.Commands()))
 	for _, c := range cmd.Commands() {
 		names = append(names, c.Name())
 	}

@@ -14,6 +14,8 @@ import (
 )
 
 // every command, for the fault tests.
+//
+//nolint:gochecknoglobals // the table of commands the fault tests run
 var allCommands = [][]string{
 	{"status", "--run-id", "r1"},
 	{"status", "--run-id", "r1", "--json"},

@@ -53,7 +53,8 @@ on every master of a Redis Cluster. --run-id is not used: give the run id as the
 			return nil
 		},
 	}
-	addTimeout(cmd.Flags(), &timeout, barrier.ListTimeout, "give up after this long (the SCAN of every master and the reads)")
+	addTimeout(cmd.Flags(), &timeout, barrier.ListTimeout,
+		"give up after this long (the SCAN of every master and the reads)")
 	return cmd
 }
 

@@ -75,8 +75,11 @@ func toPhaseJSON(p *barrier.PhaseState) *phaseJSON {
 		j.Needed = ptr(p.Needed)
 	}
 	if l := p.Last; l != nil {
-		j.Last = &lastPhaseJSON{Phase: l.Phase, Outcome: string(l.Outcome), Arrived: l.Arrived, Quorum: l.Quorum, Parties: l.Parties,
-			Left: l.Left, SettledAt: l.ReleasedAt.UTC(), MissingCount: l.MissingCount, Missing: l.Missing, Reason: l.Reason, FailedBy: l.FailedBy}
+		j.Last = &lastPhaseJSON{
+			Phase: l.Phase, Outcome: string(l.Outcome), Arrived: l.Arrived, Quorum: l.Quorum, Parties: l.Parties,
+			Left: l.Left, SettledAt: l.ReleasedAt.UTC(), MissingCount: l.MissingCount, Missing: l.Missing,
+			Reason: l.Reason, FailedBy: l.FailedBy,
+		}
 	}
 	return j
 }
@@ -91,7 +94,8 @@ func ptr[T any](v T) *T { return &v }
 
 // toJSON is s as JSON. A barrier that was not found has only its identity.
 func toJSON(in *barrier.Inspector, s barrier.Snapshot) snapshotJSON {
-	j := snapshotJSON{Found: s.Found, RunID: s.RunID, Name: s.Name, KeyPrefix: in.KeyPrefix(), Redis: in.Addr(), Error: s.Error}
+	j := snapshotJSON{Found: s.Found, RunID: s.RunID, Name: s.Name, KeyPrefix: in.KeyPrefix(), Redis: in.Addr(),
+		Error: s.Error}
 	if !s.Found || s.Error != "" {
 		return j
 	}

@@ -19,8 +19,8 @@ func (c *cli) statusCmd() *cobra.Command {
 		Short: "Show where one barrier stands: counts, failures by reason, missing ids, keys",
 		Long: `Show one barrier: parties, joined, failures by reason, accounted, quorum, the first missing ids and
 their count, whether it was released, and its keys with their time to live. For a barrier used with
-arrive(), also its current phase (arrived, needed to release it, left) and how the last phase settled. Parties come from the
-barrier's META hash when it recorded them; --parties overrides that.
+arrive(), also its current phase (arrived, needed to release it, left) and how the last phase settled.
+Parties come from the barrier's META hash when it recorded them; --parties overrides that.
 
 Exit code 0 when the barrier exists, 3 when none of its keys does.
 

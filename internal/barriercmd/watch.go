@@ -125,11 +125,15 @@ func (c *cli) report(in *barrier.Inspector, s barrier.Snapshot, last *string, st
 			if c.json {
 				return false, writeJSON(c.gs.Stdout, stamped(toJSON(in, s)))
 			}
-			c.printf("%s barrier %s does not exist yet in redis %s (key prefix %s): waiting for it\n", now(), s.Ref, in.Addr(), in.KeyPrefix())
+			c.printf(
+				"%s barrier %s does not exist yet in redis %s (key prefix %s): waiting for it\n",
+				now(), s.Ref, in.Addr(), in.KeyPrefix())
 		}
 		return false, nil
 	case s.Parties == 0 && s.Phase == nil:
-		return true, usageError(fmt.Sprintf("barrier %s recorded no parties: pass --parties (the participants expected)", s.Ref))
+		return true, usageError(fmt.Sprintf(
+			"barrier %s recorded no parties: pass --parties (the participants expected)",
+			s.Ref))
 	case s.Parties == 0: // a rendezvous only: follow its phases until --timeout
 		text := "barrier " + s.String() + ": phase " + phaseText(s.Phase) + lastPhaseSuffix(s.Phase)
 		if text != *last {
@@ -162,6 +166,8 @@ func (c *cli) report(in *barrier.Inspector, s barrier.Snapshot, last *string, st
 		return true, nil
 	case barrier.OutcomeFailed:
 		return true, withCode(fmt.Errorf("barrier %s failed: %s", s.Ref, failedCause(s)), ExitFailed)
+	default:
+		// not settled for a watcher: keep watching
 	}
 	return false, nil
 }

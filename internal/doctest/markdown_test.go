@@ -19,10 +19,11 @@ const repoRoot = "../.."
 // as paths relative to the repository's top.
 func docFiles(t *testing.T) []string {
 	t.Helper()
-	files := []string{"README.md"}
 	more, err := filepath.Glob(filepath.Join(repoRoot, "docs", "*.md"))
 	require.NoError(t, err)
 	require.NotEmpty(t, more, "no docs/*.md found")
+	files := make([]string, 0, 1+len(more))
+	files = append(files, "README.md")
 	for _, f := range more {
 		rel, err := filepath.Rel(repoRoot, f)
 		require.NoError(t, err)

@@ -135,7 +135,11 @@ func serveCompletion(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-cache")
 	f, _ := w.(http.Flusher)
 	for _, tok := range []string{"Hello", ",", " world"} {
-		b, _ := json.Marshal(map[string]any{"choices": []any{map[string]any{"index": 0, "delta": map[string]string{"content": tok}}}})
+		b, err := json.Marshal(map[string]any{"choices": []any{map[string]any{"index": 0, "delta": map[string]string{"content": tok}}}})
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
 		_, _ = fmt.Fprintf(w, "data: %s\n\n", b)
 		if f != nil {
 			f.Flush()

@@ -31,6 +31,8 @@ import (
 
 // update rewrites the console sessions of docs/cli.md with the output of this run:
 // go test ./internal/doctest -run TestConsoleSessions -update
+//
+//nolint:gochecknoglobals // a test flag, as flag.Bool must be
 var update = flag.Bool("update", false, "rewrite the console sessions of docs/cli.md with the commands' output")
 
 // The sessions' documented Redis address and the run ids they show (run- and 10 digits, as
@@ -273,6 +275,8 @@ func dropRepeatedWatchLines(out string) string {
 }
 
 // hookDone says a hook is over (one hook at a time).
+//
+//nolint:gochecknoglobals // shared by the hooks of the sessions, one at a time
 var hookDone = make(chan struct{}, 1)
 
 // watchHook: while the first watch of the watch session runs, participant 5 arrives two seconds in
@@ -341,6 +345,7 @@ func (b *syncBuffer) endsInNewline() bool {
 	return s == "" || strings.HasSuffix(s, "\n")
 }
 
+//nolint:gochecknoglobals // compiled regexps
 var volatile = []struct {
 	re   *regexp.Regexp
 	with string

@@ -74,8 +74,9 @@ func (b *jsBarrier) vuState(method string) *lib.State {
 			// A configuration that can never work aborts the whole test (exit code 108), as
 			// k6/execution's test.abort() does, at its first use: not a TypeError per call that a
 			// script may catch while k6 exits 0.
-			msg := fmt.Sprintf("barrier %s: %s(): this k6 instance runs the execution segment %s of the test, but the barrier is in-process "+
-				"and counts only this instance's participants, so it could never be met: give it the option redis "+
+			msg := fmt.Sprintf("barrier %s: %s(): this k6 instance runs the execution segment %s of the test, "+
+				"but the barrier is in-process and counts only this instance's participants, "+
+				"so it could never be met: give it the option redis "+
 				"(and a runId shared by every instance) to count across instances", b.name, method, seg)
 			rt := b.mi.vu.Runtime()
 			abort := &errext.InterruptError{Reason: errext.AbortTest + ": " + msg}
@@ -88,7 +89,8 @@ func (b *jsBarrier) vuState(method string) *lib.State {
 
 // throwf throws a TypeError naming the barrier and method.
 func (b *jsBarrier) throwf(method, format string, args ...any) {
-	k6util.ThrowTypeError(b.mi.vu.Runtime(), fmt.Sprintf("barrier %s: %s(): ", b.name, method)+fmt.Sprintf(format, args...))
+	prefix := fmt.Sprintf("barrier %s: %s(): ", b.name, method)
+	k6util.ThrowTypeError(b.mi.vu.Runtime(), prefix+fmt.Sprintf(format, args...))
 }
 
 // id converts the participant id argument, defaulting to the VU's id in the whole test. An argument

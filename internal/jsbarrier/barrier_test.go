@@ -337,8 +337,9 @@ func TestJSProgressLogs(t *testing.T) {
 		await room.join(1);
 		try { await room.wait({ timeout: "1300ms", progress: "1s" }); } catch (e) { globalThis.outcome = e.outcome; }
 	`)
-	var lines []string
-	for _, e := range vu.logs.AllEntries() {
+	entries := vu.logs.AllEntries()
+	lines := make([]string, 0, len(entries))
+	for _, e := range entries {
 		lines = append(lines, e.Message)
 	}
 	assert.Equal(t, "timeout", vu.get("outcome").String())

@@ -43,7 +43,8 @@ func (mi *ModuleInstance) newBarrierError(message string, obj *sobek.Object) sob
 		return rt.NewGoError(err)
 	}
 	_ = obj.DefineDataProperty("message", rt.ToValue(message), sobek.FLAG_TRUE, sobek.FLAG_TRUE, sobek.FLAG_FALSE)
-	_ = obj.DefineDataProperty("stack", rt.ToValue("BarrierError: "+message), sobek.FLAG_TRUE, sobek.FLAG_TRUE, sobek.FLAG_FALSE)
+	_ = obj.DefineDataProperty("stack", rt.ToValue("BarrierError: "+message), sobek.FLAG_TRUE, sobek.FLAG_TRUE,
+		sobek.FLAG_FALSE)
 	return obj
 }
 

@@ -23,16 +23,21 @@ const (
 	MinProgress = time.Second
 )
 
-var (
-	constructorOptions = []string{"name", "parties", "redis", "runId", "ttl", "keyPrefix"}
-	waitOptions        = []string{"timeout", "maxFailures", "quorum", "progress", "abortOnFail"}
-)
+// constructorOptions are the options new Barrier() takes; another is an error.
+func constructorOptions() []string {
+	return []string{"name", "parties", "redis", "runId", "ttl", "keyPrefix"}
+}
+
+// waitOptions are the options wait() takes.
+func waitOptions() []string {
+	return []string{"timeout", "maxFailures", "quorum", "progress", "abortOnFail"}
+}
 
 // parseBarrierOptions converts the options of new Barrier(options) into the core's Options, which
 // barrier.New checks. lookupEnv gives K6_BARRIER_RUN_ID.
 func parseBarrierOptions(v sobek.Value, lookupEnv func(string) (string, bool)) (barrier.Options, error) {
 	var o barrier.Options
-	r, err := jsopts.NewReader("new Barrier()", v, constructorOptions, true)
+	r, err := jsopts.NewReader("new Barrier()", v, constructorOptions(), true)
 	if err != nil {
 		return o, fmt.Errorf("%w, e.g. { parties: 1000 }", err)
 	}
@@ -44,7 +49,8 @@ func parseBarrierOptions(v sobek.Value, lookupEnv func(string) (string, bool)) (
 	case err != nil:
 		return o, err
 	case !set: // the core's zero value means none given, which JS says as it is
-		return o, r.Errorf("option parties is required: the number of participants expected across all k6 instances, e.g. { parties: 1000 }")
+		return o, r.Errorf("option parties is required: the number of participants expected across all k6 instances, e.g. " +
+			"{ parties: 1000 }")
 	}
 	o.Parties = parties
 	if o.Redis, err = r.String("redis"); err != nil {
@@ -59,7 +65,8 @@ func parseBarrierOptions(v sobek.Value, lookupEnv func(string) (string, bool)) (
 		}
 	}
 	if o.TTL, err = durationAtLeast(r, "ttl", barrier.MinTTL, barrier.MaxDuration,
-		"it is the expiry of every key the barrier writes (omit it for "+durfmt.Format(barrier.DefaultTTL)+"), e.g. '24h'"); err != nil {
+		"it is the expiry of every key the barrier writes (omit it for "+durfmt.Format(barrier.DefaultTTL)+"), e.g. "+
+			"'24h'"); err != nil {
 		return o, err
 	}
 	if o.KeyPrefix, err = r.String("keyPrefix"); err != nil {
@@ -118,21 +125,24 @@ type jsWaitOptions struct {
 // mistake does not flood the log.
 func parseWaitOptions(name string, parties int, v sobek.Value) (jsWaitOptions, error) {
 	var o jsWaitOptions
-	r, err := jsopts.NewReader("barrier "+name+": wait()", v, waitOptions, false)
+	r, err := jsopts.NewReader("barrier "+name+": wait()", v, waitOptions(), false)
 	if err != nil {
 		return o, err
 	}
 	if o.abortOnFail, _, err = r.Bool("abortOnFail"); err != nil {
 		return o, err
 	}
-	if o.Timeout, err = durationAtLeast(r, "timeout", time.Millisecond, barrier.MaxDuration, "the timeout is the wait's hard stop "+
-		"(omit it to wait until the VU's context ends, which k6's gracefulStop bounds), e.g. '5m'"); err != nil {
+	if o.Timeout, err = durationAtLeast(r, "timeout", time.Millisecond, barrier.MaxDuration,
+		"the timeout is the wait's hard stop "+
+			"(omit it to wait until the VU's context ends, which k6's gracefulStop bounds), e.g. '5m'"); err != nil {
 		return o, err
 	}
 	if o.MaxFailures, _, err = r.Integer("maxFailures"); err != nil {
 		return o, err
 	}
-	if err := positive(r, "quorum", fmt.Sprintf("it is how many joined participants release the wait, 1..%d (omit it for all parties)", parties)); err != nil {
+	if err := positive(r, "quorum",
+		fmt.Sprintf("it is how many joined participants release the wait, 1..%d (omit it for all parties)",
+			parties)); err != nil {
 		return o, err
 	}
 	if o.Quorum, _, err = r.Integer("quorum"); err != nil {

@@ -151,7 +151,8 @@ func (p *presence) leaveAll() {
 			case err != nil:
 				l.Warnf("participant %s could not leave after its VU stopped: %v", id, err)
 			case rec.Counted:
-				l.Debugf("participant %s left at phase %d: its VU ended its iteration and k6 started no other within %s", id, rec.Phase, p.grace)
+				l.Debugf("participant %s left at phase %d: its VU ended its iteration and k6 started no other within %s", id,
+					rec.Phase, p.grace)
 			}
 		}
 	}

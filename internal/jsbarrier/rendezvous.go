@@ -29,7 +29,10 @@ const (
 	MetricReleaseSkew = "barrier_release_skew"
 )
 
-var arriveOptions = []string{"id", "timeout", "quorum", "onTimeout", "abortOnFail", "progress"}
+// arriveOptions are the options arrive() takes.
+func arriveOptions() []string {
+	return []string{"id", "timeout", "quorum", "onTimeout", "abortOnFail", "progress"}
+}
 
 // jsRendezvous adds arrive() and leave() to one JS Barrier object.
 type jsRendezvous struct {
@@ -67,7 +70,7 @@ type jsArriveOptions struct {
 // parseArriveOptions converts arrive()'s options; the core checks them (Barrier.PrepareArrive).
 func parseArriveOptions(name string, parties int, v sobek.Value) (jsArriveOptions, error) {
 	var o jsArriveOptions
-	r, err := jsopts.NewReader("barrier "+name+": arrive()", v, arriveOptions, false)
+	r, err := jsopts.NewReader("barrier "+name+": arrive()", v, arriveOptions(), false)
 	if err != nil {
 		return o, err
 	}
@@ -75,29 +78,13 @@ func parseArriveOptions(name string, parties int, v sobek.Value) (jsArriveOption
 	if o.abortOnFail, _, err = r.Bool("abortOnFail"); err != nil {
 		return o, err
 	}
-	if o.Timeout, err = durationAtLeast(r, "timeout", time.Millisecond, barrier.MaxDuration, fmt.Sprintf("it is the phase's hard stop, counted from its first arrival "+
-		"(omit it for %s), e.g. '30s'", durfmt.Format(barrier.DefaultArriveTimeout))); err != nil {
+	if o.Timeout, err = durationAtLeast(r, "timeout", time.Millisecond, barrier.MaxDuration,
+		fmt.Sprintf("it is the phase's hard stop, counted from its first arrival "+
+			"(omit it for %s), e.g. '30s'", durfmt.Format(barrier.DefaultArriveTimeout))); err != nil {
 		return o, err
 	}
-	if qv := r.Get("quorum"); qv != nil {
-		if s, ok := jsopts.AsString(qv); ok {
-			// A percentage of the parties: the number before '%', more than 0 (0 would read as
-			// "not given"); the core checks its bounds.
-			text, isPct := strings.CutSuffix(strings.TrimSpace(s), "%")
-			pct, perr := strconv.ParseFloat(text, 64)
-			if !isPct || perr != nil || !(pct > 0) {
-				return o, r.Errorf("option quorum must be a whole number 1..%d or a percentage of the parties such as '80%%' (more than 0%%, at most 100%%), got %s",
-					parties, jsopts.Describe(qv))
-			}
-			o.QuorumPercent = pct
-		} else {
-			if err := positive(r, "quorum", fmt.Sprintf("it is how many arrivals release a phase, 1..%d or a percentage such as '80%%' (omit it for all parties still taking part)", parties)); err != nil {
-				return o, err
-			}
-			if o.Quorum, _, err = r.Integer("quorum"); err != nil {
-				return o, err
-			}
-		}
+	if err := parseArriveQuorum(r, parties, &o); err != nil {
+		return o, err
 	}
 	onTimeout, err := r.String("onTimeout")
 	if err != nil {
@@ -193,4 +180,30 @@ func phaseResultToJS(rt *sobek.Runtime, r barrier.PhaseResult) *sobek.Object {
 		_ = o.Set("lost", r.Lost)
 	}
 	return o
+}
+
+// parseArriveQuorum reads arrive()'s quorum: a count (1..parties) or a percentage of the parties
+// such as '80%' (more than 0; the core checks its bounds).
+func parseArriveQuorum(r *jsopts.Reader, parties int, o *jsArriveOptions) error {
+	qv := r.Get("quorum")
+	if qv == nil {
+		return nil
+	}
+	if s, ok := jsopts.AsString(qv); ok {
+		text, isPct := strings.CutSuffix(strings.TrimSpace(s), "%")
+		pct, err := strconv.ParseFloat(text, 64)
+		if !isPct || err != nil || !(pct > 0) { // 0 would read as "not given"
+			return r.Errorf("option quorum must be a whole number 1..%d or a percentage of the parties such as '80%%' "+
+				"(more than 0%%, at most 100%%), got %s", parties, jsopts.Describe(qv))
+		}
+		o.QuorumPercent = pct
+		return nil
+	}
+	if err := positive(r, "quorum", fmt.Sprintf("it is how many arrivals release a phase, 1..%d or a percentage "+
+		"such as '80%%' (omit it for all parties still taking part)", parties)); err != nil {
+		return err
+	}
+	var err error
+	o.Quorum, _, err = r.Integer("quorum")
+	return err
 }

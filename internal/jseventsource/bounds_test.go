@@ -11,6 +11,7 @@ import (
 // TestStreamOptionLimits: every duration and size option has a limit; past it (however large, 1e20
 // included) the error names the option and its limit. At the limit, the stream is made.
 func TestStreamOptionLimits(t *testing.T) {
+	t.Parallel()
 	refused := []struct{ params, want string }{
 		{`{ timeout: 1e20 }`, "option timeout must be at most 24h, got the number 100000000000000000000"},
 		{`{ timeout: "25h" }`, `option timeout must be at most 24h, got 25h`},
@@ -27,6 +28,7 @@ func TestStreamOptionLimits(t *testing.T) {
 	for _, api := range []string{"EventSource", "open"} {
 		for _, tc := range refused {
 			t.Run(api+"/"+tc.params, func(t *testing.T) {
+				t.Parallel()
 				vu := newJSVU(t)
 				code := fmt.Sprintf(`new EventSource("http://127.0.0.1:1/", %s);`, tc.params)
 				what := "new EventSource(): "

@@ -16,9 +16,11 @@ import (
 // closes the EventSource with an error event, readyState already CLOSED, so that a Promise its
 // onerror settles settles, and the code after the await runs in the same iteration.
 func TestEventSourceCleanEndIsAnErrorEvent(t *testing.T) {
+	t.Parallel()
 	srv := streamServer(t, "data: only\n\n", true)
 	for _, path := range []string{"dialer", "transport"} {
 		t.Run(path, func(t *testing.T) {
+			t.Parallel()
 			vu := newJSVUOn(t, path, nil)
 			vu.run(t, fmt.Sprintf(`
 				var log = [];
@@ -49,6 +51,7 @@ func TestEventSourceCleanEndIsAnErrorEvent(t *testing.T) {
 // TestEventSourceCleanEndAfterClose: a stream the script closed dispatches nothing more, not even
 // when the server then ends it.
 func TestEventSourceCleanEndAfterClose(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		_, _ = w.Write([]byte("data: a\n\ndata: b\n\n"))
@@ -78,6 +81,7 @@ func closedURL(t *testing.T) string {
 // ends the stream is dispatched, and CONNECTING while the one of an error followed by a
 // reconnection is, so the WHATWG idiom `if (es.readyState === EventSource.CLOSED)` works.
 func TestEventSourceReadyStateDuringErrors(t *testing.T) {
+	t.Parallel()
 	refused := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}))
@@ -114,6 +118,7 @@ func TestEventSourceReadyStateDuringErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			vu := newJSVU(t)
 			vu.run(t, fmt.Sprintf(`
 				var states = [], last = "", settled = false;

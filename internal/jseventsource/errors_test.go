@@ -17,7 +17,10 @@ import (
 // one per error event that reports a failure (a failed or refused request, a broken stream, a
 // timeout, an event too large, the retries given up), none for one that only says the server ended
 // the stream.
+//
+//nolint:paralleltest,tparallel // the subtests share one server and its state: they run in turn
 func TestErrorsAlikeInBothAPIs(t *testing.T) {
+	t.Parallel()
 	down := closedURL(t)
 	var ends atomic.Int64
 	ending := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -80,6 +83,7 @@ func TestErrorsAlikeInBothAPIs(t *testing.T) {
 // TestErrorTextsWithPercent: a % in what a script gives (URL, option names and values, header
 // names, event types) comes back in the error message as given, never read as a format verb.
 func TestErrorTextsWithPercent(t *testing.T) {
+	t.Parallel()
 	body := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 		_, _ = w.Write([]byte("bad %d%s%v"))
@@ -102,6 +106,7 @@ func TestErrorTextsWithPercent(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			vu := newJSVU(t)
 			_, err := vu.rt.RunOnEventLoop(tc.code)
 			require.Error(t, err)

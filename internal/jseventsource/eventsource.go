@@ -21,7 +21,10 @@ const (
 	stateClosed     = 2
 )
 
-var readyStates = map[string]int{"CONNECTING": stateConnecting, "OPEN": stateOpen, "CLOSED": stateClosed}
+// readyStates are the readyState constants of the EventSource class and its prototype.
+func readyStates() map[string]int {
+	return map[string]int{"CONNECTING": stateConnecting, "OPEN": stateOpen, "CLOSED": stateClosed}
+}
 
 // maxBatchesInFlight bounds the event batches read but not yet dispatched to JavaScript: a VU that
 // handles events slower than they arrive slows the reading (TCP backpressure) instead of buffering
@@ -65,7 +68,7 @@ func (mi *ModuleInstance) newEventSource(call sobek.FunctionCall) sobek.Value {
 	if !ok {
 		k6util.ThrowTypeError(rt, "EventSource: call it with new, as in `new EventSource(url, params)`")
 	}
-	vs := mi.newVUStream("new EventSource()", call.Argument(0), call.Argument(1), eventSourceParams)
+	vs := mi.newVUStream("new EventSource()", call.Argument(0), call.Argument(1), eventSourceParams())
 	es := &eventSource{
 		mi: mi, rt: rt, ctx: mi.vu.Context(), url: vs.url, stream: vs.stream,
 		inflight:  make(chan struct{}, maxBatchesInFlight),
@@ -86,7 +89,9 @@ func (es *eventSource) initObject(o *sobek.Object) *sobek.Object {
 	rt := es.rt
 	must := k6util.Must(rt)
 	must(o.DefineDataProperty("url", rt.ToValue(es.url), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
-	must(o.DefineAccessorProperty("readyState", rt.ToValue(func() int { return es.readyState }), nil, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
+	must(o.DefineAccessorProperty(
+		"readyState",
+		rt.ToValue(func() int { return es.readyState }), nil, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
 	for _, h := range []string{"onopen", "onmessage", "onerror"} {
 		must(o.Set(h, sobek.Null()))
 	}
@@ -98,7 +103,9 @@ func (es *eventSource) initObject(o *sobek.Object) *sobek.Object {
 
 func (es *eventSource) addEventListener(typ string, fn sobek.Value) {
 	if _, ok := sobek.AssertFunction(fn); !ok {
-		k6util.ThrowTypeError(es.rt, fmt.Sprintf("EventSource.addEventListener(%q): the listener must be a function, got %s", typ, jsopts.Describe(fn)))
+		k6util.ThrowTypeError(es.rt, fmt.Sprintf(
+			"EventSource.addEventListener(%q): the listener must be a function, got %s",
+			typ, jsopts.Describe(fn)))
 	}
 	for _, l := range es.listeners[typ] {
 		if l.SameAs(fn) {
@@ -275,7 +282,8 @@ func (es *eventSource) dispatchRun(typ string, events []sse.Event, listeners []s
 	for k, l := range listeners {
 		ls[k] = l
 	}
-	_, err := es.mi.dispatchRun(sobek.Undefined(), es.obj, rt.ToValue(prop), rt.NewArray(objs...), rt.NewArray(ls...), es.jsState)
+	_, err := es.mi.dispatchRun(sobek.Undefined(), es.obj, rt.ToValue(prop),
+		rt.NewArray(objs...), rt.NewArray(ls...), es.jsState)
 	return err
 }
 
@@ -297,7 +305,8 @@ type messageEventObject struct {
 	changed bool                   // set holds something
 }
 
-var messageEventKeys = []string{"type", "data", "lastEventId", "origin"}
+// messageEventKeys are the keys of a message event, in order.
+func messageEventKeys() []string { return []string{"type", "data", "lastEventId", "origin"} }
 
 func (m *messageEventObject) own(key string) (string, bool) {
 	switch key {
@@ -358,10 +367,10 @@ func (m *messageEventObject) Delete(key string) bool {
 // Keys implements sobek.DynamicObject.
 func (m *messageEventObject) Keys() []string {
 	if !m.changed {
-		return messageEventKeys
+		return messageEventKeys()
 	}
 	var keys []string
-	for _, k := range messageEventKeys {
+	for _, k := range messageEventKeys() {
 		if v, ok := m.set[k]; !ok || v != nil {
 			keys = append(keys, k)
 		}

@@ -159,8 +159,12 @@ func streamServer(t *testing.T, body string, end bool) *httptest.Server {
 }
 
 func TestEventSourceDeliversAndCloses(t *testing.T) {
+	t.Parallel()
 	for _, path := range []string{"dialer", "transport"} {
-		t.Run(path, func(t *testing.T) { testEventSourceDeliversAndCloses(t, path) })
+		t.Run(path, func(t *testing.T) {
+			t.Parallel()
+			testEventSourceDeliversAndCloses(t, path)
+		})
 	}
 }
 
@@ -192,6 +196,7 @@ func testEventSourceDeliversAndCloses(t *testing.T, path string) {
 }
 
 func TestEventSourceRefusedResponses(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		handler    http.HandlerFunc
@@ -211,6 +216,7 @@ func TestEventSourceRefusedResponses(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			srv := httptest.NewServer(tc.handler)
 			t.Cleanup(srv.Close)
 			vu := newJSVU(t)
@@ -234,6 +240,7 @@ func TestEventSourceRefusedResponses(t *testing.T) {
 // TestEventSourceEndsWithVUContext: an open stream keeps the iteration alive until the VU context
 // ends, which closes it.
 func TestEventSourceEndsWithVUContext(t *testing.T) {
+	t.Parallel()
 	srv := streamServer(t, "data: x\n\n", false)
 	vu := newJSVU(t)
 	time.AfterFunc(150*time.Millisecond, vu.rt.CancelContext)
@@ -244,6 +251,7 @@ func TestEventSourceEndsWithVUContext(t *testing.T) {
 }
 
 func TestEventSourceSeveralStreamsPerVU(t *testing.T) {
+	t.Parallel()
 	srv := streamServer(t, "data: a\n\ndata: b\n\n", true)
 	vu := newJSVU(t)
 	vu.run(t, fmt.Sprintf(`
@@ -254,6 +262,7 @@ func TestEventSourceSeveralStreamsPerVU(t *testing.T) {
 }
 
 func TestEventSourceReconnectsWithLastEventID(t *testing.T) {
+	t.Parallel()
 	var calls atomic.Int64
 	var lastID atomic.Value
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -283,6 +292,7 @@ func TestEventSourceReconnectsWithLastEventID(t *testing.T) {
 }
 
 func TestEventSourceNoReconnectByDefault(t *testing.T) {
+	t.Parallel()
 	var calls atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		calls.Add(1)
@@ -297,6 +307,7 @@ func TestEventSourceNoReconnectByDefault(t *testing.T) {
 }
 
 func TestEventSourceRequestParams(t *testing.T) {
+	t.Parallel()
 	got := make(chan *http.Request, 1)
 	var body atomic.Value
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -317,6 +328,7 @@ func TestEventSourceRequestParams(t *testing.T) {
 }
 
 func TestEventSourceBadInput(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ name, code, want string }{
 		{"no url", `new EventSource()`, "url must be a non-empty string"},
 		{"url not http", `new EventSource("ftp://x")`, "want an http or https URL"},
@@ -332,6 +344,7 @@ func TestEventSourceBadInput(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			vu := newJSVU(t)
 			_, err := vu.rt.RunOnEventLoop(tc.code)
 			require.Error(t, err)
@@ -341,6 +354,7 @@ func TestEventSourceBadInput(t *testing.T) {
 }
 
 func TestEventSourceInInitContext(t *testing.T) {
+	t.Parallel()
 	rt := modulestest.NewRuntime(t)
 	require.NoError(t, rt.SetupModuleSystem(map[string]any{"k6/x/eventsource": NewRootModule()}, nil, nil))
 	_, err := rt.VU.Runtime().RunString(`const { EventSource } = require("k6/x/eventsource"); new EventSource("http://127.0.0.1:1");`)
@@ -350,6 +364,7 @@ func TestEventSourceInInitContext(t *testing.T) {
 
 // TestOpenCompatible: a script written for the xk6-sse extension runs unchanged.
 func TestOpenCompatible(t *testing.T) {
+	t.Parallel()
 	srv := streamServer(t, "id: 1\ndata: a\n\nid: 2\nevent: update\ndata: b\n\nid: 3\ndata: c\n\n", false)
 	vu := newJSVU(t)
 	vu.run(t, fmt.Sprintf(`
@@ -369,6 +384,7 @@ func TestOpenCompatible(t *testing.T) {
 }
 
 func TestOpenErrorResponse(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = w.Write([]byte("busy"))
@@ -390,6 +406,7 @@ func TestOpenErrorResponse(t *testing.T) {
 // TestEventSourceHandlerException: an exception in a handler ends the iteration with it, and the
 // stream is closed.
 func TestEventSourceHandlerException(t *testing.T) {
+	t.Parallel()
 	srv := streamServer(t, "data: a\n\n", false)
 	vu := newJSVU(t)
 	_, err := vu.rt.RunOnEventLoop(fmt.Sprintf(`const es = new EventSource(%q); es.onmessage = () => { throw new Error("boom"); };`, srv.URL))
@@ -402,6 +419,7 @@ func TestEventSourceHandlerException(t *testing.T) {
 // TestOpenDeliversEventsBeforeServerEnd: events in the last read before the server ends the stream
 // still reach the script.
 func TestOpenDeliversEventsBeforeServerEnd(t *testing.T) {
+	t.Parallel()
 	srv := streamServer(t, "event: WAITING\ndata: 1\n\nevent: IN_PROGRESS\ndata: 2\n\n", true)
 	vu := newJSVU(t)
 	vu.run(t, fmt.Sprintf(`
@@ -416,6 +434,8 @@ func TestOpenDeliversEventsBeforeServerEnd(t *testing.T) {
 
 // TestEventSourceNoGoroutineLeft: 1,000 EventSources opened and closed from JS leave no goroutine
 // behind (counted), on both paths.
+//
+//nolint:paralleltest // it counts the process's goroutines: it runs alone
 func TestEventSourceNoGoroutineLeft(t *testing.T) {
 	for _, path := range []string{"dialer", "transport"} {
 		t.Run(path, func(t *testing.T) {
@@ -445,6 +465,7 @@ func TestEventSourceNoGoroutineLeft(t *testing.T) {
 // TestEventSourceHTTPS: on the dialer path, https streams use the VU's TLS config (here, trusting
 // the test server's certificate), for EventSource and open() alike.
 func TestEventSourceHTTPS(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		_, _ = w.Write([]byte("data: " + r.Proto + "\n\n"))
@@ -476,7 +497,10 @@ func TestEventSourceHTTPS(t *testing.T) {
 // TestEventSourceUsesVUCookies: the stream sends the VU's cookies and keeps those the response
 // sets, as k6/http requests do; a Cookie header of the script comes first, the jar's follow it, as
 // k6/http adds them.
+//
+//nolint:paralleltest,tparallel // the subtests share one server and its state: they run in turn
 func TestEventSourceUsesVUCookies(t *testing.T) {
+	t.Parallel()
 	gotCookie := make(chan string, 2)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		gotCookie <- r.Header.Get("Cookie")
@@ -508,6 +532,7 @@ func TestEventSourceUsesVUCookies(t *testing.T) {
 // TestEventSourceReconnectFiresError: when the server ends the stream and reconnect is on, an
 // error event says so and readyState goes back to CONNECTING, as the spec says.
 func TestEventSourceReconnectFiresError(t *testing.T) {
+	t.Parallel()
 	var calls atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
@@ -534,6 +559,7 @@ func TestEventSourceReconnectFiresError(t *testing.T) {
 // the run at once, a replaced onmessage takes effect from the next event, and listeners see every
 // event of their type.
 func TestEventSourceBatchSemantics(t *testing.T) {
+	t.Parallel()
 	srv := streamServer(t, "data: 1\n\ndata: 2\n\ndata: 3\n\nevent: x\ndata: 4\n\ndata: 5\n\ndata: 6\n\n", false)
 	vu := newJSVU(t)
 	vu.run(t, fmt.Sprintf(`
@@ -558,6 +584,7 @@ func TestEventSourceBatchSemantics(t *testing.T) {
 // password; a name tag of the script is both, as in k6/http), method, the connection's status and
 // proto, and the script's tags.
 func TestEventSourceMetricTags(t *testing.T) {
+	t.Parallel()
 	srv := streamServer(t, "data: x\n\n", true)
 	withPassword := strings.Replace(srv.URL, "http://", "http://k6:hunter2@", 1)
 	redacted := strings.Replace(srv.URL, "http://", "http://k6:xxxxx@", 1)
@@ -586,6 +613,7 @@ func TestEventSourceMetricTags(t *testing.T) {
 // TestMessageEventIsAnOrdinaryObject: a message event behaves as a plain JS object for what scripts
 // do with events: read, stringify, spread, list keys, add, change and delete properties.
 func TestMessageEventIsAnOrdinaryObject(t *testing.T) {
+	t.Parallel()
 	srv := streamServer(t, "id: 9\nevent: WAITING\ndata: {\"position\":3}\n\n", false)
 	vu := newJSVU(t)
 	vu.run(t, fmt.Sprintf(`

@@ -14,6 +14,7 @@ import (
 // naming it (not its value, which may be a secret), by EventSource and open() alike, instead of
 // being dropped or changed.
 func TestStreamsRefuseInvalidHeaders(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ name, headers, want string }{
 		{"space in the name", `{ "X Queue": "1" }`, `header "X Queue": invalid name`},
 		{"colon in the name", `{ "X-Queue:": "1" }`, `header "X-Queue:": invalid name`},
@@ -26,6 +27,7 @@ func TestStreamsRefuseInvalidHeaders(t *testing.T) {
 	for _, api := range []string{"EventSource", "open"} {
 		for _, tc := range tests {
 			t.Run(api+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
 				vu := newJSVU(t)
 				code := fmt.Sprintf(`new EventSource("http://127.0.0.1:1/", { headers: %s });`, tc.headers)
 				if api == "open" {
@@ -44,6 +46,7 @@ func TestStreamsRefuseInvalidHeaders(t *testing.T) {
 // TestStreamsSendValidHeadersUnchanged: what a valid header may hold (a tab, non-ASCII bytes in the
 // value, token characters in the name) reaches the server as given.
 func TestStreamsSendValidHeadersUnchanged(t *testing.T) {
+	t.Parallel()
 	got := make(chan [2]string, 1)
 	srv := headerEchoServer(t, got, "X-Tok!#$%&'*+.^_`|~", "X-Value")
 	vu := newJSVU(t)

@@ -16,6 +16,7 @@ import (
 // TestStreamsSendTheUserAgentOption: EventSource and open() send the userAgent option as k6/http
 // does: unless the script sets User-Agent itself; an empty or unset option sends none (not Go's).
 func TestStreamsSendTheUserAgentOption(t *testing.T) {
+	t.Parallel()
 	got := make(chan []string, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got <- r.Header.Values("User-Agent")
@@ -39,6 +40,7 @@ func TestStreamsSendTheUserAgentOption(t *testing.T) {
 		for _, api := range []string{"EventSource", "open"} {
 			for _, tc := range tests {
 				t.Run(path+"/"+api+"/"+tc.name, func(t *testing.T) {
+					t.Parallel()
 					vu := newJSVUOn(t, path, nil)
 					vu.state.Options.UserAgent = tc.option
 					code := fmt.Sprintf(`new EventSource(%q, { headers: %s });`, srv.URL, tc.headers)
@@ -56,6 +58,7 @@ func TestStreamsSendTheUserAgentOption(t *testing.T) {
 // TestStreamsHonourSystemTags: the url and name tags are added only where the systemTags option
 // enables them; a name tag of the script is also the url tag, as k6/http does.
 func TestStreamsHonourSystemTags(t *testing.T) {
+	t.Parallel()
 	srv := streamServer(t, "data: x\n\n", true)
 	tests := []struct {
 		name       string
@@ -77,6 +80,7 @@ func TestStreamsHonourSystemTags(t *testing.T) {
 	for _, api := range []string{"EventSource", "open"} {
 		for _, tc := range tests {
 			t.Run(api+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
 				vu := newJSVU(t)
 				vu.state.Options.SystemTags = tc.systemTags
 				code := fmt.Sprintf(`new EventSource(%q, { tags: %s }).onmessage = () => {};`, srv.URL, tc.tags)

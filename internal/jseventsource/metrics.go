@@ -83,7 +83,9 @@ type sampler struct {
 // sets them: both the URL (its password masked), or, when the script set a name tag, url takes the
 // name too. Once a connection is open, its samples also carry status and proto (see opened); an
 // error's carry error_code, or status for a rejected response.
-func newSampler(ctx context.Context, state *lib.State, m *streamMetrics, rawURL, method string, userTags map[string]string) *sampler {
+func newSampler(
+	ctx context.Context, state *lib.State, m *streamMetrics, rawURL, method string, userTags map[string]string,
+) *sampler {
 	shown := redact.URL(rawURL)
 	tm := state.Tags.GetCurrentValues()
 	tm.Tags = tm.Tags.WithTagsFromMap(userTags)

@@ -74,9 +74,10 @@ func newEventSourceClass(rt *sobek.Runtime, init func(sobek.FunctionCall) sobek.
 	}
 	class := classValue.ToObject(rt)
 	proto := class.Get("prototype").ToObject(rt)
-	for name, state := range readyStates {
+	for name, state := range readyStates() {
 		for _, o := range []*sobek.Object{class, proto} {
-			if err := o.DefineDataProperty(name, rt.ToValue(state), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE); err != nil {
+			err := o.DefineDataProperty(name, rt.ToValue(state), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE)
+			if err != nil {
 				return nil, err
 			}
 		}

@@ -34,11 +34,14 @@ func (c *openClient) on(event string, fn sobek.Value) {
 	switch event {
 	case "open", "event", "error", "close":
 	default:
-		k6util.ThrowTypeError(c.rt, fmt.Sprintf(`client.on(): unknown event %q: use 'open', 'event', 'error' or 'close'`, event))
+		k6util.ThrowTypeError(c.rt, fmt.Sprintf(
+			`client.on(): unknown event %q: use 'open', 'event', 'error' or 'close'`, event))
 	}
 	f, ok := sobek.AssertFunction(fn)
 	if !ok {
-		k6util.ThrowTypeError(c.rt, fmt.Sprintf("client.on(%q): the handler must be a function, got %s", event, jsopts.Describe(fn)))
+		k6util.ThrowTypeError(c.rt, fmt.Sprintf(
+			"client.on(%q): the handler must be a function, got %s",
+			event, jsopts.Describe(fn)))
 	}
 	c.handlers[event] = append(c.handlers[event], f)
 }
@@ -68,9 +71,10 @@ func (mi *ModuleInstance) open(urlArg sobek.Value, args ...sobek.Value) *sobek.O
 	}
 	setup, ok := sobek.AssertFunction(fnArg)
 	if !ok {
-		k6util.ThrowTypeError(rt, "sse.open(): the last argument must be a function (client) => { ... }, got "+jsopts.Describe(fnArg))
+		k6util.ThrowTypeError(rt,
+			"sse.open(): the last argument must be a function (client) => { ... }, got "+jsopts.Describe(fnArg))
 	}
-	vs := mi.newVUStream("sse.open()", urlArg, paramsArg, openParams)
+	vs := mi.newVUStream("sse.open()", urlArg, paramsArg, openParams())
 	stream, url := vs.stream, vs.url
 	ctx := mi.vu.Context()
 	c := &openClient{rt: rt, stream: stream, handlers: map[string][]sobek.Callable{}}

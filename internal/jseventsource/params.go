@@ -31,19 +31,28 @@ type streamParams struct {
 
 // defaultTimeout bounds the time to the response headers when the timeout param is not given: 60
 // seconds, as k6/http's default timeout.
-var defaultTimeout = 60 * time.Second
+var defaultTimeout = 60 * time.Second //nolint:gochecknoglobals // a var so that a test can shorten it
 
 // maxRedirectsParam is the largest redirects param.
 const maxRedirectsParam = 1000
 
-var (
-	eventSourceParams = []string{"method", "headers", "body", "tags", "timeout", "idleTimeout", "maxEventSize", "reconnect", "redirects", "timeBetweenEvents"}
-	// openParams adds what the xk6-sse extension's open() accepts, so its scripts run unchanged
-	// (jar is accepted and ignored: requests use the VU's cookie jar, as k6/http's do by default).
-	openParams         = append(append([]string{}, eventSourceParams...), "jar")
-	reconnectOptions   = []string{"retries", "delay"}
-	reconnectByDefault = false
-)
+// reconnectByDefault is whether a stream reconnects when the reconnect param is not given.
+const reconnectByDefault = false
+
+// eventSourceParams are the params new EventSource() accepts.
+func eventSourceParams() []string {
+	return []string{
+		"method", "headers", "body", "tags", "timeout", "idleTimeout", "maxEventSize", "reconnect", "redirects",
+		"timeBetweenEvents",
+	}
+}
+
+// openParams adds what the xk6-sse extension's open() accepts, so its scripts run unchanged
+// (jar is accepted and ignored: requests use the VU's cookie jar, as k6/http's do by default).
+func openParams() []string { return append(eventSourceParams(), "jar") }
+
+// reconnectOptions are the options of the reconnect param.
+func reconnectOptions() []string { return []string{"retries", "delay"} }
 
 // parseStreamParams converts the JS url and params of a stream into the core's Config, and its tags:
 // types only (a string, a whole number, a duration, an object of strings). The Config's rules
@@ -90,7 +99,9 @@ func parseStreamParams(what, url string, v sobek.Value, known []string) (streamP
 	case err != nil:
 		return p, err
 	case set && (n < 0 || n > maxRedirectsParam):
-		return p, r.Errorf("option redirects must be a whole number from 0 to %d, got %s", maxRedirectsParam, jsopts.Describe(r.Get("redirects")))
+		return p, r.Errorf(
+			"option redirects must be a whole number from 0 to %d, got %s",
+			maxRedirectsParam, jsopts.Describe(r.Get("redirects")))
 	case set:
 		p.redirects = null.IntFrom(int64(n))
 	}
@@ -148,7 +159,7 @@ func parseReconnect(r *jsopts.Reader, cfg *sse.Config) error {
 		cfg.Reconnect = on
 		return nil
 	}
-	sub, err := jsopts.NewReader("option reconnect", v, reconnectOptions, false)
+	sub, err := jsopts.NewReader("option reconnect", v, reconnectOptions(), false)
 	if err != nil {
 		return r.Errorf("option reconnect must be true, false or { retries, delay }: %w", err)
 	}
@@ -162,23 +173,31 @@ func parseReconnect(r *jsopts.Reader, cfg *sse.Config) error {
 	return nil
 }
 
-// optionOf names the JS option of each Config field that has a limit.
-var optionOf = map[string]string{
-	"Timeout":      "option timeout",
-	"IdleTimeout":  "option idleTimeout",
-	"MaxEventSize": "option maxEventSize",
-	"RetryDelay":   "option reconnect: option delay",
-	"MaxRetries":   "option reconnect: option retries",
+// optionOf names the JS option of a Config field that has a limit ("" for another field).
+func optionOf(field string) string {
+	switch field {
+	case "Timeout":
+		return "option timeout"
+	case "IdleTimeout":
+		return "option idleTimeout"
+	case "MaxEventSize":
+		return "option maxEventSize"
+	case "RetryDelay":
+		return "option reconnect: option delay"
+	case "MaxRetries":
+		return "option reconnect: option retries"
+	}
+	return ""
 }
 
 // streamError words an error of the core's NewStream for the JS call what: a field out of its range
 // as the option out of its range, any other error as the core says it.
 func streamError(what string, err error) error {
 	var le *sse.LimitError
-	if !errors.As(err, &le) || optionOf[le.Field] == "" {
+	if !errors.As(err, &le) || optionOf(le.Field) == "" {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	option := optionOf[le.Field]
+	option := optionOf(le.Field)
 	if le.Duration {
 		return fmt.Errorf("%s: %s must be at most %s, got %s", what, option,
 			durfmt.Format(time.Duration(le.Limit)), durfmt.Format(time.Duration(le.Value)))

@@ -29,6 +29,7 @@ func runQueue(t *testing.T, producer func(q *taskQueue)) error {
 // TestTaskQueueOrder: functions queued from one goroutine run on the loop in order, all of them,
 // also those queued just before Close.
 func TestTaskQueueOrder(t *testing.T) {
+	t.Parallel()
 	var got []int // touched on the event loop only
 	err := runQueue(t, func(q *taskQueue) {
 		for i := range 1000 {
@@ -46,6 +47,7 @@ func TestTaskQueueOrder(t *testing.T) {
 // TestTaskQueueCloseWhileDrainScheduled: Close right after Queue, before the drain ran: the queued
 // function still runs, the loop ends, and a Queue once the drain is done reports false.
 func TestTaskQueueCloseWhileDrainScheduled(t *testing.T) {
+	t.Parallel()
 	ran := 0
 	done := make(chan struct{})
 	var queue *taskQueue
@@ -69,6 +71,7 @@ func TestTaskQueueCloseWhileDrainScheduled(t *testing.T) {
 // TestTaskQueueCloseFromAnotherGoroutine: an idle queue closed from another goroutine releases the
 // loop; Queue after that reports false and its function never runs.
 func TestTaskQueueCloseFromAnotherGoroutine(t *testing.T) {
+	t.Parallel()
 	var q *taskQueue
 	ranAfterClose := false
 	err := runQueue(t, func(qq *taskQueue) {
@@ -85,6 +88,7 @@ func TestTaskQueueCloseFromAnotherGoroutine(t *testing.T) {
 // TestTaskQueueManyProducers: many goroutines queue at once (run with -race); every function runs
 // once, each producer's in its order.
 func TestTaskQueueManyProducers(t *testing.T) {
+	t.Parallel()
 	const producers, each = 8, 500
 	next := make([]int, producers) // touched on the event loop only
 	total := 0
@@ -118,6 +122,7 @@ func TestTaskQueueManyProducers(t *testing.T) {
 // TestTaskQueueErrorEndsTheLoop: a function's error skips the rest of its drain and ends the
 // iteration with that error, as any event-loop callback's error does in k6.
 func TestTaskQueueErrorEndsTheLoop(t *testing.T) {
+	t.Parallel()
 	boom := errors.New("boom")
 	after := false
 	queued := make(chan struct{})

@@ -59,6 +59,7 @@ func protoServer(hold bool) http.Handler {
 
 // TestEventSourceHTTP2OnlyServer: a TLS server that speaks only HTTP/2 streams, as with k6/http.
 func TestEventSourceHTTP2OnlyServer(t *testing.T) {
+	t.Parallel()
 	srv, cfg := tlsServer(t, true, protoServer(false))
 	vu := newJSVUOn(t, "dialer", cfg)
 	vu.run(t, fmt.Sprintf(`
@@ -74,6 +75,7 @@ func TestEventSourceHTTP2OnlyServer(t *testing.T) {
 // take HTTP/2 and share one connection, as k6/http's requests and browsers do; the samples carry
 // proto HTTP/2.0.
 func TestEventSourceHTTP2SharesConnection(t *testing.T) {
+	t.Parallel()
 	srv, cfg := tlsServer(t, false, protoServer(true))
 	vu := newJSVUOn(t, "dialer", cfg)
 	vu.run(t, fmt.Sprintf(`
@@ -170,6 +172,7 @@ func (p *connectProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // TestEventSourceThroughProxy: streams go through the VU transport's proxy (k6 takes it from
 // HTTP_PROXY and HTTPS_PROXY): https by a CONNECT tunnel, http by absolute URI.
 func TestEventSourceThroughProxy(t *testing.T) {
+	t.Parallel()
 	p := &connectProxy{}
 	proxy := httptest.NewServer(p)
 	t.Cleanup(func() { proxy.Close(); p.wg.Wait() })
@@ -250,9 +253,11 @@ func compressedServer(t *testing.T, coding string, asked bool) *httptest.Server 
 // TestEventSourceCompressedStreams: a stream compressed with gzip, br or zstd, whether the server
 // forces it or the script asked for it (Accept-Encoding), is decoded, event by event.
 func TestEventSourceCompressedStreams(t *testing.T) {
+	t.Parallel()
 	for _, coding := range []string{"gzip", "br", "zstd"} {
 		for _, asked := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/asked=%v", coding, asked), func(t *testing.T) {
+				t.Parallel()
 				srv := compressedServer(t, coding, asked)
 				vu := newJSVU(t)
 				vu.run(t, fmt.Sprintf(`
@@ -269,6 +274,7 @@ func TestEventSourceCompressedStreams(t *testing.T) {
 
 // TestEventSourceUnknownEncoding: an encoding that cannot be decoded is an error event naming it.
 func TestEventSourceUnknownEncoding(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		w.Header().Set("Content-Encoding", "compress")
@@ -287,6 +293,7 @@ func TestEventSourceUnknownEncoding(t *testing.T) {
 // TestEventSourceRedirectCookies: a cookie set on a redirect hop is filed under the hop's host;
 // the target receives the jar's cookies for its own host, and its cookie is filed under it.
 func TestEventSourceRedirectCookies(t *testing.T) {
+	t.Parallel()
 	gotCookie := make(chan string, 1)
 	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		gotCookie <- r.Header.Get("Cookie")
@@ -315,7 +322,7 @@ func TestEventSourceRedirectCookies(t *testing.T) {
 }
 
 func cookieStrings(cs []*http.Cookie) []string {
-	out := []string{}
+	out := make([]string, 0, len(cs))
 	for _, c := range cs {
 		out = append(out, c.Name+"="+c.Value)
 	}
@@ -325,6 +332,7 @@ func cookieStrings(cs []*http.Cookie) []string {
 // TestEventSourceReconnectSendsCurrentCookies: the jar is read at every reconnection, so a cookie
 // the stream set (a sticky session) is sent with the next connection.
 func TestEventSourceReconnectSendsCurrentCookies(t *testing.T) {
+	t.Parallel()
 	var n atomic.Int64
 	got := make(chan string, 3)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -349,6 +357,7 @@ func TestEventSourceReconnectSendsCurrentCookies(t *testing.T) {
 // redirects followed as in k6/http: past them, the redirect response is the answer (here, an
 // error event with its status).
 func TestEventSourceMaxRedirects(t *testing.T) {
+	t.Parallel()
 	var hits atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
@@ -380,6 +389,7 @@ func TestEventSourceMaxRedirects(t *testing.T) {
 		{"redirects 1 over maxRedirects 0", null.IntFrom(0), "{ redirects: 1 }", "message"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			vu := newJSVU(t)
 			vu.state.Options.MaxRedirects = tc.option
 			vu.run(t, script(tc.params))
@@ -395,6 +405,7 @@ func TestEventSourceMaxRedirects(t *testing.T) {
 // notice) or open reaches onerror or onopen, as in browsers, and is told from a connection error
 // by its data (a connection error has error instead).
 func TestEventSourceServerEventNamedError(t *testing.T) {
+	t.Parallel()
 	srv := streamServer(t, "event: open\ndata: hello\n\nevent: error\ndata: {\"type\":\"overloaded_error\"}\n\ndata: after\n\n", false)
 	vu := newJSVU(t)
 	vu.run(t, fmt.Sprintf(`
@@ -415,6 +426,7 @@ func TestEventSourceServerEventNamedError(t *testing.T) {
 // TestEventSourceHTTPDebug: --http-debug prints a stream's request and response headers as
 // k6/http's, with k6's log fields.
 func TestEventSourceHTTPDebug(t *testing.T) {
+	t.Parallel()
 	srv := streamServer(t, "data: x\n\n", true)
 	vu := newJSVU(t)
 	var out syncBuffer
@@ -453,6 +465,8 @@ func (b *syncBuffer) String() string {
 
 // TestEventSourceDefaultTimeout: without a timeout param, the response headers are waited for
 // at most defaultTimeout (k6/http's 60 s), not until the iteration ends.
+//
+//nolint:paralleltest // it shortens the package's defaultTimeout: it runs alone, before the parallel tests
 func TestEventSourceDefaultTimeout(t *testing.T) {
 	old := defaultTimeout
 	defaultTimeout = 100 * time.Millisecond
@@ -472,6 +486,7 @@ func TestEventSourceDefaultTimeout(t *testing.T) {
 
 // TestEventSourceErrorCodeTag: a connection error's sse_errors sample carries k6's error_code.
 func TestEventSourceErrorCodeTag(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := ln.Addr().String()
@@ -489,6 +504,7 @@ func TestEventSourceErrorCodeTag(t *testing.T) {
 // TestEventSourceEventTooLargeNamesOption: the error of an event too large says how to raise the
 // limit.
 func TestEventSourceEventTooLargeNamesOption(t *testing.T) {
+	t.Parallel()
 	srv := streamServer(t, "data: "+strings.Repeat("x", 100)+"\n\n", false)
 	vu := newJSVU(t)
 	vu.run(t, fmt.Sprintf(`var err = ""; new EventSource(%q, { maxEventSize: 10 }).onerror = (e) => { err = e.error; };`, srv.URL))
@@ -499,6 +515,7 @@ func TestEventSourceEventTooLargeNamesOption(t *testing.T) {
 // TestEventSourceTimeBetweenEvents: with timeBetweenEvents, each event after a connection's first
 // records the gap since the one before it; without, none is recorded.
 func TestEventSourceTimeBetweenEvents(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		for i := range 4 {
@@ -526,6 +543,7 @@ func TestEventSourceTimeBetweenEvents(t *testing.T) {
 // TestEventSourceErrorTagsAreTheFailuresOwn: a failed reconnection's sse_errors sample carries no
 // status or proto of the connection before it.
 func TestEventSourceErrorTagsAreTheFailuresOwn(t *testing.T) {
+	t.Parallel()
 	var n atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if n.Add(1) > 1 { // the reconnection: the connection drops before any response

@@ -16,6 +16,7 @@ import (
 // ways: the module's value exports, the default export, EventSource's static and instance members,
 // the open() client's and response's members. A member added on one side only fails it.
 func TestDeclarationsMatchRuntime(t *testing.T) {
+	t.Parallel()
 	mod := dtstest.Module(t, "k6/x/eventsource")
 	exports := dtstest.Exports(mod)
 	_, defaultMembers, _ := dtstest.Members(dtstest.Block(t, mod, "const sse: {"))
@@ -61,6 +62,7 @@ func TestDeclarationsMatchRuntime(t *testing.T) {
 // constants on the class and the instances; calling it without new is a TypeError that says to use
 // new.
 func TestEventSourceIsAClass(t *testing.T) {
+	t.Parallel()
 	srv := streamServer(t, "data: x\n\n", false)
 	vu := newJSVU(t)
 	vu.run(t, fmt.Sprintf(`

@@ -129,7 +129,7 @@ func (r *Reader) Duration(key string) (d time.Duration, set bool, err error) {
 func (r *Reader) StringMap(key string) (map[string]string, error) {
 	v := r.Get(key)
 	if v == nil {
-		return nil, nil
+		return nil, nil //nolint:nilnil // a nil map: the option is not given, which is no error
 	}
 	obj, isObj := v.(*sobek.Object)
 	if !isObj || IsFunction(v) || obj.ClassName() == "Array" {

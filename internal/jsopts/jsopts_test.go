@@ -11,6 +11,7 @@ import (
 )
 
 func TestParseDuration(t *testing.T) {
+	t.Parallel()
 	rt := sobek.New()
 	ok := []struct {
 		js   string
@@ -46,6 +47,7 @@ func TestParseDuration(t *testing.T) {
 // TestDurationTooLarge: a value beyond time.Duration is an error wrapping ErrDurationTooLarge,
 // never a wrapped-around negative duration.
 func TestDurationTooLarge(t *testing.T) {
+	t.Parallel()
 	rt := sobek.New()
 	for _, js := range []string{`Number.MAX_SAFE_INTEGER`, `1e20`, `"1e20"`, `"9999999h"`, `"65535d9999999h"`, `"99999999999999999999d"`, `"106752d"`, `"106751d23h59m"`} {
 		v, err := rt.RunString(js)
@@ -58,6 +60,7 @@ func TestDurationTooLarge(t *testing.T) {
 // TestIntegerBeyondInt: a whole number of any size reads, saturated at the int range; a fraction
 // is an error.
 func TestIntegerBeyondInt(t *testing.T) {
+	t.Parallel()
 	rt := sobek.New()
 	v, err := rt.RunString(`({ n: 2**53+2, big: 1e300, neg: -1e300, f: 1.5, inf: Infinity })`)
 	require.NoError(t, err)
@@ -81,6 +84,7 @@ func TestIntegerBeyondInt(t *testing.T) {
 }
 
 func TestReader(t *testing.T) {
+	t.Parallel()
 	rt := sobek.New()
 	known := []string{"parties", "timeout", "name", "tags", "on"}
 	v, err := rt.RunString(`({ parties: 3, timeout: "5s", name: "x", tags: { a: "b", n: 1 }, on: false })`)

@@ -26,6 +26,7 @@ func testSample(t *testing.T) metrics.Sample {
 // TestPushSample: a live context delivers; an ended one delivers while there is room and never
 // blocks when there is none; a nil channel is ignored.
 func TestPushSample(t *testing.T) {
+	t.Parallel()
 	s := testSample(t)
 	out := make(chan metrics.SampleContainer, 1)
 	PushSample(context.Background(), out, s)
@@ -53,6 +54,7 @@ func TestPushSample(t *testing.T) {
 
 // TestTypeErrorKeepsPercent: a message with format verbs reaches JavaScript unchanged.
 func TestTypeErrorKeepsPercent(t *testing.T) {
+	t.Parallel()
 	rt := sobek.New()
 	const msg = "bad url http://x/%s%d%!: 100%"
 	require.NoError(t, rt.Set("fail", func() { ThrowTypeError(rt, msg) }))
@@ -64,6 +66,7 @@ func TestTypeErrorKeepsPercent(t *testing.T) {
 // TestVUState: in the init context the call throws a TypeError naming the call and the hint; in
 // the VU context it returns the state.
 func TestVUState(t *testing.T) {
+	t.Parallel()
 	rt := modulestest.NewRuntime(t)
 	require.NoError(t, rt.VU.Runtime().Set("call", func() { VUState(rt.VU, "thing.do()", "call it in the default function") }))
 	_, err := rt.VU.Runtime().RunString(`call()`)
@@ -80,6 +83,7 @@ func TestVUState(t *testing.T) {
 
 // TestMust: nil passes, an error is thrown as a Go error.
 func TestMust(t *testing.T) {
+	t.Parallel()
 	rt := sobek.New()
 	must := Must(rt)
 	must(nil)
@@ -89,6 +93,7 @@ func TestMust(t *testing.T) {
 }
 
 func TestCompileFunc(t *testing.T) {
+	t.Parallel()
 	rt := sobek.New()
 	fn, err := CompileFunc(rt, "add", `(function (a, b) { return a + b; })`)
 	require.NoError(t, err)

@@ -6,6 +6,7 @@ import (
 	"time"
 )
 
+//nolint:paralleltest // it counts the process's goroutines: it runs alone
 func TestSettle(t *testing.T) {
 	base := Baseline()
 	stop := make(chan struct{})
@@ -22,6 +23,7 @@ func TestSettle(t *testing.T) {
 }
 
 func TestDialer(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 )
 
 func TestURL(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"redis://127.0.0.1:6379", "redis://127.0.0.1:6379"},
 		{"redis://user:secret@host:6379/0", "redis://user:xxxxx@host:6379/0"},
@@ -21,6 +22,7 @@ func TestURL(t *testing.T) {
 }
 
 func TestURLAndQuery(t *testing.T) {
+	t.Parallel()
 	u, err := url.Parse("redis://user:secret@host:6379/0?password=hidden&dial_timeout=5s")
 	if err != nil {
 		t.Fatal(err)
@@ -32,6 +34,7 @@ func TestURLAndQuery(t *testing.T) {
 }
 
 func TestSecrets(t *testing.T) {
+	t.Parallel()
 	u, err := url.Parse("redis://user:p%40ss@host:6379/0?password=q%2Fw")
 	if err != nil {
 		t.Fatal(err)

@@ -32,7 +32,7 @@ type Cluster struct {
 
 // Seeds is the comma-separated addresses of every node, for a redis+cluster:// URL.
 func (c *Cluster) Seeds() string {
-	var addrs []string
+	addrs := make([]string, 0, len(c.Masters)+len(c.Replicas))
 	for _, s := range append(append([]*Server{}, c.Masters...), c.Replicas...) {
 		addrs = append(addrs, s.Addr)
 	}
@@ -94,25 +94,33 @@ func StartFailoverCluster(t testing.TB, n int, nodeTimeout time.Duration) (*Clus
 		}
 	}
 	for i, cl := range clients {
-		for {
-			info, err := cl.ClusterInfo(ctx).Result()
-			ok := err == nil && strings.Contains(info, "cluster_state:ok") &&
-				strings.Contains(info, "cluster_known_nodes:"+strconv.Itoa(2*n)+"\r")
-			if ok && i >= n {
-				repl, _ := cl.Info(ctx, "replication").Result()
-				ok = strings.Contains(repl, "master_link_status:up")
-			}
-			if ok {
-				break
-			}
-			if ctx.Err() != nil {
-				return nil, fmt.Errorf("cluster node %s did not become ready: %w (last: %q)", all[i].Addr, errors.Join(ctx.Err(), err), info)
-			}
-			time.Sleep(50 * time.Millisecond)
+		if err := waitClusterNodeReady(ctx, cl, 2*n, i >= n); err != nil {
+			return nil, fmt.Errorf("cluster node %s did not become ready: %w", all[i].Addr, err)
 		}
 	}
 	t.Logf("redistest: started a Redis Cluster of %d masters with a replica each (node timeout %s)", n, nodeTimeout)
 	return c, nil
+}
+
+// waitClusterNodeReady waits until the node sees the cluster ok with its nodes all known and, for
+// a replica, its link to its master up.
+func waitClusterNodeReady(ctx context.Context, cl *redis.Client, nodes int, replica bool) error {
+	for {
+		info, err := cl.ClusterInfo(ctx).Result()
+		ok := err == nil && strings.Contains(info, "cluster_state:ok") &&
+			strings.Contains(info, "cluster_known_nodes:"+strconv.Itoa(nodes)+"\r")
+		if ok && replica {
+			repl, _ := cl.Info(ctx, "replication").Result()
+			ok = strings.Contains(repl, "master_link_status:up")
+		}
+		if ok {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("%w (last: %q)", errors.Join(ctx.Err(), err), info)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // NeedFailoverCluster is StartFailoverCluster for a test that cannot run without it (see Unavailable).
@@ -136,7 +144,9 @@ func WaitMaster(ctx context.Context, t testing.TB, s *Server) (time.Time, error)
 			return time.Now(), nil
 		}
 		if ctx.Err() != nil {
-			return time.Time{}, fmt.Errorf("%s did not become master: %w (last role: %v)", s.Addr, errors.Join(ctx.Err(), err), role)
+			return time.Time{}, fmt.Errorf(
+				"%s did not become master: %w (last role: %v)",
+				s.Addr, errors.Join(ctx.Err(), err), role)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -153,7 +163,7 @@ type Sentinel struct {
 
 // URL is the redis+sentinel:// URL of the primary.
 func (s *Sentinel) URL() string {
-	var addrs []string
+	addrs := make([]string, 0, len(s.Sentinels))
 	for _, x := range s.Sentinels {
 		addrs = append(addrs, x.Addr)
 	}
@@ -213,7 +223,9 @@ func StartSentinel(t testing.TB, n int, downAfter time.Duration) (*Sentinel, err
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
-	t.Logf("redistest: started a primary %s, its replica %s and %d Sentinels (down after %s)", primary.Addr, replica.Addr, n, downAfter)
+	t.Logf(
+		"redistest: started a primary %s, its replica %s and %d Sentinels (down after %s)",
+		primary.Addr, replica.Addr, n, downAfter)
 	return s, nil
 }
 
@@ -239,7 +251,9 @@ func startSentinelProcess(t testing.TB, conf string) (*Server, error) {
 		if err != nil {
 			return nil, err
 		}
-		dir, err := os.MkdirTemp("", "redistest-sentinel-")
+		// Not t.TempDir: the process owns its directory (its stop removes it), and a failed attempt
+		// removes its own at once.
+		dir, err := os.MkdirTemp("", "redistest-sentinel-") //nolint:usetesting // see above
 		if err != nil {
 			return nil, err
 		}
@@ -248,7 +262,8 @@ func startSentinelProcess(t testing.TB, conf string) (*Server, error) {
 			return nil, err
 		}
 		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-		cmd := exec.Command(bin, file, "--sentinel", "--port", strconv.Itoa(port), "--bind", "127.0.0.1", // #nosec G204 -- tests start the redis-server found on PATH
+		// #nosec G204 -- tests start the redis-server found on PATH
+		cmd := exec.Command(bin, file, "--sentinel", "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
 			"--dir", dir, "--daemonize", "no", "--logfile", "")
 		cmd.SysProcAttr = sysProcAttr()
 		if err := cmd.Start(); err != nil {

@@ -90,7 +90,8 @@ func tryStart(bin string, args []string) (*process, error) {
 		"--save", "", "--appendonly", "no", "--dir", dir,
 		"--daemonize", "no", "--logfile", "",
 	}, args...)
-	cmd := exec.Command(bin, all...) // #nosec G204 -- tests start the redis-server found on PATH, with arguments of their own
+	// #nosec G204 -- tests start the redis-server found on PATH, with arguments of their own
+	cmd := exec.Command(bin, all...)
 	cmd.SysProcAttr = sysProcAttr()
 	if err := cmd.Start(); err != nil {
 		_ = os.RemoveAll(dir)
@@ -150,7 +151,11 @@ func freePort() (int, error) {
 		return 0, err
 	}
 	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	addr, ok := l.Addr().(*net.TCPAddr)
+	if !ok {
+		return 0, fmt.Errorf("a TCP listener on %s", l.Addr())
+	}
+	return addr.Port, nil
 }
 
 // NeedServer is StartServer for a test that cannot run without a redis-server of its own (faults,

@@ -59,6 +59,7 @@ type Server struct {
 	mini *miniredis.Miniredis
 }
 
+//nolint:gochecknoglobals // one Redis server for all the tests of a process
 var shared struct {
 	once   sync.Once
 	server *Server
@@ -241,7 +242,11 @@ func ClosedPort(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("redistest: finding a free port: %v", err)
 	}
-	port := l.Addr().(*net.TCPAddr).Port
+	addr, ok := l.Addr().(*net.TCPAddr)
+	if !ok {
+		t.Fatalf("redistest: finding a free port: a TCP listener on %s", l.Addr())
+	}
+	port := addr.Port
 	if err := l.Close(); err != nil {
 		t.Fatalf("redistest: finding a free port: %v", err)
 	}

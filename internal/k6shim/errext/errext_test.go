@@ -9,6 +9,7 @@ import (
 )
 
 func TestInterruptError(t *testing.T) {
+	t.Parallel()
 	var err error = &InterruptError{Reason: AbortTest + ": why"}
 	wrapped := fmt.Errorf("iteration: %w", err)
 	if !IsInterruptError(wrapped) || IsInterruptError(nil) || IsInterruptError(fmt.Errorf("other")) {

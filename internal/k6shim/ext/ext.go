@@ -45,6 +45,7 @@ func (e Extension) String() string {
 	return fmt.Sprintf("%s %s, %s [%s]", e.Path, e.Version, e.Name, e.Type)
 }
 
+//nolint:gochecknoglobals // k6's extension registry, as in k6 (ext.Register is called from init)
 var (
 	mu       sync.RWMutex
 	registry = map[ExtensionType]map[string]*Extension{

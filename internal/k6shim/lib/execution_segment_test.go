@@ -7,6 +7,7 @@ import (
 )
 
 func TestExecutionSegmentFromString(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in, want string
 		length   float64
@@ -21,6 +22,7 @@ func TestExecutionSegmentFromString(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
+			t.Parallel()
 			es, err := NewExecutionSegmentFromString(tc.in)
 			if err != nil {
 				t.Fatal(err)
@@ -43,6 +45,7 @@ func TestExecutionSegmentFromString(t *testing.T) {
 }
 
 func TestExecutionSegmentBadInput(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"1:0":  "must be less than its end",
 		"0:2":  "can't be more than 1",

@@ -34,8 +34,9 @@ func (r *Registry) NewMetric(name string, typ MetricType, t ...ValueType) (*Metr
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !metricNameRule.MatchString(name) {
-		return nil, fmt.Errorf("Invalid metric name: '%s'. Metric names must only include up to 128 ASCII "+ //nolint:staticcheck
-			"letters, numbers, or underscores and start with a letter or an underscore.", name)
+		return nil, fmt.Errorf( //nolint:staticcheck // k6's own message, word for word
+			"Invalid metric name: '%s'. Metric names must only include up to 128 ASCII "+
+				"letters, numbers, or underscores and start with a letter or an underscore.", name)
 	}
 	if old, ok := r.metrics[name]; ok {
 		if old.Type != typ {

@@ -8,6 +8,7 @@ import (
 )
 
 func TestNewMetricRules(t *testing.T) {
+	t.Parallel()
 	r := metrics.NewRegistry()
 	m, err := r.NewMetric("barrier_wait_duration", metrics.Trend, metrics.Time)
 	if err != nil {
@@ -42,6 +43,7 @@ func TestNewMetricRules(t *testing.T) {
 }
 
 func TestTagSet(t *testing.T) {
+	t.Parallel()
 	root := metrics.NewRegistry().RootTagSet()
 	a := root.With("barrier", "default").With("outcome", "met")
 	if !root.IsEmpty() || a.IsEmpty() {

@@ -30,17 +30,23 @@ const (
 )
 
 // systemTagNames are the tag names of the system tags, bit by bit.
+//
+//nolint:gochecknoglobals // a lookup table, as in k6
 var systemTagNames = []string{
 	"proto", "subproto", "status", "method", "url", "name", "group", "check", "error", "error_code",
 	"tls_version", "scenario", "service", "expected_response", "iter", "vu", "ocsp_status", "ip",
 }
 
 // DefaultSystemTagSet is the system tags enabled by default: all but iter, vu, ocsp_status and ip.
+//
+//nolint:gochecknoglobals // k6's API: an exported variable in k6
 var DefaultSystemTagSet = SystemTagSet(
 	TagProto | TagSubproto | TagStatus | TagMethod | TagURL | TagName | TagGroup |
 		TagCheck | TagError | TagErrorCode | TagTLSVersion | TagScenario | TagService | TagExpectedResponse)
 
 // NonIndexableSystemTags are the high-cardinality system tags, added as metadata instead of tags.
+//
+//nolint:gochecknoglobals // k6's API: an exported variable in k6
 var NonIndexableSystemTags = SystemTagSet(TagIter | TagVU)
 
 // String returns the tag's name, e.g. "url".

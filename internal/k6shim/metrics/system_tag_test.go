@@ -4,6 +4,7 @@ import "testing"
 
 // TestSystemTagNames: the tags' names and bits are k6's (the names are the tag keys of samples).
 func TestSystemTagNames(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		tag  SystemTag
 		name string
@@ -26,6 +27,7 @@ func TestSystemTagNames(t *testing.T) {
 }
 
 func TestSystemTagSet(t *testing.T) {
+	t.Parallel()
 	var none *SystemTagSet
 	if none.Has(TagURL) {
 		t.Error("a nil set has no tag")

@@ -11,6 +11,7 @@ import (
 )
 
 func TestRegisterExtension(t *testing.T) {
+	t.Parallel()
 	ctor := func(*state.GlobalState) *cobra.Command { return &cobra.Command{Use: "shimtest"} }
 	subcommand.RegisterExtension("shimtest", ctor)
 	e, ok := ext.Get(ext.SubcommandExtension)["shimtest"]

@@ -19,6 +19,7 @@ func panicOf(f func()) (msg string) {
 }
 
 func TestRegisterRules(t *testing.T) {
+	t.Parallel()
 	if msg := panicOf(func() { modules.Register("k6/x/shim-register-ok", struct{}{}) }); msg != "" {
 		t.Fatalf("valid name panicked: %s", msg)
 	}

@@ -17,6 +17,7 @@ import (
 
 // TestEnqueueTwicePanics: k6's rule is that each enqueue function is called exactly once.
 func TestEnqueueTwicePanics(t *testing.T) {
+	t.Parallel()
 	rt := modulestest.NewRuntime(t)
 	var panicked any
 	_, err := rt.RunOnEventLoop(``) // a loop pass so the loop is in a clean state
@@ -37,6 +38,7 @@ func TestEnqueueTwicePanics(t *testing.T) {
 
 // TestLoopWaitsForRegisteredCallbacks: the loop does not end while a reserved callback is pending.
 func TestLoopWaitsForRegisteredCallbacks(t *testing.T) {
+	t.Parallel()
 	rt := modulestest.NewRuntime(t)
 	var ran atomic.Bool
 	release := make(chan struct{})
@@ -71,6 +73,7 @@ func TestLoopWaitsForRegisteredCallbacks(t *testing.T) {
 
 // TestCallbackErrorEndsLoop: an error returned by a queued function ends the run with that error.
 func TestCallbackErrorEndsLoop(t *testing.T) {
+	t.Parallel()
 	rt := modulestest.NewRuntime(t)
 	boom := errors.New("boom")
 	var after atomic.Bool
@@ -90,6 +93,7 @@ func TestCallbackErrorEndsLoop(t *testing.T) {
 
 // TestGoPromiseResolvedFromGoroutine: a promise resolved on another goroutine settles in JS.
 func TestGoPromiseResolvedFromGoroutine(t *testing.T) {
+	t.Parallel()
 	rt := modulestest.NewRuntime(t)
 	err := rt.VU.RuntimeField.Set("slowAdd", func(a, b int) *sobek.Promise {
 		p, resolve, _ := promises.New(rt.VU)
@@ -117,6 +121,7 @@ func TestGoPromiseResolvedFromGoroutine(t *testing.T) {
 // TestGoPromiseRejectionIsJSException: a rejection surfaces as a catchable JS exception, and an
 // unhandled one ends the loop with "Uncaught (in promise)".
 func TestGoPromiseRejectionIsJSException(t *testing.T) {
+	t.Parallel()
 	rt := modulestest.NewRuntime(t)
 	err := rt.VU.RuntimeField.Set("failing", func() *sobek.Promise {
 		p, _, reject := promises.New(rt.VU)
@@ -144,6 +149,7 @@ func TestGoPromiseRejectionIsJSException(t *testing.T) {
 
 // TestCancelContextEndsWaitingWork: work that waits on the VU context ends when it is cancelled.
 func TestCancelContextEndsWaitingWork(t *testing.T) {
+	t.Parallel()
 	rt := modulestest.NewRuntime(t)
 	err := rt.VU.RuntimeField.Set("waitForStop", func() *sobek.Promise {
 		p, resolve, _ := promises.New(rt.VU)
@@ -169,6 +175,7 @@ func TestCancelContextEndsWaitingWork(t *testing.T) {
 
 // TestSetTimeout: the shim installs setTimeout/clearTimeout and the loop waits for timers.
 func TestSetTimeout(t *testing.T) {
+	t.Parallel()
 	rt := modulestest.NewRuntime(t)
 	_, err := rt.RunOnEventLoop(`
 		var order = [];
@@ -201,6 +208,7 @@ func (a adder) Exports() modules.Exports {
 
 // TestModuleEndToEnd: a module registered in a test, required from JS, its Go promise awaited.
 func TestModuleEndToEnd(t *testing.T) {
+	t.Parallel()
 	modules.Register("k6/x/shimtest-adder", adder{})
 	rt := modulestest.NewRuntime(t)
 	if err := rt.SetupModuleSystem(map[string]any{"k6/x/shimtest-adder": adder{}}, nil, nil); err != nil {

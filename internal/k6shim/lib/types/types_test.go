@@ -8,6 +8,7 @@ import (
 // TestDurations: the shim parses durations as k6 v2.2.0 does (numbers are milliseconds, strings
 // Go durations after optional days) and refuses what k6 refuses.
 func TestDurations(t *testing.T) {
+	t.Parallel()
 	ok := []struct {
 		v    any
 		want time.Duration

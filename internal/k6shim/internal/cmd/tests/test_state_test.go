@@ -8,6 +8,7 @@ import (
 )
 
 func TestGlobalTestStateBuffers(t *testing.T) {
+	t.Parallel()
 	ts := tests.NewGlobalTestState(t)
 	_, _ = fmt.Fprint(ts.GlobalState.Stdout, "out")
 	_, _ = fmt.Fprint(ts.GlobalState.Stderr, "err")
@@ -40,6 +41,7 @@ func (r *recorder) runCleanups() {
 }
 
 func TestGlobalTestStateExitCodeChecks(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name     string
 		expected int
@@ -53,6 +55,7 @@ func TestGlobalTestStateExitCodeChecks(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			r := &recorder{TB: t}
 			ts := tests.NewGlobalTestState(r)
 			ts.ExpectedExitCode = tc.expected
