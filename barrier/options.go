@@ -141,10 +141,7 @@ func ValidateParties(n int) error {
 // or 1..MaxParties when parties is 0 (unknown). Its message starts with "quorum". A quorum of 0,
 // where an option takes it as "all parties", is the caller's to accept before asking.
 func ValidateQuorum(q, parties int) error {
-	limit := parties
-	if limit == 0 {
-		limit = MaxParties
-	}
+	limit := partiesOrMax(parties)
 	if q < 1 || q > limit {
 		return fmt.Errorf("quorum must be at least 1 and at most %d, got %d (at most parties)", limit, q)
 	}
@@ -154,10 +151,7 @@ func ValidateQuorum(q, parties int) error {
 // ValidateMaxFailures returns an error unless n is a valid failure budget of a barrier of parties:
 // 0..parties, or 0..MaxParties when parties is 0 (unknown). Its message starts with "maxFailures".
 func ValidateMaxFailures(n, parties int) error {
-	limit := parties
-	if limit == 0 {
-		limit = MaxParties
-	}
+	limit := partiesOrMax(parties)
 	if n < 0 || n > limit {
 		return fmt.Errorf("maxFailures must be at least 0 and at most %d, got %d (at most parties)", limit, n)
 	}
@@ -271,4 +265,12 @@ func (w WaitOptions) resolve(o Options) (WaitOptions, error) {
 			o.Name, durfmt.Format(MaxDuration), durfmt.Format(w.Progress))
 	}
 	return w, nil
+}
+
+// partiesOrMax is parties, or MaxParties when parties is 0 (not known).
+func partiesOrMax(parties int) int {
+	if parties == 0 {
+		return MaxParties
+	}
+	return parties
 }

@@ -16,12 +16,10 @@ if n and not string.match(n, '^%d+$') then
   return redis.error_reply('WRONGTYPE key ' .. KEYS[5] .. ' holds the string "' .. string.sub(n, 1, 40) ..
     '", not the count of failures the barrier keeps there: another program uses this key; use another runId or keyPrefix, or delete the key')
 end
-local meta = redis.call('HMGET', KEYS[4], 'parties', 'created')
-local recorded = meta[1]
-if recorded and recorded ~= parties then
-  return redis.error_reply('BARRIER_MISMATCH parties ' .. recorded)
+local recorded, created, mismatch = read_meta(parties)
+if mismatch then
+  return mismatch
 end
-local created = tonumber(meta[2] or '0') or 0
 local prev = redis.call('HGET', KEYS[2], id)
 if prev then
   return { 'failed:' .. prev, created }

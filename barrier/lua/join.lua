@@ -16,12 +16,10 @@ local bad = check({ 'set', 'hash', 'hash', 'hash' })
 if bad then
   return bad
 end
-local meta = redis.call('HMGET', KEYS[4], 'parties', 'created')
-local recorded = meta[1]
-if recorded and recorded ~= parties then
-  return redis.error_reply('BARRIER_MISMATCH parties ' .. recorded)
+local recorded, created, mismatch = read_meta(parties)
+if mismatch then
+  return mismatch
 end
-local created = tonumber(meta[2] or '0') or 0
 local out, counted = { 0 }, false
 for i = 4, #ARGV do
   local id = ARGV[i]

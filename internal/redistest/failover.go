@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -262,18 +261,9 @@ func startSentinelProcess(t testing.TB, conf string) (*Server, error) {
 			return nil, err
 		}
 		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-		// #nosec G204 -- tests start the redis-server found on PATH
-		cmd := exec.Command(bin, file, "--sentinel", "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-			"--dir", dir, "--daemonize", "no", "--logfile", "")
-		cmd.SysProcAttr = sysProcAttr()
-		if err := cmd.Start(); err != nil {
-			_ = os.RemoveAll(dir)
-			return nil, fmt.Errorf("starting %s --sentinel: %w", bin, err)
-		}
-		p := &process{cmd: cmd, addr: addr, dir: dir, done: make(chan struct{})}
-		go func() { _ = cmd.Wait(); close(p.done) }()
-		if err := p.waitReady(10 * time.Second); err != nil {
-			p.stop()
+		p, err := launch(bin, []string{file, "--sentinel", "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+			"--dir", dir, "--daemonize", "no", "--logfile", ""}, addr, dir)
+		if err != nil {
 			lastErr = err
 			continue
 		}

@@ -90,12 +90,18 @@ func tryStart(bin string, args []string) (*process, error) {
 		"--save", "", "--appendonly", "no", "--dir", dir,
 		"--daemonize", "no", "--logfile", "",
 	}, args...)
+	return launch(bin, all, addr, dir)
+}
+
+// launch starts bin with args, a server that will listen on addr and owns dir (its stop removes
+// it), and returns it once it answers PING.
+func launch(bin string, args []string, addr, dir string) (*process, error) {
 	// #nosec G204 -- tests start the redis-server found on PATH, with arguments of their own
-	cmd := exec.Command(bin, all...)
+	cmd := exec.Command(bin, args...)
 	cmd.SysProcAttr = sysProcAttr()
 	if err := cmd.Start(); err != nil {
 		_ = os.RemoveAll(dir)
-		return nil, fmt.Errorf("starting %s: %w", bin, err)
+		return nil, fmt.Errorf("starting %s %s: %w", bin, strings.Join(args, " "), err)
 	}
 	p := &process{cmd: cmd, addr: addr, dir: dir, done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); close(p.done) }()
