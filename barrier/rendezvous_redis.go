@@ -87,6 +87,9 @@ type redisPhases struct {
 	// lostState): the state vanished, and nothing this process remembers may answer an arrival.
 	epoch string
 	lost  *LostStateError
+	// resetting counts this process's resets under way: the state a re-read finds gone meanwhile
+	// is theirs to delete, not lost.
+	resetting int
 	// offset is the Redis server's clock minus this process's (offsetKnown once measured): an
 	// arrival's deadline is sent in the server's time.
 	offset      time.Duration
@@ -475,12 +478,13 @@ func (r *redisPhases) resetWaitersOf(epoch string) {
 }
 
 // resetGrace waits resetNoticeGrace and reports whether the state of epoch known is still this
-// process's: false when a reset's notice came meanwhile (see resetWaiters).
+// process's and none of its own resets is under way: false when a reset's notice came meanwhile
+// (see resetWaiters), or this process is resetting the barrier itself.
 func (r *redisPhases) resetGrace(known string) bool {
 	time.Sleep(resetNoticeGrace)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.epoch == known
+	return r.epoch == known && r.resetting == 0
 }
 
 // resetWaiters ends every pending waiter: the barrier was reset.
@@ -616,6 +620,14 @@ func (r *redisPhases) fail(ctx context.Context, id, reason string) (bool, error)
 }
 
 func (r *redisPhases) reset(ctx context.Context) error {
+	r.mu.Lock()
+	r.resetting++
+	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		r.resetting--
+		r.mu.Unlock()
+	}()
 	args := resetArgs{PhaseChannel: r.keys.channel, PhaseAt: 1}
 	if err := resetScript.Run(ctx, r.be.client, r.keys.list(), args.argv()...).Err(); err != nil {
 		return r.be.wrap(ctx, err, "")
