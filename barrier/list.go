@@ -538,7 +538,7 @@ func (in *Inspector) Reset(ctx context.Context, plan ResetPlan) (int, error) {
 			if err != nil {
 				return 0, err
 			}
-			if len(res) != 2 {
+			if len(res) != 3 {
 				return 0, fmt.Errorf("unexpected reply %v from the reset script", res)
 			}
 			n, _ := res[1].(int64)

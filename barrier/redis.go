@@ -212,6 +212,9 @@ func (r *redisBackend) reset(ctx context.Context) error {
 		if err != nil {
 			return r.wrap(ctx, err, "")
 		}
+		if len(res) != 3 {
+			return fmt.Errorf("redis %s: unexpected reply %v from the reset script", r.addr, res)
+		}
 		raced, _ := res[0].(string)
 		if raced == "" {
 			return nil

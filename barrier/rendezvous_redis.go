@@ -88,8 +88,11 @@ type redisPhases struct {
 	epoch string
 	lost  *LostStateError
 	// resetting counts this process's resets under way: the state a re-read finds gone meanwhile
-	// is theirs to delete, not lost.
-	resetting int
+	// is theirs to delete, not lost. resets counts the resets seen (resetWaiters), and resetEpoch
+	// is the epoch the last one deleted, so that its notice and its own call apply it once.
+	resetting  int
+	resets     int
+	resetEpoch string
 	// offset is the Redis server's clock minus this process's (offsetKnown once measured): an
 	// arrival's deadline is sent in the server's time.
 	offset      time.Duration
@@ -133,7 +136,7 @@ func (r *redisPhases) arrive(ctx context.Context, id string, rule phaseRule) (ar
 		return arrival{}, err
 	}
 	r.mu.Lock()
-	known, lost := r.epoch, r.lost
+	known, lost, resets := r.epoch, r.lost, r.resets
 	r.mu.Unlock()
 	if lost != nil {
 		return arrival{}, lost
@@ -173,7 +176,7 @@ func (r *redisPhases) arrive(ctx context.Context, id string, rule phaseRule) (ar
 	if want := map[string]int{"twice": 3, "released": 4, "waiting": 4}[status]; want == 0 || len(res) != want {
 		return arrival{}, fmt.Errorf("redis %s: unexpected reply %v from the arrive script", r.be.addr, res)
 	}
-	if err := r.adopt(known, fmt.Sprint(res[len(res)-1])); err != nil {
+	if err := r.adopt(known, fmt.Sprint(res[len(res)-1]), resets); err != nil {
 		return arrival{}, err
 	}
 	switch status {
@@ -202,11 +205,15 @@ func newEpoch() string {
 
 // adopt records epoch, the state an arrival of this process was counted in, when the process
 // knew none (known is empty). Two arrivals of the process that started from no state may have created
-// two: then the first one adopted is the process's, and the other is a loss.
-func (r *redisPhases) adopt(known, epoch string) error {
+// two: then the first one adopted is the process's, and the other is a loss. An arrival whose
+// reply comes after a reset of this process (resets: the count when it was sent) was counted in
+// the state the reset deleted: it ends as reset, and adopts nothing.
+func (r *redisPhases) adopt(known, epoch string, resets int) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch {
+	case r.resets != resets:
+		return errPhaseReset
 	case r.lost != nil:
 		return r.lost
 	case r.epoch == "" && known == "":
@@ -470,10 +477,12 @@ func (r *redisPhases) closeLocked(phase int64, w *phaseWaiters) {
 // state that came after it.
 func (r *redisPhases) resetWaitersOf(epoch string) {
 	r.mu.Lock()
-	known := r.epoch
-	r.mu.Unlock()
-	if known == "" || known == epoch {
-		r.resetWaiters()
+	defer r.mu.Unlock()
+	switch {
+	case r.epoch == "" && r.resets > 0 && epoch == r.resetEpoch:
+		// Applied already: a reset's own call and its notice both come here, in either order.
+	case r.epoch == epoch || r.epoch == "":
+		r.resetWaitersLocked(epoch)
 	}
 }
 
@@ -487,16 +496,23 @@ func (r *redisPhases) resetGrace(known string) bool {
 	return r.epoch == known && r.resetting == 0
 }
 
-// resetWaiters ends every pending waiter: the barrier was reset.
+// resetWaiters ends every pending waiter: the barrier was reset, whatever its state.
 func (r *redisPhases) resetWaiters() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.resetWaitersLocked(r.epoch)
+}
+
+// resetWaitersLocked ends every pending waiter, the reset having deleted the state of epoch.
+func (r *redisPhases) resetWaitersLocked(epoch string) {
 	for p, w := range r.pending {
 		w.err = errPhaseReset
 		r.closeLocked(p, w)
 	}
 	r.recent = map[int64]phaseRecord{}
+	r.resetEpoch = epoch
 	r.epoch, r.lost = "", nil
+	r.resets++
 }
 
 func (r *redisPhases) await(ctx context.Context, phase int64, remaining time.Duration) (phaseRecord, error) {
@@ -629,10 +645,15 @@ func (r *redisPhases) reset(ctx context.Context) error {
 		r.mu.Unlock()
 	}()
 	args := resetArgs{PhaseChannel: r.keys.channel, PhaseAt: 1}
-	if err := resetScript.Run(ctx, r.be.client, r.keys.list(), args.argv()...).Err(); err != nil {
+	res, err := resetScript.Run(ctx, r.be.client, r.keys.list(), args.argv()...).Slice()
+	if err != nil {
 		return r.be.wrap(ctx, err, "")
 	}
-	r.resetWaiters()
+	if len(res) != 3 {
+		return fmt.Errorf("redis %s: unexpected reply %v from the reset script", r.be.addr, res)
+	}
+	epoch, _ := res[2].(string)
+	r.resetWaitersOf(epoch) // or its notice did already
 	return nil
 }
 

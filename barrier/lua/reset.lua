@@ -8,7 +8,8 @@
 -- among ARGV[6..] (0: no check); [5] the position in KEYS of the PHASE hash (0: none); [6..] the
 -- reasons whose counters are among KEYS.
 -- When the failures HASH names a reason not given (a failure raced the reset), it deletes nothing
--- and returns {reason, 0}, so that the caller retries with it. Else it returns {"", keys deleted}.
+-- and returns {reason, 0, ''}, so that the caller retries with it. Else it returns {"", keys
+-- deleted, the epoch of the PHASE hash deleted ('' for none)}.
 -- On the rendezvous channel, the message is followed by a space and the epoch of the PHASE hash it
 -- deleted, when there was one given, so that a process that already took part in a newer state
 -- ignores a late message; without one, the message alone ends every waiter.
@@ -21,13 +22,12 @@ if failures_at > 0 and redis.call('TYPE', KEYS[failures_at]).ok == 'hash' then
   end
   for _, reason in ipairs(redis.call('HKEYS', KEYS[failures_at])) do
     if not known[reason] then
-      return { reason, 0 }
+      return { reason, 0, '' }
     end
   end
 end
-local phase_message = message
+local phase_message, epoch = message, ''
 if phase_at > 0 then
-  local epoch = ''
   if redis.call('TYPE', KEYS[phase_at]).ok == 'hash' then
     epoch = redis.call('HGET', KEYS[phase_at], 'epoch') or ''
   end
@@ -40,4 +40,4 @@ end
 if phase_channel ~= '' then
   redis.call('PUBLISH', phase_channel, phase_message)
 end
-return { '', n }
+return { '', n, epoch }
