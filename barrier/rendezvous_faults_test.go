@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -85,6 +86,20 @@ func TestRendezvousSurvivesConnectionKill(t *testing.T) {
 	}
 }
 
+// arriveUnheard arrives as id straight through the arrive script, publishing the phase it
+// releases on a channel nobody listens to, and requires that it released the phase: the barrier's
+// waiters learn of it only by re-reading.
+func arriveUnheard(t *testing.T, rdb redis.UniversalClient, opts Options, id string) {
+	t.Helper()
+	keys := newPhaseKeys(newKeyLayout(opts.WithDefaults()))
+	head := phaseArgs{Parties: opts.Parties, TTLms: int64(time.Hour / time.Millisecond), Channel: keys.channel + "-nowhere",
+		Chunk: missingChunk, MaxMissing: MaxMissing, LogKeep: phaseLogSize}
+	own := phaseArriveArgs{ID: id, TimeoutUs: int64(time.Minute / time.Microsecond), OnTimeout: "reject", NewEpoch: "other"}
+	res, err := phaseArriveScript.Run(testCtx(t), rdb, keys.list(), head.argv(own.argv()...)...).Slice()
+	require.NoError(t, err)
+	require.Equal(t, "released", res[0])
+}
+
 // TestRendezvousLostReleaseMessage settles a phase whose release message goes nowhere: the hub's
 // fallback re-read releases the waiter.
 func TestRendezvousLostReleaseMessage(t *testing.T) {
@@ -97,12 +112,7 @@ func TestRendezvousLostReleaseMessage(t *testing.T) {
 	require.NoError(t, err)
 	w := startArrive(t, testCtx(t), b, 1, ArriveOptions{})
 	awaitArrived(t, b, 1)
-	keys := newPhaseKeys(newKeyLayout(opts.WithDefaults()))
-	res, err := phaseArriveScript.Run(testCtx(t), rdb, keys.list(), phaseArgs{Parties: 2, TTLms: int64(time.Hour / time.Millisecond),
-		Channel: keys.channel + "-nowhere", Chunk: missingChunk, MaxMissing: MaxMissing, LogKeep: phaseLogSize}.argv(
-		phaseArriveArgs{ID: "2", TimeoutUs: int64(time.Minute / time.Microsecond), OnTimeout: "reject", NewEpoch: "other"}.argv()...)...).Slice()
-	require.NoError(t, err)
-	require.Equal(t, "released", res[0])
+	arriveUnheard(t, rdb, opts, "2")
 	out := <-w
 	require.NoError(t, out.err)
 	assert.Equal(t, OutcomeReleased, out.r.Outcome)

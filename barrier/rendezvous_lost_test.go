@@ -130,12 +130,7 @@ func TestRendezvousConcurrentArrivalsOfOneID(t *testing.T) {
 	require.NoError(t, err)
 	w := startArrive(t, testCtx(t), b, 1, ArriveOptions{})
 	awaitArrived(t, b, 1)
-	keys := newPhaseKeys(newKeyLayout(opts.WithDefaults()))
-	res, err := phaseArriveScript.Run(testCtx(t), rdb, keys.list(), phaseArgs{Parties: 2, TTLms: int64(time.Hour / time.Millisecond),
-		Channel: keys.channel + "-nowhere", Chunk: missingChunk, MaxMissing: MaxMissing, LogKeep: phaseLogSize}.argv(
-		phaseArriveArgs{ID: "2", TimeoutUs: int64(time.Minute / time.Microsecond), OnTimeout: "reject", NewEpoch: "other"}.argv()...)...).Slice()
-	require.NoError(t, err)
-	require.Equal(t, "released", res[0])
+	arriveUnheard(t, rdb, opts, "2")
 	_, err = b.Arrive(testCtx(t), "1", ArriveOptions{})
 	var twice *ArrivedTwiceError
 	require.ErrorAs(t, err, &twice)

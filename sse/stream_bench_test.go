@@ -173,6 +173,39 @@ func rss() uint64 {
 	return resident * uint64(os.Getpagesize())
 }
 
+// openIdleStreams opens n streams of cfg, each run by a goroutine of its own, and returns once
+// all are open; closeAll closes them and waits for their goroutines.
+func openIdleStreams(b *testing.B, cfg Config, n int) (closeAll func()) {
+	b.Helper()
+	var opened, ended sync.WaitGroup
+	opened.Add(n)
+	all := make([]*Stream, n)
+	for i := range all {
+		s, err := NewStream(cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		all[i] = s
+		ended.Add(1)
+		go func() {
+			defer ended.Done()
+			once := sync.OnceFunc(opened.Done) // a stream that ends before it opened counts too
+			err := s.Run(context.Background(), HandlerFuncs{Open: func(Open) { once() }})
+			once()
+			if err != nil {
+				b.Error(err)
+			}
+		}()
+	}
+	opened.Wait()
+	return func() {
+		for _, s := range all {
+			s.Close()
+		}
+		ended.Wait()
+	}
+}
+
 // benchIdleStreams opens n streams of newConfig's config and reports their
 // memory per stream once all are open: Go heap and stacks, and process RSS.
 func benchIdleStreams(b *testing.B, n int, newConfig func() (Config, func())) {
@@ -180,37 +213,14 @@ func benchIdleStreams(b *testing.B, n int, newConfig func() (Config, func())) {
 		cfg, cleanup := newConfig()
 		heap0, stack0 := inUse()
 		rss0 := rss()
-		var opened, ended sync.WaitGroup
-		opened.Add(n)
-		all := make([]*Stream, n)
-		for i := range all {
-			s, err := NewStream(cfg)
-			if err != nil {
-				b.Fatal(err)
-			}
-			all[i] = s
-			ended.Add(1)
-			go func() {
-				defer ended.Done()
-				once := sync.OnceFunc(opened.Done)
-				err := s.Run(context.Background(), HandlerFuncs{Open: func(Open) { once() }})
-				once()
-				if err != nil {
-					b.Error(err)
-				}
-			}()
-		}
-		opened.Wait()
+		closeAll := openIdleStreams(b, cfg, n)
 		heap1, stack1 := inUse()
 		rss1 := rss()
 		if f := os.Getenv("SSE_BENCH_HEAPPROFILE"); f != "" {
 			writeHeapProfile(b, f)
 		}
 		b.ReportMetric(float64(runtime.NumGoroutine())/float64(n), "goroutines/stream")
-		for _, s := range all {
-			s.Close()
-		}
-		ended.Wait()
+		closeAll()
 		cleanup()
 		b.ReportMetric(float64(heap1+stack1-heap0-stack0)/float64(n)/1024, "go-KiB/stream")
 		b.ReportMetric(float64(rss1-rss0)/float64(n)/1024, "rss-KiB/stream")
@@ -270,31 +280,11 @@ func benchIdleMemory(b *testing.B, newConfig func() (Config, func())) {
 		cfg, cleanup := newConfig()
 		heap0, stack0 := inUse()
 		goroutines := runtime.NumGoroutine()
-		var opened, ended sync.WaitGroup
-		opened.Add(streams)
-		all := make([]*Stream, streams)
-		for i := range all {
-			s, err := NewStream(cfg)
-			if err != nil {
-				b.Fatal(err)
-			}
-			all[i] = s
-			ended.Add(1)
-			go func() {
-				defer ended.Done()
-				if err := s.Run(context.Background(), HandlerFuncs{Open: func(Open) { opened.Done() }}); err != nil {
-					b.Error(err)
-				}
-			}()
-		}
-		opened.Wait()
+		closeAll := openIdleStreams(b, cfg, streams)
 		heap1, stack1 := inUse()
 		heap, stack := float64(heap1-heap0)/streams/1024, float64(stack1-stack0)/streams/1024
 		perStreamG := float64(runtime.NumGoroutine()-goroutines) / streams
-		for _, s := range all {
-			s.Close()
-		}
-		ended.Wait()
+		closeAll()
 		cleanup()
 		b.ReportMetric(heap+stack, "KiB/stream")
 		b.ReportMetric(heap, "heap-KiB/stream")
