@@ -41,7 +41,12 @@ import (
 //     a failed check fails the test), sleep (sleeps), group (calls its function), fail (throws).
 //     `k6/execution`: vu.idInTest and the iteration counters of the plan below, scenario.name,
 //     test.abort (fails the test). `k6/http`: get, post, del, put, request, with a response's status,
-//     body, headers and json(). A console that logs to the test's log.
+//     body, headers and json(). `k6/metrics`: Counter, Gauge, Rate, Trend register their metric (add
+//     records nothing). A console that logs to the test's log.
+//   - The options, checked as k6 checks them before the test starts, after the first VU's init code
+//     has registered its metrics: each threshold's expression is parsed and its metric must exist and
+//     support its aggregation method (k6 exits 104 otherwise, e.g. on a threshold on an sse_* metric
+//     of a script that does not import k6/x/eventsource).
 //   - The network: every host name dials the test server (port 443: its TLS listener, whose
 //     certificate is not checked, as with k6's insecureSkipTLSVerify; other ports: its plain one). The
 //     server answers a request that accepts text/event-stream with a stream of three events
@@ -55,7 +60,7 @@ import (
 //     setup() once before, teardown(data) once after, data passed as JSON as k6 does. VU ids are
 //     1..N in the order of the scenarios.
 //
-// The run fails when the script throws (at init or in a function), a Promise rejects unhandled, a
+// The run fails when the options are invalid, the script throws (at init or in a function), a Promise rejects unhandled, a
 // check fails, test.abort() is called, or it takes longer than runTimeout.
 
 const runTimeout = 2 * time.Minute
@@ -239,6 +244,14 @@ const __standins = {
     get instance() { return __execState.instance; },
     test: { abort(reason) { __abort(String(reason === undefined ? '' : reason)); throw new Error('test aborted: ' + reason); } },
   }),
+  'k6/metrics': () => {
+    const kind = (type) => function (name, isTime) {
+      __newMetric(String(name), type, !!isTime);
+      this.name = String(name);
+      this.add = () => true;
+    };
+    return { Counter: kind('counter'), Gauge: kind('gauge'), Rate: kind('rate'), Trend: kind('trend') };
+  },
   'k6/http': () => {
     const response = (r) => Object.assign(r, { json() { return JSON.parse(r.body); } });
     const req = (method, url, body, params) => response(__http(method, String(url),
@@ -332,6 +345,15 @@ func (r *runner) newVU() (*modulestest.Runtime, error) {
 		"__sleep": func(s float64) { time.Sleep(time.Duration(s * float64(time.Second))) },
 		"__abort": func(reason string) { r.failf("exec.test.abort(%q)", reason) },
 		"__http":  r.http,
+		"__newMetric": func(name, kind string, isTime bool) error {
+			types := map[string]metrics.MetricType{"counter": metrics.Counter, "gauge": metrics.Gauge, "rate": metrics.Rate, "trend": metrics.Trend}
+			var vt []metrics.ValueType
+			if isTime {
+				vt = append(vt, metrics.Time)
+			}
+			_, err := rt.VU.InitEnvField.Registry.NewMetric(name, types[kind], vt...)
+			return err
+		},
 	}
 	for k, v := range set {
 		if err := js.Set(k, v); err != nil {
@@ -429,6 +451,35 @@ func (r *runner) call(rt *modulestest.Runtime, fname, data string, ex map[string
 func (r *runner) hasExport(rt *modulestest.Runtime, name string) bool {
 	v, err := rt.VU.Runtime().RunString(fmt.Sprintf("typeof __exports[%q] === 'function'", name))
 	return err == nil && v.ToBoolean()
+}
+
+// checkThresholds checks the thresholds option as k6 does before the test starts: after the init
+// code of the first VU rt, against the metrics registered by then (k6's, the modules' and the
+// script's own).
+func (r *runner) checkThresholds(rt *modulestest.Runtime) error {
+	v, err := rt.VU.Runtime().RunString(`JSON.stringify((__exports.options || {}).thresholds || {})`)
+	if err != nil {
+		return err
+	}
+	var opts lib.Options
+	if err := json.Unmarshal([]byte(`{"thresholds":`+v.String()+`}`), &opts); err != nil {
+		return fmt.Errorf("options.thresholds: %w", err)
+	}
+	names := make([]string, 0, len(opts.Thresholds))
+	for name := range opts.Thresholds {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		ts := opts.Thresholds[name]
+		if err := ts.Parse(); err != nil {
+			return fmt.Errorf("options (k6 exits 104 before the test starts): %w", err)
+		}
+		if err := ts.Validate(name, rt.VU.InitEnvField.Registry); err != nil {
+			return fmt.Errorf("options (k6 exits 104 before the test starts): %w", err)
+		}
+	}
+	return nil
 }
 
 // scenario is one part of the plan.
@@ -553,6 +604,9 @@ func (r *runner) stopAll() {
 func (r *runner) run() error {
 	first, err := r.newVU()
 	if err != nil {
+		return err
+	}
+	if err := r.checkThresholds(first); err != nil {
 		return err
 	}
 	scenarios, err := r.plan(first)

@@ -28,6 +28,11 @@ type Options struct {
 	// the rest before its next one (the minIterationDuration option).
 	MinIterationDuration types.NullDuration `json:"minIterationDuration" envconfig:"K6_MIN_ITERATION_DURATION"`
 
+	// Thresholds are the thresholds option: per metric (or submetric) name, its threshold
+	// expressions. k6 parses and validates them against the registry before the test starts
+	// (metrics.Thresholds Parse and Validate).
+	Thresholds map[string]metrics.Thresholds `json:"thresholds"`
+
 	// ExecutionSegment is the part of the test this instance runs (--execution-segment); nil
 	// means the whole test, 0:1.
 	ExecutionSegment *ExecutionSegment `json:"executionSegment" ignored:"true"`
