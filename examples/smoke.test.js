@@ -4,23 +4,29 @@
 //   barrier failed with a reason rejects the wait at once (outcome 'failed'); a barrier nobody joins
 //   times out; status() and reset(). The rendezvous: a few VUs arrive() together at every iteration;
 //   a phase nobody completes is released on timeout, or rejects.
-// - k6/x/eventsource against the demo server at BASE_URL: an EventSource on a waiting stream (WAITING, then the
-//   event is opened and IN_PROGRESS arrives), a refused stream (401 with its body), and the blocking
-//   sse.open() API of xk6-sse.
+// - k6/x/eventsource, with no server: a stream whose connection is refused ends in one error event
+//   (no open, readyState CLOSED), and so does sse.open().
+// - k6/x/eventsource against the demo server, only when BASE_URL is set: an EventSource on a waiting
+//   stream (WAITING, then the event is opened and IN_PROGRESS arrives), a refused stream (401 with its
+//   body), and the blocking sse.open() API of xk6-sse.
 //
-// Run (needs the demo server; the in-process barrier needs one k6 process):
-//   examples/demo.sh smoke                  # starts the server, runs this, stops the server
+// Run alone (no server, no environment: what `xk6 lint`'s smoke check runs):
+//   k6 run examples/smoke.test.js
+// With the demo server too (the in-process barrier needs one k6 process):
+//   examples/demo.sh smoke                  # starts the server, runs this with BASE_URL, stops the server
 //   go run ./examples/waitingroom &  k6 run -e BASE_URL=http://127.0.0.1:8080 examples/smoke.test.js
 //
-// Environment: BASE_URL (default http://127.0.0.1:8080), SMOKE_VUS (joiners, default 3),
-// PASSWORD (default 'password').
+// Environment: BASE_URL (the demo server; unset: its streams are not tried), SMOKE_VUS (joiners,
+// default 3), PASSWORD (default 'password').
 import http from 'k6/http';
 import { check, fail } from 'k6';
 import exec from 'k6/execution';
 import { Barrier, BarrierError } from 'k6/x/barrier';
 import sse, { EventSource } from 'k6/x/eventsource';
 
-const BASE_URL = (__ENV.BASE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
+const BASE_URL = (__ENV.BASE_URL || '').replace(/\/+$/, '');
+// A loopback port where nothing listens (port 1: tcpmux, never served here): connections are refused.
+const REFUSING_URL = 'http://127.0.0.1:1/stream';
 const JOINERS = Number(__ENV.SMOKE_VUS || 3);
 const PASSWORD = __ENV.PASSWORD || 'password';
 const RENDEZVOUS_VUS = 3;
@@ -29,7 +35,9 @@ export const options = {
   scenarios: {
     joiners: { executor: 'per-vu-iterations', exec: 'joiner', vus: JOINERS, iterations: 1, maxDuration: '1m' },
     controller: { executor: 'per-vu-iterations', exec: 'controller', vus: 1, iterations: 1, maxDuration: '1m' },
-    streams: { executor: 'per-vu-iterations', exec: 'streams', vus: 1, iterations: 1, maxDuration: '1m' },
+    offline: { executor: 'per-vu-iterations', exec: 'offline', vus: 1, iterations: 1, maxDuration: '1m' },
+    // the demo server's streams, only when BASE_URL names it
+    ...(BASE_URL ? { streams: { executor: 'per-vu-iterations', exec: 'streams', vus: 1, iterations: 1, maxDuration: '1m' } } : {}),
     rendezvous: { executor: 'per-vu-iterations', exec: 'rendezvous', vus: RENDEZVOUS_VUS, iterations: 3, maxDuration: '1m' },
   },
   thresholds: {
@@ -103,6 +111,31 @@ export async function controller() {
   await lonely.reset();
   const after = await lonely.status();
   check(after, { 'reset: counts back to 0': (x) => x.outcome === 'pending' && x.joined === 0 && x.accounted === 0 });
+}
+
+/** The SSE client with no server: a refused connection is one error event, for both APIs. */
+export async function offline() {
+  /** @type {string[]} */
+  const seen = [];
+  const e = await new Promise((resolve) => {
+    const es = new EventSource(REFUSING_URL, { timeout: '5s' });
+    es.onopen = () => seen.push('open');
+    es.onmessage = () => seen.push('message');
+    es.onerror = (ev) => {
+      seen.push('error');
+      es.close();
+      resolve(ev);
+    };
+  });
+  check(e, {
+    'refused connection: one error event, no open': () => seen.join() === 'error',
+    'refused connection: error text': (x) => typeof x.error === 'string' && x.error !== '',
+    'refused connection: no status': (x) => !x.status,
+  });
+  const res = sse.open(REFUSING_URL, { timeout: '5s' }, (client) => {
+    client.on('open', () => check(null, { 'sse.open refused: no open': () => false }));
+  });
+  check(res, { 'sse.open refused: error, no status': (r) => !!r.error && !r.status });
 }
 
 /** The SSE client against the demo server: EventSource, a refused stream, and sse.open(). */

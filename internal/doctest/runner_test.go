@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -48,7 +49,8 @@ import (
 //     support its aggregation method (k6 exits 104 otherwise, e.g. on a threshold on an sse_* metric
 //     of a script that does not import k6/x/eventsource).
 //   - The network: every host name dials the test server (port 443: its TLS listener, whose
-//     certificate is not checked, as with k6's insecureSkipTLSVerify; other ports: its plain one). The
+//     certificate is not checked, as with k6's insecureSkipTLSVerify; port 1: refused, as a port
+//     where nothing listens; other ports: its plain one). The
 //     server answers a request that accepts text/event-stream with a stream of three events
 //     (QUEUE_POSITION, a message, IN_PROGRESS) then holds it open, except a POST to
 //     /v1/chat/completions: an OpenAI-style token stream (three chunks, then `data: [DONE]`, then the
@@ -91,11 +93,15 @@ func newWorld(t *testing.T, srv *redistest.Server) *world {
 // snippets' host names (as k6's insecureSkipTLSVerify).
 func insecureTLS() *tls.Config { return &tls.Config{InsecureSkipVerify: true} }
 
-// DialContext dials the test server whatever the host: its TLS listener for port 443, else its plain one.
+// DialContext dials the test server whatever the host: its TLS listener for port 443, else its plain
+// one; port 1 is refused.
 func (w *world) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	_, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, err
+	}
+	if port == "1" {
+		return nil, &net.OpError{Op: "dial", Net: network, Err: syscall.ECONNREFUSED}
 	}
 	target := w.plain.Listener.Addr().String()
 	if port == "443" {
