@@ -74,6 +74,9 @@ type world struct {
 	plain    *httptest.Server
 	tls      *httptest.Server
 	client   *http.Client
+	// demo, when set, is the address (host:port) of the demo server that every connection dials
+	// instead of the test servers (the snippets marked demo).
+	demo string
 }
 
 func newWorld(t *testing.T, srv *redistest.Server) *world {
@@ -103,11 +106,14 @@ func (w *world) DialContext(ctx context.Context, network, addr string) (net.Conn
 	if port == "1" {
 		return nil, &net.OpError{Op: "dial", Net: network, Err: syscall.ECONNREFUSED}
 	}
+	var d net.Dialer
+	if w.demo != "" {
+		return d.DialContext(ctx, network, w.demo)
+	}
 	target := w.plain.Listener.Addr().String()
 	if port == "443" {
 		target = w.tls.Listener.Addr().String()
 	}
-	var d net.Dialer
 	return d.DialContext(ctx, network, target)
 }
 

@@ -27,12 +27,23 @@ func jsFences(t *testing.T) []fence {
 }
 
 // TestSnippets runs every JavaScript snippet of README.md and docs/*.md as a k6 script (see
-// runner_test.go), or compiles it when it is marked `<!-- snippet: fragment -->`.
+// runner_test.go), or compiles it when it is marked `<!-- snippet: fragment -->`. A snippet marked
+// `<!-- snippet: demo -->` runs against the demo server of examples/waitingroom (every host name
+// dials it) instead of the runner's test server.
 func TestSnippets(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, redistest.New(t))
+	srv := redistest.New(t)
+	w := newWorld(t, srv)
 	snippets := jsFences(t)
 	require.NotEmpty(t, snippets)
+	var demo *world // the demo server's, when a snippet needs it
+	for _, f := range snippets {
+		if f.marker == "snippet:demo" {
+			demo = newWorld(t, srv)
+			demo.demo = startDemo(t, srv)
+			break
+		}
+	}
 	for _, f := range snippets {
 		name := fmt.Sprintf("%s:%d", f.file, f.line)
 		t.Run(name, func(t *testing.T) {
@@ -41,8 +52,10 @@ func TestSnippets(t *testing.T) {
 				require.NoError(t, compileFragment(name, f.body))
 			case "", "snippet:script.js": // script.js: the script of docs/cli.md's sessions
 				require.NoError(t, runScript(t, w, name, f.body, nil))
+			case "snippet:demo": // against the demo server, as README.md's examples are run
+				require.NoError(t, runScript(t, demo, name, f.body, nil))
 			default:
-				t.Fatalf("unknown marker %q (known: snippet: fragment, snippet: script.js)", f.marker)
+				t.Fatalf("unknown marker %q (known: snippet: fragment, snippet: script.js, snippet: demo)", f.marker)
 			}
 		})
 	}
