@@ -47,7 +47,8 @@ import (
 //   - The options, checked as k6 checks them before the test starts, after the first VU's init code
 //     has registered its metrics: each threshold's expression is parsed and its metric must exist and
 //     support its aggregation method (k6 exits 104 otherwise, e.g. on a threshold on an sse_* metric
-//     of a script that does not import k6/x/eventsource).
+//     of a script that does not import k6/x/eventsource), and each scenario's exec function must be
+//     exported.
 //   - The network: every host name dials the test server (port 443: its TLS listener, whose
 //     certificate is not checked, as with k6's insecureSkipTLSVerify; port 1: refused, as a port
 //     where nothing listens; other ports: its plain one). The
@@ -624,6 +625,11 @@ func (r *runner) run() error {
 	scenarios, err := r.plan(first)
 	if err != nil {
 		return err
+	}
+	for _, s := range scenarios { // as k6 checks the scenarios before the test starts
+		if !r.hasExport(first, s.Exec) {
+			return fmt.Errorf("options (k6 exits 104 before the test starts): There were problems with the specified script configuration:\n\t- executor %s: function '%s' not found in exports", s.Name, s.Exec)
+		}
 	}
 	r.toVU(first, 0, "setup")
 	data := ""
