@@ -155,12 +155,10 @@ type thresholdExpression struct {
 	value      float64
 }
 
-// The operators, the longer first where one begins another.
-var thresholdOperators = []string{"<=", "<", ">=", ">", "===", "==", "!="}
-
 func parseThresholdExpression(src string) (*thresholdExpression, error) {
 	var left, op, right string
-	for _, o := range thresholdOperators {
+	// the operators, the longer first where one begins another
+	for _, o := range []string{"<=", "<", ">=", ">", "===", "==", "!="} {
 		l, r, _ := strings.Cut(src, o)
 		if r != "" {
 			left, op, right = strings.TrimSpace(l), o, strings.TrimSpace(r)
@@ -168,7 +166,8 @@ func parseThresholdExpression(src string) (*thresholdExpression, error) {
 		}
 	}
 	if op == "" {
-		return nil, fmt.Errorf("failed parsing threshold expression %q; reason: %w", src, errors.New("malformed threshold expression"))
+		return nil, fmt.Errorf("failed parsing threshold expression %q; reason: %w", src,
+			errors.New("malformed threshold expression"))
 	}
 	e := &thresholdExpression{operator: op}
 	switch {
@@ -192,7 +191,8 @@ func parseThresholdExpression(src string) (*thresholdExpression, error) {
 	v, err := strconv.ParseFloat(right, 64)
 	if err != nil {
 		// "expresion": k6's own spelling
-		return nil, fmt.Errorf("failed parsing threshold expresion's %q right hand side; reason: %w", src, err) //nolint:misspell
+		return nil, fmt.Errorf(
+			"failed parsing threshold expresion's %q right hand side; reason: %w", src, err)
 	}
 	e.value = v
 	return e, nil
@@ -210,7 +210,8 @@ func ParseMetricName(name string) (string, []string, error) {
 	case end < open:
 		return "", nil, fmt.Errorf("%w, metric %q closing curly brace appears before opening one", ErrMetricNameParsing, name)
 	case end != len(name)-1:
-		return "", nil, fmt.Errorf("%w, metric %q lacks a closing curly brace in its last position", ErrMetricNameParsing, name)
+		return "", nil, fmt.Errorf("%w, metric %q lacks a closing curly brace in its last position",
+			ErrMetricNameParsing, name)
 	}
 	tags := strings.Split(name[open+1:end], ",")
 	for i, tag := range tags {
