@@ -37,7 +37,8 @@ type Open struct {
 	Status     string      // e.g. "200 OK"
 	Proto      string      // e.g. "HTTP/2.0"
 	Header     http.Header // the response headers
-	URL        string      // the URL that answered, after redirects
+	URL        string      // the URL that answered, after redirects (its user info as given)
+	Origin     string      // URL's origin (see Origin): a message event's origin
 	Attempt    int         // 0 for the first connection, n for the nth reconnection
 	// ConnectingTime is the time from the start of the request to the
 	// response headers.

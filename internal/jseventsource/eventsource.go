@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 
 	"github.com/grafana/sobek"
 
 	"github.com/xk6-barrier/xk6-barrier/internal/jsopts"
 	"github.com/xk6-barrier/xk6-barrier/internal/k6util"
+	"github.com/xk6-barrier/xk6-barrier/internal/redact"
 	"github.com/xk6-barrier/xk6-barrier/sse"
 )
 
@@ -39,6 +41,7 @@ type eventSource struct {
 	ctx      context.Context // the VU's context of the iteration that opened the stream
 	obj      *sobek.Object
 	url      string
+	userInfo *url.URL // the URL as given, whose user info errors must not show
 	stream   *sse.Stream
 	queue    *taskQueue
 	inflight chan struct{}
@@ -53,8 +56,10 @@ type eventSource struct {
 	lastEnd error
 
 	readyState int
-	closed     bool // close() was called, or the stream ended
-	listeners  map[string][]sobek.Value
+	// origin is the origin of the URL that answered last (message events' origin).
+	origin    string
+	closed    bool // close() was called, or the stream ended
+	listeners map[string][]sobek.Value
 	// jsState is what dispatchRunSource reads, { closed }, kept equal to closed.
 	jsState *sobek.Object
 }
@@ -70,7 +75,8 @@ func (mi *ModuleInstance) newEventSource(call sobek.FunctionCall) sobek.Value {
 	}
 	vs := mi.newVUStream("new EventSource()", call.Argument(0), call.Argument(1), eventSourceParams())
 	es := &eventSource{
-		mi: mi, rt: rt, ctx: mi.vu.Context(), url: vs.url, stream: vs.stream,
+		mi: mi, rt: rt, ctx: mi.vu.Context(), url: vs.url, userInfo: vs.parsed, stream: vs.stream,
+		origin:    sse.Origin(vs.parsed),
 		inflight:  make(chan struct{}, maxBatchesInFlight),
 		sampler:   vs.sampler,
 		listeners: map[string][]sobek.Value{},
@@ -194,11 +200,12 @@ func (es *eventSource) OnOpen(o sse.Open) {
 			return nil
 		}
 		es.readyState = stateOpen
+		es.origin = o.Origin
 		ev := es.rt.NewObject()
 		_ = ev.Set("type", "open")
 		_ = ev.Set("status", o.StatusCode)
 		_ = ev.Set("headers", headerObject(es.rt, o.Header))
-		_ = ev.Set("url", o.URL)
+		_ = ev.Set("url", redact.HTTPURL(o.URL))
 		return es.fire("open", ev)
 	})
 }
@@ -292,7 +299,7 @@ func (es *eventSource) dispatchRun(typ string, events []sse.Event, listeners []s
 // no property map, each property made when a script reads it. It behaves as a plain object: a
 // script may add, change and delete properties.
 func (es *eventSource) messageEvent(e sse.Event) *sobek.Object {
-	return es.rt.NewDynamicObject(&messageEventObject{rt: es.rt, e: e, origin: es.url})
+	return es.rt.NewDynamicObject(&messageEventObject{rt: es.rt, e: e, origin: es.origin})
 }
 
 // messageEventObject is a message event as JavaScript sees it: type, data, lastEventId, origin,
@@ -393,6 +400,7 @@ func (es *eventSource) OnSessionEnd(s sse.Session) {
 // status, headers and (bounded) body. It is dispatched at the next call, which tells whether the
 // stream reconnects (OnReconnect) or not (another error, or the end of Run).
 func (es *eventSource) OnError(err error) {
+	err = maskUserInfo(err, es.userInfo)
 	es.sampler.failed(err)
 	es.flushPendingError()
 	es.pendingErr = err

@@ -80,13 +80,13 @@ type sampler struct {
 
 // newSampler returns the sampler of a stream to rawURL: its samples carry the VU's tags, userTags,
 // and the system tags method, url and name where the systemTags option enables them, as k6/http
-// sets them: both the URL (its password masked), or, when the script set a name tag, url takes the
+// sets them: both the URL (its user info masked as k6 masks it), or, when the script set a name tag, url takes the
 // name too. Once a connection is open, its samples also carry status and proto (see opened); an
 // error's carry error_code, or status for a rejected response.
 func newSampler(
 	ctx context.Context, state *lib.State, m *streamMetrics, rawURL, method string, userTags map[string]string,
 ) *sampler {
-	shown := redact.URL(rawURL)
+	shown := redact.HTTPURL(rawURL)
 	tm := state.Tags.GetCurrentValues()
 	tm.Tags = tm.Tags.WithTagsFromMap(userTags)
 	enabled := state.Options.SystemTags

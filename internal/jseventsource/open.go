@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 
 	"github.com/grafana/sobek"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/xk6-barrier/xk6-barrier/internal/jsopts"
 	"github.com/xk6-barrier/xk6-barrier/internal/k6util"
+	"github.com/xk6-barrier/xk6-barrier/internal/redact"
 	"github.com/xk6-barrier/xk6-barrier/sse"
 )
 
@@ -87,7 +89,7 @@ func (mi *ModuleInstance) open(urlArg sobek.Value, args ...sobek.Value) *sobek.O
 
 	r := &openRun{
 		c: c, ctx: ctx, tasks: make(chan func() error, maxBatchesInFlight),
-		sampler: vs.sampler,
+		sampler: vs.sampler, userInfo: vs.parsed,
 	}
 	runDone := make(chan struct{})
 	go func() {
@@ -128,6 +130,8 @@ type openRun struct {
 	ctx     context.Context
 	tasks   chan func() error
 	sampler *sampler
+	// userInfo is the URL as given, whose user info errors must not show.
+	userInfo *url.URL
 
 	// Written by the stream goroutine before the VU goroutine reads them (after Run returns).
 	open    *sse.Open
@@ -180,6 +184,7 @@ func (r *openRun) OnSessionEnd(s sse.Session) {
 }
 
 func (r *openRun) OnError(err error) {
+	err = maskUserInfo(err, r.userInfo)
 	r.lastErr = err
 	r.sampler.failed(err)
 	r.send(func() error { return r.emitError(err) })
@@ -208,13 +213,13 @@ func (r *openRun) OnReconnect(rc sse.Reconnect) {
 // response is open()'s result: { url, status, headers, error }.
 func (r *openRun) response(rt *sobek.Runtime, url string) *sobek.Object {
 	o := rt.NewObject()
-	_ = o.Set("url", url)
+	_ = o.Set("url", redact.HTTPURL(url))
 	status := 0
 	var headers map[string][]string
 	if r.open != nil {
 		status, headers = r.open.StatusCode, r.open.Header
 		if r.open.URL != "" {
-			_ = o.Set("url", r.open.URL)
+			_ = o.Set("url", redact.HTTPURL(r.open.URL))
 		}
 	}
 	var re *sse.ResponseError
