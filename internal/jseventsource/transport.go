@@ -176,7 +176,7 @@ func errorCode(err error) int {
 		}
 		return errCodeTCP
 	}
-	return errCodeDefault
+	return http2ErrorCode(err) // errCodeDefault unless an HTTP/2 failure
 }
 
 // errorCodeTag is errorCode as the error_code tag's value, "" for none.
