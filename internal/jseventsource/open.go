@@ -57,6 +57,10 @@ func (c *openClient) emit(event string, args ...sobek.Value) error {
 	return nil
 }
 
+// maxTasksInFlight bounds the callbacks of one sse.open() waiting for the VU goroutine (the bytes
+// of their events are bounded by the stream's budget).
+const maxTasksInFlight = 64
+
 // open is `sse.open(url, params?, fn)`: it calls fn(client) to set up handlers, then runs the
 // stream on the calling VU, blocking it, until the stream ends or client.close() is called. It
 // returns { url, status, headers, error }, as the xk6-sse extension does.
@@ -88,8 +92,8 @@ func (mi *ModuleInstance) open(urlArg sobek.Value, args ...sobek.Value) *sobek.O
 	}
 
 	r := &openRun{
-		c: c, ctx: ctx, tasks: make(chan func() error, maxBatchesInFlight),
-		sampler: vs.sampler, userInfo: vs.parsed,
+		c: c, ctx: ctx, tasks: make(chan func() error, maxTasksInFlight),
+		sampler: vs.sampler, userInfo: vs.parsed, budget: newByteBudget(queueBudget(vs.maxEventSize)),
 	}
 	runDone := make(chan struct{})
 	go func() {
@@ -132,6 +136,8 @@ type openRun struct {
 	sampler *sampler
 	// userInfo is the URL as given, whose user info errors must not show.
 	userInfo *url.URL
+	// budget bounds the bytes of the events read but not yet handed to the script.
+	budget *byteBudget
 
 	// Written by the stream goroutine before the VU goroutine reads them (after Run returns).
 	open    *sse.Open
@@ -158,10 +164,20 @@ func (r *openRun) OnOpen(o sse.Open) {
 	r.send(func() error { return r.c.emit("open") })
 }
 
+// OnEvents implements Handler: the batch is handed to the VU goroutine while the bytes of the
+// batches queued stay within the stream's budget (see queueBudget).
 func (r *openRun) OnEvents(b sse.Batch) {
-	r.sampler.events(b)
+	r.sampler.arrived(b)
+	n, ok := r.budget.acquire(batchBytes(b), r.c.stream.Done())
+	if !ok {
+		return
+	}
+	tags := r.sampler.current()
 	r.send(func() error {
+		defer r.budget.release(n)
 		rt := r.c.rt
+		delivered := 0
+		defer func() { r.sampler.delivered(tags, delivered) }()
 		for _, e := range b.Events {
 			if !r.live() {
 				return nil // the script is done listening: the rest of the batch is dropped, no error
@@ -171,6 +187,7 @@ func (r *openRun) OnEvents(b sse.Batch) {
 			_ = ev.Set("name", e.Type)
 			_ = ev.Set("data", e.Data)
 			_ = ev.Set("lastEventId", e.LastEventID)
+			delivered++
 			if err := r.c.emit("event", ev); err != nil {
 				return err
 			}
