@@ -14,7 +14,9 @@ import (
 // closed.
 type Handler interface {
 	// OnOpen is called when a connection is established: a 2xx response
-	// (not 204) with Content-Type text/event-stream.
+	// (not 204) with Content-Type text/event-stream; with a Content-Encoding,
+	// once the body's first bytes have decoded (a body that does not decode
+	// is an error, without OnOpen).
 	OnOpen(Open)
 	// OnEvents is called with the events decoded from each read: every
 	// event already received, at once, so that a consumer on an event loop

@@ -184,6 +184,15 @@ func (s *Stream) connect(h Handler, attempt int) error {
 	idle.arm(s.cfg.IdleTimeout)
 	body := newDecodedBody(idle, codings)
 	defer body.close()
+	if len(codings) > 0 {
+		// A body that does not decode fails here, before the stream is open.
+		if err := body.peek(); err != nil {
+			if errors.Is(context.Cause(ctx), ErrIdleTimeout) && !s.stopped() {
+				return fmt.Errorf("%w: no bytes for %v", ErrIdleTimeout, s.cfg.IdleTimeout)
+			}
+			return err
+		}
+	}
 	if s.stopped() {
 		return nil
 	}
