@@ -113,7 +113,7 @@ func (d *decodedBody) peek() error {
 	n, err := io.ReadAtLeast(d.r, buf, 1)
 	d.head = buf[:n]
 	switch {
-	case err == io.EOF: //nolint:errorlint // io.EOF itself: an empty body, a clean end
+	case err == io.EOF: // io.EOF itself: an empty body, a clean end
 		d.headErr = err
 		return nil
 	case err != nil && n == 0:
