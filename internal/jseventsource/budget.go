@@ -6,15 +6,16 @@ import (
 	"github.com/xk6-barrier/xk6-barrier/sse"
 )
 
-// minQueuedBytes is the least byte budget of a stream (see queueBudget): 8 MiB.
-const minQueuedBytes = 8 << 20
+// minQueuedBytes is the least byte budget of a stream (see queueBudget): 1 MiB, thousands of
+// small events, enough to keep a VU busy while the stream reads on.
+const minQueuedBytes = 1 << 20
 
 // eventOverhead is what an event costs beyond its strings, counted against the budget: the Go
 // event and its share of the batch, and the JS object made of it.
 const eventOverhead = 128
 
 // queueBudget returns how many bytes of events a stream may hold read but not yet handed to the
-// script: max(8 MiB, 2 × maxEventSize) (maxEventSize < 1: the default, 1 MiB). A VU that handles
+// script: max(1 MiB, 2 × maxEventSize) (maxEventSize < 1: the default, 1 MiB; so 2 MiB by default). A VU that handles
 // events slower than they arrive fills it; the stream then stops reading, and the server is slowed
 // by TCP's (HTTP/1.1) or HTTP/2's flow control, instead of the events piling up in memory. Twice
 // the largest event lets one event be decoded while another waits for the script.

@@ -15,7 +15,7 @@ import (
 
 // TestSlowListenerBoundedInBytes: a server writes 1 MB events as fast as the connection takes
 // them to a listener that works 20 ms per event. What the server managed to write beyond what the
-// script handled stays bounded by the stream's byte budget (8 MiB here), the event being decoded
+// script handled stays bounded by the stream's byte budget (2 MiB here), the event being decoded
 // and what the connection holds (socket buffers, HTTP/2's stream window): the reading stops when
 // the budget is full, and flow control slows the server. Before the budget counted bytes, 64
 // batches of any size could queue: 64 MB of such events.
@@ -65,17 +65,18 @@ func TestSlowListenerBoundedInBytes(t *testing.T) {
 			`, url, eventSize, handled))
 			assert.EqualValues(t, handled, vu.get("got"))
 			t.Logf("%s: the server wrote at most %.1f MB ahead of the script", proto, float64(maxAhead)/1e6)
-			const bound = 32 << 20 // 8 MiB of budget, 1 MiB decoding, the rest the connection's buffers
+			const bound = 32 << 20 // 2 MiB of budget, 1 MiB decoding, the rest the connection's buffers
 			assert.Less(t, maxAhead, int64(bound), "bytes written ahead of the script")
 		})
 	}
 }
 
-// TestQueueBudget: the budget is 8 MiB, or twice maxEventSize when larger.
+// TestQueueBudget: the budget is twice maxEventSize (2 MiB by default), at least 1 MiB.
 func TestQueueBudget(t *testing.T) {
 	t.Parallel()
-	assert.Equal(t, 8<<20, queueBudget(0))
-	assert.Equal(t, 8<<20, queueBudget(1<<20))
+	assert.Equal(t, 2<<20, queueBudget(0))
+	assert.Equal(t, 2<<20, queueBudget(1<<20))
+	assert.Equal(t, 1<<20, queueBudget(1000))
 	assert.Equal(t, 64<<20, queueBudget(32<<20))
 }
 
