@@ -135,3 +135,25 @@ func TestNoPasswordInRedirectWarning(t *testing.T) {
 		assert.NotContains(t, text, testPassword)
 	}
 }
+
+// TestMessageOriginAfterRedirect: a message event's origin is that of the URL that answered, after
+// redirects, as the spec says (the final URL's origin), not that of the URL given.
+func TestMessageOriginAfterRedirect(t *testing.T) {
+	t.Parallel()
+	target := streamServer(t, "data: one\n\n", false)
+	from := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target.URL+"/moved", http.StatusFound)
+	}))
+	t.Cleanup(from.Close)
+	vu := newJSVU(t)
+	vu.run(t, fmt.Sprintf(`
+		var seen = {};
+		const es = new EventSource(%q);
+		es.onopen = (e) => { seen.url = e.url; };
+		es.onmessage = (e) => { seen.origin = e.origin; es.close(); };
+	`, from.URL+"/start"))
+	seen := vu.get("seen").(map[string]any)
+	assert.Equal(t, target.URL+"/moved", seen["url"])
+	assert.Equal(t, target.URL, seen["origin"])
+	assert.NotEqual(t, from.URL, target.URL)
+}
