@@ -106,21 +106,23 @@ func (d *decodedBody) Read(p []byte) (int, error) {
 // peek decodes the first bytes of the body, waiting for them, so that a
 // body that its Content-Encoding does not describe (a server that says gzip
 // and sends plain text) fails before the stream is called open. It returns
-// the decoding error, or nil when bytes were decoded or the body ended
-// cleanly (Read then returns them, and the end).
+// the decoding error that came before any byte; else nil, and Read returns
+// what peek read first: the bytes, then the error or end that came with
+// them.
 func (d *decodedBody) peek() error {
 	buf := make([]byte, peekSize)
-	n, err := io.ReadAtLeast(d.r, buf, 1)
-	d.head = buf[:n]
-	switch {
-	case err == io.EOF: // io.EOF itself: an empty body, a clean end
-		d.headErr = err
+	for range maxEmptyReads {
+		n, err := d.r.Read(buf)
+		if n == 0 && err == nil {
+			continue
+		}
+		d.head, d.headErr = buf[:n], err
+		if n == 0 && err != io.EOF { // io.EOF itself: an empty body, a clean end
+			return err
+		}
 		return nil
-	case err != nil && n == 0:
-		return err
 	}
-	d.headErr = err
-	return nil
+	return nil // reads that return nothing: the Decoder's reads tell
 }
 
 // close releases the decoders (zstd's hold buffers until closed).
