@@ -269,3 +269,24 @@ func TestStreamDecodesRejectedBody(t *testing.T) {
 		t.Fatalf("want the decoded body, got %v", err)
 	}
 }
+
+// TestStreamCompressedIdleBeforeFirstBytes: a compressed stream whose first bytes do not come
+// within idleTimeout fails with the idle timeout, without opening.
+func TestStreamCompressedIdleBeforeFirstBytes(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Header().Set("Content-Encoding", "gzip")
+		w.(http.Flusher).Flush() // the headers, and no byte of the body
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	rec := &recorder{}
+	_, err := run(t, Config{URL: srv.URL, Transport: k6LikeTransport(t), IdleTimeout: 50 * time.Millisecond}, rec)
+	if !errors.Is(err, ErrIdleTimeout) || !strings.Contains(err.Error(), "no bytes for 50ms") {
+		t.Fatalf("want the idle timeout, got %v", err)
+	}
+	if len(rec.opens) != 0 {
+		t.Fatalf("opened: %v", rec.calls)
+	}
+}
