@@ -435,7 +435,7 @@ declare module 'k6/x/eventsource' {
     status: number;
     /** Response headers: canonical names to comma-joined values. */
     headers: { [name: string]: string };
-    /** The URL that answered, after redirects. */
+    /** The URL that answered, after redirects; its user info masked as k6 masks it (`****:****@`). */
     url: string;
   }
 
@@ -446,7 +446,7 @@ declare module 'k6/x/eventsource' {
     data: string;
     /** The last `id` field seen on the stream, in this event or an earlier one; `''` if none. */
     lastEventId: string;
-    /** The stream's URL. */
+    /** The origin of the URL that answered, as the spec says: `scheme://host[:port]` (no default port, path or user info). */
     origin: string;
   }
 
@@ -578,7 +578,7 @@ declare module 'k6/x/eventsource' {
     headers: { [name: string]: string };
     /** What went wrong, empty if nothing. */
     error: string;
-    /** The stream's URL (after redirects, when it was answered). */
+    /** The stream's URL (after redirects, when it was answered), its user info masked (`****:****@`). */
     url: string;
     /** Body of a rejected response (at most 64 KiB); absent otherwise. */
     body?: string;

@@ -91,3 +91,31 @@ func BenchmarkDecoderMultiLineEvent(b *testing.B) {
 	}
 	cpu.report()
 }
+
+// BenchmarkDecoderLargeEventRatio decodes, in each op, one 1 MiB and one 4 MiB one-line event,
+// timed apart, and reports the ratio of their costs ("4MiB/1MiB", 4 where the cost is linear in
+// the size): taken in the same op, it does not drift with the machine's load as two benchmarks do.
+// Each decoder has decoded one event before (a stream's first large event also sizes the buffer).
+func BenchmarkDecoderLargeEventRatio(b *testing.B) {
+	decoders := make(map[int]*Decoder, 2)
+	for _, mib := range []int{1, 4} {
+		size := mib << 20
+		block := "data: " + strings.Repeat("x", size) + "\n\n"
+		decoders[mib] = NewDecoder(&loopReader{block: []byte(block)}, WithMaxEventSize(size))
+		if _, err := decoders[mib].Next(); err != nil { // warm: the buffer sized by the first event
+			b.Fatal(err)
+		}
+	}
+	var spent [5]time.Duration
+	b.ResetTimer()
+	for range b.N {
+		for _, mib := range []int{1, 4} {
+			start := time.Now()
+			if _, err := decoders[mib].Next(); err != nil {
+				b.Fatal(err)
+			}
+			spent[mib] += time.Since(start)
+		}
+	}
+	b.ReportMetric(float64(spent[4])/float64(spent[1]), "4MiB/1MiB")
+}

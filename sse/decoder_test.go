@@ -508,3 +508,25 @@ func TestDecoderDirectReadMatches(t *testing.T) {
 func isEOF(err error) bool {
 	return err == io.EOF //nolint:errorlint // the contract is io.EOF itself, as io.Reader's
 }
+
+// TestDecoderLongLinesAroundDirectChunk: data lines read straight into the data buffer, in reads
+// of at most directChunk, decode as in one-byte reads whatever their line end (LF, CRLF, CR) and
+// wherever a read ends near it: a line's first busyBufferSize bytes are buffered, then the reads
+// of directChunk end at busyBufferSize + k × directChunk of the line.
+func TestDecoderLongLinesAroundDirectChunk(t *testing.T) {
+	t.Parallel()
+	for _, boundary := range []int{busyBufferSize + directChunk, busyBufferSize + 2*directChunk} {
+		for n := boundary - len("data: ") - 3; n <= boundary-len("data: ")+3; n++ {
+			for _, end := range []string{"\n", "\r\n", "\r"} {
+				value := strings.Repeat("x", n)
+				stream := "data: " + value + end + "data: b" + end + end + "data: next" + end + end
+				got := decodeAll(strings.NewReader(stream), WithMaxEventSize(3*directChunk))
+				want := decodeAll(&chunkReader{data: []byte(stream)}, WithMaxEventSize(3*directChunk))
+				compareDecoded(t, want, got)
+				if len(got.events) != 2 || got.events[0].Data != value+"\nb" || got.events[1].Data != "next" {
+					t.Fatalf("n=%d end=%q: %d events, err %v", n, end, len(got.events), got.err)
+				}
+			}
+		}
+	}
+}

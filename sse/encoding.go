@@ -23,8 +23,22 @@ var ErrContentEncoding = errors.New("sse: response Content-Encoding cannot be de
 var ErrDecoding = errors.New("sse: decoding the response's Content-Encoding")
 
 // zstdMaxWindow bounds the memory a zstd stream may ask the decoder for:
-// 8 MiB, the window that RFC 8878 asks decoders to support for HTTP.
+// 8 MiB, the window that RFC 8878 asks decoders to support for HTTP. No
+// option raises it: a stream with a larger window fails with an error that
+// says so (see ErrWindowTooLarge).
 const zstdMaxWindow = 8 << 20
+
+// ErrWindowTooLarge is wrapped by the error of a zstd stream whose window
+// (the history the decoder must keep, which the server's encoder chooses)
+// is over the 8 MiB limit. No option raises the limit: the server must
+// compress with a smaller window (zstd levels up to 19 use at most 8 MiB;
+// --long or a window log over 23 use more).
+var ErrWindowTooLarge = fmt.Errorf(
+	"the stream's zstd window is over the %d MiB limit of a stream (no param raises it: "+
+		"the server must compress with a window of at most %d MiB)", zstdMaxWindow>>20, zstdMaxWindow>>20)
+
+// peekSize is how many decoded bytes peek reads at most.
+const peekSize = 512
 
 // contentCodings parses a Content-Encoding header value (possibly repeated)
 // into the codings applied, in the order the server applied them, lowercase,
@@ -60,6 +74,8 @@ func contentCodings(values []string) (codings []string, unsupported string) {
 type decodedBody struct {
 	r       io.Reader
 	closers []func()
+	head    []byte // decoded bytes read by peek, not yet read
+	headErr error  // the error that came with head, returned once head is read
 }
 
 // newDecodedBody returns body decoded by codings (see contentCodings); with
@@ -73,7 +89,41 @@ func newDecodedBody(body io.Reader, codings []string) *decodedBody {
 }
 
 // Read implements io.Reader.
-func (d *decodedBody) Read(p []byte) (int, error) { return d.r.Read(p) }
+func (d *decodedBody) Read(p []byte) (int, error) {
+	if len(d.head) > 0 {
+		n := copy(p, d.head)
+		d.head = d.head[n:]
+		return n, nil
+	}
+	if d.headErr != nil {
+		err := d.headErr
+		d.headErr = nil
+		return 0, err
+	}
+	return d.r.Read(p)
+}
+
+// peek decodes the first bytes of the body, waiting for them, so that a
+// body that its Content-Encoding does not describe (a server that says gzip
+// and sends plain text) fails before the stream is called open. It returns
+// the decoding error that came before any byte; else nil, and Read returns
+// what peek read first: the bytes, then the error or end that came with
+// them.
+func (d *decodedBody) peek() error {
+	buf := make([]byte, peekSize)
+	for range maxEmptyReads {
+		n, err := d.r.Read(buf)
+		if n == 0 && err == nil {
+			continue
+		}
+		d.head, d.headErr = buf[:n], err
+		if n == 0 && err != io.EOF { // io.EOF itself: an empty body, a clean end
+			return err
+		}
+		return nil
+	}
+	return nil // reads that return nothing: the Decoder's reads tell
+}
 
 // close releases the decoders (zstd's hold buffers until closed).
 func (d *decodedBody) close() {
@@ -125,6 +175,9 @@ func (l *lazyDecoder) Read(p []byte) (int, error) {
 func (l *lazyDecoder) wrap(src *srcErrReader, err error) error {
 	if src.err != nil && errors.Is(err, src.err) {
 		return err // the connection failed (or was ended): not the coding's fault
+	}
+	if errors.Is(err, zstd.ErrWindowSizeExceeded) {
+		return fmt.Errorf("%w %s: %w (%w)", ErrDecoding, l.coding, ErrWindowTooLarge, err)
 	}
 	if src.err == io.EOF && (errors.Is(err, io.ErrUnexpectedEOF) || err == io.EOF) { //nolint:errorlint // see above
 		return fmt.Errorf(

@@ -13,7 +13,8 @@ import (
 // without panic, into codings that are all decodable or an unsupported one
 // that is named; an event stream compressed with each coding decodes to the
 // events of the stream itself, however the compressed bytes are split into
-// reads; and arbitrary bytes given as a compressed stream never panic and
+// reads, with the first bytes peeked (as a Stream does before it opens) or
+// not; and arbitrary bytes given as a compressed stream never panic and
 // end in an error that wraps ErrDecoding or in a clean end.
 func FuzzContentDecoding(f *testing.F) {
 	f.Add("gzip", []byte("data: one\n\nevent: e\ndata: two\nid: 2\n\n"), []byte{1, 7, 2})
@@ -41,6 +42,15 @@ func FuzzContentDecoding(f *testing.F) {
 			compressedInput := compressed(t, coding, string(input))
 			body := newDecodedBody(&chunkReader{data: compressedInput, sizes: sizes}, []string{coding})
 			got := decodeAll(body, WithMaxEventSize(maxSize))
+			body.close()
+			compareDecoded(t, want, got)
+
+			// Peeked first, as a Stream does before it opens: the same events, and no error.
+			body = newDecodedBody(&chunkReader{data: compressedInput, sizes: sizes}, []string{coding})
+			if err := body.peek(); err != nil {
+				t.Fatalf("%s: peek: %v", coding, err)
+			}
+			got = decodeAll(body, WithMaxEventSize(maxSize))
 			body.close()
 			compareDecoded(t, want, got)
 

@@ -3,6 +3,7 @@ package sse
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -168,6 +169,56 @@ func TestStreamReportsCorruptEncoding(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), coding) {
 				t.Fatalf("want an error naming %s, got %v", coding, err)
 			}
+			if len(rec.opens) != 0 || len(rec.sessions) != 0 {
+				t.Fatalf("a body that does not decode must fail before the stream opens: %v", rec.calls)
+			}
+		})
+	}
+}
+
+// TestStreamZstdWindowOverLimit: a zstd stream whose window is over 8 MiB
+// fails with an error that names the limit and says that no param raises it;
+// one with an 8 MiB window is decoded.
+func TestStreamZstdWindowOverLimit(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		window int
+		ok     bool
+	}{{8 << 20, true}, {16 << 20, false}} {
+		t.Run(fmt.Sprintf("%dMiB", tc.window>>20), func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/event-stream")
+				w.Header().Set("Content-Encoding", "zstd")
+				zw, err := zstd.NewWriter(w, zstd.WithWindowSize(tc.window))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				_, _ = io.WriteString(zw, "data: a\n\n")
+				_ = zw.Flush() // the frame starts before its size is known: its header declares the window
+				_ = zw.Close()
+			}))
+			defer srv.Close()
+			rec := &recorder{}
+			_, err := run(t, Config{URL: srv.URL, Transport: k6LikeTransport(t)}, rec)
+			if tc.ok {
+				if err != nil || len(rec.events) != 1 {
+					t.Fatalf("want the event, got %v, %v", rec.events, err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrWindowTooLarge) || !errors.Is(err, ErrDecoding) {
+				t.Fatalf("want ErrWindowTooLarge, got %v", err)
+			}
+			for _, want := range []string{"zstd", "8 MiB", "no param raises it"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not say %q", err, want)
+				}
+			}
+			if len(rec.opens) != 0 {
+				t.Errorf("opened before failing: %v", rec.calls)
+			}
 		})
 	}
 }
@@ -216,5 +267,26 @@ func TestStreamDecodesRejectedBody(t *testing.T) {
 	var re *ResponseError
 	if !errors.As(err, &re) || string(re.Body) != `{"error":"overloaded"}` {
 		t.Fatalf("want the decoded body, got %v", err)
+	}
+}
+
+// TestStreamCompressedIdleBeforeFirstBytes: a compressed stream whose first bytes do not come
+// within idleTimeout fails with the idle timeout, without opening.
+func TestStreamCompressedIdleBeforeFirstBytes(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Header().Set("Content-Encoding", "gzip")
+		w.(http.Flusher).Flush() // the headers, and no byte of the body
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	rec := &recorder{}
+	_, err := run(t, Config{URL: srv.URL, Transport: k6LikeTransport(t), IdleTimeout: 50 * time.Millisecond}, rec)
+	if !errors.Is(err, ErrIdleTimeout) || !strings.Contains(err.Error(), "no bytes for 50ms") {
+		t.Fatalf("want the idle timeout, got %v", err)
+	}
+	if len(rec.opens) != 0 {
+		t.Fatalf("opened: %v", rec.calls)
 	}
 }

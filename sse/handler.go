@@ -14,7 +14,9 @@ import (
 // closed.
 type Handler interface {
 	// OnOpen is called when a connection is established: a 2xx response
-	// (not 204) with Content-Type text/event-stream.
+	// (not 204) with Content-Type text/event-stream; with a Content-Encoding,
+	// once the body's first bytes have decoded (a body that does not decode
+	// is an error, without OnOpen).
 	OnOpen(Open)
 	// OnEvents is called with the events decoded from each read: every
 	// event already received, at once, so that a consumer on an event loop
@@ -37,7 +39,8 @@ type Open struct {
 	Status     string      // e.g. "200 OK"
 	Proto      string      // e.g. "HTTP/2.0"
 	Header     http.Header // the response headers
-	URL        string      // the URL that answered, after redirects
+	URL        string      // the URL that answered, after redirects (its user info as given)
+	Origin     string      // URL's origin (see Origin): a message event's origin
 	Attempt    int         // 0 for the first connection, n for the nth reconnection
 	// ConnectingTime is the time from the start of the request to the
 	// response headers.

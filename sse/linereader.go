@@ -286,6 +286,10 @@ func (l *lineReader) release() {
 // minDirectRead is the least room readLong reads into.
 const minDirectRead = maxFieldOverhead
 
+// directChunk is the most readLong reads at once: 256 KiB, well within a
+// CPU core's cache, where a network read is far smaller anyway.
+const directChunk = 256 << 10
+
 // readLong reads the rest of a long line straight into dst, so that its
 // bytes are copied once, from the source to where they stay. readLine has
 // just returned errLongData: the line's first bytes, with no line end among
@@ -321,8 +325,10 @@ func (l *lineReader) readLong(dst []byte, skip, limit int) (out []byte, over, in
 			dst = growDirect(dst, max(2*cap(dst), len(dst)+minDirectRead), limit)
 		}
 		// Reads stop at limit plus minDirectRead, so that the bytes read past
-		// the line fit the line buffer (maxLine >= limit+minDirectRead).
-		p := dst[len(dst):min(cap(dst), max(len(dst), limit)+minDirectRead)]
+		// the line fit the line buffer (maxLine >= limit+minDirectRead), and
+		// take at most directChunk: the scans below then run over bytes still
+		// in the CPU's cache, so that the cost stays linear in the line's size.
+		p := dst[len(dst):min(cap(dst), max(len(dst), limit)+minDirectRead, len(dst)+directChunk)]
 		n, rerr := l.read(p)
 		chunk := p[:n]
 		end := bytes.IndexByte(chunk, '\n')

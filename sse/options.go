@@ -1,11 +1,14 @@
 package sse
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/xk6-barrier/xk6-barrier/internal/redact"
 )
 
 const (
@@ -105,10 +108,14 @@ func (e *LimitError) Error() string {
 func (c Config) withDefaults() (Config, error) {
 	u, err := url.Parse(c.URL)
 	if err != nil {
-		return c, fmt.Errorf("sse: bad URL: %w", err)
+		var ue *url.Error
+		if errors.As(err, &ue) { // its text quotes the URL: say it masked
+			err = ue.Err
+		}
+		return c, fmt.Errorf("sse: bad URL %q: %w", redact.HTTPURL(c.URL), err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return c, fmt.Errorf("sse: bad URL %q: want an http or https URL with a host", c.URL)
+		return c, fmt.Errorf("sse: bad URL %q: want an http or https URL with a host", redact.HTTPURL(c.URL))
 	}
 	if c.Method == "" {
 		c.Method = http.MethodGet

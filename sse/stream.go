@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/xk6-barrier/xk6-barrier/internal/redact"
 )
 
 // errStreamEnded is the cancellation cause once Run has returned.
@@ -182,12 +184,21 @@ func (s *Stream) connect(h Handler, attempt int) error {
 	idle.arm(s.cfg.IdleTimeout)
 	body := newDecodedBody(idle, codings)
 	defer body.close()
+	if len(codings) > 0 {
+		// A body that does not decode fails here, before the stream is open.
+		if err := body.peek(); err != nil {
+			if errors.Is(context.Cause(ctx), ErrIdleTimeout) && !s.stopped() {
+				return fmt.Errorf("%w: no bytes for %v", ErrIdleTimeout, s.cfg.IdleTimeout)
+			}
+			return err
+		}
+	}
 	if s.stopped() {
 		return nil
 	}
 	h.OnOpen(Open{
 		StatusCode: resp.StatusCode, Status: resp.Status, Proto: resp.Proto, Header: resp.Header,
-		URL: resp.Request.URL.String(), Attempt: attempt, ConnectingTime: connecting,
+		URL: resp.Request.URL.String(), Origin: Origin(resp.Request.URL), Attempt: attempt, ConnectingTime: connecting,
 	})
 	session := Session{Attempt: attempt}
 	session.Err = s.readEvents(ctx, h, body, start, &session)
@@ -249,15 +260,21 @@ func (s *Stream) roundTrip(
 	resp, err := s.cfg.Client.Do(req)
 	if err != nil {
 		if errors.Is(context.Cause(ctx), ErrConnectTimeout) {
-			return nil, fmt.Errorf("%w (%v): %s %s", ErrConnectTimeout, s.cfg.Timeout, req.Method, req.URL)
+			return nil, connectTimeoutError(s.cfg.Timeout, req)
 		}
 		return nil, fmt.Errorf("sse: request failed: %w", err)
 	}
 	if errors.Is(context.Cause(ctx), ErrConnectTimeout) { // it fired as the response came
 		_ = resp.Body.Close() // the timeout is the error
-		return nil, fmt.Errorf("%w (%v): %s %s", ErrConnectTimeout, s.cfg.Timeout, req.Method, req.URL)
+		return nil, connectTimeoutError(s.cfg.Timeout, req)
 	}
 	return resp, nil
+}
+
+// connectTimeoutError is the error of a request whose response headers did not come within
+// timeout: it names the request, its URL's user info masked as k6 masks it.
+func connectTimeoutError(timeout time.Duration, req *http.Request) error {
+	return fmt.Errorf("%w (%v): %s %s", ErrConnectTimeout, timeout, req.Method, redact.HTTPURL(req.URL.String()))
 }
 
 // checkResponse rejects a response that is not an event stream.

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 
 	"github.com/grafana/sobek"
 
 	"github.com/xk6-barrier/xk6-barrier/internal/jsopts"
 	"github.com/xk6-barrier/xk6-barrier/internal/k6util"
+	"github.com/xk6-barrier/xk6-barrier/internal/redact"
 	"github.com/xk6-barrier/xk6-barrier/sse"
 )
 
@@ -26,22 +28,18 @@ func readyStates() map[string]int {
 	return map[string]int{"CONNECTING": stateConnecting, "OPEN": stateOpen, "CLOSED": stateClosed}
 }
 
-// maxBatchesInFlight bounds the event batches read but not yet dispatched to JavaScript: a VU that
-// handles events slower than they arrive slows the reading (TCP backpressure) instead of buffering
-// without bound.
-const maxBatchesInFlight = 64
-
 // eventSource is one `new EventSource(url, params)`. Its fields are touched on the event loop only,
-// except stream, queue, inflight and sampler, which are safe for concurrent use.
+// except stream, queue, budget and sampler, which are safe for concurrent use.
 type eventSource struct {
 	mi       *ModuleInstance
 	rt       *sobek.Runtime
 	ctx      context.Context // the VU's context of the iteration that opened the stream
 	obj      *sobek.Object
 	url      string
+	userInfo *url.URL // the URL as given, whose user info errors must not show
 	stream   *sse.Stream
 	queue    *taskQueue
-	inflight chan struct{}
+	budget   *byteBudget // bounds the bytes of the events read but not yet dispatched
 	sampler  *sampler
 
 	// Owned by the stream goroutine (run and the Handler methods).
@@ -53,8 +51,10 @@ type eventSource struct {
 	lastEnd error
 
 	readyState int
-	closed     bool // close() was called, or the stream ended
-	listeners  map[string][]sobek.Value
+	// origin is the origin of the URL that answered last (message events' origin).
+	origin    string
+	closed    bool // close() was called, or the stream ended
+	listeners map[string][]sobek.Value
 	// jsState is what dispatchRunSource reads, { closed }, kept equal to closed.
 	jsState *sobek.Object
 }
@@ -70,8 +70,9 @@ func (mi *ModuleInstance) newEventSource(call sobek.FunctionCall) sobek.Value {
 	}
 	vs := mi.newVUStream("new EventSource()", call.Argument(0), call.Argument(1), eventSourceParams())
 	es := &eventSource{
-		mi: mi, rt: rt, ctx: mi.vu.Context(), url: vs.url, stream: vs.stream,
-		inflight:  make(chan struct{}, maxBatchesInFlight),
+		mi: mi, rt: rt, ctx: mi.vu.Context(), url: vs.url, userInfo: vs.parsed, stream: vs.stream,
+		origin:    sse.Origin(vs.parsed),
+		budget:    newByteBudget(queueBudget(vs.maxEventSize)),
 		sampler:   vs.sampler,
 		listeners: map[string][]sobek.Value{},
 	}
@@ -194,36 +195,42 @@ func (es *eventSource) OnOpen(o sse.Open) {
 			return nil
 		}
 		es.readyState = stateOpen
+		es.origin = o.Origin
 		ev := es.rt.NewObject()
 		_ = ev.Set("type", "open")
 		_ = ev.Set("status", o.StatusCode)
 		_ = ev.Set("headers", headerObject(es.rt, o.Header))
-		_ = ev.Set("url", o.URL)
+		_ = ev.Set("url", redact.HTTPURL(o.URL))
 		return es.fire("open", ev)
 	})
 }
 
-// OnEvents implements Handler: one loop task per batch, and at most maxBatchesInFlight of them.
+// OnEvents implements Handler: one loop task per batch, while the bytes of the batches queued stay
+// within the stream's budget (see queueBudget): past it, OnEvents waits, and so the reading does.
 func (es *eventSource) OnEvents(b sse.Batch) {
-	es.sampler.events(b)
-	select {
-	case es.inflight <- struct{}{}:
-	case <-es.stream.Done():
+	es.sampler.arrived(b)
+	n, ok := es.budget.acquire(batchBytes(b), es.stream.Done())
+	if !ok {
 		return
 	}
+	tags := es.sampler.current()
 	if !es.queue.Queue(func() error {
-		<-es.inflight
-		return es.dispatch(b.Events)
+		defer es.budget.release(n)
+		delivered, err := es.dispatch(b.Events)
+		es.sampler.delivered(tags, delivered)
+		return err
 	}) {
-		<-es.inflight
+		es.budget.release(n)
 	}
 }
 
-// dispatch fires the events of one batch, on the event loop.
-func (es *eventSource) dispatch(events []sse.Event) error {
+// dispatch fires the events of one batch, on the event loop. It returns how many were handed to
+// the script: those dispatched before the stream was closed (whether anyone listened or not).
+func (es *eventSource) dispatch(events []sse.Event) (int, error) {
+	delivered := 0
 	for i := 0; i < len(events); {
 		if !es.live() {
-			return nil
+			return delivered, nil
 		}
 		// A run of events of one type goes to JavaScript in one call (dispatchRun): a call from Go
 		// into the runtime costs more than the JS handler call it makes.
@@ -234,38 +241,43 @@ func (es *eventSource) dispatch(events []sse.Event) error {
 		on := es.onHandler(typ)
 		listeners := es.listeners[typ]
 		if on == nil && len(listeners) == 0 {
+			delivered += j - i
 			i = j
 			continue // nobody listens: skip building the events
 		}
-		if err := es.dispatchRun(typ, events[i:j], listeners); err != nil {
+		n, err := es.dispatchRun(typ, events[i:j], listeners)
+		delivered += n
+		if err != nil {
 			es.close()
-			return err
+			return delivered, err
 		}
 		i = j
 	}
-	return nil
+	return delivered, nil
 }
 
 // dispatchRunSource dispatches a run of message events of one type in JavaScript: for each event,
 // the target's on<type> handler (read again for each event, so a handler replaced by a handler
 // takes effect at once) and the listeners, stopping as soon as the stream is closed. The listeners
-// are those registered when the run started.
+// are those registered when the run started. It returns how many events it dispatched.
 const dispatchRunSource = `(function (target, prop, events, listeners, state) {
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
     if (prop !== "" && typeof target[prop] === "function") {
       target[prop](e); // a method call: this is the target, without Function.prototype.call
-      if (state.closed) return;
+      if (state.closed) return i + 1;
     }
     for (let j = 0; j < listeners.length; j++) {
       listeners[j].call(target, e);
-      if (state.closed) return;
+      if (state.closed) return i + 1;
     }
   }
+  return events.length;
 })`
 
-// dispatchRun dispatches events, all of type typ, on the event loop.
-func (es *eventSource) dispatchRun(typ string, events []sse.Event, listeners []sobek.Value) error {
+// dispatchRun dispatches events, all of type typ, on the event loop, and returns how many it
+// dispatched (an exception counts the event it came from).
+func (es *eventSource) dispatchRun(typ string, events []sse.Event, listeners []sobek.Value) (int, error) {
 	rt := es.rt
 	objs := make([]any, len(events))
 	for k, e := range events {
@@ -282,9 +294,12 @@ func (es *eventSource) dispatchRun(typ string, events []sse.Event, listeners []s
 	for k, l := range listeners {
 		ls[k] = l
 	}
-	_, err := es.mi.dispatchRun(sobek.Undefined(), es.obj, rt.ToValue(prop),
+	n, err := es.mi.dispatchRun(sobek.Undefined(), es.obj, rt.ToValue(prop),
 		rt.NewArray(objs...), rt.NewArray(ls...), es.jsState)
-	return err
+	if err != nil {
+		return 1, err // at least the event whose handler threw; which one is not known
+	}
+	return int(n.ToInteger()), nil
 }
 
 // messageEvent builds the JS object of a message event, on the event loop. It is the hot path of
@@ -292,7 +307,7 @@ func (es *eventSource) dispatchRun(typ string, events []sse.Event, listeners []s
 // no property map, each property made when a script reads it. It behaves as a plain object: a
 // script may add, change and delete properties.
 func (es *eventSource) messageEvent(e sse.Event) *sobek.Object {
-	return es.rt.NewDynamicObject(&messageEventObject{rt: es.rt, e: e, origin: es.url})
+	return es.rt.NewDynamicObject(&messageEventObject{rt: es.rt, e: e, origin: es.origin})
 }
 
 // messageEventObject is a message event as JavaScript sees it: type, data, lastEventId, origin,
@@ -393,6 +408,7 @@ func (es *eventSource) OnSessionEnd(s sse.Session) {
 // status, headers and (bounded) body. It is dispatched at the next call, which tells whether the
 // stream reconnects (OnReconnect) or not (another error, or the end of Run).
 func (es *eventSource) OnError(err error) {
+	err = maskUserInfo(err, es.userInfo)
 	es.sampler.failed(err)
 	es.flushPendingError()
 	es.pendingErr = err

@@ -587,7 +587,7 @@ func TestEventSourceMetricTags(t *testing.T) {
 	t.Parallel()
 	srv := streamServer(t, "data: x\n\n", true)
 	withPassword := strings.Replace(srv.URL, "http://", "http://k6:hunter2@", 1)
-	redacted := strings.Replace(srv.URL, "http://", "http://k6:xxxxx@", 1)
+	redacted := strings.Replace(srv.URL, "http://", "http://****:****@", 1)
 	for _, tc := range []struct{ tags, wantName, wantURL string }{
 		{`{ flow: "main" }`, redacted, redacted},
 		{`{ flow: "main", name: "waiting stream" }`, "waiting stream", "waiting stream"},

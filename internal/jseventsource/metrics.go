@@ -20,7 +20,7 @@ const (
 	MetricConnecting       = "sse_connecting"          // Trend (time): request start to response headers
 	MetricSessions         = "sse_sessions"            // Counter: connections established
 	MetricSessionDuration  = "sse_session_duration"    // Trend (time): request start to connection end
-	MetricEventsReceived   = "sse_events_received"     // Counter: events delivered
+	MetricEventsReceived   = "sse_events_received"     // Counter: events handed to the script
 	MetricTimeToFirstEvent = "sse_time_to_first_event" // Trend (time): request start to the first event
 	MetricReconnects       = "sse_reconnects"          // Counter: reconnections attempted
 	MetricErrors           = "sse_errors"              // Counter: error events that report a failure (not a clean end)
@@ -80,13 +80,13 @@ type sampler struct {
 
 // newSampler returns the sampler of a stream to rawURL: its samples carry the VU's tags, userTags,
 // and the system tags method, url and name where the systemTags option enables them, as k6/http
-// sets them: both the URL (its password masked), or, when the script set a name tag, url takes the
+// sets them: both the URL (its user info masked as k6 masks it), or, when the script set a name tag, url takes the
 // name too. Once a connection is open, its samples also carry status and proto (see opened); an
 // error's carry error_code, or status for a rejected response.
 func newSampler(
 	ctx context.Context, state *lib.State, m *streamMetrics, rawURL, method string, userTags map[string]string,
 ) *sampler {
-	shown := redact.URL(rawURL)
+	shown := redact.HTTPURL(rawURL)
 	tm := state.Tags.GetCurrentValues()
 	tm.Tags = tm.Tags.WithTagsFromMap(userTags)
 	enabled := state.Options.SystemTags
@@ -114,13 +114,12 @@ func (s *sampler) opened(o sse.Open) {
 	s.pushDuration(s.count.connecting, o.ConnectingTime)
 }
 
-// events records a batch of events: their count, the time to the first of a connection, and,
-// when on, the time between events.
-func (s *sampler) events(b sse.Batch) {
+// arrived records a batch of events read from the network: the time to the first of a
+// connection, and, when on, the time between events. Called by the stream's goroutine.
+func (s *sampler) arrived(b sse.Batch) {
 	if s == nil {
 		return
 	}
-	s.push(s.count.eventsReceived, float64(len(b.Events)))
 	if b.First {
 		s.pushDuration(s.count.timeToFirstEvent, b.TimeToFirstEvent)
 	}
@@ -135,6 +134,28 @@ func (s *sampler) events(b sse.Batch) {
 		s.pushDuration(s.count.timeBetweenEvents, 0) // read together: no gap
 	}
 	s.lastEvent = now
+}
+
+// current returns the tags of the samples now. Called by the stream's goroutine, which sets them.
+func (s *sampler) current() metrics.TagsAndMeta {
+	if s == nil {
+		return metrics.TagsAndMeta{}
+	}
+	return s.tags
+}
+
+// delivered records n events handed to the script (sse_events_received), with tags, the stream's
+// tags when the events arrived (s.tags read by the stream's goroutine). Called on the VU's goroutine.
+func (s *sampler) delivered(tags metrics.TagsAndMeta, n int) {
+	if s == nil || s.out == nil || s.count.eventsReceived == nil || n == 0 {
+		return
+	}
+	k6util.PushSample(s.ctx, s.out, metrics.Sample{
+		TimeSeries: metrics.TimeSeries{Metric: s.count.eventsReceived, Tags: tags.Tags},
+		Time:       time.Now(),
+		Value:      float64(n),
+		Metadata:   tags.Metadata,
+	})
 }
 
 // reconnecting records a reconnection: its sample, and those after it until the next connection

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 
 	"github.com/grafana/sobek"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/xk6-barrier/xk6-barrier/internal/jsopts"
 	"github.com/xk6-barrier/xk6-barrier/internal/k6util"
+	"github.com/xk6-barrier/xk6-barrier/internal/redact"
 	"github.com/xk6-barrier/xk6-barrier/sse"
 )
 
@@ -55,6 +57,10 @@ func (c *openClient) emit(event string, args ...sobek.Value) error {
 	return nil
 }
 
+// maxTasksInFlight bounds the callbacks of one sse.open() waiting for the VU goroutine (the bytes
+// of their events are bounded by the stream's budget).
+const maxTasksInFlight = 64
+
 // open is `sse.open(url, params?, fn)`: it calls fn(client) to set up handlers, then runs the
 // stream on the calling VU, blocking it, until the stream ends or client.close() is called. It
 // returns { url, status, headers, error }, as the xk6-sse extension does.
@@ -86,8 +92,8 @@ func (mi *ModuleInstance) open(urlArg sobek.Value, args ...sobek.Value) *sobek.O
 	}
 
 	r := &openRun{
-		c: c, ctx: ctx, tasks: make(chan func() error, maxBatchesInFlight),
-		sampler: vs.sampler,
+		c: c, ctx: ctx, tasks: make(chan func() error, maxTasksInFlight),
+		sampler: vs.sampler, userInfo: vs.parsed, budget: newByteBudget(queueBudget(vs.maxEventSize)),
 	}
 	runDone := make(chan struct{})
 	go func() {
@@ -128,6 +134,10 @@ type openRun struct {
 	ctx     context.Context
 	tasks   chan func() error
 	sampler *sampler
+	// userInfo is the URL as given, whose user info errors must not show.
+	userInfo *url.URL
+	// budget bounds the bytes of the events read but not yet handed to the script.
+	budget *byteBudget
 
 	// Written by the stream goroutine before the VU goroutine reads them (after Run returns).
 	open    *sse.Open
@@ -154,10 +164,20 @@ func (r *openRun) OnOpen(o sse.Open) {
 	r.send(func() error { return r.c.emit("open") })
 }
 
+// OnEvents implements Handler: the batch is handed to the VU goroutine while the bytes of the
+// batches queued stay within the stream's budget (see queueBudget).
 func (r *openRun) OnEvents(b sse.Batch) {
-	r.sampler.events(b)
+	r.sampler.arrived(b)
+	n, ok := r.budget.acquire(batchBytes(b), r.c.stream.Done())
+	if !ok {
+		return
+	}
+	tags := r.sampler.current()
 	r.send(func() error {
+		defer r.budget.release(n)
 		rt := r.c.rt
+		delivered := 0
+		defer func() { r.sampler.delivered(tags, delivered) }()
 		for _, e := range b.Events {
 			if !r.live() {
 				return nil // the script is done listening: the rest of the batch is dropped, no error
@@ -167,6 +187,7 @@ func (r *openRun) OnEvents(b sse.Batch) {
 			_ = ev.Set("name", e.Type)
 			_ = ev.Set("data", e.Data)
 			_ = ev.Set("lastEventId", e.LastEventID)
+			delivered++
 			if err := r.c.emit("event", ev); err != nil {
 				return err
 			}
@@ -180,6 +201,7 @@ func (r *openRun) OnSessionEnd(s sse.Session) {
 }
 
 func (r *openRun) OnError(err error) {
+	err = maskUserInfo(err, r.userInfo)
 	r.lastErr = err
 	r.sampler.failed(err)
 	r.send(func() error { return r.emitError(err) })
@@ -208,13 +230,13 @@ func (r *openRun) OnReconnect(rc sse.Reconnect) {
 // response is open()'s result: { url, status, headers, error }.
 func (r *openRun) response(rt *sobek.Runtime, url string) *sobek.Object {
 	o := rt.NewObject()
-	_ = o.Set("url", url)
+	_ = o.Set("url", redact.HTTPURL(url))
 	status := 0
 	var headers map[string][]string
 	if r.open != nil {
 		status, headers = r.open.StatusCode, r.open.Header
 		if r.open.URL != "" {
-			_ = o.Set("url", r.open.URL)
+			_ = o.Set("url", redact.HTTPURL(r.open.URL))
 		}
 	}
 	var re *sse.ResponseError

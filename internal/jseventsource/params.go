@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	neturl "net/url"
 	"time"
 
 	"github.com/grafana/sobek"
@@ -219,9 +220,12 @@ func useVUUserAgent(cfg *sse.Config, userAgent null.String) {
 
 // vuStream is a Stream set up for one JS call the VU's way: its network, cookies and metrics.
 type vuStream struct {
-	url     string
-	stream  *sse.Stream
-	sampler *sampler
+	url    string
+	parsed *neturl.URL // url, parsed (the stream checked that it parses)
+	// maxEventSize is the maxEventSize param, 0 if not given.
+	maxEventSize int
+	stream       *sse.Stream
+	sampler      *sampler
 }
 
 // newVUStream checks the VU context, converts the url and the params of the JS call what (e.g.
@@ -253,5 +257,9 @@ func (mi *ModuleInstance) newVUStream(what string, urlArg, paramsArg sobek.Value
 	if err != nil {
 		k6util.ThrowTypeError(rt, streamError(what, err).Error())
 	}
-	return vuStream{url: url, stream: stream, sampler: smp}
+	parsed, err := neturl.Parse(url)
+	if err != nil { // NewStream parsed it already
+		k6util.ThrowTypeError(rt, streamError(what, err).Error())
+	}
+	return vuStream{url: url, parsed: parsed, stream: stream, sampler: smp, maxEventSize: params.cfg.MaxEventSize}
 }

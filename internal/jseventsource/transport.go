@@ -19,6 +19,7 @@ import (
 	"go.k6.io/k6/v2/lib"
 	"go.k6.io/k6/v2/metrics"
 
+	"github.com/xk6-barrier/xk6-barrier/internal/redact"
 	"github.com/xk6-barrier/xk6-barrier/sse"
 )
 
@@ -54,7 +55,7 @@ func vuClient(state *lib.State, redirects null.Int, tags metrics.TagsAndMeta) *h
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if l := len(via); int64(l) > redirects.Int64 {
 				if !redirects.Valid && state.Logger != nil {
-					state.Logger.WithField("url", via[0].URL.String()).Warnf(
+					state.Logger.WithField("url", redact.HTTPURL(via[0].URL.String())).Warnf(
 						"Stopped after %d redirects and returned the redirection; pass { redirects: n }"+
 							" in the stream's params or set the maxRedirects option to silence this", l)
 				}
@@ -175,7 +176,7 @@ func errorCode(err error) int {
 		}
 		return errCodeTCP
 	}
-	return errCodeDefault
+	return http2ErrorCode(err) // errCodeDefault unless an HTTP/2 failure
 }
 
 // errorCodeTag is errorCode as the error_code tag's value, "" for none.

@@ -581,3 +581,55 @@ func TestEventSourceErrorTagsAreTheFailuresOwn(t *testing.T) {
 	}
 	assert.Positive(t, errs)
 }
+
+// TestEventSourceLyingEncoding: a stream whose Content-Encoding says gzip but whose body is plain
+// text fails before open: no open event, no session counted, an error event naming the coding,
+// error_code 1701 (k6's decompression error), in EventSource and open().
+func TestEventSourceLyingEncoding(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Header().Set("Content-Encoding", "gzip")
+		_, _ = io.WriteString(w, "data: plain text\n\n")
+	}))
+	t.Cleanup(srv.Close)
+	for _, tc := range []struct{ api, code string }{
+		{"EventSource", `
+			var log = [];
+			const es = new EventSource(%q);
+			es.onopen = () => log.push("open");
+			es.onmessage = (e) => log.push("message " + e.data);
+			es.onerror = (e) => log.push("error " + e.error);`},
+		{"open", `
+			var log = [];
+			open(%q, (client) => {
+				client.on("open", () => log.push("open"));
+				client.on("event", (e) => log.push("message " + e.data));
+				client.on("error", (e) => log.push("error " + e.error()));
+			});`},
+	} {
+		t.Run(tc.api, func(t *testing.T) {
+			t.Parallel()
+			vu := newJSVU(t)
+			vu.run(t, fmt.Sprintf(tc.code, srv.URL))
+			log := vu.get("log").([]any)
+			require.Len(t, log, 1, "%v", log)
+			assert.Contains(t, log[0], "error sse: decoding the response's Content-Encoding gzip: ")
+			var sessions float64
+			var codes []string
+			for len(vu.samples) > 0 {
+				for _, s := range (<-vu.samples).GetSamples() {
+					switch s.Metric.Name {
+					case MetricSessions:
+						sessions += s.Value
+					case MetricErrors:
+						code, _ := s.Tags.Get("error_code")
+						codes = append(codes, code)
+					}
+				}
+			}
+			assert.Zero(t, sessions, "sse_sessions")
+			assert.Equal(t, []string{"1701"}, codes)
+		})
+	}
+}

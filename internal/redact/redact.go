@@ -58,3 +58,45 @@ func Secrets(s string, u *url.URL) string {
 	}
 	return s
 }
+
+// HTTPMask is what k6 shows in place of the user info of an HTTP URL that has one: "****" for a
+// user name alone, "****:****" for a user name and a password.
+const HTTPMask = "****"
+
+// HTTPURL returns raw as k6 shows the URL of an HTTP request in its metric tags and errors: the
+// user info, if any, replaced by "****:****" (a user and a password) or "****" (a user alone), the
+// rest as given. A URL that does not parse is masked the same way from its text: anything before
+// the last '@' of what follows "scheme://" up to the first '/', '?' or '#' becomes "****:****"; one
+// without "scheme://" but with an '@' (such as user:password@host) gives "(unparsable URL)".
+func HTTPURL(raw string) string {
+	mask := HTTPMask + ":" + HTTPMask
+	if u, err := url.Parse(raw); err == nil {
+		if u.User == nil && !strings.Contains(u.Opaque, "@") {
+			return raw
+		}
+		if _, ok := u.User.Password(); !ok {
+			mask = HTTPMask
+		}
+	}
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		if strings.Contains(raw, "@") {
+			return "(unparsable URL)"
+		}
+		return raw
+	}
+	at := strings.LastIndexByte(rest[:authorityEnd(rest)], '@')
+	if at < 0 {
+		return raw
+	}
+	return scheme + "://" + mask + rest[at:]
+}
+
+// authorityEnd returns where the authority of s (a URL after its "scheme://") ends: at the first
+// '/', '?' or '#', or at the end.
+func authorityEnd(s string) int {
+	if i := strings.IndexAny(s, "/?#"); i >= 0 {
+		return i
+	}
+	return len(s)
+}

@@ -21,6 +21,26 @@ func TestURL(t *testing.T) {
 	}
 }
 
+func TestHTTPURL(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"http://example.com:8080/sse?x=1", "http://example.com:8080/sse?x=1"},
+		{"http://alice:S3cr3tPw@example.com/sse", "http://****:****@example.com/sse"},
+		{"https://alice@example.com/sse", "https://****@example.com/sse"},
+		{"http://u:p%40ss@example.com/sse?a=b@c", "http://****:****@example.com/sse?a=b@c"},
+		{"http://u:p@ss@example.com/sse", "http://****:****@example.com/sse"},
+		{"http://:secret@example.com", "http://****:****@example.com"},
+		{"http://u:secret@exa mple.com:bad/x", "http://****:****@exa mple.com:bad/x"},
+		{"u:secret@example.com", "(unparsable URL)"},
+		{"example.com/x", "example.com/x"},
+	}
+	for _, tt := range tests {
+		if got := HTTPURL(tt.in); got != tt.want {
+			t.Errorf("HTTPURL(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
 func TestURLAndQuery(t *testing.T) {
 	t.Parallel()
 	u, err := url.Parse("redis://user:secret@host:6379/0?password=hidden&dial_timeout=5s")
