@@ -38,7 +38,11 @@
  *
  * Metrics: `barrier_wait_duration` (Trend, time; tags `barrier`, `outcome`: `met`, `failed`, `timeout`,
  * `aborted`, or `error` for a Redis error) on every settle of a wait,
- * `barrier_joins` (Counter), `barrier_failures` (Counter, tag `reason`).
+ * `barrier_joins` (Counter), `barrier_failures` (Counter, tag `reason`). Of `arrive()`:
+ * `barrier_arrive_duration` (Trend, time; tags `barrier`, `outcome`), `barrier_release_skew` (Trend,
+ * time; tag `barrier`) and `barrier_phases_released` (Rate, tag `barrier`: 1 for each arrive() released
+ * with every party, 0 for released-on-timeout, timeout, failed or an error; nothing when k6 stopped the
+ * VU), for a threshold such as `'barrier_phases_released': ['rate==1']`.
  */
 declare module 'k6/x/barrier' {
   /**
@@ -109,8 +113,8 @@ declare module 'k6/x/barrier' {
     /**
      * On outcome `failed` or `timeout`, abort the whole test as `exec.test.abort(reason)` does (exit
      * code 108) with the wait's one-line summary as the reason; the promise then never settles.
-     * Default false: the wait rejects with a {@link BarrierError}, and k6 exits 0 unless the script
-     * handles it.
+     * Default true. `false`: the wait rejects with a {@link BarrierError} instead, and k6 exits 0
+     * unless the script handles it.
      */
     abortOnFail?: boolean;
   }
@@ -199,7 +203,8 @@ declare module 'k6/x/barrier' {
     onTimeout?: 'reject' | 'release';
     /**
      * On outcome `failed` or `timeout`, abort the whole test as `exec.test.abort(reason)` does (exit
-     * code 108), as {@link WaitOptions.abortOnFail}.
+     * code 108), as {@link WaitOptions.abortOnFail}. Default false for arrive(): a phase not
+     * released rejects; hold a threshold on `barrier_phases_released` to fail the run.
      */
     abortOnFail?: boolean;
     /**

@@ -237,7 +237,7 @@ func TestJSTimeoutIsBarrierError(t *testing.T) {
 		await room.join(1); await room.join(2); await room.join(4);
 		await room.fail("login", 5);
 		try {
-			await room.wait({ timeout: "200ms", maxFailures: 1, quorum: 4, progress: false });
+			await room.wait({ timeout: "200ms", maxFailures: 1, quorum: 4, progress: false, abortOnFail: false });
 		} catch (e) {
 			globalThis.err = e;
 			globalThis.isBarrierError = e instanceof BarrierError;
@@ -275,7 +275,7 @@ func TestJSFailFast(t *testing.T) {
 	vu.start(1)
 	vu.run(t, `
 		await room.fail("login", 17);
-		try { await room.wait({ timeout: "1h", progress: false }); } catch (e) { globalThis.err = e; }
+		try { await room.wait({ timeout: "1h", progress: false, abortOnFail: false }); } catch (e) { globalThis.err = e; }
 	`)
 	e := vu.get("err").ToObject(vu.rt.VU.Runtime())
 	assert.Equal(t, "failed", e.Get("outcome").String())
@@ -335,7 +335,7 @@ func TestJSProgressLogs(t *testing.T) {
 	vu.start(1)
 	vu.run(t, `
 		await room.join(1);
-		try { await room.wait({ timeout: "1300ms", progress: "1s" }); } catch (e) { globalThis.outcome = e.outcome; }
+		try { await room.wait({ timeout: "1300ms", progress: "1s", abortOnFail: false }); } catch (e) { globalThis.outcome = e.outcome; }
 	`)
 	entries := vu.logs.AllEntries()
 	lines := make([]string, 0, len(entries))

@@ -1,6 +1,8 @@
 package jsbarrier
 
 import (
+	"sync"
+
 	"github.com/grafana/sobek"
 
 	"go.k6.io/k6/v2/js/common"
@@ -13,17 +15,27 @@ import (
 type RootModule struct {
 	// onInstance, when set (tests), is told every module instance made.
 	onInstance func(*ModuleInstance)
+	// sched is k6's account of the process's VUs, as the rendezvous reads it (presence.go); made
+	// once, by the first module instance (k6 initializes VUs concurrently).
+	sched     *scheduler
+	schedOnce sync.Once
 }
 
 // NewRootModule returns the k6/x/barrier root module.
 func NewRootModule() *RootModule { return &RootModule{} }
+
+// scheduler returns the process's scheduler account.
+func (root *RootModule) scheduler() *scheduler {
+	root.schedOnce.Do(func() { root.sched = newScheduler(schedulerPoll) })
+	return root.sched
+}
 
 var _ modules.Module = (*RootModule)(nil)
 
 // NewModuleInstance returns the module instance of one VU: its metrics and its JS classes.
 func (root *RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 	rt := vu.Runtime()
-	mi := &ModuleInstance{vu: vu, metrics: &barrierMetrics{}} // no registry: nothing is recorded
+	mi := &ModuleInstance{vu: vu, metrics: &barrierMetrics{}, presence: newPresence(root.scheduler())} // no registry: nothing is recorded
 	if registry := k6util.InitRegistry(vu); registry != nil {
 		m, err := registerMetrics(registry)
 		if err != nil {
@@ -35,6 +47,7 @@ func (root *RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 	if mi.errorClass, err = defineBarrierError(rt); err != nil {
 		common.Throw(rt, err)
 	}
+	mi.watchIterations()
 	if root.onInstance != nil {
 		root.onInstance(mi)
 	}
@@ -46,7 +59,7 @@ type ModuleInstance struct {
 	vu         modules.VU
 	metrics    *barrierMetrics
 	errorClass *sobek.Object
-	// presence is the VU's participation in rendezvous, from its first arrive() (presence.go).
+	// presence is the VU's participation in rendezvous (presence.go).
 	presence *presence
 }
 

@@ -35,6 +35,8 @@ type rendezvousCall[R any] struct {
 	abortOnFail bool
 	// resolved, when set, runs on the event loop just before the promise resolves.
 	resolved func(ctx context.Context, res R)
+	// settled, when set, is told every outcome ("error" for a plain error), off the event loop.
+	settled func(ctx context.Context, outcome barrier.Outcome)
 }
 
 // settle runs c off the event loop and settles the returned promise on it: resolved with the
@@ -74,6 +76,9 @@ func settle[R any](b *jsBarrier, state *lib.State, c rendezvousCall[R]) *sobek.P
 		}
 		push(ctx, state, c.duration, float64(time.Since(start))/float64(time.Millisecond),
 			map[string]string{"barrier": b.name, "outcome": string(outcome)})
+		if c.settled != nil {
+			c.settled(ctx, outcome)
+		}
 		enqueue(func() error {
 			switch {
 			case err == nil:
