@@ -182,7 +182,7 @@ declare module 'k6/x/barrier' {
 
   /** Options of {@link Barrier.arrive}. Unknown options are an error. */
   export interface ArriveOptions {
-    /** The participant id. Default: the VU's global id (`exec.vu.idInTest`). */
+    /** The participant id. Default: the VU's number within its scenario (1..the scenario's VUs; with `--execution-segment`, or outside a scenario, the VU's global id `exec.vu.idInTest`). */
     id?: ParticipantId;
     /**
      * The phase's hard stop, counted from its first arrival (1ms..7d; 0 is refused). The first
@@ -270,16 +270,16 @@ declare module 'k6/x/barrier' {
     /**
      * Accounts participant `id` as joined. Only the id's first join or fail counts; a later call changes
      * nothing and says what was already recorded.
-     * @param id an integer in 1..parties; default: the VU's global id (`exec.vu.idInTest`), which must
-     *   then be at most parties. Another id throws a TypeError.
+     * @param id an integer in 1..parties; default: the VU's number within its scenario (1..the scenario's VUs; with `--execution-segment`, or outside a scenario, the VU's global id `exec.vu.idInTest`), which must
+     *   then be at most parties; none in setup()/teardown(). Another id aborts the test (exit code 108).
      */
     join(id?: ParticipantId): Promise<JoinResult>;
 
     /**
      * Accounts participant `id` as failed with `reason` (`/^[a-z][a-z0-9_]{0,31}$/`, e.g. `'login'`,
      * `'sse'`; counted in `K6_BARRIER_<REASON>_FAIL:<scope>`). Only the id's first join or fail counts.
-     * @param id an integer in 1..parties; default: the VU's global id (`exec.vu.idInTest`), which must
-     *   then be at most parties. Another id throws a TypeError.
+     * @param id an integer in 1..parties; default: the VU's number within its scenario (1..the scenario's VUs; with `--execution-segment`, or outside a scenario, the VU's global id `exec.vu.idInTest`), which must
+     *   then be at most parties; none in setup()/teardown(). Another id aborts the test (exit code 108).
      */
     fail(reason: string, id?: ParticipantId): Promise<FailResult>;
 
@@ -313,7 +313,7 @@ declare module 'k6/x/barrier' {
      * The participant is done for good (Java Phaser's arriveAndDeregister): later phases need one
      * fewer, and its arrival at the current phase, if any, is withdrawn. Arriving again later takes
      * part again.
-     * @param id default: the VU's global id (`exec.vu.idInTest`).
+     * @param id default: the VU's number within its scenario (1..the scenario's VUs; with `--execution-segment`, or outside a scenario, the VU's global id `exec.vu.idInTest`).
      */
     leave(id?: ParticipantId): Promise<LeaveResult>;
   }

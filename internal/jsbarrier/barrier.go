@@ -78,13 +78,20 @@ func (b *jsBarrier) vuState(method string) *lib.State {
 				"but the barrier is in-process and counts only this instance's participants, "+
 				"so it could never be met: give it the option redis "+
 				"(and a runId shared by every instance) to count across instances", b.name, method, seg)
-			rt := b.mi.vu.Runtime()
-			abort := &errext.InterruptError{Reason: errext.AbortTest + ": " + msg}
-			rt.Interrupt(abort) // a try/catch around the call cannot go on: its first step is interrupted
-			common.Throw(rt, abort)
+			b.abortTest(msg)
 		}
 	}
 	return state
+}
+
+// abortTest aborts the whole test (exit code 108) with msg, as k6/execution's test.abort() does: for
+// a configuration that can never work, which every VU would hit, it is said once (k6 stops the
+// test at the first) instead of an exception per call that a script may catch while k6 exits 0.
+func (b *jsBarrier) abortTest(msg string) {
+	rt := b.mi.vu.Runtime()
+	abort := &errext.InterruptError{Reason: errext.AbortTest + ": " + msg}
+	rt.Interrupt(abort) // a try/catch around the call cannot go on: its first step is interrupted
+	common.Throw(rt, abort)
 }
 
 // throwf throws a TypeError naming the barrier and method.
@@ -93,35 +100,73 @@ func (b *jsBarrier) throwf(method, format string, args ...any) {
 	k6util.ThrowTypeError(b.mi.vu.Runtime(), prefix+fmt.Sprintf(format, args...))
 }
 
-// id converts the participant id argument, defaulting to the VU's id in the whole test. An argument
-// that is no whole number throws; whether the barrier counts the id is the core's to say (check).
+// id converts the participant id argument; none gives the default id (defaultID). An argument that
+// is no whole number aborts the test (every VU would make the same mistake); whether the barrier
+// counts the id is the core's to say (check).
 func (b *jsBarrier) id(method string, v sobek.Value, state *lib.State) string {
 	if v == nil || sobek.IsUndefined(v) {
-		return strconv.FormatUint(state.VUIDGlobal, 10)
+		return strconv.FormatUint(b.defaultID(method, state), 10)
 	}
 	id, ok := participantID(v)
 	if !ok {
-		b.throwf(method, "%s", idError(v, b.core.Options().Parties))
+		b.abortTest(fmt.Sprintf("barrier %s: %s(): %s", b.name, method, idError(v, b.core.Options().Parties)))
 	}
 	return id
 }
 
-// check throws err, the core's refusal of the arguments of a call, as a TypeError. A refused id
-// is said in terms of idArg, the argument given (none: the VU's id).
+// defaultID is the id of a call given none: the VU's number within its scenario (1..the
+// scenario's VUs, in the order the VUs first call without an id), so that a scenario of users
+// beside a controller scenario counts 1..users every time; with an execution segment (several
+// instances share the test, each numbering its own VUs), and where k6 gives no scenario, the VU's
+// id in the test (exec.vu.idInTest). setup() and teardown() run in no VU of a scenario: there the
+// test aborts, asking for an id.
+func (b *jsBarrier) defaultID(method string, state *lib.State) uint64 {
+	if state.VUIDGlobal == 0 {
+		b.abortTest(fmt.Sprintf("barrier %s: %s() without an id in setup() or teardown(): they run outside "+
+			"every scenario, so no VU number can be the id; pass one, e.g. %s(1) (ids are 1..%d)",
+			b.name, method, method, b.core.Options().Parties))
+	}
+	if seg := state.Options.ExecutionSegment; seg != nil && !seg.Equal(nil) {
+		return state.VUIDGlobal
+	}
+	ss := lib.GetScenarioState(b.mi.vu.Context())
+	if ss == nil {
+		return state.VUIDGlobal
+	}
+	return b.mi.numbers.of(ss.Name, state.VUIDGlobal)
+}
+
+// check aborts the test on err, the core's refusal of an id (every VU would make the same
+// mistake), or throws err, the core's refusal of other arguments, as a TypeError. A refused id is
+// said in terms of idArg, the argument given (none: the default id).
 func (b *jsBarrier) check(method string, err error, idArg sobek.Value, state *lib.State) {
 	if err == nil {
 		return
 	}
 	if errors.Is(err, barrier.ErrInvalidID) {
 		parties := b.core.Options().Parties
+		prefix := fmt.Sprintf("barrier %s: %s(): ", b.name, method)
 		if idArg == nil || sobek.IsUndefined(idArg) {
-			b.throwf(method, "the default id, the VU's id in the test (exec.vu.idInTest), is %d, outside 1..%d: "+
-				"give the barrier parties at least the number of VUs of the test, or pass an id in 1..%d",
-				state.VUIDGlobal, parties, parties)
+			b.abortTest(prefix + b.defaultIDAdvice(state, parties))
 		}
-		b.throwf(method, "%s", idError(idArg, parties))
+		b.abortTest(prefix + idError(idArg, parties))
 	}
 	k6util.ThrowTypeError(b.mi.vu.Runtime(), err.Error())
+}
+
+// defaultIDAdvice says why the default id of the VU is outside 1..parties, and what to do.
+func (b *jsBarrier) defaultIDAdvice(state *lib.State, parties int) string {
+	ss := lib.GetScenarioState(b.mi.vu.Context())
+	seg := state.Options.ExecutionSegment
+	if ss == nil || (seg != nil && !seg.Equal(nil)) {
+		return fmt.Sprintf("the default id, the VU's id in the test (exec.vu.idInTest), is %d, outside 1..%d: "+
+			"give the barrier parties at least the number of VUs of the test, or pass an id in 1..%d",
+			state.VUIDGlobal, parties, parties)
+	}
+	return fmt.Sprintf("the default id, the VU's number within its scenario %q, is %d, outside 1..%d: "+
+		"the scenario runs more VUs than the barrier has parties; give the barrier parties equal to the "+
+		"VUs of the scenario(s) that call it without an id, or pass an id in 1..%d",
+		ss.Name, b.mi.numbers.of(ss.Name, state.VUIDGlobal), parties, parties)
 }
 
 // async runs work off the event loop and settles the returned promise on it: with the value that

@@ -19,6 +19,8 @@ type RootModule struct {
 	// once, by the first module instance (k6 initializes VUs concurrently).
 	sched     *scheduler
 	schedOnce sync.Once
+	// numbers are the VUs' numbers within their scenarios (ids.go), made with sched.
+	numbers *vuNumbers
 }
 
 // NewRootModule returns the k6/x/barrier root module.
@@ -26,7 +28,10 @@ func NewRootModule() *RootModule { return &RootModule{} }
 
 // scheduler returns the process's scheduler account.
 func (root *RootModule) scheduler() *scheduler {
-	root.schedOnce.Do(func() { root.sched = newScheduler(schedulerPoll) })
+	root.schedOnce.Do(func() {
+		root.sched = newScheduler(schedulerPoll)
+		root.numbers = newVUNumbers()
+	})
 	return root.sched
 }
 
@@ -35,7 +40,7 @@ var _ modules.Module = (*RootModule)(nil)
 // NewModuleInstance returns the module instance of one VU: its metrics and its JS classes.
 func (root *RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 	rt := vu.Runtime()
-	mi := &ModuleInstance{vu: vu, metrics: &barrierMetrics{}, presence: newPresence(root.scheduler())} // no registry: nothing is recorded
+	mi := &ModuleInstance{vu: vu, metrics: &barrierMetrics{}, presence: newPresence(root.scheduler()), numbers: root.numbers} // no registry: nothing is recorded
 	if registry := k6util.InitRegistry(vu); registry != nil {
 		m, err := registerMetrics(registry)
 		if err != nil {
@@ -61,6 +66,8 @@ type ModuleInstance struct {
 	errorClass *sobek.Object
 	// presence is the VU's participation in rendezvous (presence.go).
 	presence *presence
+	// numbers are the process's VU numbers within scenarios (ids.go).
+	numbers *vuNumbers
 }
 
 var _ modules.Instance = (*ModuleInstance)(nil)

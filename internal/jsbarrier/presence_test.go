@@ -34,7 +34,8 @@ type k6Model struct {
 type modelVU struct {
 	*jsVU
 	m          *k6Model
-	run        context.Context
+	ss         *lib.ScenarioState
+	runCtx     context.Context
 	deactivate context.CancelFunc
 	endIter    context.CancelFunc
 }
@@ -52,11 +53,23 @@ func newK6Model(t *testing.T, executor string) *k6Model {
 
 func (m *k6Model) arrivalRate() bool { return arrivalRate(m.ss) }
 
-// vus initializes n VUs (ids 1..n) of a script whose init code is initCode, and activates them.
+// vus initializes n VUs (ids 1..n) of a script whose init code is initCode, and activates them in
+// the model's scenario.
 func (m *k6Model) vus(t *testing.T, n int, initCode string) []*modelVU {
 	t.Helper()
-	vus := make([]*modelVU, n)
-	for i := range vus {
+	ids := make([]uint64, n)
+	for i := range ids {
+		ids[i] = uint64(i + 1)
+	}
+	return m.vusIn(t, m.ss, ids, initCode)
+}
+
+// vusIn initializes the VUs of ids (their ids in the test) of a script whose init code is initCode,
+// and activates them in the scenario ss.
+func (m *k6Model) vusIn(t *testing.T, ss *lib.ScenarioState, ids []uint64, initCode string) []*modelVU {
+	t.Helper()
+	vus := make([]*modelVU, len(ids))
+	for i, id := range ids {
 		rt := modulestest.NewRuntime(t)
 		v := &jsVU{rt: rt}
 		root := m.root
@@ -65,8 +78,8 @@ func (m *k6Model) vus(t *testing.T, n int, initCode string) []*modelVU {
 		_, err := rt.VU.Runtime().RunString(`const { Barrier, BarrierError } = require("k6/x/barrier");` + initCode)
 		require.NoError(t, err)
 		v.samples = make(chan metrics.SampleContainer, 10000)
-		v.start(uint64(i + 1))
-		vus[i] = &modelVU{jsVU: v, m: m}
+		v.start(id)
+		vus[i] = &modelVU{jsVU: v, m: m, ss: ss}
 		vus[i].activate(t)
 	}
 	return vus
@@ -74,10 +87,10 @@ func (m *k6Model) vus(t *testing.T, n int, initCode string) []*modelVU {
 
 // activate is an executor's activation of the VU.
 func (v *modelVU) activate(t *testing.T) {
-	ctx := lib.WithScenarioState(lib.WithExecutionState(context.Background(), v.m.es), v.m.ss)
-	v.run, v.deactivate = context.WithCancel(ctx)
+	ctx := lib.WithScenarioState(lib.WithExecutionState(context.Background(), v.m.es), v.ss)
+	v.runCtx, v.deactivate = context.WithCancel(ctx)
 	t.Cleanup(v.deactivate)
-	v.rt.VU.CtxField = v.run
+	v.rt.VU.CtxField = v.runCtx
 	if !v.m.arrivalRate() {
 		v.m.es.ModCurrentlyActiveVUsCount(1)
 	}
@@ -97,7 +110,7 @@ func (v *modelVU) startIteration() {
 		v.m.es.ModCurrentlyActiveVUsCount(1)
 	}
 	var ctx context.Context
-	ctx, v.endIter = context.WithCancel(v.run)
+	ctx, v.endIter = context.WithCancel(v.runCtx)
 	v.rt.VU.CtxField = ctx
 	v.mi.presence.iterStarted(ctx)
 }
