@@ -27,6 +27,8 @@ type jsBarrier struct {
 	// warns is whether the core's warnings go to the VU's logger yet (set on first use, on the
 	// event loop).
 	warns bool
+	// planChecked is whether arrive() checked k6's plan yet (plan.go).
+	planChecked bool
 }
 
 // newBarrier is the JS constructor `new Barrier(options)`. It validates and does no I/O (k6's rule
@@ -68,6 +70,7 @@ func (b *jsBarrier) vuState(method string) *lib.State {
 		logger := state.Logger.WithField("barrier", b.name)
 		b.core.OnWarning(func(msg string) { logger.Warn(msg) })
 		b.warns = true
+		b.warnTTL(state)
 	}
 	if b.core.Options().Redis == "" {
 		if seg := state.Options.ExecutionSegment; seg != nil && !seg.Equal(nil) {

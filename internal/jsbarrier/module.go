@@ -21,6 +21,8 @@ type RootModule struct {
 	schedOnce sync.Once
 	// numbers are the VUs' numbers within their scenarios (ids.go), made with sched.
 	numbers *vuNumbers
+	// warned holds the warnings given once per process (plan.go).
+	warned sync.Map
 }
 
 // NewRootModule returns the k6/x/barrier root module.
@@ -40,7 +42,7 @@ var _ modules.Module = (*RootModule)(nil)
 // NewModuleInstance returns the module instance of one VU: its metrics and its JS classes.
 func (root *RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 	rt := vu.Runtime()
-	mi := &ModuleInstance{vu: vu, metrics: &barrierMetrics{}, presence: newPresence(root.scheduler()), numbers: root.numbers} // no registry: nothing is recorded
+	mi := &ModuleInstance{vu: vu, metrics: &barrierMetrics{}, presence: newPresence(root.scheduler()), numbers: root.numbers, warned: &root.warned} // no registry: nothing is recorded
 	if registry := k6util.InitRegistry(vu); registry != nil {
 		m, err := registerMetrics(registry)
 		if err != nil {
@@ -68,6 +70,8 @@ type ModuleInstance struct {
 	presence *presence
 	// numbers are the process's VU numbers within scenarios (ids.go).
 	numbers *vuNumbers
+	// warned holds the process's warnings given once (plan.go).
+	warned *sync.Map
 }
 
 var _ modules.Instance = (*ModuleInstance)(nil)

@@ -116,6 +116,7 @@ func (r *jsRendezvous) arrive(optsArg sobek.Value) *sobek.Promise {
 	if err != nil {
 		k6util.ThrowTypeError(rt, err.Error())
 	}
+	b.checkPlan(state, o)
 	id := b.id("arrive", o.id, state)
 	if o.Progress > 0 && state.Logger != nil {
 		logger := state.Logger.WithField("barrier", b.name)
