@@ -263,7 +263,13 @@ func (b *jsBarrier) wait(optsArg sobek.Value) *sobek.Promise {
 	wait, err := b.core.PrepareWait(w)
 	b.check("wait", err, nil, state)
 	return settle(b, state, rendezvousCall[barrier.Result]{
-		run:     wait,
+		run: func(ctx context.Context) (barrier.Result, error) {
+			// `k6 x barrier status`, `list` and `watch` judge the barrier by the wait's rule.
+			if err := b.core.RecordWaitRule(ctx, w); err != nil && state.Logger != nil {
+				state.Logger.WithField("barrier", b.name).Warnf("%v (k6 x barrier judges it with its own rule)", err)
+			}
+			return wait(ctx)
+		},
 		outcome: func(r barrier.Result) barrier.Outcome { return r.Outcome },
 		failure: func(err error) (barrier.Result, error, bool) {
 			var we *barrier.WaitError
