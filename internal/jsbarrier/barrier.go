@@ -9,7 +9,6 @@ import (
 	"github.com/grafana/sobek"
 
 	"go.k6.io/k6/v2/errext"
-	"go.k6.io/k6/v2/js/common"
 	"go.k6.io/k6/v2/lib"
 
 	"github.com/xk6-barrier/xk6-barrier/internal/jsopts"
@@ -87,14 +86,32 @@ func (b *jsBarrier) vuState(method string) *lib.State {
 	return state
 }
 
-// abortTest aborts the whole test (exit code 108) with msg, as k6/execution's test.abort() does: for
-// a configuration that can never work, which every VU would hit, it is said once (k6 stops the
-// test at the first) instead of an exception per call that a script may catch while k6 exits 0.
-func (b *jsBarrier) abortTest(msg string) {
-	rt := b.mi.vu.Runtime()
-	abort := &errext.InterruptError{Reason: errext.AbortTest + ": " + msg}
-	rt.Interrupt(abort) // a try/catch around the call cannot go on: its first step is interrupted
-	common.Throw(rt, abort)
+// configAbort is the panic of abortTest, turned into the test's abort by aborting.
+type configAbort struct{ msg string }
+
+// abortTest aborts the whole test (exit code 108) with msg, as k6/execution's test.abort() does, for
+// a configuration that can never work, which every VU would hit: k6 says it once, at the test's
+// end, instead of an exception per call that a script may catch while k6 exits 0. It does not
+// return: the method that called it (which defers aborting) returns a promise that never settles,
+// and the VU's event loop ends the iteration with k6's abort as soon as the script yields.
+func (b *jsBarrier) abortTest(msg string) { panic(configAbort{msg: msg}) }
+
+// aborting, deferred by every method, turns an abortTest into the test's abort: *p becomes a
+// promise that never settles, and a callback on the VU's event loop returns k6's InterruptError
+// (as an abortOnFail wait does: no "Uncaught (in promise)" line beside k6's own).
+func (b *jsBarrier) aborting(p **sobek.Promise) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	ca, ok := r.(configAbort)
+	if !ok {
+		panic(r)
+	}
+	promise, _, _ := b.mi.vu.Runtime().NewPromise()
+	enqueue := b.mi.vu.RegisterCallback()
+	enqueue(func() error { return &errext.InterruptError{Reason: errext.AbortTest + ": " + ca.msg} })
+	*p = promise
 }
 
 // throwf throws a TypeError naming the barrier and method.
@@ -204,7 +221,8 @@ func (b *jsBarrier) jsError(err error) sobek.Value {
 }
 
 // join is `barrier.join(id?)`: resolves {counted, previous?}.
-func (b *jsBarrier) join(idArg sobek.Value) *sobek.Promise {
+func (b *jsBarrier) join(idArg sobek.Value) (p *sobek.Promise) {
+	defer b.aborting(&p)
 	state := b.vuState("join")
 	join, err := b.core.PrepareJoin(b.id("join", idArg, state))
 	b.check("join", err, idArg, state)
@@ -221,7 +239,8 @@ func (b *jsBarrier) join(idArg sobek.Value) *sobek.Promise {
 }
 
 // fail is `barrier.fail(reason, id?)`: resolves {counted, previous?}.
-func (b *jsBarrier) fail(reasonArg, idArg sobek.Value) *sobek.Promise {
+func (b *jsBarrier) fail(reasonArg, idArg sobek.Value) (p *sobek.Promise) {
+	defer b.aborting(&p)
 	state := b.vuState("fail")
 	var reason string
 	ok := false
@@ -248,7 +267,8 @@ func (b *jsBarrier) fail(reasonArg, idArg sobek.Value) *sobek.Promise {
 // wait is `barrier.wait(options?)`: resolves the result when met; rejects with a BarrierError on
 // failed, timeout or aborted (the VU's context ending). barrier_wait_duration is recorded on every
 // outcome.
-func (b *jsBarrier) wait(optsArg sobek.Value) *sobek.Promise {
+func (b *jsBarrier) wait(optsArg sobek.Value) (p *sobek.Promise) {
+	defer b.aborting(&p)
 	state := b.vuState("wait")
 	rt := b.mi.vu.Runtime()
 	jw, err := parseWaitOptions(b.name, b.core.Options().Parties, optsArg)
@@ -285,7 +305,8 @@ func (b *jsBarrier) wait(optsArg sobek.Value) *sobek.Promise {
 }
 
 // status is `barrier.status()`: resolves the current result (outcome pending, met or failed).
-func (b *jsBarrier) status() *sobek.Promise {
+func (b *jsBarrier) status() (p *sobek.Promise) {
+	defer b.aborting(&p)
 	b.vuState("status")
 	return b.async(func(ctx context.Context) (func(*sobek.Runtime) sobek.Value, error) {
 		res, err := b.core.Status(ctx)
@@ -298,7 +319,8 @@ func (b *jsBarrier) status() *sobek.Promise {
 
 // reset is `barrier.reset()`: deletes the barrier's state so a rerun with the same runId starts
 // from zero.
-func (b *jsBarrier) reset() *sobek.Promise {
+func (b *jsBarrier) reset() (p *sobek.Promise) {
+	defer b.aborting(&p)
 	b.vuState("reset")
 	return b.async(func(ctx context.Context) (func(*sobek.Runtime) sobek.Value, error) {
 		return nil, b.core.Reset(ctx)

@@ -108,8 +108,9 @@ func parseArriveOptions(name string, parties int, v sobek.Value) (jsArriveOption
 // arrive is `barrier.arrive(options?)`: resolves the phase's result when released (outcome
 // released or released-on-timeout); rejects with a BarrierError on failed, timeout or aborted.
 // barrier_arrive_duration is recorded on every settle, barrier_release_skew on every release.
-func (r *jsRendezvous) arrive(optsArg sobek.Value) *sobek.Promise {
+func (r *jsRendezvous) arrive(optsArg sobek.Value) (p *sobek.Promise) {
 	b := r.b
+	defer b.aborting(&p)
 	state := b.vuState("arrive")
 	rt := b.mi.vu.Runtime()
 	o, err := parseArriveOptions(b.name, b.core.Options().Parties, optsArg)
@@ -130,13 +131,13 @@ func (r *jsRendezvous) arrive(optsArg sobek.Value) *sobek.Promise {
 	if state.Logger != nil {
 		logger = state.Logger
 	}
-	p := b.mi.presence
-	leaving := p.arriving(b.core, b.name, id, logger)
+	pr := b.mi.presence
+	leaving := pr.arriving(b.core, b.name, id, logger)
 	return settle(b, state, rendezvousCall[barrier.PhaseResult]{
 		ready: leaving,
 		run: func(ctx context.Context) (barrier.PhaseResult, error) {
 			res, err := arrive(ctx)
-			p.arriveEnded(ctx.Err() != nil)
+			pr.arriveEnded(ctx.Err() != nil)
 			return res, err
 		},
 		outcome: func(r barrier.PhaseResult) barrier.Outcome { return r.Outcome },
@@ -169,8 +170,9 @@ func (r *jsRendezvous) arrive(optsArg sobek.Value) *sobek.Promise {
 }
 
 // leave is `barrier.leave(id?)`: resolves {counted, phase, withdrawn}.
-func (r *jsRendezvous) leave(idArg sobek.Value) *sobek.Promise {
+func (r *jsRendezvous) leave(idArg sobek.Value) (p *sobek.Promise) {
 	b := r.b
+	defer b.aborting(&p)
 	state := b.vuState("leave")
 	leave, err := b.core.PrepareLeave(b.id("leave", idArg, state))
 	b.check("leave", err, idArg, state)
