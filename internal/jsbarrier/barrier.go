@@ -283,6 +283,7 @@ func (b *jsBarrier) wait(optsArg sobek.Value) (p *sobek.Promise) {
 	wait, err := b.core.PrepareWait(w)
 	b.check("wait", err, nil, state)
 	return settle(b, state, rendezvousCall[barrier.Result]{
+		kind: "wait",
 		run: func(ctx context.Context) (barrier.Result, error) {
 			// `k6 x barrier status`, `list` and `watch` judge the barrier by the wait's rule.
 			if err := b.core.RecordWaitRule(ctx, w); err != nil && state.Logger != nil {

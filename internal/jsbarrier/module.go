@@ -23,6 +23,10 @@ type RootModule struct {
 	numbers *vuNumbers
 	// warned holds the warnings given once per process (plan.go).
 	warned sync.Map
+	// ends is how the process's barriers settled, reported at the test's end (ends.go), by the
+	// first module instance whose VU has k6's events (endsOnce).
+	ends     *ends
+	endsOnce sync.Once
 }
 
 // NewRootModule returns the k6/x/barrier root module.
@@ -33,6 +37,7 @@ func (root *RootModule) scheduler() *scheduler {
 	root.schedOnce.Do(func() {
 		root.sched = newScheduler(schedulerPoll)
 		root.numbers = newVUNumbers()
+		root.ends = newEnds()
 	})
 	return root.sched
 }
@@ -42,7 +47,7 @@ var _ modules.Module = (*RootModule)(nil)
 // NewModuleInstance returns the module instance of one VU: its metrics and its JS classes.
 func (root *RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 	rt := vu.Runtime()
-	mi := &ModuleInstance{vu: vu, metrics: &barrierMetrics{}, presence: newPresence(root.scheduler()), numbers: root.numbers, warned: &root.warned} // no registry: nothing is recorded
+	mi := &ModuleInstance{vu: vu, metrics: &barrierMetrics{}, presence: newPresence(root.scheduler()), numbers: root.numbers, warned: &root.warned, ends: root.ends} // no registry: nothing is recorded
 	if registry := k6util.InitRegistry(vu); registry != nil {
 		m, err := registerMetrics(registry)
 		if err != nil {
@@ -55,6 +60,9 @@ func (root *RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 		common.Throw(rt, err)
 	}
 	mi.watchIterations()
+	if vu.Events().Global != nil {
+		root.endsOnce.Do(func() { root.watchTestEnd(mi) })
+	}
 	if root.onInstance != nil {
 		root.onInstance(mi)
 	}
@@ -72,6 +80,8 @@ type ModuleInstance struct {
 	numbers *vuNumbers
 	// warned holds the process's warnings given once (plan.go).
 	warned *sync.Map
+	// ends is how the process's barriers settled (ends.go).
+	ends *ends
 }
 
 var _ modules.Instance = (*ModuleInstance)(nil)

@@ -134,6 +134,7 @@ func (r *jsRendezvous) arrive(optsArg sobek.Value) (p *sobek.Promise) {
 	pr := b.mi.presence
 	leaving := pr.arriving(b.core, b.name, id, logger)
 	return settle(b, state, rendezvousCall[barrier.PhaseResult]{
+		kind:  "arrive",
 		ready: leaving,
 		run: func(ctx context.Context) (barrier.PhaseResult, error) {
 			res, err := arrive(ctx)
