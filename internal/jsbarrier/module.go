@@ -47,7 +47,15 @@ var _ modules.Module = (*RootModule)(nil)
 // NewModuleInstance returns the module instance of one VU: its metrics and its JS classes.
 func (root *RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 	rt := vu.Runtime()
-	mi := &ModuleInstance{vu: vu, metrics: &barrierMetrics{}, presence: newPresence(root.scheduler()), numbers: root.numbers, warned: &root.warned, ends: root.ends} // no registry: nothing is recorded
+	sched := root.scheduler() // makes the process's numbers and ends too
+	mi := &ModuleInstance{
+		vu:       vu,
+		metrics:  &barrierMetrics{}, // no registry: nothing is recorded
+		presence: newPresence(sched),
+		numbers:  root.numbers,
+		warned:   &root.warned,
+		ends:     root.ends,
+	}
 	if registry := k6util.InitRegistry(vu); registry != nil {
 		m, err := registerMetrics(registry)
 		if err != nil {

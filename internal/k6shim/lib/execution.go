@@ -21,7 +21,9 @@ type ExecutionState struct {
 }
 
 // NewExecutionState returns an ExecutionState with zero counters.
-func NewExecutionState(testRunState *TestRunState, et *ExecutionTuple, maxPlannedVUs, maxPossibleVUs uint64) *ExecutionState {
+func NewExecutionState(
+	testRunState *TestRunState, et *ExecutionTuple, maxPlannedVUs, maxPossibleVUs uint64,
+) *ExecutionState {
 	_, _ = maxPlannedVUs, maxPossibleVUs // k6 sizes its VU buffer with them; the shim keeps no buffer
 	return &ExecutionState{Test: testRunState, ExecutionTuple: et, activeVUs: new(int64), initializedVUs: new(int64)}
 }

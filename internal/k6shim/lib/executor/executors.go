@@ -94,8 +94,9 @@ func NewConstantArrivalRateConfig(name string) *ConstantArrivalRateConfig {
 // until duration plus gracefulStop.
 func (carc ConstantArrivalRateConfig) GetExecutionRequirements(et *lib.ExecutionTuple) []lib.ExecutionStep {
 	pre := et.ScaleInt64(carc.PreAllocatedVUs.Int64)
+	unplanned := et.ScaleInt64(carc.MaxVUs.Int64) - pre
 	return []lib.ExecutionStep{
-		{TimeOffset: 0, PlannedVUs: uint64(pre), MaxUnplannedVUs: uint64(et.ScaleInt64(carc.MaxVUs.Int64) - pre)}, //nolint:gosec // k6's conversion
+		{TimeOffset: 0, PlannedVUs: uint64(pre), MaxUnplannedVUs: uint64(unplanned)}, //nolint:gosec // k6's conversion
 		{TimeOffset: carc.Duration.TimeDuration() + carc.GracefulStop.TimeDuration()},
 	}
 }
