@@ -64,6 +64,9 @@ type Snapshot struct {
 	// Created and Released are the META hash's times, zero when it records none.
 	Created  time.Time
 	Released time.Time
+	// RunEnded is whether every k6 instance of the run recorded the end of its test in the META
+	// hash (RecordRunEnd): nothing will arrive or join any more.
+	RunEnded bool
 	// Phase is the rendezvous's state (Arrive, Leave), nil when the barrier has none.
 	Phase *PhaseState
 	// Keys are the barrier's keys that exist, with their types and time to live.
@@ -345,6 +348,7 @@ func (s *Snapshot) readMeta(meta map[string]string) error {
 	}
 	s.Created = parseMetaTime(meta[MetaCreated])
 	s.Released = parseMetaTime(meta[MetaReleased])
+	s.RunEnded = runEnded(meta)
 	return nil
 }
 

@@ -70,6 +70,7 @@ func (b *jsBarrier) vuState(method string) *lib.State {
 		b.core.OnWarning(func(msg string) { logger.Warn(msg) })
 		b.warns = true
 		b.warnTTL(state)
+		b.mi.ends.used(b.core, state.Options.ExecutionSegment.String())
 	}
 	if b.core.Options().Redis == "" {
 		if seg := state.Options.ExecutionSegment; seg != nil && !seg.Equal(nil) {

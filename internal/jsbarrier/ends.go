@@ -1,6 +1,7 @@
 package jsbarrier
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -20,6 +21,10 @@ const eventTestEnd = 3
 type ends struct {
 	mu       sync.Mutex
 	barriers map[string]*barrierEnd
+	// cores are the barriers this process used, by name, and segment its execution segment
+	// ("0:1": the whole test), for the record of the run's end (RecordRunEnd).
+	cores   map[string]*barrier.Barrier
+	segment string
 }
 
 // barrierEnd is one barrier's account: the settles of its waits and arrivals by outcome, and the
@@ -29,7 +34,39 @@ type barrierEnd struct {
 	lastWait, lastArrival string
 }
 
-func newEnds() *ends { return &ends{barriers: map[string]*barrierEnd{}} }
+func newEnds() *ends {
+	return &ends{barriers: map[string]*barrierEnd{}, cores: map[string]*barrier.Barrier{}, segment: "0:1"}
+}
+
+// used notes that this process uses core, running execution segment segment.
+func (e *ends) used(core *barrier.Barrier, segment string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if _, ok := e.cores[core.Options().Name]; !ok {
+		e.cores[core.Options().Name] = core
+	}
+	e.segment = segment
+}
+
+// recordRunEnd records in each Redis barrier this process used that its test ended, so that
+// `k6 x barrier watch` of a rendezvous ends with the run (barrier.RecordRunEnd).
+func (e *ends) recordRunEnd(logger logrus.FieldLogger) {
+	e.mu.Lock()
+	cores := make([]*barrier.Barrier, 0, len(e.cores))
+	for _, c := range e.cores {
+		cores = append(cores, c)
+	}
+	segment := e.segment
+	e.mu.Unlock()
+	for _, c := range cores {
+		ctx, cancel := context.WithTimeout(context.Background(), barrier.CallTimeout)
+		err := c.RecordRunEnd(ctx, segment)
+		cancel()
+		if err != nil {
+			logger.WithField("barrier", c.Options().Name).Warnf("%v (k6 x barrier watch will not see the run end)", err)
+		}
+	}
+}
 
 // record counts one settle of a wait() (kind "wait") or an arrive() of barrier name with outcome,
 // line being its result's one line.
@@ -50,8 +87,11 @@ func (e *ends) record(name, kind string, outcome barrier.Outcome, line string) {
 	be.lastArrival = line
 }
 
+// line is one barrier's line at the end of the test.
+type line struct{ name, text string }
+
 // lines returns one line per barrier, by name: how its waits and arrivals of this process settled.
-func (e *ends) lines() []string {
+func (e *ends) lines() []line {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	names := make([]string, 0, len(e.barriers))
@@ -59,7 +99,7 @@ func (e *ends) lines() []string {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	out := make([]string, 0, len(names))
+	out := make([]line, 0, len(names))
 	for _, name := range names {
 		be := e.barriers[name]
 		var parts []string
@@ -69,7 +109,7 @@ func (e *ends) lines() []string {
 		if len(be.arrivals) > 0 {
 			parts = append(parts, fmt.Sprintf("arrive(): %s; the last: %s", counted(be.arrivals), be.lastArrival))
 		}
-		out = append(out, fmt.Sprintf("barrier %s at the end of the test: %s", name, strings.Join(parts, "; ")))
+		out = append(out, line{name, fmt.Sprintf("barrier %s at the end of the test: %s", name, strings.Join(parts, "; "))})
 	}
 	return out
 }
@@ -102,13 +142,11 @@ func (e *ends) report(logger logrus.FieldLogger) {
 		}
 	}
 	e.mu.Unlock()
-	for _, line := range e.lines() {
-		name := strings.TrimPrefix(line, "barrier ")
-		name = name[:strings.Index(name, " at the end of the test")]
-		if bad[name] {
-			logger.WithField("barrier", name).Warn(line)
+	for _, l := range e.lines() {
+		if bad[l.name] {
+			logger.WithField("barrier", l.name).Warn(l.text)
 		} else {
-			logger.WithField("barrier", name).Info(line)
+			logger.WithField("barrier", l.name).Info(l.text)
 		}
 	}
 }
@@ -126,6 +164,7 @@ func (root *RootModule) watchTestEnd(mi *ModuleInstance) {
 	go func() {
 		for ev := range events {
 			if ev.Type == eventTestEnd {
+				root.ends.recordRunEnd(logger)
 				root.ends.report(logger)
 			}
 			if ev.Done != nil {
