@@ -187,7 +187,8 @@ func (c *cli) runEnded(s barrier.Snapshot, started time.Time) error {
 		return withCode(fmt.Errorf("barrier %s: the run ended; its last phase %s", s.Ref, lastPhaseText(last)), ExitFailed)
 	}
 	if !c.json {
-		c.printf("%s barrier %s: the run ended after watching %s\n", now(), s.Ref, time.Since(started).Round(time.Millisecond))
+		c.printf("%s barrier %s: the run ended after watching %s\n",
+			now(), s.Ref, time.Since(started).Round(time.Millisecond))
 	}
 	return nil
 }

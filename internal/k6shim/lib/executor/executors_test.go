@@ -14,6 +14,7 @@ import (
 // those: 30 users and 1 controller at once is 31 VUs; an arrival-rate scenario counts its maxVUs; a
 // scenario that starts after the others ended adds nothing to the most VUs at once.
 func TestFullExecutionRequirements(t *testing.T) {
+	t.Parallel()
 	et, err := lib.NewExecutionTuple(nil, nil)
 	if err != nil {
 		t.Fatal(err)
