@@ -57,7 +57,7 @@ func (b *jsBarrier) checkPlan(state *lib.State, o jsArriveOptions) {
 		need = int(math.Ceil(o.QuorumPercent * float64(parties) / 100))
 		what = fmt.Sprintf("its quorum of %g%% (%d of %d parties)", o.QuorumPercent, need, parties)
 	}
-	if uint64(need) <= maxVUs { //nolint:gosec // need is 1..parties, parties at most barrier.MaxParties
+	if need <= 0 || uint64(need) <= maxVUs {
 		return
 	}
 	b.abortTest(fmt.Sprintf("barrier %s: arrive(): a phase can never be met: it needs %s to arrive together, "+

@@ -35,7 +35,7 @@ func (clvc ConstantVUsConfig) GetVUs(et *lib.ExecutionTuple) int64 {
 // GetExecutionRequirements returns VUs from the start until duration plus gracefulStop.
 func (clvc ConstantVUsConfig) GetExecutionRequirements(et *lib.ExecutionTuple) []lib.ExecutionStep {
 	return []lib.ExecutionStep{
-		{TimeOffset: 0, PlannedVUs: uint64(clvc.GetVUs(et))}, //nolint:gosec // k6's conversion
+		{TimeOffset: 0, PlannedVUs: count(clvc.GetVUs(et))},
 		{TimeOffset: clvc.Duration.TimeDuration() + clvc.GracefulStop.TimeDuration()},
 	}
 }
@@ -66,7 +66,7 @@ func (pvic PerVUIterationsConfig) GetVUs(et *lib.ExecutionTuple) int64 {
 // GetExecutionRequirements returns VUs from the start until maxDuration plus gracefulStop.
 func (pvic PerVUIterationsConfig) GetExecutionRequirements(et *lib.ExecutionTuple) []lib.ExecutionStep {
 	return []lib.ExecutionStep{
-		{TimeOffset: 0, PlannedVUs: uint64(pvic.GetVUs(et))}, //nolint:gosec // k6's conversion
+		{TimeOffset: 0, PlannedVUs: count(pvic.GetVUs(et))},
 		{TimeOffset: pvic.MaxDuration.TimeDuration() + pvic.GracefulStop.TimeDuration()},
 	}
 }
@@ -96,7 +96,15 @@ func (carc ConstantArrivalRateConfig) GetExecutionRequirements(et *lib.Execution
 	pre := et.ScaleInt64(carc.PreAllocatedVUs.Int64)
 	unplanned := et.ScaleInt64(carc.MaxVUs.Int64) - pre
 	return []lib.ExecutionStep{
-		{TimeOffset: 0, PlannedVUs: uint64(pre), MaxUnplannedVUs: uint64(unplanned)}, //nolint:gosec // k6's conversion
+		{TimeOffset: 0, PlannedVUs: count(pre), MaxUnplannedVUs: count(unplanned)},
 		{TimeOffset: carc.Duration.TimeDuration() + carc.GracefulStop.TimeDuration()},
 	}
+}
+
+// count is n VUs as a step's count (none below 0; k6 converts its validated counts as they are).
+func count(n int64) uint64 {
+	if n < 0 {
+		return 0
+	}
+	return uint64(n)
 }
