@@ -19,7 +19,8 @@ var runEndScript = newScript("run_end.lua")
 // segment segment ("0:1" for the whole test, else as k6 writes it: "0:1/2", "1/2:1") ended. When
 // the ended segments cover the whole test, the Inspector says the run ended (Snapshot.RunEnded),
 // and `k6 x barrier watch` of a rendezvous stops there. On the in-process backend, which no
-// Inspector reads, it does nothing.
+// Inspector reads, it does nothing. A retry after a lost reply writes the same field again (a later
+// time), which changes nothing the Inspector reads.
 func (b *Barrier) RecordRunEnd(ctx context.Context, segment string) error {
 	r, ok := b.be.(*redisBackend)
 	if !ok {
@@ -28,7 +29,6 @@ func (b *Barrier) RecordRunEnd(ctx context.Context, segment string) error {
 	if _, _, ok := parseSegment(segment); !ok {
 		return fmt.Errorf("barrier %s: recording the run's end: segment %q is not from:to", b.opts.Name, segment)
 	}
-	ctx, _ = withIdempotent(ctx) // the same field written twice is the same end
 	if err := runEndScript.Run(ctx, r.client, []string{r.keys.meta}, r.ttlMs, segment).Err(); err != nil {
 		return fmt.Errorf("barrier %s: recording the run's end: %w", b.opts.Name, r.wrap(ctx, err, ""))
 	}

@@ -18,7 +18,8 @@ var waitRuleScript = newScript("wait_rule.lua")
 // RecordWaitRule records the rule of a wait with options o (its quorum, parties when 0, and
 // maxFailures) in the barrier's meta, so that the Inspector, and `k6 x barrier status`, `list` and
 // `watch` with it, judge the barrier as the wait does. Call it when a wait starts; on the
-// in-process backend, which no Inspector reads, it does nothing.
+// in-process backend, which no Inspector reads, it does nothing. The script writes the same fields
+// whenever it runs, so a retry after a lost reply changes nothing.
 func (b *Barrier) RecordWaitRule(ctx context.Context, o WaitOptions) error {
 	r, ok := b.be.(*redisBackend)
 	if !ok {
@@ -28,7 +29,6 @@ func (b *Barrier) RecordWaitRule(ctx context.Context, o WaitOptions) error {
 	if quorum <= 0 {
 		quorum = b.opts.Parties
 	}
-	ctx, _ = withIdempotent(ctx) // the same fields written twice are the same
 	err := waitRuleScript.Run(ctx, r.client, []string{r.keys.meta}, r.ttlMs, quorum, o.MaxFailures).Err()
 	if err != nil {
 		return fmt.Errorf("barrier %s: recording the wait's rule: %w", b.opts.Name, r.wrap(ctx, err, ""))
