@@ -28,6 +28,10 @@ type Options struct {
 	// the rest before its next one (the minIterationDuration option).
 	MinIterationDuration types.NullDuration `json:"minIterationDuration" envconfig:"K6_MIN_ITERATION_DURATION"`
 
+	// Scenarios are the test's scenarios (k6 derives one from the vus/duration/iterations/stages
+	// shortcuts).
+	Scenarios ScenarioConfigs `json:"scenarios" ignored:"true"`
+
 	// ExecutionSegment is the part of the test this instance runs (--execution-segment); nil
 	// means the whole test, 0:1.
 	ExecutionSegment *ExecutionSegment `json:"executionSegment" ignored:"true"`
