@@ -91,6 +91,7 @@ type ModuleInstance struct {
 	metrics          *streamMetrics
 	eventSourceClass *sobek.Object
 	dispatchRun      sobek.Callable // dispatchRunSource, compiled
+	gates            connGates      // the VU's streams' turns to get connections, per host
 }
 
 var _ modules.Instance = (*ModuleInstance)(nil)

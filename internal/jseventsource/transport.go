@@ -30,9 +30,12 @@ import (
 // (each hop's Set-Cookie filed under the hop's URL), and redirects followed up to redirects: the
 // stream's own redirects param, else the maxRedirects option. Past that, the redirect response
 // itself is the answer, as in k6/http; when the limit is maxRedirects' default, a warning says so.
-func vuClient(state *lib.State, redirects null.Int, tags metrics.TagsAndMeta) *http.Client {
-	transport := state.Transport
-	if transport == nil {
+// A stream's https requests take turns with the VU's other streams to the same host until they
+// have their connection (gates, see connGates), so that streams opened at once share HTTP/2
+// connections as k6/http's requests do.
+func vuClient(state *lib.State, gates *connGates, redirects null.Int, tags metrics.TagsAndMeta) *http.Client {
+	var transport http.RoundTripper = gatedTransport{next: state.Transport, gates: gates}
+	if state.Transport == nil {
 		transport = http.DefaultTransport // not in a k6 VU (a test's state without one)
 	}
 	if mode := state.Options.HTTPDebug.String; mode != "" && state.Logger != nil {
