@@ -305,3 +305,19 @@ func TestHostGateTurns(t *testing.T) {
 		assert.True(t, turn)
 	})
 }
+
+// TestEventSourcePlainStreamsUseVUDialer: http:// streams go through a copy of the VU's transport
+// (smaller buffers): still over the VU's dialer (hosts, blockHostnames, data_sent and
+// data_received), and their connections are closed once they end, none kept idle (the dialer's
+// check fails the test otherwise).
+func TestEventSourcePlainStreamsUseVUDialer(t *testing.T) {
+	t.Parallel()
+	srv := streamServer(t, "data: x\n\n", false)
+	vu := newJSVUOn(t, "dialer", nil)
+	vu.state.Transport = vu.transport.Base // k6's own *http.Transport, as in a k6 VU
+	vu.run(t, fmt.Sprintf(openAllScript, srv.URL, 3, "{}"))
+	assert.Empty(t, vu.get("errors"))
+	assert.EqualValues(t, 3, vu.get("opened"))
+	assert.Equal(t, 3, vu.dialer.Dials(), "each stream dialled through the VU's dialer")
+	assert.EqualValues(t, 0, vu.transport.Requests(), "not through the VU's transport itself")
+}

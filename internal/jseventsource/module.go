@@ -91,7 +91,14 @@ type ModuleInstance struct {
 	metrics          *streamMetrics
 	eventSourceClass *sobek.Object
 	dispatchRun      sobek.Callable // dispatchRunSource, compiled
-	gates            connGates      // the VU's streams' turns to get connections, per host
+	conns            vuConns        // how the VU's streams get their connections
+}
+
+// vuConns is how a VU's streams get their connections: https ones by turns per host (gates),
+// http:// ones through a copy of the VU's transport with small buffers (plain).
+type vuConns struct {
+	gates connGates
+	plain plainTransport
 }
 
 var _ modules.Instance = (*ModuleInstance)(nil)

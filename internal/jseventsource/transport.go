@@ -31,10 +31,14 @@ import (
 // stream's own redirects param, else the maxRedirects option. Past that, the redirect response
 // itself is the answer, as in k6/http; when the limit is maxRedirects' default, a warning says so.
 // A stream's https requests take turns with the VU's other streams to the same host until they
-// have their connection (gates, see connGates), so that streams opened at once share HTTP/2
-// connections as k6/http's requests do.
-func vuClient(state *lib.State, gates *connGates, redirects null.Int, tags metrics.TagsAndMeta) *http.Client {
-	var transport http.RoundTripper = gatedTransport{next: state.Transport, gates: gates}
+// have their connection (conns.gates, see connGates), so that streams opened at once share HTTP/2
+// connections as k6/http's requests do; its http:// requests go through a copy of the VU's
+// transport with smaller buffers (conns.plain, see plainTransport).
+func vuClient(state *lib.State, conns *vuConns, redirects null.Int, tags metrics.TagsAndMeta) *http.Client {
+	var transport http.RoundTripper = gatedTransport{
+		next:  streamTransport{vu: state.Transport, plain: &conns.plain},
+		gates: &conns.gates,
+	}
 	if state.Transport == nil {
 		transport = http.DefaultTransport // not in a k6 VU (a test's state without one)
 	}
