@@ -45,6 +45,9 @@ func (*RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 	if mi.eventSourceClass, err = newEventSourceClass(rt, mi.newEventSource); err != nil {
 		common.Throw(rt, err)
 	}
+	if err = mi.defineEventSourcePrototype(rt, mi.eventSourceClass); err != nil {
+		common.Throw(rt, err)
+	}
 	return mi
 }
 
@@ -92,6 +95,8 @@ type ModuleInstance struct {
 	eventSourceClass *sobek.Object
 	dispatchRun      sobek.Callable // dispatchRunSource, compiled
 	conns            vuConns        // how the VU's streams get their connections
+	// sources are the VU's EventSource instances whose stream runs, by JS object; on the loop only.
+	sources map[sobek.Value]*eventSource
 }
 
 // vuConns is how a VU's streams get their connections: https ones by turns per host (gates),
