@@ -104,8 +104,9 @@ func memInUse() (heap, stack, rss float64) {
 // BenchmarkVUStreamsAtOnce: one VU opens n idle EventSource streams at once (a loop of
 // new EventSource), over HTTP/1.1 and over HTTP/2 (a TLS server with ALPN h2, at most 100 streams
 // per connection), to a server in another process. Once all are open it reports the connections
-// the VU dialled, the memory per open stream (Go heap and stacks, and the process's resident set;
-// RSS is coarse at 100 streams) and the goroutines per stream. Run it with -benchtime=1x.
+// the VU dialled, the memory per open stream (Go heap and stacks, and the process's resident set:
+// coarse at 100 streams, and meaningful only for the first sub-benchmark of a process, as later
+// ones reuse the memory freed before them) and the goroutines per stream. Run it with -benchtime=1x.
 func BenchmarkVUStreamsAtOnce(b *testing.B) {
 	h1, h2 := startIdleServers(b)
 	for _, proto := range []struct{ name, url string }{{"h1", h1}, {"h2", h2}} {
