@@ -151,7 +151,7 @@ type gatedTransport struct {
 }
 
 // RoundTrip implements http.RoundTripper.
-func (t gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+func (t gatedTransport) RoundTrip(req *http.Request) (resp *http.Response, err error) {
 	h := t.gates.gate(req)
 	if h == nil {
 		return t.next.RoundTrip(req) //nolint:wrapcheck // a RoundTripper returns its transport's error as it is
@@ -171,7 +171,8 @@ func (t gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		h.sawConn(info.Conn)
 		leave(true, false)
 	}}
-	resp, err := t.next.RoundTrip(req.WithContext(httptrace.WithClientTrace(ctx, trace)))
-	leave(false, err != nil && ctx.Err() == nil)
+	// The turn is handed on whatever ends the request, a panic included.
+	defer func() { leave(false, err != nil && ctx.Err() == nil) }()
+	resp, err = t.next.RoundTrip(req.WithContext(httptrace.WithClientTrace(ctx, trace)))
 	return resp, err //nolint:wrapcheck // a RoundTripper returns its transport's error as it is
 }
