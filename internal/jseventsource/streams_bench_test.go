@@ -121,7 +121,7 @@ func BenchmarkVUStreamsAtOnce(b *testing.B) {
 }
 
 func benchVUStreamsAtOnce(b *testing.B, url string, n int) {
-	vu := newJSVUOn(b, "dialer", &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // the benchmark's own server
+	vu := newJSVUOn(b, "dialer", &tls.Config{InsecureSkipVerify: true}) // the benchmark's own server
 	vu.state.Transport = vu.transport.Base                              // k6's own *http.Transport, not the test's counting wrapper
 	rt := vu.rt.VU.Runtime()
 	heap0, stack0, rss0 := memInUse()
