@@ -38,7 +38,11 @@
  *
  * Metrics: `barrier_wait_duration` (Trend, time; tags `barrier`, `outcome`: `met`, `failed`, `timeout`,
  * `aborted`, or `error` for a Redis error) on every settle of a wait,
- * `barrier_joins` (Counter), `barrier_failures` (Counter, tag `reason`).
+ * `barrier_joins` (Counter), `barrier_failures` (Counter, tag `reason`). Of `arrive()`:
+ * `barrier_arrive_duration` (Trend, time; tags `barrier`, `outcome`), `barrier_release_skew` (Trend,
+ * time; tag `barrier`) and `barrier_phases_released` (Rate, tag `barrier`: 1 for each arrive() released
+ * with every party, 0 for released-on-timeout, timeout, failed or an error; nothing when k6 stopped the
+ * VU), for a threshold such as `'barrier_phases_released': ['rate==1']`.
  */
 declare module 'k6/x/barrier' {
   /**
@@ -109,8 +113,8 @@ declare module 'k6/x/barrier' {
     /**
      * On outcome `failed` or `timeout`, abort the whole test as `exec.test.abort(reason)` does (exit
      * code 108) with the wait's one-line summary as the reason; the promise then never settles.
-     * Default false: the wait rejects with a {@link BarrierError}, and k6 exits 0 unless the script
-     * handles it.
+     * Default true. `false`: the wait rejects with a {@link BarrierError} instead, and k6 exits 0
+     * unless the script handles it.
      */
     abortOnFail?: boolean;
   }
@@ -178,7 +182,7 @@ declare module 'k6/x/barrier' {
 
   /** Options of {@link Barrier.arrive}. Unknown options are an error. */
   export interface ArriveOptions {
-    /** The participant id. Default: the VU's global id (`exec.vu.idInTest`). */
+    /** The participant id. Default: the VU's number within its scenario (1..the scenario's VUs; with `--execution-segment`, or outside a scenario, the VU's global id `exec.vu.idInTest`). */
     id?: ParticipantId;
     /**
      * The phase's hard stop, counted from its first arrival (1ms..7d; 0 is refused). The first
@@ -199,7 +203,8 @@ declare module 'k6/x/barrier' {
     onTimeout?: 'reject' | 'release';
     /**
      * On outcome `failed` or `timeout`, abort the whole test as `exec.test.abort(reason)` does (exit
-     * code 108), as {@link WaitOptions.abortOnFail}.
+     * code 108), as {@link WaitOptions.abortOnFail}. Default false for arrive(): a phase not
+     * released rejects; hold a threshold on `barrier_phases_released` to fail the run.
      */
     abortOnFail?: boolean;
     /**
@@ -265,16 +270,16 @@ declare module 'k6/x/barrier' {
     /**
      * Accounts participant `id` as joined. Only the id's first join or fail counts; a later call changes
      * nothing and says what was already recorded.
-     * @param id an integer in 1..parties; default: the VU's global id (`exec.vu.idInTest`), which must
-     *   then be at most parties. Another id throws a TypeError.
+     * @param id an integer in 1..parties; default: the VU's number within its scenario (1..the scenario's VUs; with `--execution-segment`, or outside a scenario, the VU's global id `exec.vu.idInTest`), which must
+     *   then be at most parties; none in setup()/teardown(). Another id aborts the test (exit code 108).
      */
     join(id?: ParticipantId): Promise<JoinResult>;
 
     /**
      * Accounts participant `id` as failed with `reason` (`/^[a-z][a-z0-9_]{0,31}$/`, e.g. `'login'`,
      * `'sse'`; counted in `K6_BARRIER_<REASON>_FAIL:<scope>`). Only the id's first join or fail counts.
-     * @param id an integer in 1..parties; default: the VU's global id (`exec.vu.idInTest`), which must
-     *   then be at most parties. Another id throws a TypeError.
+     * @param id an integer in 1..parties; default: the VU's number within its scenario (1..the scenario's VUs; with `--execution-segment`, or outside a scenario, the VU's global id `exec.vu.idInTest`), which must
+     *   then be at most parties; none in setup()/teardown(). Another id aborts the test (exit code 108).
      */
     fail(reason: string, id?: ParticipantId): Promise<FailResult>;
 
@@ -308,7 +313,7 @@ declare module 'k6/x/barrier' {
      * The participant is done for good (Java Phaser's arriveAndDeregister): later phases need one
      * fewer, and its arrival at the current phase, if any, is withdrawn. Arriving again later takes
      * part again.
-     * @param id default: the VU's global id (`exec.vu.idInTest`).
+     * @param id default: the VU's number within its scenario (1..the scenario's VUs; with `--execution-segment`, or outside a scenario, the VU's global id `exec.vu.idInTest`).
      */
     leave(id?: ParticipantId): Promise<LeaveResult>;
   }

@@ -28,8 +28,9 @@ type InspectOptions struct {
 	// Parties overrides the parties the barrier's META hash records; when 0, META's count is used,
 	// and without one the barrier's parties are unknown (no outcome, no missing ids).
 	Parties int
-	// Quorum and MaxFailures judge the outcome as a wait with these options would (0: parties, and
-	// no failure tolerated).
+	// Quorum and MaxFailures judge the outcome as a wait with these options would. Both 0: the rule
+	// of the barrier's latest wait() (recorded in its META hash), else parties and no failure
+	// tolerated.
 	Quorum      int
 	MaxFailures int
 	// Missing lists up to MaxMissing missing ids (a scan of 1..parties; List leaves it out).
@@ -63,6 +64,9 @@ type Snapshot struct {
 	// Created and Released are the META hash's times, zero when it records none.
 	Created  time.Time
 	Released time.Time
+	// RunEnded is whether every k6 instance of the run recorded the end of its test in the META
+	// hash (RecordRunEnd): nothing will arrive or join any more.
+	RunEnded bool
 	// Phase is the rendezvous's state (Arrive, Leave), nil when the barrier has none.
 	Phase *PhaseState
 	// Keys are the barrier's keys that exist, with their types and time to live.
@@ -274,7 +278,8 @@ func (in *Inspector) fromReply(ctx context.Context, o Options, opts InspectOptio
 		c.failures[k] = n
 	}
 	s.Joined, s.Failed, s.Accounted, s.Failures = c.joined, c.failed, c.joined+c.failed, c.failures
-	if err := s.readMeta(pairs(res[5])); err != nil {
+	meta := pairs(res[5])
+	if err := s.readMeta(meta); err != nil {
 		return fmt.Errorf("redis %s: key %s: %w", in.addr, cmd.keys[3], err)
 	}
 	counters, _ := res[9].([]any)
@@ -301,6 +306,9 @@ func (in *Inspector) fromReply(ctx context.Context, o Options, opts InspectOptio
 		return nil
 	}
 	s.Quorum, s.MaxFailures = opts.Quorum, opts.MaxFailures
+	if q, m, ok := waitRule(meta); ok && opts.Quorum == 0 && opts.MaxFailures == 0 {
+		s.Quorum, s.MaxFailures = q, min(m, s.Parties) // the rule of the script's wait (waitrule.go)
+	}
 	if s.Quorum <= 0 || s.Quorum > s.Parties {
 		s.Quorum = s.Parties
 	}
@@ -340,6 +348,7 @@ func (s *Snapshot) readMeta(meta map[string]string) error {
 	}
 	s.Created = parseMetaTime(meta[MetaCreated])
 	s.Released = parseMetaTime(meta[MetaReleased])
+	s.RunEnded = runEnded(meta)
 	return nil
 }
 

@@ -203,8 +203,8 @@ func ValidateID(id string, parties int) error {
 // IDRule says which participant ids a barrier of parties counts and how to pass one, for the
 // messages of this package and of its callers.
 func IDRule(parties int) string {
-	return fmt.Sprintf("pass an integer in 1..%d, or omit the id to use the VU's "+
-		"(exec.vu.idInTest; parties must then be at least the number of VUs of the test)", parties)
+	return fmt.Sprintf("pass an integer in 1..%d, or omit the id to use the VU's number within its "+
+		"scenario (parties must then be the VUs of the scenarios that omit it)", parties)
 }
 
 // truncate keeps the first n bytes of s, never cutting a character in two.

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/xk6-barrier/xk6-barrier/internal/durfmt"
 )
 
 // boundedRead runs fn with a context bounded by readBound and wctx.
@@ -339,7 +341,18 @@ func (wt *waiting) fell() string {
 		parts = append(parts, fmt.Sprintf("failed fell from %d to %d", wt.high.failed, wt.fellTo.failed))
 	}
 	return strings.Join(parts, ", ") + ": the barrier's state in " + wt.b.be.where() +
-		" was lost (a restart without persistence?); counts only grow within a run, so it can no longer be counted"
+		" was lost (" + wt.lostWhy() + "); counts only grow within a run, so it can no longer be counted"
+}
+
+// lostWhy is the likely cause of a loss of the barrier's state: its keys' expiry when the wait has
+// lasted longer than the barrier's ttl, else a restart of Redis without persistence.
+func (wt *waiting) lostWhy() string {
+	if waited := time.Since(wt.start); waited >= wt.b.opts.TTL {
+		return fmt.Sprintf("its keys expired? the barrier's ttl of %s is shorter than this wait's %s; give a "+
+			"ttl longer than the test, e.g. ttl: '24h' (a number is milliseconds: ttl: 3600 is 3.6s)",
+			durfmt.Format(wt.b.opts.TTL), durfmt.Format(waited.Truncate(time.Millisecond)))
+	}
+	return "a restart without persistence?"
 }
 
 func (wt *waiting) result(outcome Outcome) Result {

@@ -16,8 +16,10 @@
 //                --execution-segment); then RUN_ID (the same for every instance) too. Omitted: in-process.
 //
 // The participant id is the VU's id in the whole test (the default of arrive()), 1..VUS across instances.
-// Metrics: barrier_release_skew (from the spike's release to each VU running again: how simultaneous
-// the spike really is) and barrier_arrive_duration (how long each VU waited, tagged by outcome).
+// Metrics: barrier_phases_released (a Rate: 1 for each arrive() its phase released with every party,
+// 0 for a timeout, a failure or a release on timeout), barrier_release_skew (from the spike's release
+// to each VU running again: how simultaneous the spike really is) and barrier_arrive_duration (how
+// long each VU waited, tagged by outcome).
 import http from 'k6/http';
 import { check } from 'k6';
 import { Barrier } from 'k6/x/barrier';
@@ -35,6 +37,8 @@ export const options = {
     // Every spike released every VU: a timeout, a failure or an error of arrive() is a failed check
     // (see the default function), and fails the run.
     checks: ['rate==1'],
+    // Every arrive() was released by its full phase: the run fails (exit code 99) otherwise.
+    'barrier_phases_released{barrier:spike}': ['rate==1'],
     http_req_failed: ['rate==0'],
     // 99% of the VUs run again within 100ms of the release.
     'barrier_release_skew{barrier:spike}': ['p(99)<100'],

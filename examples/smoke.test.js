@@ -89,7 +89,7 @@ export async function controller() {
   const q = await room.wait({ quorum: 1, progress: false });
   check(q, { 'wait with quorum 1: met at once': (x) => x.outcome === 'met' && x.quorum === 1 });
 
-  const failed = await rejection(failing.wait({ timeout: '30s', progress: false }));
+  const failed = await rejection(failing.wait({ timeout: '30s', progress: false, abortOnFail: false }));
   check(failed, {
     'failed wait: BarrierError': (e) => e instanceof BarrierError && e instanceof Error,
     'failed wait: outcome failed': (e) => e instanceof BarrierError && e.outcome === 'failed',
@@ -97,7 +97,7 @@ export async function controller() {
     'failed wait: names the barrier': (e) => e instanceof BarrierError && e.name === 'smoke_failing' && e.message.includes('barrier smoke_failing'),
   });
 
-  const timedOut = await rejection(lonely.wait({ timeout: '500ms', progress: false }));
+  const timedOut = await rejection(lonely.wait({ timeout: '500ms', progress: false, abortOnFail: false }));
   check(timedOut, {
     'timeout wait: outcome timeout': (e) => e instanceof BarrierError && e.outcome === 'timeout',
     'timeout wait: missing [1]': (e) => e instanceof BarrierError && e.missing.length === 1 && e.missing[0] === 1,

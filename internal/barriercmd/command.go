@@ -119,8 +119,9 @@ func (j *judgeFlags) add(fs *pflag.FlagSet) {
 	fs.IntVar(&j.parties, "parties", 0,
 		"participants expected (default: as the barrier recorded; needed for a barrier that recorded none)")
 	fs.IntVar(&j.quorum, "quorum", 0,
-		"joined participants that release the barrier (default: parties), as the wait option")
-	fs.IntVar(&j.maxFailures, "max-failures", 0, "failures tolerated, as the wait option maxFailures")
+		"joined participants that release the barrier, as the wait option (default: the script's wait's, else parties)")
+	fs.IntVar(&j.maxFailures, "max-failures", 0,
+		"failures tolerated, as the wait option maxFailures (default: the script's wait's, else 0)")
 }
 
 // check checks the flags by the core's rules (their bounds are the core's, not repeated here);

@@ -23,7 +23,8 @@ channel, as a waiting script gets them; it also re-reads once a second, never fa
 A barrier that does not exist yet is waited for. It is judged like a wait with --quorum and
 --max-failures; parties come from the barrier (or --parties). It follows a rendezvous (arrive()) too:
 each settled phase is pushed on its own channel and printed; a barrier used only with arrive() is
-followed phase after phase until --timeout (exit 5) or an interrupt.
+followed phase after phase until the run ends (every k6 instance recorded the end of its test: exit 0,
+or 4 when the last phase was not released), --timeout (exit 5) or an interrupt.
 
 ` + connectionHelp + "\n\n" + exitCodesHelp,
 		Example: `  k6 x barrier watch --run-id run-42 --timeout 10m
@@ -134,16 +135,19 @@ func (c *cli) report(in *barrier.Inspector, s barrier.Snapshot, last *string, st
 		return true, usageError(fmt.Sprintf(
 			"barrier %s recorded no parties: pass --parties (the participants expected)",
 			s.Ref))
-	case s.Parties == 0: // a rendezvous only: follow its phases until --timeout
+	case s.Parties == 0: // a rendezvous only: follow its phases until the run ends (or --timeout)
 		text := "barrier " + s.String() + ": phase " + phaseText(s.Phase) + lastPhaseSuffix(s.Phase)
 		if text != *last {
 			*last = text
 			if c.json {
-				return false, writeJSON(c.gs.Stdout, stamped(toJSON(in, s)))
+				if err := writeJSON(c.gs.Stdout, stamped(toJSON(in, s))); err != nil {
+					return true, withCode(err, ExitError)
+				}
+			} else {
+				c.printf("%s %s\n", now(), text)
 			}
-			c.printf("%s %s\n", now(), text)
 		}
-		return false, nil
+		return s.RunEnded, c.runEnded(s, started)
 	}
 	text := line(s)
 	if text != *last {
@@ -170,6 +174,23 @@ func (c *cli) report(in *barrier.Inspector, s barrier.Snapshot, last *string, st
 		// not settled for a watcher: keep watching
 	}
 	return false, nil
+}
+
+// runEnded, for a rendezvous whose run ended (every k6 instance recorded its test's end), says so
+// and returns the watch's end: nil when its last phase was released, exit code 4 otherwise.
+func (c *cli) runEnded(s barrier.Snapshot, started time.Time) error {
+	if !s.RunEnded {
+		return nil
+	}
+	last := s.Phase.Last
+	if last != nil && last.Outcome != barrier.OutcomeReleased {
+		return withCode(fmt.Errorf("barrier %s: the run ended; its last phase %s", s.Ref, lastPhaseText(last)), ExitFailed)
+	}
+	if !c.json {
+		c.printf("%s barrier %s: the run ended after watching %s\n",
+			now(), s.Ref, time.Since(started).Round(time.Millisecond))
+	}
+	return nil
 }
 
 // lastPhaseSuffix is "; last phase 3 released at ...: ..." or "".

@@ -11,16 +11,21 @@ import (
 	"go.k6.io/k6/v2/errext/exitcodes"
 )
 
-// TestJSAbortOnFail: with abortOnFail, a wait that fails or times out ends the iteration with k6's
-// InterruptError (exit code 108, as exec.test.abort(reason)), the reason being the one-line summary;
-// the script's catch never runs. A met wait resolves as usual.
+// TestJSAbortOnFail: with abortOnFail, its default, a wait that fails or times out ends the
+// iteration with k6's InterruptError (exit code 108, as exec.test.abort(reason)), the reason being
+// the one-line summary; the script's catch never runs. A met wait resolves as usual;
+// abortOnFail: false rejects instead.
 func TestJSAbortOnFail(t *testing.T) {
 	tests := []struct {
-		name, code, reason string
+		name, outcome, code, reason string
 	}{
-		{"failed", `await room.fail("login", 3); await room.wait({ abortOnFail: true, progress: false });`,
+		{"failed", "failed", `await room.fail("login", 3); await room.wait({ abortOnFail: true, progress: false });`,
 			"test aborted: barrier NAME: failed after "},
-		{"timeout", `await room.join(1); await room.wait({ timeout: "50ms", abortOnFail: true, progress: false });`,
+		{"timeout", "timeout", `await room.join(1); await room.wait({ timeout: "50ms", abortOnFail: true, progress: false });`,
+			"test aborted: barrier NAME: timeout after 50ms: joined 1/3, failed 0, missing 2 (2, 3)"},
+		{"failed by default", "failed", `await room.fail("login", 3); await room.wait({ progress: false });`,
+			"test aborted: barrier NAME: failed after "},
+		{"timeout by default", "timeout", `await room.join(1); await room.wait({ timeout: "50ms", progress: false });`,
 			"test aborted: barrier NAME: timeout after 50ms: joined 1/3, failed 0, missing 2 (2, 3)"},
 	}
 	for _, tc := range tests {
@@ -38,9 +43,16 @@ func TestJSAbortOnFail(t *testing.T) {
 			got := vu.drained()
 			require.Len(t, got[MetricWaitDuration], 1, "the wait is recorded before the abort")
 			outcome, _ := got[MetricWaitDuration][0].Tags.Get("outcome")
-			assert.Equal(t, tc.name, outcome)
+			assert.Equal(t, tc.outcome, outcome)
 		})
 	}
+	t.Run("abortOnFail false rejects", func(t *testing.T) {
+		vu := newJSVU(t, `const room = new Barrier({ parties: 3, name: "`+uniqueName(t)+`" });`)
+		vu.start(1)
+		vu.run(t, `await room.join(1);
+			try { await room.wait({ timeout: "50ms", abortOnFail: false, progress: false }); } catch (e) { globalThis.outcome = e.outcome; }`)
+		assert.Equal(t, "timeout", vu.get("outcome").String())
+	})
 	t.Run("met", func(t *testing.T) {
 		vu := newJSVU(t, `const room = new Barrier({ parties: 1, name: "`+uniqueName(t)+`" });`)
 		vu.start(1)

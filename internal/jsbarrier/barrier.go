@@ -9,7 +9,6 @@ import (
 	"github.com/grafana/sobek"
 
 	"go.k6.io/k6/v2/errext"
-	"go.k6.io/k6/v2/js/common"
 	"go.k6.io/k6/v2/lib"
 
 	"github.com/xk6-barrier/xk6-barrier/internal/jsopts"
@@ -27,6 +26,8 @@ type jsBarrier struct {
 	// warns is whether the core's warnings go to the VU's logger yet (set on first use, on the
 	// event loop).
 	warns bool
+	// planChecked is whether arrive() checked k6's plan yet (plan.go).
+	planChecked bool
 }
 
 // newBarrier is the JS constructor `new Barrier(options)`. It validates and does no I/O (k6's rule
@@ -68,6 +69,8 @@ func (b *jsBarrier) vuState(method string) *lib.State {
 		logger := state.Logger.WithField("barrier", b.name)
 		b.core.OnWarning(func(msg string) { logger.Warn(msg) })
 		b.warns = true
+		b.warnTTL(state)
+		b.mi.ends.used(b.core, state.Options.ExecutionSegment.String())
 	}
 	if b.core.Options().Redis == "" {
 		if seg := state.Options.ExecutionSegment; seg != nil && !seg.Equal(nil) {
@@ -78,13 +81,38 @@ func (b *jsBarrier) vuState(method string) *lib.State {
 				"but the barrier is in-process and counts only this instance's participants, "+
 				"so it could never be met: give it the option redis "+
 				"(and a runId shared by every instance) to count across instances", b.name, method, seg)
-			rt := b.mi.vu.Runtime()
-			abort := &errext.InterruptError{Reason: errext.AbortTest + ": " + msg}
-			rt.Interrupt(abort) // a try/catch around the call cannot go on: its first step is interrupted
-			common.Throw(rt, abort)
+			b.abortTest(msg)
 		}
 	}
 	return state
+}
+
+// configAbort is the panic of abortTest, turned into the test's abort by aborting.
+type configAbort struct{ msg string }
+
+// abortTest aborts the whole test (exit code 108) with msg, as k6/execution's test.abort() does, for
+// a configuration that can never work, which every VU would hit: k6 says it once, at the test's
+// end, instead of an exception per call that a script may catch while k6 exits 0. It does not
+// return: the method that called it (which defers aborting) returns a promise that never settles,
+// and the VU's event loop ends the iteration with k6's abort as soon as the script yields.
+func (b *jsBarrier) abortTest(msg string) { panic(configAbort{msg: msg}) }
+
+// aborting, deferred by every method, turns an abortTest into the test's abort: *p becomes a
+// promise that never settles, and a callback on the VU's event loop returns k6's InterruptError
+// (as an abortOnFail wait does: no "Uncaught (in promise)" line beside k6's own).
+func (b *jsBarrier) aborting(p **sobek.Promise) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	ca, ok := r.(configAbort)
+	if !ok {
+		panic(r)
+	}
+	promise, _, _ := b.mi.vu.Runtime().NewPromise()
+	enqueue := b.mi.vu.RegisterCallback()
+	enqueue(func() error { return &errext.InterruptError{Reason: errext.AbortTest + ": " + ca.msg} })
+	*p = promise
 }
 
 // throwf throws a TypeError naming the barrier and method.
@@ -93,35 +121,73 @@ func (b *jsBarrier) throwf(method, format string, args ...any) {
 	k6util.ThrowTypeError(b.mi.vu.Runtime(), prefix+fmt.Sprintf(format, args...))
 }
 
-// id converts the participant id argument, defaulting to the VU's id in the whole test. An argument
-// that is no whole number throws; whether the barrier counts the id is the core's to say (check).
+// id converts the participant id argument; none gives the default id (defaultID). An argument that
+// is no whole number aborts the test (every VU would make the same mistake); whether the barrier
+// counts the id is the core's to say (check).
 func (b *jsBarrier) id(method string, v sobek.Value, state *lib.State) string {
 	if v == nil || sobek.IsUndefined(v) {
-		return strconv.FormatUint(state.VUIDGlobal, 10)
+		return strconv.FormatUint(b.defaultID(method, state), 10)
 	}
 	id, ok := participantID(v)
 	if !ok {
-		b.throwf(method, "%s", idError(v, b.core.Options().Parties))
+		b.abortTest(fmt.Sprintf("barrier %s: %s(): %s", b.name, method, idError(v, b.core.Options().Parties)))
 	}
 	return id
 }
 
-// check throws err, the core's refusal of the arguments of a call, as a TypeError. A refused id
-// is said in terms of idArg, the argument given (none: the VU's id).
+// defaultID is the id of a call given none: the VU's number within its scenario (1..the
+// scenario's VUs, in the order the VUs first call without an id), so that a scenario of users
+// beside a controller scenario counts 1..users every time; with an execution segment (several
+// instances share the test, each numbering its own VUs), and where k6 gives no scenario, the VU's
+// id in the test (exec.vu.idInTest). setup() and teardown() run in no VU of a scenario: there the
+// test aborts, asking for an id.
+func (b *jsBarrier) defaultID(method string, state *lib.State) uint64 {
+	if state.VUIDGlobal == 0 {
+		b.abortTest(fmt.Sprintf("barrier %s: %s() without an id in setup() or teardown(): they run outside "+
+			"every scenario, so no VU number can be the id; pass one, e.g. %s(1) (ids are 1..%d)",
+			b.name, method, method, b.core.Options().Parties))
+	}
+	if seg := state.Options.ExecutionSegment; seg != nil && !seg.Equal(nil) {
+		return state.VUIDGlobal
+	}
+	ss := lib.GetScenarioState(b.mi.vu.Context())
+	if ss == nil {
+		return state.VUIDGlobal
+	}
+	return b.mi.numbers.of(ss.Name, state.VUIDGlobal)
+}
+
+// check aborts the test on err, the core's refusal of an id (every VU would make the same
+// mistake), or throws err, the core's refusal of other arguments, as a TypeError. A refused id is
+// said in terms of idArg, the argument given (none: the default id).
 func (b *jsBarrier) check(method string, err error, idArg sobek.Value, state *lib.State) {
 	if err == nil {
 		return
 	}
 	if errors.Is(err, barrier.ErrInvalidID) {
 		parties := b.core.Options().Parties
+		prefix := fmt.Sprintf("barrier %s: %s(): ", b.name, method)
 		if idArg == nil || sobek.IsUndefined(idArg) {
-			b.throwf(method, "the default id, the VU's id in the test (exec.vu.idInTest), is %d, outside 1..%d: "+
-				"give the barrier parties at least the number of VUs of the test, or pass an id in 1..%d",
-				state.VUIDGlobal, parties, parties)
+			b.abortTest(prefix + b.defaultIDAdvice(state, parties))
 		}
-		b.throwf(method, "%s", idError(idArg, parties))
+		b.abortTest(prefix + idError(idArg, parties))
 	}
 	k6util.ThrowTypeError(b.mi.vu.Runtime(), err.Error())
+}
+
+// defaultIDAdvice says why the default id of the VU is outside 1..parties, and what to do.
+func (b *jsBarrier) defaultIDAdvice(state *lib.State, parties int) string {
+	ss := lib.GetScenarioState(b.mi.vu.Context())
+	seg := state.Options.ExecutionSegment
+	if ss == nil || (seg != nil && !seg.Equal(nil)) {
+		return fmt.Sprintf("the default id, the VU's id in the test (exec.vu.idInTest), is %d, outside 1..%d: "+
+			"give the barrier parties at least the number of VUs of the test, or pass an id in 1..%d",
+			state.VUIDGlobal, parties, parties)
+	}
+	return fmt.Sprintf("the default id, the VU's number within its scenario %q, is %d, outside 1..%d: "+
+		"the scenario runs more VUs than the barrier has parties; give the barrier parties equal to the "+
+		"VUs of the scenario(s) that call it without an id, or pass an id in 1..%d",
+		ss.Name, b.mi.numbers.of(ss.Name, state.VUIDGlobal), parties, parties)
 }
 
 // async runs work off the event loop and settles the returned promise on it: with the value that
@@ -156,7 +222,8 @@ func (b *jsBarrier) jsError(err error) sobek.Value {
 }
 
 // join is `barrier.join(id?)`: resolves {counted, previous?}.
-func (b *jsBarrier) join(idArg sobek.Value) *sobek.Promise {
+func (b *jsBarrier) join(idArg sobek.Value) (p *sobek.Promise) {
+	defer b.aborting(&p)
 	state := b.vuState("join")
 	join, err := b.core.PrepareJoin(b.id("join", idArg, state))
 	b.check("join", err, idArg, state)
@@ -173,7 +240,8 @@ func (b *jsBarrier) join(idArg sobek.Value) *sobek.Promise {
 }
 
 // fail is `barrier.fail(reason, id?)`: resolves {counted, previous?}.
-func (b *jsBarrier) fail(reasonArg, idArg sobek.Value) *sobek.Promise {
+func (b *jsBarrier) fail(reasonArg, idArg sobek.Value) (p *sobek.Promise) {
+	defer b.aborting(&p)
 	state := b.vuState("fail")
 	var reason string
 	ok := false
@@ -200,7 +268,8 @@ func (b *jsBarrier) fail(reasonArg, idArg sobek.Value) *sobek.Promise {
 // wait is `barrier.wait(options?)`: resolves the result when met; rejects with a BarrierError on
 // failed, timeout or aborted (the VU's context ending). barrier_wait_duration is recorded on every
 // outcome.
-func (b *jsBarrier) wait(optsArg sobek.Value) *sobek.Promise {
+func (b *jsBarrier) wait(optsArg sobek.Value) (p *sobek.Promise) {
+	defer b.aborting(&p)
 	state := b.vuState("wait")
 	rt := b.mi.vu.Runtime()
 	jw, err := parseWaitOptions(b.name, b.core.Options().Parties, optsArg)
@@ -215,7 +284,14 @@ func (b *jsBarrier) wait(optsArg sobek.Value) *sobek.Promise {
 	wait, err := b.core.PrepareWait(w)
 	b.check("wait", err, nil, state)
 	return settle(b, state, rendezvousCall[barrier.Result]{
-		run:     wait,
+		kind: "wait",
+		run: func(ctx context.Context) (barrier.Result, error) {
+			// `k6 x barrier status`, `list` and `watch` judge the barrier by the wait's rule.
+			if err := b.core.RecordWaitRule(ctx, w); err != nil && state.Logger != nil {
+				state.Logger.WithField("barrier", b.name).Warnf("%v (k6 x barrier judges it with its own rule)", err)
+			}
+			return wait(ctx)
+		},
 		outcome: func(r barrier.Result) barrier.Outcome { return r.Outcome },
 		failure: func(err error) (barrier.Result, error, bool) {
 			var we *barrier.WaitError
@@ -231,7 +307,8 @@ func (b *jsBarrier) wait(optsArg sobek.Value) *sobek.Promise {
 }
 
 // status is `barrier.status()`: resolves the current result (outcome pending, met or failed).
-func (b *jsBarrier) status() *sobek.Promise {
+func (b *jsBarrier) status() (p *sobek.Promise) {
+	defer b.aborting(&p)
 	b.vuState("status")
 	return b.async(func(ctx context.Context) (func(*sobek.Runtime) sobek.Value, error) {
 		res, err := b.core.Status(ctx)
@@ -244,7 +321,8 @@ func (b *jsBarrier) status() *sobek.Promise {
 
 // reset is `barrier.reset()`: deletes the barrier's state so a rerun with the same runId starts
 // from zero.
-func (b *jsBarrier) reset() *sobek.Promise {
+func (b *jsBarrier) reset() (p *sobek.Promise) {
+	defer b.aborting(&p)
 	b.vuState("reset")
 	return b.async(func(ctx context.Context) (func(*sobek.Runtime) sobek.Value, error) {
 		return nil, b.core.Reset(ctx)

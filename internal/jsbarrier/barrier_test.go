@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"go.k6.io/k6/v2/errext"
+	"go.k6.io/k6/v2/errext/exitcodes"
 	"go.k6.io/k6/v2/js/modulestest"
 	"go.k6.io/k6/v2/lib"
 	"go.k6.io/k6/v2/metrics"
@@ -134,11 +136,10 @@ func TestJSBadInput(t *testing.T) {
 	}
 }
 
-func TestJSBadMethodArguments(t *testing.T) {
+// TestJSBadIDAbortsTest: an id outside 1..parties, or no whole number, is a mistake every VU would
+// make: the test aborts at the first (exit code 108, said once), which no try/catch goes past.
+func TestJSBadIDAbortsTest(t *testing.T) {
 	tests := []struct{ name, code, want string }{
-		{"bad reason", `room.fail("Login")`, `invalid failure reason "Login"`},
-		{"reason not a string", `room.fail(3)`, "reason must be a string"},
-		{"reason missing", `room.fail()`, "reason must be a string"},
 		{"bad id type", `room.join({})`, "id must be an integer in 1..3 (the barrier counts the ids 1..parties), got an object: pass an integer in 1..3, or omit the id"},
 		{"fractional id", `room.join(1.5)`, "id must be an integer in 1..3 (the barrier counts the ids 1..parties), got the number 1.5"},
 		{"empty id", `room.join("")`, `id must be an integer in 1..3 (the barrier counts the ids 1..parties), got the string ""`},
@@ -149,6 +150,36 @@ func TestJSBadMethodArguments(t *testing.T) {
 		{"id a numeric string", `room.join("2")`, `id must be an integer in 1..3 (the barrier counts the ids 1..parties), got the string "2"`},
 		{"id negative", `room.join(-1)`, "got the number -1"},
 		{"id NaN", `room.join(NaN)`, "got the number NaN"},
+		{"arrive id an object", `room.arrive({ id: {} })`, "id must be an integer in 1..3 (the barrier counts the ids 1..parties), got an object"},
+		{"leave 1.5", `room.leave(1.5)`, "id must be an integer in 1..3 (the barrier counts the ids 1..parties), got the number 1.5"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			vu := newJSVU(t, `const room = new Barrier({ parties: 3, name: "`+uniqueName(t)+`" });`)
+			vu.start(1)
+			_, err := vu.rt.RunOnEventLoop(`try { ` + tc.code + ` } catch (e) { globalThis.caught = e; }`)
+			assertAborted(t, err, tc.want)
+			assert.Nil(t, vu.get("caught"), "caught by the script")
+		})
+	}
+}
+
+// assertAborted asserts that err is k6's abort of the test (exit code 108) saying want.
+func assertAborted(t *testing.T, err error, want string) {
+	t.Helper()
+	require.Error(t, err)
+	var ie *errext.InterruptError
+	require.ErrorAs(t, err, &ie, "the test aborts: %v", err)
+	assert.Equal(t, exitcodes.ScriptAborted, ie.ExitCode())
+	assert.Contains(t, ie.Reason, "test aborted: barrier ")
+	assert.Contains(t, ie.Reason, want)
+}
+
+func TestJSBadMethodArguments(t *testing.T) {
+	tests := []struct{ name, code, want string }{
+		{"bad reason", `room.fail("Login")`, `invalid failure reason "Login"`},
+		{"reason not a string", `room.fail(3)`, "reason must be a string"},
+		{"reason missing", `room.fail()`, "reason must be a string"},
 		{"bad wait option", `room.wait({ timout: "5s" })`, `unknown option "timout"`},
 		{"bad wait timeout", `room.wait({ timeout: "soon" })`, `option timeout: invalid duration "soon"`},
 		{"quorum above parties", `room.wait({ quorum: 5 })`, "option quorum must be at least 1 and at most 3, got 5"},
@@ -237,7 +268,7 @@ func TestJSTimeoutIsBarrierError(t *testing.T) {
 		await room.join(1); await room.join(2); await room.join(4);
 		await room.fail("login", 5);
 		try {
-			await room.wait({ timeout: "200ms", maxFailures: 1, quorum: 4, progress: false });
+			await room.wait({ timeout: "200ms", maxFailures: 1, quorum: 4, progress: false, abortOnFail: false });
 		} catch (e) {
 			globalThis.err = e;
 			globalThis.isBarrierError = e instanceof BarrierError;
@@ -275,7 +306,7 @@ func TestJSFailFast(t *testing.T) {
 	vu.start(1)
 	vu.run(t, `
 		await room.fail("login", 17);
-		try { await room.wait({ timeout: "1h", progress: false }); } catch (e) { globalThis.err = e; }
+		try { await room.wait({ timeout: "1h", progress: false, abortOnFail: false }); } catch (e) { globalThis.err = e; }
 	`)
 	e := vu.get("err").ToObject(vu.rt.VU.Runtime())
 	assert.Equal(t, "failed", e.Get("outcome").String())
@@ -335,7 +366,7 @@ func TestJSProgressLogs(t *testing.T) {
 	vu.start(1)
 	vu.run(t, `
 		await room.join(1);
-		try { await room.wait({ timeout: "1300ms", progress: "1s" }); } catch (e) { globalThis.outcome = e.outcome; }
+		try { await room.wait({ timeout: "1300ms", progress: "1s", abortOnFail: false }); } catch (e) { globalThis.outcome = e.outcome; }
 	`)
 	entries := vu.logs.AllEntries()
 	lines := make([]string, 0, len(entries))
@@ -411,17 +442,18 @@ func TestJSInProcessIgnoresRunID(t *testing.T) {
 	assert.Equal(t, "met", a.get("res").ToObject(a.rt.VU.Runtime()).Get("outcome").String())
 }
 
-// TestJSDefaultIDOutsideParties: the default id is the VU's id in the test; a VU whose id is beyond
-// parties is refused at the call, saying what to do, and nothing is counted.
+// TestJSDefaultIDOutsideParties: without a scenario (k6 gives none), the default id is the VU's id
+// in the test; a VU whose id is beyond parties aborts the test, saying what to do, and nothing is
+// counted.
 func TestJSDefaultIDOutsideParties(t *testing.T) {
 	name := uniqueName(t)
 	vu := newJSVU(t, `const room = new Barrier({ parties: 3, name: "`+name+`" });`)
 	vu.start(4)
 	_, err := vu.rt.RunOnEventLoop(`room.join()`)
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "TypeError")
-	assert.Contains(t, err.Error(), "the default id, the VU's id in the test (exec.vu.idInTest), is 4, outside 1..3: "+
+	assertAborted(t, err, "the default id, the VU's id in the test (exec.vu.idInTest), is 4, outside 1..3: "+
 		"give the barrier parties at least the number of VUs of the test, or pass an id in 1..3")
-	vu.run(t, `globalThis.s = await room.status();`)
-	assert.EqualValues(t, 0, vu.get("s").ToObject(vu.rt.VU.Runtime()).Get("accounted").ToInteger())
+	vu2 := newJSVU(t, `const room = new Barrier({ parties: 3, name: "`+name+`" });`)
+	vu2.start(1)
+	vu2.run(t, `globalThis.s = await room.status();`)
+	assert.EqualValues(t, 0, vu2.get("s").ToObject(vu2.rt.VU.Runtime()).Get("accounted").ToInteger())
 }

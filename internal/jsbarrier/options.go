@@ -115,7 +115,9 @@ func positive(r *jsopts.Reader, key, what string) error {
 // jsWaitOptions are the options of barrier.wait(options): the core's, and what only the binding does.
 type jsWaitOptions struct {
 	barrier.WaitOptions
-	// abortOnFail aborts the whole test (as exec.test.abort()) on outcome failed or timeout.
+	// abortOnFail aborts the whole test (as exec.test.abort()) on outcome failed or timeout; it is
+	// the default, since a barrier not met is a run that did not test what it meant to
+	// (abortOnFail: false rejects instead).
 	abortOnFail bool
 }
 
@@ -129,9 +131,11 @@ func parseWaitOptions(name string, parties int, v sobek.Value) (jsWaitOptions, e
 	if err != nil {
 		return o, err
 	}
-	if o.abortOnFail, _, err = r.Bool("abortOnFail"); err != nil {
+	abort, set, err := r.Bool("abortOnFail")
+	if err != nil {
 		return o, err
 	}
+	o.abortOnFail = abort || !set
 	if o.Timeout, err = durationAtLeast(r, "timeout", time.Millisecond, barrier.MaxDuration,
 		"the timeout is the wait's hard stop "+
 			"(omit it to wait until the VU's context ends, which k6's gracefulStop bounds), e.g. '5m'"); err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/grafana/sobek"
+	"github.com/sirupsen/logrus"
 
 	"go.k6.io/k6/v2/metrics"
 
@@ -27,6 +28,11 @@ const (
 	// MetricReleaseSkew is, for each released arrive(), the time from its phase's release to this
 	// VU running again (Trend, time; tag barrier): how simultaneous the spike really is.
 	MetricReleaseSkew = "barrier_release_skew"
+	// MetricPhasesReleased is, for each arrive() that settled, 1 when its phase released it with
+	// every party still taking part (outcome released), 0 otherwise (released-on-timeout, timeout,
+	// failed, an error); an arrive() aborted by k6 stopping its VU records nothing (Rate; tag
+	// barrier). A threshold such as 'rate==1' fails the run when any phase was not met.
+	MetricPhasesReleased = "barrier_phases_released"
 )
 
 // arriveOptions are the options arrive() takes.
@@ -39,6 +45,7 @@ type jsRendezvous struct {
 	b           *jsBarrier
 	arriveDur   *metrics.Metric
 	releaseSkew *metrics.Metric
+	released    *metrics.Metric
 }
 
 // defineRendezvous registers the rendezvous methods on obj, the Barrier object of b, and the
@@ -51,6 +58,9 @@ func (b *jsBarrier) defineRendezvous(obj *sobek.Object) error {
 			return fmt.Errorf("k6/x/barrier: registering metric: %w", err)
 		}
 		if r.releaseSkew, err = registry.NewMetric(MetricReleaseSkew, metrics.Trend, metrics.Time); err != nil {
+			return fmt.Errorf("k6/x/barrier: registering metric: %w", err)
+		}
+		if r.released, err = registry.NewMetric(MetricPhasesReleased, metrics.Rate); err != nil {
 			return fmt.Errorf("k6/x/barrier: registering metric: %w", err)
 		}
 	}
@@ -98,14 +108,16 @@ func parseArriveOptions(name string, parties int, v sobek.Value) (jsArriveOption
 // arrive is `barrier.arrive(options?)`: resolves the phase's result when released (outcome
 // released or released-on-timeout); rejects with a BarrierError on failed, timeout or aborted.
 // barrier_arrive_duration is recorded on every settle, barrier_release_skew on every release.
-func (r *jsRendezvous) arrive(optsArg sobek.Value) *sobek.Promise {
+func (r *jsRendezvous) arrive(optsArg sobek.Value) (p *sobek.Promise) {
 	b := r.b
+	defer b.aborting(&p)
 	state := b.vuState("arrive")
 	rt := b.mi.vu.Runtime()
 	o, err := parseArriveOptions(b.name, b.core.Options().Parties, optsArg)
 	if err != nil {
 		k6util.ThrowTypeError(rt, err.Error())
 	}
+	b.checkPlan(state, o)
 	id := b.id("arrive", o.id, state)
 	if o.Progress > 0 && state.Logger != nil {
 		logger := state.Logger.WithField("barrier", b.name)
@@ -115,10 +127,20 @@ func (r *jsRendezvous) arrive(optsArg sobek.Value) *sobek.Promise {
 	b.check("arrive", err, o.id, state)
 	// The participant leaves when k6 stops running this VU (presence.go); a leave of it under way
 	// must end before this arrival counts.
-	leaving := b.mi.presenceOf(state).arrived(b.core, b.name, id)
+	var logger logrus.FieldLogger
+	if state.Logger != nil {
+		logger = state.Logger
+	}
+	pr := b.mi.presence
+	leaving := pr.arriving(b.core, b.name, id, logger)
 	return settle(b, state, rendezvousCall[barrier.PhaseResult]{
-		ready:   leaving,
-		run:     arrive,
+		kind:  "arrive",
+		ready: leaving,
+		run: func(ctx context.Context) (barrier.PhaseResult, error) {
+			res, err := arrive(ctx)
+			pr.arriveEnded(ctx.Err() != nil)
+			return res, err
+		},
 		outcome: func(r barrier.PhaseResult) barrier.Outcome { return r.Outcome },
 		failure: func(err error) (barrier.PhaseResult, error, bool) {
 			var pe *barrier.PhaseError
@@ -130,6 +152,16 @@ func (r *jsRendezvous) arrive(optsArg sobek.Value) *sobek.Promise {
 		toJS:        phaseResultToJS,
 		duration:    r.arriveDur,
 		abortOnFail: o.abortOnFail,
+		settled: func(ctx context.Context, outcome barrier.Outcome) {
+			if outcome == barrier.OutcomeAborted {
+				return // k6 stopped the VU: no verdict on the phase
+			}
+			v := 0.0
+			if outcome == barrier.OutcomeReleased {
+				v = 1
+			}
+			push(ctx, state, r.released, v, map[string]string{"barrier": b.name})
+		},
 		resolved: func(ctx context.Context, res barrier.PhaseResult) {
 			// The VU runs again now: the skew is measured here, on its event loop.
 			skew := max(0, time.Since(res.ReleasedAt))
@@ -139,8 +171,9 @@ func (r *jsRendezvous) arrive(optsArg sobek.Value) *sobek.Promise {
 }
 
 // leave is `barrier.leave(id?)`: resolves {counted, phase, withdrawn}.
-func (r *jsRendezvous) leave(idArg sobek.Value) *sobek.Promise {
+func (r *jsRendezvous) leave(idArg sobek.Value) (p *sobek.Promise) {
 	b := r.b
+	defer b.aborting(&p)
 	state := b.vuState("leave")
 	leave, err := b.core.PrepareLeave(b.id("leave", idArg, state))
 	b.check("leave", err, idArg, state)

@@ -2,6 +2,7 @@ package jsbarrier
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/grafana/sobek"
@@ -16,7 +17,9 @@ import (
 // rendezvousCall is one wait() or arrive(): a core call that waits on the barrier and settles with
 // a result of type R (barrier.Result, barrier.PhaseResult), or an error carrying one when the
 // barrier did not meet or release (a *barrier.WaitError, a *barrier.PhaseError).
-type rendezvousCall[R any] struct {
+type rendezvousCall[R fmt.Stringer] struct {
+	// kind is "wait" or "arrive", for the account at the test's end (ends.go).
+	kind string
 	// ready, when set, is waited for (or the VU's context's end) before run; the time it takes
 	// counts in duration.
 	ready <-chan struct{}
@@ -35,6 +38,8 @@ type rendezvousCall[R any] struct {
 	abortOnFail bool
 	// resolved, when set, runs on the event loop just before the promise resolves.
 	resolved func(ctx context.Context, res R)
+	// settled, when set, is told every outcome ("error" for a plain error), off the event loop.
+	settled func(ctx context.Context, outcome barrier.Outcome)
 }
 
 // settle runs c off the event loop and settles the returned promise on it: resolved with the
@@ -44,7 +49,7 @@ type rendezvousCall[R any] struct {
 // otherwise. The duration is recorded on every outcome ("error" for a plain error), and an aborted
 // call (the VU's context ending) is logged as a warning, since k6 may interrupt the runtime before
 // the script sees the rejection.
-func settle[R any](b *jsBarrier, state *lib.State, c rendezvousCall[R]) *sobek.Promise {
+func settle[R fmt.Stringer](b *jsBarrier, state *lib.State, c rendezvousCall[R]) *sobek.Promise {
 	rt := b.mi.vu.Runtime()
 	promise, resolve, reject := rt.NewPromise()
 	enqueue := b.mi.vu.RegisterCallback()
@@ -74,6 +79,12 @@ func settle[R any](b *jsBarrier, state *lib.State, c rendezvousCall[R]) *sobek.P
 		}
 		push(ctx, state, c.duration, float64(time.Since(start))/float64(time.Millisecond),
 			map[string]string{"barrier": b.name, "outcome": string(outcome)})
+		if c.settled != nil {
+			c.settled(ctx, outcome)
+		}
+		if outcome != "error" {
+			b.mi.ends.record(b.name, c.kind, outcome, res.String())
+		}
 		enqueue(func() error {
 			switch {
 			case err == nil:

@@ -84,30 +84,30 @@ func (mi *ModuleInstance) newEventSource(call sobek.FunctionCall) sobek.Value {
 	return sobek.Undefined()
 }
 
-// initObject makes o, the new instance, the JS face of es. The state constants are inherited from
-// EventSource.prototype.
+// initObject makes o, the new instance, the JS face of es: its url, and its entry in mi.sources,
+// by which the methods and readyState of EventSource.prototype find it (see
+// defineEventSourcePrototype), until the stream ends. The state constants are inherited from
+// EventSource.prototype too.
 func (es *eventSource) initObject(o *sobek.Object) *sobek.Object {
 	rt := es.rt
 	must := k6util.Must(rt)
 	must(o.DefineDataProperty("url", rt.ToValue(es.url), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
-	must(o.DefineAccessorProperty(
-		"readyState",
-		rt.ToValue(func() int { return es.readyState }), nil, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
-	for _, h := range []string{"onopen", "onmessage", "onerror"} {
-		must(o.Set(h, sobek.Null()))
+	if es.mi.sources == nil {
+		es.mi.sources = map[sobek.Value]*eventSource{}
 	}
-	must(o.Set("addEventListener", es.addEventListener))
-	must(o.Set("removeEventListener", es.removeEventListener))
-	must(o.Set("close", es.close))
+	es.mi.sources[o] = es
 	return o
 }
 
-func (es *eventSource) addEventListener(typ string, fn sobek.Value) {
+// checkListener throws the TypeError of a listener that is not a function.
+func checkListener(rt *sobek.Runtime, method, typ string, fn sobek.Value) {
 	if _, ok := sobek.AssertFunction(fn); !ok {
-		k6util.ThrowTypeError(es.rt, fmt.Sprintf(
-			"EventSource.addEventListener(%q): the listener must be a function, got %s",
-			typ, jsopts.Describe(fn)))
+		k6util.ThrowTypeError(rt, fmt.Sprintf(
+			"EventSource.%s(%q): the listener must be a function, got %s", method, typ, jsopts.Describe(fn)))
 	}
+}
+
+func (es *eventSource) addEventListener(typ string, fn sobek.Value) {
 	for _, l := range es.listeners[typ] {
 		if l.SameAs(fn) {
 			return
@@ -156,6 +156,7 @@ func (es *eventSource) run() {
 		es.closed = true
 		_ = es.jsState.Set("closed", true)
 		es.readyState = stateClosed
+		delete(es.mi.sources, es.obj)
 		return nil
 	})
 	es.queue.Close()

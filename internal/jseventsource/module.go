@@ -45,6 +45,9 @@ func (*RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 	if mi.eventSourceClass, err = newEventSourceClass(rt, mi.newEventSource); err != nil {
 		common.Throw(rt, err)
 	}
+	if err = mi.defineEventSourcePrototype(rt, mi.eventSourceClass); err != nil {
+		common.Throw(rt, err)
+	}
 	return mi
 }
 
@@ -91,6 +94,16 @@ type ModuleInstance struct {
 	metrics          *streamMetrics
 	eventSourceClass *sobek.Object
 	dispatchRun      sobek.Callable // dispatchRunSource, compiled
+	conns            vuConns        // how the VU's streams get their connections
+	// sources are the VU's EventSource instances whose stream runs, by JS object; on the loop only.
+	sources map[sobek.Value]*eventSource
+}
+
+// vuConns is how a VU's streams get their connections: https ones by turns per host (gates),
+// http:// ones through a copy of the VU's transport with small buffers (plain).
+type vuConns struct {
+	gates connGates
+	plain plainTransport
 }
 
 var _ modules.Instance = (*ModuleInstance)(nil)

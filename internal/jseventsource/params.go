@@ -252,7 +252,7 @@ func (mi *ModuleInstance) newVUStream(what string, urlArg, paramsArg sobek.Value
 	if !redirects.Valid {
 		redirects = state.Options.MaxRedirects
 	}
-	params.cfg.Client = vuClient(state, redirects, smp.tags)
+	params.cfg.Client = vuClient(state, &mi.conns, redirects, smp.tags)
 	stream, err := sse.NewStream(params.cfg)
 	if err != nil {
 		k6util.ThrowTypeError(rt, streamError(what, err).Error())

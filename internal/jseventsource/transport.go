@@ -31,9 +31,16 @@ import (
 // (each hop's Set-Cookie filed under the hop's URL), and redirects followed up to redirects: the
 // stream's own redirects param, else the maxRedirects option. Past that, the redirect response
 // itself is the answer, as in k6/http; when the limit is maxRedirects' default, a warning says so.
-func vuClient(state *lib.State, redirects null.Int, tags metrics.TagsAndMeta) *http.Client {
-	transport := state.Transport
-	if transport == nil {
+// A stream's https requests take turns with the VU's other streams to the same host until they
+// have their connection (conns.gates, see connGates), so that streams opened at once share HTTP/2
+// connections as k6/http's requests do; its http:// requests go through a copy of the VU's
+// transport with smaller buffers (conns.plain, see plainTransport).
+func vuClient(state *lib.State, conns *vuConns, redirects null.Int, tags metrics.TagsAndMeta) *http.Client {
+	var transport http.RoundTripper = gatedTransport{
+		next:  streamTransport{vu: state.Transport, plain: &conns.plain},
+		gates: &conns.gates,
+	}
+	if state.Transport == nil {
 		transport = http.DefaultTransport // not in a k6 VU (a test's state without one)
 	}
 	if mode := state.Options.HTTPDebug.String; mode != "" && state.Logger != nil {

@@ -33,6 +33,10 @@ type Options struct {
 	// (metrics.Thresholds Parse and Validate).
 	Thresholds map[string]metrics.Thresholds `json:"thresholds"`
 
+	// Scenarios are the test's scenarios (k6 derives one from the vus/duration/iterations/stages
+	// shortcuts).
+	Scenarios ScenarioConfigs `json:"scenarios" ignored:"true"`
+
 	// ExecutionSegment is the part of the test this instance runs (--execution-segment); nil
 	// means the whole test, 0:1.
 	ExecutionSegment *ExecutionSegment `json:"executionSegment" ignored:"true"`
