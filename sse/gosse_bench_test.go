@@ -1,6 +1,9 @@
 package sse
 
 import (
+	"fmt"
+	"iter"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -30,6 +33,7 @@ func sideBySide(b *testing.B, block string, maxEventSize, batch int, want Event)
 				who, got.Type, got.LastEventID, len(got.Data), want.Type, want.LastEventID, len(want.Data))
 		}
 	}
+	allocs := allocsPerEvent(b, block, maxEventSize, cfg)
 	b.ReportAllocs()
 	b.ResetTimer()
 	left := b.N
@@ -68,6 +72,9 @@ func sideBySide(b *testing.B, block string, maxEventSize, batch int, want Event)
 	b.ReportMetric(float64(oursSpent.Nanoseconds())/float64(b.N), "ns/event-ours")
 	b.ReportMetric(float64(theirsSpent.Nanoseconds())/float64(b.N), "ns/event-go-sse")
 	b.ReportMetric(float64(theirsSpent)/float64(oursSpent), "x-faster-than-go-sse")
+	for name, n := range allocs {
+		b.ReportMetric(n, "allocs/event-"+name)
+	}
 }
 
 // BenchmarkDecoderSmallEventsVsGoSSE decodes the 84-byte benchEvent with our Decoder and with
@@ -84,4 +91,38 @@ func BenchmarkDecoderLargeEventVsGoSSE(b *testing.B) {
 	data := strings.Repeat("x", size)
 	// Named: go-sse leaves an unnamed event's type empty where ours says "message".
 	sideBySide(b, "event: big\ndata: "+data+"\n\n", size, 1, Event{Type: "big", Data: data})
+}
+
+// allocsPerEvent counts the heap allocations per event of each decoder ("ours", "go-sse") apart,
+// before the timed turns, each decoder warmed by one event.
+func allocsPerEvent(b *testing.B, block string, maxEventSize int, cfg *gosse.ReadConfig) map[string]float64 {
+	b.Helper()
+	allocs := make(map[string]float64, 2)
+	const events = 100
+	ours := NewDecoder(&loopReader{block: []byte(block)}, WithMaxEventSize(maxEventSize))
+	next, stop := iter.Pull2(gosse.Read(&loopReader{block: []byte(block)}, cfg))
+	defer stop()
+	for name, decode := range map[string]func() error{
+		"ours": func() error { _, err := ours.Next(); return err },
+		"go-sse": func() error {
+			if _, err, ok := next(); !ok || err != nil {
+				return fmt.Errorf("go-sse stopped (%v)", err)
+			}
+			return nil
+		},
+	} {
+		if err := decode(); err != nil {
+			b.Fatalf("%s: %v", name, err)
+		}
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for range events {
+			if err := decode(); err != nil {
+				b.Fatalf("%s: %v", name, err)
+			}
+		}
+		runtime.ReadMemStats(&after)
+		allocs[name] = float64(after.Mallocs-before.Mallocs) / events
+	}
+	return allocs
 }
