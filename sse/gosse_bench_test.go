@@ -19,8 +19,9 @@ const goSSEBatch = 1000
 // sideBySide times our Decoder and go-sse's parser (github.com/tmaxmax/go-sse, its sse.Read, the
 // parser of its client) on the same stream, in turns of batch events each, and reports the
 // nanoseconds per event of each and how many times faster ours is ("x-faster-than-go-sse"). One op
-// is one event decoded by each (allocs/op and B/op are the two together). Each reads its own endless loopReader over block, and each hands
-// over the event's type, data and last event ID as strings, checked against want. On Linux,
+// is one event decoded by each (allocs/op and B/op are the two together). Each reads its own endless
+// loopReader over block, and each hands over the event's type, data and last event ID as strings,
+// checked against want. On Linux,
 // "x-faster-cpu" is the same ratio in the CPU time of the benchmark's thread: on a busy machine it
 // leaves out the time other processes held the CPU, which falls on either decoder's turn at random.
 func sideBySide(b *testing.B, block string, maxEventSize, batch int, want Event) {
