@@ -21,9 +21,9 @@ const goSSEBatch = 1000
 // nanoseconds per event of each and how many times faster ours is ("x-faster-than-go-sse"). One op
 // is one event decoded by each (allocs/op and B/op are the two together). Each reads its own endless
 // loopReader over block, and each hands over the event's type, data and last event ID as strings,
-// checked against want. On Linux,
-// "x-faster-cpu" is the same ratio in the CPU time of the benchmark's thread: on a busy machine it
-// leaves out the time other processes held the CPU, which falls on either decoder's turn at random.
+// checked against want. On Linux, "x-faster-cpu" is the same ratio in the CPU time of the
+// benchmark's thread: on a busy machine it leaves out the time other processes held the CPU, which
+// falls on either decoder's turn at random.
 func sideBySide(b *testing.B, block string, maxEventSize, batch int, want Event) {
 	b.Helper()
 	ours := NewDecoder(&loopReader{block: []byte(block)}, WithMaxEventSize(maxEventSize))
