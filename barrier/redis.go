@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -235,65 +234,9 @@ func (r *redisBackend) down() error {
 	return nil
 }
 
+// watch registers a wait with the process's session of the barrier (one subscription for all).
 func (r *redisBackend) watch(ctx context.Context) (watcher, error) {
-	return detached(ctx, r.subscribe, func(w watcher) { w.close() })
-}
-
-// subscribe subscribes to the barrier's channel; ctx bounds it.
-func (r *redisBackend) subscribe(ctx context.Context) (watcher, error) {
-	return r.subscribeTo(ctx, r.keys.channel)
-}
-
-// subscribeTo subscribes to channels (of the barrier: one slot); a message on any of them is a
-// hint. ctx bounds it.
-func (r *redisBackend) subscribeTo(ctx context.Context, channels ...string) (watcher, error) {
-	ps := r.client.Subscribe(ctx, channels...)
-	confirmed := 0
-	// Wait for the server's confirmation: only then is a later publish
-	// sure to reach us, and only then may the waiter read (no lost wake-up).
-	for {
-		msg, err := ps.ReceiveTimeout(ctx, ReadTimeout)
-		if err != nil {
-			_ = ps.Close()
-			return nil, r.wrap(ctx, r.hook.noteDown(fmt.Errorf("subscribing to %s: %w", strings.Join(channels, ", "), err)), "")
-		}
-		if s, ok := msg.(*redis.Subscription); ok && s.Kind == "subscribe" {
-			if confirmed++; confirmed == len(channels) {
-				break
-			}
-		}
-	}
-	// The watcher outlives this call (ctx only bounds the subscribe): its receive loop runs on a
-	// context of its own, which close cancels.
-	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	w := &redisWatcher{ps: ps, hintBox: newHintBox(), done: make(chan struct{}), cancel: cancel}
-	go w.run(wctx)
-	return w, nil
-}
-
-// redisWatcher receives the barrier's channel on its own connection. After a
-// connection loss go-redis reconnects and subscribes again on the next
-// receive; the new subscription's confirmation becomes a re-read hint, since
-// messages may have been lost meanwhile.
-type redisWatcher struct {
-	ps *redis.PubSub
-	*hintBox
-	done      chan struct{}
-	cancel    context.CancelFunc // ends run's context
-	closeOnce sync.Once
-}
-
-func (w *redisWatcher) run(ctx context.Context) {
-	receiveLoop(ctx, w.ps, w.done, func(msg any) {
-		switch m := msg.(type) {
-		case *redis.Subscription:
-			if m.Kind == "subscribe" {
-				w.put(hint{}) // resubscribed: re-read
-			}
-		case *redis.Message:
-			w.put(parseHint(m.Payload))
-		}
-	})
+	return sessionFor(r, r.parties).watch(ctx, false)
 }
 
 // parseHint reads a "<joined> <failed>" payload, or "reset"; anything else
@@ -312,15 +255,6 @@ func parseHint(payload string) hint {
 		return hint{}
 	}
 	return hint{joined: joined, failed: failed, known: true}
-}
-
-func (w *redisWatcher) fallback() time.Duration { return FallbackInterval }
-func (w *redisWatcher) close() {
-	w.closeOnce.Do(func() {
-		w.cancel()
-		close(w.done)
-		_ = w.ps.Close()
-	})
 }
 
 // wrap adds the server address to a Redis error, and names the key when one

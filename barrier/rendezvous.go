@@ -177,6 +177,7 @@ type arrival struct {
 	phase     int64
 	settled   *phaseRecord
 	remaining time.Duration
+	waiters   *phaseWaiters // Redis: the process's waiters of the phase, this arrival among them
 }
 
 // LeaveRecord tells what a Leave did.
@@ -195,9 +196,13 @@ type phaseBackend interface {
 	// arrive accounts id at the current phase under rule, and settles the phase when it completes.
 	// Arriving twice at one phase is an *ArrivedTwiceError.
 	arrive(ctx context.Context, id string, rule phaseRule) (arrival, error)
-	// await blocks until phase settles and returns its record. remaining is the time until the
-	// phase's deadline: then the backend settles the phase by its timeout policy.
-	await(ctx context.Context, phase int64, remaining time.Duration) (phaseRecord, error)
+	// await blocks until the phase of a (an arrival not settled by itself) settles and returns its
+	// record. a.remaining is the time until the phase's deadline: then the backend settles the phase
+	// by its timeout policy.
+	await(ctx context.Context, a arrival) (phaseRecord, error)
+	// hold readies what the arrivals of the process wait with (Redis: the session's subscription)
+	// and keeps it until release is called.
+	hold(ctx context.Context) (release func(), err error)
 	// leave takes id out of later phases, withdrawing its arrival at the current one.
 	leave(ctx context.Context, id string) (LeaveRecord, error)
 	// fail breaks the phase id is heading to, when that is the current phase and the barrier has
@@ -471,7 +476,14 @@ func (b *Barrier) arrive(ctx context.Context, id string, rule phaseRule) (PhaseR
 	hard := time.Duration(rule.timeoutUs)*time.Microsecond + settleGrace
 	hctx, cancel := context.WithTimeout(ctx, hard)
 	defer cancel()
-	a, err := pb.arrive(hctx, id, rule)
+	release, err := pb.hold(hctx)
+	if err == nil {
+		defer release()
+	}
+	var a arrival
+	if err == nil {
+		a, err = pb.arrive(hctx, id, rule)
+	}
 	if err == nil {
 		fl.counted(a.phase)
 	}
@@ -494,7 +506,7 @@ func (b *Barrier) arrive(ctx context.Context, id string, rule phaseRule) (PhaseR
 	rec := a.settled
 	var lost *LostStateError
 	if rec == nil {
-		r, err := pb.await(hctx, a.phase, a.remaining)
+		r, err := pb.await(hctx, a)
 		switch {
 		case err == nil:
 			rec = &r
@@ -629,7 +641,7 @@ func (b *Barrier) Arrived(ctx context.Context) (int, error) {
 func (b *Barrier) phases() phaseBackend {
 	switch be := b.be.(type) {
 	case *redisBackend:
-		return redisPhasesFor(be, b.opts.Parties)
+		return sessionFor(be, b.opts.Parties).phases
 	default:
 		return memoryPhasesFor(b.opts)
 	}

@@ -164,7 +164,11 @@ func (m *memoryPhases) expire(phase int64) {
 	m.settleLocked(outcome, "", "")
 }
 
-func (m *memoryPhases) await(ctx context.Context, phase int64, _ time.Duration) (phaseRecord, error) {
+// hold has nothing to ready in-process.
+func (m *memoryPhases) hold(context.Context) (func(), error) { return func() {}, nil }
+
+func (m *memoryPhases) await(ctx context.Context, a arrival) (phaseRecord, error) {
+	phase := a.phase
 	m.mu.Lock()
 	if rec, ok := m.log[phase]; ok {
 		m.mu.Unlock()

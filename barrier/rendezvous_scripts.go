@@ -66,11 +66,14 @@ type resetArgs struct {
 	PhaseChannel string   // the rendezvous channel; "" to publish nothing there
 	FailuresAt   int      // position (from 1) in KEYS of the failures hash to check; 0: none
 	PhaseAt      int      // position (from 1) in KEYS of the PHASE hash; 0: none
+	TombstoneAt  int      // position (from 1) in KEYS of the rendezvous's tombstone; 0: none
+	TombstoneMs  int64    // how long the tombstone lives
 	Reasons      []string // the reasons whose counters are among KEYS
 }
 
 func (a resetArgs) argv() []any {
-	out := append(make([]any, 0, 5+len(a.Reasons)), resetMessage, a.Channel, a.PhaseChannel, a.FailuresAt, a.PhaseAt)
+	out := append(make([]any, 0, 7+len(a.Reasons)), resetMessage, a.Channel, a.PhaseChannel, a.FailuresAt, a.PhaseAt,
+		a.TombstoneAt, a.TombstoneMs)
 	for _, r := range a.Reasons {
 		out = append(out, r)
 	}

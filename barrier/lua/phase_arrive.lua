@@ -7,8 +7,10 @@
 --
 -- ARGV[7..]: id, quorum, pct, timeoutUs, ontimeout, known epoch (empty for none), new epoch (used
 -- when the state does not exist), deadline (Redis time, microseconds; 0 for none).
+-- KEYS[5] is the tombstone: the epoch the last reset deleted.
 -- Returns {'twice', phase, epoch}, {'released', phase, record, epoch} (this arrival settled the
--- phase), {'waiting', phase, remainingUs, epoch}, {'late', nowUs} or {'lost', epoch-or-false}.
+-- phase), {'waiting', phase, remainingUs, epoch}, {'late', nowUs}, {'reset', 0} (the known epoch
+-- was reset: nothing was written) or {'lost', epoch-or-false}.
 local bad = check({ 'hash', 'hash', 'set', 'list' })
 if bad then return bad end
 local id, quorum, pct, timeout_us, ontimeout = ARGV[7], ARGV[8], ARGV[9], tonumber(ARGV[10]), ARGV[11]
@@ -19,6 +21,9 @@ if deadline > 0 and start > deadline then
 end
 local epoch = redis.call('HGET', PHASE, 'epoch')
 if known ~= '' and epoch ~= known then
+  if redis.call('GET', KEYS[5]) == known then
+    return { 'reset', 0 }
+  end
   return { 'lost', epoch or false }
 end
 if not epoch then
