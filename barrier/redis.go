@@ -58,12 +58,7 @@ func (r *redisBackend) record(ctx context.Context, id, reason string) (Record, t
 	}
 	keys := []string{r.keys.joined, r.keys.failed, r.keys.failures, r.keys.meta, r.keys.reasonCounter(reason)}
 	args := failArgs{writeArgs: r.writeArgs(), ID: id, Reason: reason}
-	// The script accounts id at most once, so it is safe to run again when a connection broke after
-	// it was sent (a failover): the note says whether that happened.
-	ictx, note := withIdempotent(ctx)
-	res, err := detached(ictx, func(ctx context.Context) ([]any, error) {
-		return failScript.Run(ctx, r.client, keys, args.argv()...).Slice()
-	}, nil)
+	res, err := failScript.run(ctx, r.client, r.keys, keys, args.argv()...).Slice()
 	if err != nil {
 		return Record{}, time.Time{}, r.wrap(ctx, err, reason)
 	}
@@ -75,25 +70,13 @@ func (r *redisBackend) record(ctx context.Context, id, reason string) (Record, t
 		return Record{}, time.Time{}, fmt.Errorf("redis %s: unexpected reply %v from the fail script", r.addr, res)
 	}
 	created, _ := res[1].(int64)
-	return retried(rec, "failed:"+reason, note), msTime(created), nil
-}
-
-// retried corrects the record of a call whose script was retried after an attempt that may have
-// run: when the id is accounted as this call accounts it (own: "joined" or "failed:<reason>"), that
-// attempt did it, and this call counted. (The other way, another call accounting the same id the
-// same way at the same moment, is a script's mistake the barrier tolerates anyway.)
-func retried(rec Record, own string, note *callNote) Record {
-	if !rec.Counted && rec.Previous == own && note.MaybeRan() {
-		return Record{Counted: true, Retried: true}
-	}
-	return rec
+	return rec, msTime(created), nil
 }
 
 // joinBatch runs join.lua for ids: one round trip.
 func (r *redisBackend) joinBatch(ctx context.Context, ids []string) ([]joinReply, error) {
 	keys := []string{r.keys.joined, r.keys.failed, r.keys.failures, r.keys.meta}
-	ctx, note := withIdempotent(ctx) // join.lua accounts each id at most once: safe to run again
-	res, err := joinScript.Run(ctx, r.client, keys, joinArgs{writeArgs: r.writeArgs(), IDs: ids}.argv()...).Slice()
+	res, err := joinScript.run(ctx, r.client, r.keys, keys, joinArgs{writeArgs: r.writeArgs(), IDs: ids}.argv()...).Slice()
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +90,7 @@ func (r *redisBackend) joinBatch(ctx context.Context, ids []string) ([]joinReply
 		if !ok {
 			return nil, fmt.Errorf("unexpected reply %v from the join script", res)
 		}
-		out[i] = joinReply{rec: retried(rec, "joined", note), created: msTime(created)}
+		out[i] = joinReply{rec: rec, created: msTime(created)}
 	}
 	return out, nil
 }
@@ -134,10 +117,7 @@ func msTime(ms int64) time.Time {
 
 func (r *redisBackend) counts(ctx context.Context) (counts, error) {
 	keys := []string{r.keys.joined, r.keys.failed, r.keys.failures, r.keys.meta}
-	ictx, _ := withIdempotent(ctx)
-	res, err := detached(ictx, func(ctx context.Context) ([]any, error) {
-		return countsScript.Run(ctx, r.client, keys).Slice()
-	}, nil)
+	res, err := countsScript.Run(ctx, r.client, keys).Slice()
 	if err != nil {
 		return counts{}, r.wrap(ctx, err, "")
 	}
@@ -175,10 +155,7 @@ func (r *redisBackend) missing(ctx context.Context, parties, limit, want int) ([
 	for from := 1; from <= parties && len(out) < limit && len(out) < want; from += missingChunk {
 		to := min(parties, from+missingChunk-1)
 		args := missingArgs{From: from, To: to, Limit: min(limit, want) - len(out)}
-		ictx, _ := withIdempotent(ctx)
-		ids, err := detached(ictx, func(ctx context.Context) ([]int64, error) {
-			return missingScript.Run(ctx, r.client, keys, args.argv()...).Int64Slice()
-		}, nil)
+		ids, err := missingScript.Run(ctx, r.client, keys, args.argv()...).Int64Slice()
 		if err != nil {
 			return nil, r.wrap(ctx, err, "")
 		}
@@ -190,7 +167,6 @@ func (r *redisBackend) missing(ctx context.Context, parties, limit, want int) ([
 }
 
 func (r *redisBackend) reset(ctx context.Context) error {
-	ctx, _ = withIdempotent(ctx) // reading the reasons, and deleting keys, may be done twice
 	found, err := reasonsScript.Run(ctx, r.client, []string{r.keys.failed, r.keys.failures}).StringSlice()
 	if err != nil {
 		return r.wrap(ctx, err, "")
@@ -202,7 +178,7 @@ func (r *redisBackend) reset(ctx context.Context) error {
 		}
 	}
 	for attempt := 0; attempt < 10; attempt++ {
-		keys := []string{r.keys.failures, r.keys.joined, r.keys.failed, r.keys.meta}
+		keys := []string{r.keys.failures, r.keys.joined, r.keys.failed, r.keys.meta, r.keys.replies, r.keys.repliesAt}
 		for _, reason := range reasons {
 			keys = append(keys, r.keys.reasonCounter(reason))
 		}

@@ -2,8 +2,6 @@ package barrier
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -135,8 +133,8 @@ func (r *redisPhases) arriveOnce(ctx context.Context, id string, rule phaseRule)
 		deadlineUs = dl.Add(offset - lateMargin).UnixMicro()
 	}
 	args := r.args().argv(phaseArriveArgs{ID: id, Quorum: rule.quorum, Pct100: rule.pct100, TimeoutUs: rule.timeoutUs,
-		OnTimeout: string(rule.onTimeout), KnownEpoch: known, NewEpoch: newEpoch(), DeadlineUs: deadlineUs}.argv()...)
-	res, err := phaseArriveScript.Run(ctx, r.be.client, r.keys.withTombstone(), args...).Slice()
+		OnTimeout: string(rule.onTimeout), KnownEpoch: known, NewEpoch: newToken(), DeadlineUs: deadlineUs}.argv()...)
+	res, err := phaseArriveScript.run(ctx, r.be.client, r.be.keys, r.keys.withTombstone(), args...).Slice()
 	if err != nil {
 		return arrival{}, false, r.be.wrap(ctx, err, "")
 	}
@@ -187,13 +185,6 @@ func (r *redisPhases) arriveOnce(ctx context.Context, id string, rule phaseRule)
 		return arrival{phase: phase, remaining: remaining, waiters: w}, false, nil
 	}
 	return arrival{}, false, fmt.Errorf("redis %s: unexpected reply %v from the arrive script", r.be.addr, res)
-}
-
-// newEpoch returns a token for a new rendezvous state.
-func newEpoch() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }
 
 // adopt records epoch, the state an arrival of this process was counted in, as the process's
@@ -470,7 +461,7 @@ func (r *redisPhases) expire(phase int64) {
 	r.mu.Unlock()
 	args := r.args().argv(phaseExpireArgs{Phase: phase, Epoch: epoch}.argv()...)
 	ctx, cancel := context.WithTimeout(context.Background(), readBound)
-	res, err := phaseExpireScript.Run(ctx, r.be.client, r.keys.withTombstone(), args...).Slice()
+	res, err := phaseExpireScript.run(ctx, r.be.client, r.be.keys, r.keys.withTombstone(), args...).Slice()
 	cancel()
 	retry := func(after time.Duration, err error) {
 		r.mu.Lock()
@@ -514,7 +505,7 @@ func (r *redisPhases) expire(phase int64) {
 func (r *redisPhases) leave(ctx context.Context, id string) (LeaveRecord, error) {
 	args := r.args().argv(id)
 	res, err := detached(ctx, func(ctx context.Context) ([]int64, error) {
-		return phaseLeaveScript.Run(ctx, r.be.client, r.keys.list(), args...).Int64Slice()
+		return phaseLeaveScript.run(ctx, r.be.client, r.be.keys, r.keys.list(), args...).Int64Slice()
 	}, nil)
 	if err != nil {
 		return LeaveRecord{}, r.be.wrap(ctx, err, "")
@@ -528,7 +519,7 @@ func (r *redisPhases) leave(ctx context.Context, id string) (LeaveRecord, error)
 func (r *redisPhases) fail(ctx context.Context, id, reason string) (bool, error) {
 	args := r.args().argv(id, reason)
 	n, err := detached(ctx, func(ctx context.Context) (int64, error) {
-		return phaseFailScript.Run(ctx, r.be.client, r.keys.list(), args...).Int64()
+		return phaseFailScript.run(ctx, r.be.client, r.be.keys, r.keys.list(), args...).Int64()
 	}, nil)
 	if err != nil {
 		return false, r.be.wrap(ctx, err, "")

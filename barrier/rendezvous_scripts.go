@@ -6,10 +6,10 @@ package barrier
 //
 //nolint:gochecknoglobals // embedded Redis scripts, loaded once (their SHAs computed once)
 var (
-	phaseArriveScript = newScript("phase_arrive.lua", withKeyTypes, withPhaseLib)
-	phaseExpireScript = newScript("phase_expire.lua", withKeyTypes, withPhaseLib)
-	phaseLeaveScript  = newScript("phase_leave.lua", withKeyTypes, withPhaseLib)
-	phaseFailScript   = newScript("phase_fail.lua", withKeyTypes, withPhaseLib)
+	phaseArriveScript = newOnceScript("phase_arrive.lua", withKeyTypes, withPhaseLib)
+	phaseExpireScript = newOnceScript("phase_expire.lua", withKeyTypes, withPhaseLib)
+	phaseLeaveScript  = newOnceScript("phase_leave.lua", withKeyTypes, withPhaseLib)
+	phaseFailScript   = newOnceScript("phase_fail.lua", withKeyTypes, withPhaseLib)
 	phaseReadScript   = newScript("phase_read.lua")
 )
 
