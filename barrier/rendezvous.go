@@ -72,6 +72,7 @@ type ArriveOptions struct {
 
 // phaseRule is a phase's release rule, as the backends keep it.
 type phaseRule struct {
+	parties   int   // the barrier's parties, before those that left
 	quorum    int   // 0: all active parties
 	pct100    int   // quorum in hundredths of a percent of the active parties; 0: unused
 	timeoutUs int64 // from the phase's first arrival
@@ -88,6 +89,42 @@ func (r phaseRule) needed(active int) int {
 		n = min(r.quorum, active)
 	}
 	return max(1, n)
+}
+
+// fixed is the rule as the rendezvous's first arrival fixes it: parties|quorum|pct100|timeoutUs|onTimeout.
+func (r phaseRule) fixed() string {
+	return fmt.Sprintf("%d|%d|%d|%d|%s", r.parties, r.quorum, r.pct100, r.timeoutUs, r.onTimeout)
+}
+
+// describeRule says a fixed rule in words, e.g. "parties 10, quorum all, timeout 1m, onTimeout reject".
+func describeRule(fixed string) string {
+	f := strings.Split(fixed, "|")
+	if len(f) != 5 {
+		return fmt.Sprintf("%q", fixed)
+	}
+	quorum := "all"
+	if pct, _ := strconv.Atoi(f[2]); pct > 0 {
+		quorum = strconv.FormatFloat(float64(pct)/100, 'f', -1, 64) + "%"
+	} else if f[1] != "0" {
+		quorum = f[1]
+	}
+	us, _ := strconv.ParseInt(f[3], 10, 64)
+	return fmt.Sprintf("parties %s, quorum %s, timeout %s, onTimeout %s",
+		f[0], quorum, durfmt.Format(time.Duration(us)*time.Microsecond), f[4])
+}
+
+// RuleMismatchError is the error of an Arrive whose rule (parties, quorum, timeout, onTimeout)
+// differs from the one the rendezvous's first arrival fixed.
+type RuleMismatchError struct {
+	Name string
+	// Fixed is the rule fixed, Own this arrival's (see phaseRule.fixed).
+	Fixed, Own string
+}
+
+func (e *RuleMismatchError) Error() string {
+	return fmt.Sprintf("barrier %s: arrive: the rendezvous's rule was fixed by its first arrival as %s, "+
+		"but this arrive() has %s: give every arrive() of a barrier, in every scenario and instance, the same "+
+		"parties and options (or call reset() between two uses)", e.Name, describeRule(e.Fixed), describeRule(e.Own))
 }
 
 // resolve validates o against the barrier's options and returns the phase rule.
@@ -118,6 +155,7 @@ func (o ArriveOptions) resolve(b Options) (phaseRule, error) {
 			string(o.OnTimeout))
 	}
 	return phaseRule{
+		parties:   b.Parties,
 		quorum:    o.Quorum,
 		pct100:    int(o.QuorumPercent*100 + 0.5),
 		timeoutUs: o.Timeout.Microseconds(),
@@ -490,7 +528,11 @@ func (b *Barrier) arrive(ctx context.Context, id string, rule phaseRule) (PhaseR
 	if err != nil {
 		var twice *ArrivedTwiceError
 		var lost *LostStateError
+		var mismatch *RuleMismatchError
 		switch {
+		case errors.As(err, &mismatch):
+			mismatch.Name = b.opts.Name
+			return PhaseResult{}, mismatch
 		case errors.As(err, &lost):
 			return b.phaseLost(lost, -1, start)
 		case errors.As(err, &twice):

@@ -95,7 +95,10 @@ func arriveUnheard(t *testing.T, rdb redis.UniversalClient, opts Options, id str
 	keys := newPhaseKeys(layout)
 	head := phaseArgs{Parties: opts.Parties, TTLms: int64(time.Hour / time.Millisecond), Channel: keys.channel + "-nowhere",
 		Chunk: missingChunk, MaxMissing: MaxMissing, LogKeep: phaseLogSize}
-	own := phaseArriveArgs{ID: id, TimeoutUs: int64(time.Minute / time.Microsecond), OnTimeout: "reject", NewEpoch: "other"}
+	rule, err := ArriveOptions{}.resolve(opts.WithDefaults())
+	require.NoError(t, err)
+	own := phaseArriveArgs{ID: id, TimeoutUs: rule.timeoutUs, OnTimeout: string(rule.onTimeout), NewEpoch: "other",
+		Rule: rule.fixed()}
 	res, err := phaseArriveScript.run(testCtx(t), rdb, layout, keys.withTombstone(), head.argv(own.argv()...)...).Slice()
 	require.NoError(t, err)
 	require.Equal(t, "released", res[0])

@@ -132,8 +132,11 @@ func (r *redisPhases) arriveOnce(ctx context.Context, id string, rule phaseRule)
 		}
 		deadlineUs = dl.Add(offset - lateMargin).UnixMicro()
 	}
-	args := r.args().argv(phaseArriveArgs{ID: id, Quorum: rule.quorum, Pct100: rule.pct100, TimeoutUs: rule.timeoutUs,
-		OnTimeout: string(rule.onTimeout), KnownEpoch: known, NewEpoch: newToken(), DeadlineUs: deadlineUs}.argv()...)
+	head := r.args()
+	head.Parties = rule.parties
+	args := head.argv(phaseArriveArgs{ID: id, Quorum: rule.quorum, Pct100: rule.pct100, TimeoutUs: rule.timeoutUs,
+		OnTimeout: string(rule.onTimeout), KnownEpoch: known, NewEpoch: newToken(), DeadlineUs: deadlineUs,
+		Rule: rule.fixed()}.argv()...)
 	res, err := phaseArriveScript.run(ctx, r.be.client, r.be.keys, r.keys.withTombstone(), args...).Slice()
 	if err != nil {
 		return arrival{}, false, r.be.wrap(ctx, err, "")
@@ -153,6 +156,8 @@ func (r *redisPhases) arriveOnce(ctx context.Context, id string, rule phaseRule)
 	case "reset":
 		r.resetOf(known)
 		return arrival{}, true, errPhaseReset
+	case "rule":
+		return arrival{}, false, &RuleMismatchError{Fixed: fmt.Sprint(res[1]), Own: rule.fixed()}
 	}
 	// {'twice', phase, epoch}; {'released' or 'waiting', phase, record or remaining, epoch}.
 	if want := map[string]int{"twice": 3, "released": 4, "waiting": 4}[status]; want == 0 || len(res) != want {
@@ -209,6 +214,11 @@ func (r *redisPhases) adopt(epoch string, phase int64, remaining time.Duration) 
 	}
 	if phase < 0 {
 		return nil, nil
+	}
+	if rec, ok := r.recent[phase]; ok { // its release came before this reply
+		w := &phaseWaiters{done: make(chan struct{}), rec: rec}
+		close(w.done)
+		return w, nil
 	}
 	w, ok := r.pending[phase]
 	if !ok {

@@ -41,10 +41,11 @@ type phaseArriveArgs struct {
 	KnownEpoch string // the state this process took part in; "" for none
 	NewEpoch   string // the epoch of a state this arrival creates
 	DeadlineUs int64  // Redis time past which the arrival is refused; 0 for none
+	Rule       string // the rule with parties (phaseRule.fixed): the state's first arrival fixes it
 }
 
 func (a phaseArriveArgs) argv() []any {
-	return []any{a.ID, a.Quorum, a.Pct100, a.TimeoutUs, a.OnTimeout, a.KnownEpoch, a.NewEpoch, a.DeadlineUs}
+	return []any{a.ID, a.Quorum, a.Pct100, a.TimeoutUs, a.OnTimeout, a.KnownEpoch, a.NewEpoch, a.DeadlineUs, a.Rule}
 }
 
 // phaseExpireArgs are lua/phase_expire.lua's own arguments.

@@ -6,15 +6,17 @@
 -- that this arrival opens the next one.
 --
 -- ARGV[7..]: id, quorum, pct, timeoutUs, ontimeout, known epoch (empty for none), new epoch (used
--- when the state does not exist), deadline (Redis time, microseconds; 0 for none).
+-- when the state does not exist), deadline (Redis time, microseconds; 0 for none), rule (parties,
+-- quorum, pct, timeoutUs, ontimeout, '|'-separated: the state's first arrival fixes it).
 -- KEYS[5] is the tombstone: the epoch the last reset deleted.
 -- Returns {'twice', phase, epoch}, {'released', phase, record, epoch} (this arrival settled the
 -- phase), {'waiting', phase, remainingUs, epoch}, {'late', nowUs}, {'reset', 0} (the known epoch
--- was reset: nothing was written) or {'lost', epoch-or-false}.
+-- was reset: nothing was written), {'rule', the rule fixed} (another rule: nothing was written) or
+-- {'lost', epoch-or-false}.
 local bad = check({ 'hash', 'hash', 'set', 'list' })
 if bad then return bad end
 local id, quorum, pct, timeout_us, ontimeout = ARGV[7], ARGV[8], ARGV[9], tonumber(ARGV[10]), ARGV[11]
-local known, fresh, deadline = ARGV[12], ARGV[13], tonumber(ARGV[14])
+local known, fresh, deadline, rule = ARGV[12], ARGV[13], tonumber(ARGV[14]), ARGV[15]
 local start = now_us()
 if deadline > 0 and start > deadline then
   return { 'late', string.format('%.0f', start) }
@@ -32,7 +34,11 @@ if not epoch then
   if redis.call('EXISTS', PHASE) == 0 then
     redis.call('DEL', SEEN, LOG)
   end
-  redis.call('HSET', PHASE, 'epoch', epoch)
+  redis.call('HSET', PHASE, 'epoch', epoch, 'rule', rule)
+end
+local fixed = redis.call('HGET', PHASE, 'rule')
+if fixed and fixed ~= rule then
+  return { 'rule', fixed }
 end
 if hnum('arrived') > 0 and hnum('deadline') > 0 and start >= hnum('deadline') then
   settle(timeout_outcome(), '', '')

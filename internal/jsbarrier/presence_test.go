@@ -106,7 +106,7 @@ func TestJSScenarioEndLeaves(t *testing.T) {
 // iteration that threw between two phases) does not leave: the next phase still waits for it.
 func TestJSNextIterationStays(t *testing.T) {
 	vus := runVUs(t, 2, `const room = new Barrier({ parties: 2, name: "`+uniqueName(t)+`" });`,
-		`await room.arrive({ timeout: "10s" });`)
+		`await room.arrive({ timeout: "1s" });`) // one rule for every arrive() of the barrier
 	vus[0].endIteration(t, true)
 	vus[1].endIteration(t, true)
 	time.Sleep(2 * leaveGrace)
