@@ -50,7 +50,7 @@ type memoryPhases struct {
 	rule     phaseRule
 	fixed    string // the rule (see phaseRule.fixed) the first arrival since the last reset fixed
 	deadline *time.Timer
-	timers   int64 // counts the deadline timers started: expire settles only for the current one
+	timers   int64         // counts the deadline timers started: expire settles only for the current one
 	done     chan struct{} // of the current phase
 	log      map[int64]phaseRecord
 	resets   chan struct{} // closed and replaced by reset
