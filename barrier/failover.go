@@ -42,6 +42,9 @@ type failoverHook struct {
 	// succeed): the messages say since when. last is the last such failure.
 	failingSince atomic.Int64
 	last         atomic.Pointer[error]
+	// answered is set once a command got a reply: a connection refused before that is a wrong
+	// address (or a Redis not started), not a failover, and fails at once.
+	answered atomic.Bool
 }
 
 // down returns an *unavailableError while commands fail for want of a master, else nil.
@@ -112,6 +115,12 @@ func (h *failoverHook) retry(ctx context.Context, attempt func() error) error {
 	}
 	for n := 1; ; n++ {
 		err := attempt()
+		if err == nil || errors.Is(err, redis.Nil) {
+			h.answered.Store(true)
+		}
+		if !h.answered.Load() && refused(err) {
+			return err
+		}
 		if err == nil || errors.Is(err, redis.Nil) || !isRedisDown(err) {
 			if err == nil || errors.Is(err, redis.Nil) || !transientReply(err) {
 				h.failingSince.Store(0)
@@ -216,6 +225,11 @@ func isNetworkError(err error) bool {
 	return strings.Contains(msg, "connection refused") || strings.Contains(msg, "connection reset") ||
 		strings.Contains(msg, "broken pipe") || strings.Contains(msg, "connection pool timeout") ||
 		strings.Contains(msg, "use of closed network connection")
+}
+
+// refused reports whether err is a connection refused.
+func refused(err error) bool {
+	return err != nil && (errors.Is(err, syscall.ECONNREFUSED) || strings.Contains(err.Error(), "connection refused"))
 }
 
 // transientReply reports whether err is a reply by which Redis refused to run a command for now.

@@ -246,6 +246,9 @@ func (r *redisBackend) wrap(ctx context.Context, err error, reason string) error
 		return permanentError("redis " + r.addr + ": NOAUTH authentication required: the server needs a password: " +
 			"give it in the URL, redis://:password@host:port (or redis://user:password@host:port)")
 	}
+	if msg := err.Error(); strings.Contains(msg, "NOPERM") || strings.Contains(msg, "can't run this command") {
+		return permanentError("redis " + r.addr + ": " + noPerm(msg))
+	}
 	if recorded, ok := strings.CutPrefix(err.Error(), "BARRIER_MISMATCH parties "); ok {
 		return r.mismatch(recorded)
 	}
@@ -260,6 +263,33 @@ func (r *redisBackend) wrap(ctx context.Context, err error, reason string) error
 		}
 	}
 	return fmt.Errorf("redis %s: %w", r.addr, err)
+}
+
+// aclCategories are the ACL categories of the commands the barrier runs that a restricted Redis
+// user most often lacks.
+//
+//nolint:gochecknoglobals // a constant table
+var aclCategories = map[string]string{
+	"publish": "@pubsub", "subscribe": "@pubsub", "unsubscribe": "@pubsub", "pubsub": "@pubsub",
+	"evalsha": "@scripting", "eval": "@scripting", "script": "@scripting",
+}
+
+// noPerm says which permission a Redis user lacks, from the server's words msg: a command refused
+// (NOPERM ... the 'subscribe' command), or a command of a barrier script (the server does not say
+// which: every script that writes PUBLISHes).
+func noPerm(msg string) string {
+	const fix = ": grant it to the user of the URL, e.g. ACL SETUSER <user> +%s (the barrier's scripts read and " +
+		"write its keys, @read and @write, and PUBLISH its changes, @pubsub); the server said: %s"
+	if _, rest, ok := strings.Cut(msg, "run the '"); ok {
+		cmd, _, _ := strings.Cut(rest, "'")
+		cat, known := aclCategories[strings.ToLower(cmd)]
+		if !known {
+			cat = "<the category of " + strings.ToUpper(cmd) + ": ACL CAT>"
+		}
+		return fmt.Sprintf("NOPERM: the Redis user may not run %s, which needs %s"+fix, strings.ToUpper(cmd), cat, cat, msg)
+	}
+	return fmt.Sprintf("NOPERM: the Redis user may not run a command of the barrier's script, most likely PUBLISH, "+
+		"which needs @pubsub (what the script wrote before it stays written)"+fix, "@pubsub", msg)
 }
 
 // wrongTypeKey returns the first barrier key holding an unexpected type.
