@@ -62,6 +62,15 @@ func (h *failoverHook) down() error {
 
 type noRetryKey struct{}
 
+type untilDoneKey struct{}
+
+// untilDone returns ctx for a call that must not give up before ctx ends, whatever the topology:
+// an arrival, whose script refuses to count it past the instant its caller gives up (ctx's
+// deadline), so that an arrival its caller was told failed is never counted.
+func untilDone(ctx context.Context) context.Context {
+	return context.WithValue(ctx, untilDoneKey{}, true)
+}
+
 // withoutRetry returns ctx for calls that must fail at once rather than wait for a master (a
 // listing, which lists what the other masters hold).
 func withoutRetry(ctx context.Context) context.Context {
@@ -107,7 +116,7 @@ func (h *failoverHook) retry(ctx context.Context, attempt func() error) error {
 	// and a Redis that is down is reported at once. A cluster or a Sentinel's primary is retried
 	// until ctx ends, unless the caller asked for no retry (withoutRetry).
 	attempts := -1
-	if h.topo == topologySingle {
+	if h.topo == topologySingle && ctx.Value(untilDoneKey{}) == nil {
 		attempts = 2
 	}
 	if ctx.Value(noRetryKey{}) != nil {

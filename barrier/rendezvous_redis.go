@@ -137,7 +137,7 @@ func (r *redisPhases) arriveOnce(ctx context.Context, id string, rule phaseRule)
 	args := head.argv(phaseArriveArgs{ID: id, Quorum: rule.quorum, Pct100: rule.pct100, TimeoutUs: rule.timeoutUs,
 		OnTimeout: string(rule.onTimeout), KnownEpoch: known, NewEpoch: newToken(), DeadlineUs: deadlineUs,
 		Rule: rule.fixed()}.argv()...)
-	res, err := phaseArriveScript.run(ctx, r.be.client, r.be.keys, r.keys.withTombstone(), args...).Slice()
+	res, err := phaseArriveScript.run(untilDone(ctx), r.be.client, r.be.keys, r.keys.withTombstone(), args...).Slice()
 	if err != nil {
 		return arrival{}, false, r.be.wrap(ctx, err, "")
 	}
