@@ -97,11 +97,13 @@ func arriveUnheard(t *testing.T, rdb redis.UniversalClient, opts Options, id str
 		Chunk: missingChunk, MaxMissing: MaxMissing, LogKeep: phaseLogSize}
 	rule, err := ArriveOptions{}.resolve(opts.WithDefaults())
 	require.NoError(t, err)
-	own := phaseArriveArgs{ID: id, TimeoutUs: rule.timeoutUs, OnTimeout: string(rule.onTimeout), NewEpoch: "other",
-		Rule: rule.fixed()}
+	own := phaseArriveArgs{TimeoutUs: rule.timeoutUs, OnTimeout: string(rule.onTimeout), NewEpoch: "other",
+		Rule: rule.fixed(), Arrivals: []arriveReq{{id: id}}}
 	res, err := phaseArriveScript.run(testCtx(t), rdb, layout, keys.withTombstone(), head.argv(own.argv()...)...).Slice()
 	require.NoError(t, err)
-	require.Equal(t, "released", res[0])
+	require.Equal(t, "ok", res[0])
+	require.Len(t, res, 3)
+	require.Equal(t, "released", res[2].([]any)[0])
 }
 
 // TestRendezvousLostReleaseMessage settles a phase whose release message goes nowhere: the hub's

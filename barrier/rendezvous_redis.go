@@ -58,7 +58,8 @@ type redisPhases struct {
 	keys    phaseKeys
 	parties atomic.Int64 // the barrier's option parties, as its last Barrier value gave it
 
-	flight arrivalsInFlight
+	flight   arrivalsInFlight
+	arriving *batcher[arriveReq, arriveRep] // arrivals made at the same time share a script call
 
 	mu sync.Mutex
 	// epoch is the token of the rendezvous state this process took part in (empty before its first
@@ -78,8 +79,11 @@ type redisPhases struct {
 }
 
 func newRedisPhases(s *session, be *redisBackend) *redisPhases {
-	return &redisPhases{s: s, be: be, keys: newPhaseKeys(be.keys), deleted: map[string]bool{},
+	r := &redisPhases{s: s, be: be, keys: newPhaseKeys(be.keys), deleted: map[string]bool{},
 		pending: map[int64]*phaseWaiters{}, recent: map[int64]phaseRecord{}}
+	r.arriving = &batcher[arriveReq, arriveRep]{max: maxArriveBatch, senders: arriveSenders, send: r.arriveBatch,
+		bound: arriveBound}
+	return r
 }
 
 // phaseWaiters are the waiters of one process at one phase.
@@ -115,81 +119,176 @@ func (r *redisPhases) arrive(ctx context.Context, id string, rule phaseRule) (ar
 	}
 }
 
+// arriveReq is one arrival for the arrive script: its id, rule, and deadline (Redis time, µs; the
+// client's until, its own), past which Redis refuses it.
+type arriveReq struct {
+	id         string
+	rule       phaseRule
+	deadlineUs int64
+	until      time.Time
+}
+
+// arriveRep is the arrive script's reply to one arrival: status and its values, the epoch of the
+// state, and the epoch the process knew when it sent it.
+type arriveRep struct {
+	status       string
+	phase        int64
+	value        any
+	epoch, known string
+}
+
+// maxArriveBatch bounds the arrivals of one arrive script call, and arriveSenders the calls of one
+// barrier under way at once from one process.
+const (
+	maxArriveBatch = 256
+	arriveSenders  = 2
+)
+
 func (r *redisPhases) arriveOnce(ctx context.Context, id string, rule phaseRule) (arrival, bool, error) {
 	r.mu.Lock()
-	known, lost := r.epoch, r.lost
+	lost := r.lost
 	r.mu.Unlock()
 	if lost != nil {
 		return arrival{}, false, lost
 	}
-	// The arrival carries its deadline, in the server's time: past it (the client gave it up),
-	// Redis refuses it, so that an arrival that settled at the client as failed is never counted.
-	var deadlineUs int64
+	// The arrival carries the instant its caller gives it up (ctx's deadline), in the server's
+	// time: past it, Redis refuses it, so that an arrival told it failed is never counted.
+	req := arriveReq{id: id, rule: rule}
 	if dl, ok := ctx.Deadline(); ok {
 		offset, err := r.serverOffset(ctx)
 		if err != nil {
 			return arrival{}, false, r.be.wrap(ctx, err, "")
 		}
-		deadlineUs = dl.Add(offset - lateMargin).UnixMicro()
+		req.deadlineUs, req.until = dl.Add(offset-lateMargin).UnixMicro(), dl
 	}
-	head := r.args()
-	head.Parties = rule.parties
-	args := head.argv(phaseArriveArgs{ID: id, Quorum: rule.quorum, Pct100: rule.pct100, TimeoutUs: rule.timeoutUs,
-		OnTimeout: string(rule.onTimeout), KnownEpoch: known, NewEpoch: newToken(), DeadlineUs: deadlineUs,
-		Rule: rule.fixed()}.argv()...)
-	res, err := phaseArriveScript.run(untilDone(ctx), r.be.client, r.be.keys, r.keys.withTombstone(), args...).Slice()
+	rep, err := r.arriving.do(ctx, req)
 	if err != nil {
 		return arrival{}, false, r.be.wrap(ctx, err, "")
 	}
-	if len(res) < 2 {
-		return arrival{}, false, fmt.Errorf("redis %s: unexpected reply %v from the arrive script", r.be.addr, res)
-	}
-	status, _ := res[0].(string)
-	phase, _ := res[1].(int64)
-	switch status {
+	switch rep.status {
 	case "late":
 		return arrival{}, false, fmt.Errorf(
 			"redis %s ran the arrival after its deadline (Redis stalled or overloaded): it was not counted",
 			r.be.addr)
 	case "lost":
-		return arrival{}, false, r.lostState(known, res[1])
+		return arrival{}, false, r.lostState(rep.known, rep.value)
 	case "reset":
-		r.resetOf(known)
+		r.resetOf(rep.known)
 		return arrival{}, true, errPhaseReset
 	case "rule":
-		return arrival{}, false, &RuleMismatchError{Fixed: fmt.Sprint(res[1]), Own: rule.fixed()}
-	}
-	// {'twice', phase, epoch}; {'released' or 'waiting', phase, record or remaining, epoch}.
-	if want := map[string]int{"twice": 3, "released": 4, "waiting": 4}[status]; want == 0 || len(res) != want {
-		return arrival{}, false, fmt.Errorf("redis %s: unexpected reply %v from the arrive script", r.be.addr, res)
-	}
-	epoch := fmt.Sprint(res[len(res)-1])
-	switch status {
+		return arrival{}, false, &RuleMismatchError{Fixed: fmt.Sprint(rep.value), Own: rule.fixed()}
 	case "twice":
-		if _, err := r.adopt(epoch, -1, 0); err != nil {
+		if _, err := r.adopt(rep.epoch, -1, 0); err != nil {
 			return arrival{}, false, err
 		}
-		return arrival{}, false, &ArrivedTwiceError{ID: id, Phase: phase}
+		return arrival{}, false, &ArrivedTwiceError{ID: id, Phase: rep.phase}
 	case "released":
-		rec, err := decodePhaseRecord(fmt.Sprint(res[2]))
+		rec, err := decodePhaseRecord(fmt.Sprint(rep.value))
 		if err != nil {
 			return arrival{}, false, fmt.Errorf("redis %s: %w", r.be.addr, err)
 		}
-		if _, err := r.adopt(epoch, -1, 0); err != nil {
+		if _, err := r.adopt(rep.epoch, -1, 0); err != nil {
 			return arrival{}, false, err
 		}
 		r.settled(rec)
-		return arrival{phase: phase, settled: &rec}, false, nil
+		return arrival{phase: rep.phase, settled: &rec}, false, nil
 	case "waiting":
-		us, _ := strconv.ParseInt(fmt.Sprint(res[2]), 10, 64)
+		us, _ := strconv.ParseInt(fmt.Sprint(rep.value), 10, 64)
 		remaining := time.Duration(us) * time.Microsecond
-		w, err := r.adopt(epoch, phase, remaining)
+		w, err := r.adopt(rep.epoch, rep.phase, remaining)
 		if err != nil {
 			return arrival{}, false, err
 		}
-		return arrival{phase: phase, remaining: remaining, waiters: w}, false, nil
+		return arrival{phase: rep.phase, remaining: remaining, waiters: w}, false, nil
 	}
-	return arrival{}, false, fmt.Errorf("redis %s: unexpected reply %v from the arrive script", r.be.addr, res)
+	return arrival{}, false, fmt.Errorf("redis %s: unexpected reply %q from the arrive script", r.be.addr, rep.status)
+}
+
+// arriveBound is how long one arrive script call may take: until the last of its arrivals' callers
+// gives up (a retry replays; Redis refuses each arrival past its own deadline).
+func arriveBound(reqs []arriveReq) time.Duration {
+	d := batchTimeout
+	for _, q := range reqs {
+		if !q.until.IsZero() {
+			d = max(d, time.Until(q.until))
+		}
+	}
+	return d
+}
+
+// arriveBatch runs the arrive script for reqs: one call per rule among them (one, unless the
+// script is misconfigured).
+func (r *redisPhases) arriveBatch(ctx context.Context, reqs []arriveReq) ([]arriveRep, error) {
+	out := make([]arriveRep, len(reqs))
+	byRule := map[phaseRule][]int{}
+	var rules []phaseRule
+	for i, q := range reqs {
+		if _, ok := byRule[q.rule]; !ok {
+			rules = append(rules, q.rule)
+		}
+		byRule[q.rule] = append(byRule[q.rule], i)
+	}
+	for _, rule := range rules {
+		idx := byRule[rule]
+		group := make([]arriveReq, len(idx))
+		for j, i := range idx {
+			group[j] = reqs[i]
+		}
+		reps, err := r.arriveCall(ctx, rule, group)
+		if err != nil {
+			return nil, err
+		}
+		for j, i := range idx {
+			out[i] = reps[j]
+		}
+	}
+	return out, nil
+}
+
+// arriveCall runs the arrive script once for arrivals of one rule.
+func (r *redisPhases) arriveCall(ctx context.Context, rule phaseRule, reqs []arriveReq) ([]arriveRep, error) {
+	r.mu.Lock()
+	known := r.epoch
+	r.mu.Unlock()
+	head := r.args()
+	head.Parties = rule.parties
+	args := head.argv(phaseArriveArgs{Quorum: rule.quorum, Pct100: rule.pct100, TimeoutUs: rule.timeoutUs,
+		OnTimeout: string(rule.onTimeout), KnownEpoch: known, NewEpoch: newToken(), Rule: rule.fixed(),
+		Arrivals: reqs}.argv()...)
+	res, err := phaseArriveScript.run(untilDone(ctx), r.be.client, r.be.keys, r.keys.withTombstone(), args...).Slice()
+	if err != nil {
+		return nil, err
+	}
+	bad := fmt.Errorf("unexpected reply %v from the arrive script", res)
+	if len(res) < 2 {
+		return nil, bad
+	}
+	out := make([]arriveRep, len(reqs))
+	status, _ := res[0].(string)
+	if status != "ok" { // the whole call: reset, rule or lost
+		for i := range out {
+			out[i] = arriveRep{status: status, value: res[1], known: known}
+		}
+		return out, nil
+	}
+	if len(res) != 2+len(reqs) {
+		return nil, bad
+	}
+	epoch, _ := res[1].(string)
+	for i, v := range res[2:] {
+		item, _ := v.([]any)
+		if len(item) < 2 {
+			return nil, bad
+		}
+		st, _ := item[0].(string)
+		phase, _ := item[1].(int64)
+		rep := arriveRep{status: st, phase: phase, epoch: epoch, known: known}
+		if len(item) > 2 {
+			rep.value = item[2]
+		}
+		out[i] = rep
+	}
+	return out, nil
 }
 
 // adopt records epoch, the state an arrival of this process was counted in, as the process's

@@ -31,21 +31,25 @@ func (a phaseArgs) argv(own ...any) []any {
 	return append([]any{a.Parties, a.TTLms, a.Channel, a.Chunk, a.MaxMissing, a.LogKeep}, own...)
 }
 
-// phaseArriveArgs are lua/phase_arrive.lua's own arguments.
+// phaseArriveArgs are lua/phase_arrive.lua's own arguments: the rule and epochs every arrival of
+// the call shares, then each arrival's id and deadline.
 type phaseArriveArgs struct {
-	ID         string
 	Quorum     int    // 0: all
 	Pct100     int    // hundredths of a percent; 0: unused
 	TimeoutUs  int64  // the phase's hard stop, from its first arrival
 	OnTimeout  string // "reject" or "release"
 	KnownEpoch string // the state this process took part in; "" for none
-	NewEpoch   string // the epoch of a state this arrival creates
-	DeadlineUs int64  // Redis time past which the arrival is refused; 0 for none
+	NewEpoch   string // the epoch of a state this call creates
 	Rule       string // the rule with parties (phaseRule.fixed): the state's first arrival fixes it
+	Arrivals   []arriveReq
 }
 
 func (a phaseArriveArgs) argv() []any {
-	return []any{a.ID, a.Quorum, a.Pct100, a.TimeoutUs, a.OnTimeout, a.KnownEpoch, a.NewEpoch, a.DeadlineUs, a.Rule}
+	out := []any{a.Quorum, a.Pct100, a.TimeoutUs, a.OnTimeout, a.KnownEpoch, a.NewEpoch, a.Rule}
+	for _, r := range a.Arrivals {
+		out = append(out, r.id, r.deadlineUs)
+	}
+	return out
 }
 
 // phaseExpireArgs are lua/phase_expire.lua's own arguments.
