@@ -31,7 +31,7 @@ const (
 // ends in _FAIL, so none can be a reason's counter.
 func isPhaseKind(kind string) bool {
 	switch kind {
-	case "PHASE", "PHASE_SEEN", "PHASE_LEFT", "PHASE_LOG":
+	case "PHASE", "PHASE_SEEN", "PHASE_LEFT", "PHASE_LOG", "PHASE_OWNER", "PHASE_INSTANCES":
 		return true
 	}
 	return false

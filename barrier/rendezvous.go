@@ -667,6 +667,25 @@ func (b *Barrier) resetPhases(ctx context.Context) error {
 	return err
 }
 
+// Withdraw ends this process's part in the barrier's rendezvous at once, as a graceful end does
+// (the end of the test, an abort, SIGTERM): every participant that arrived from this process leaves
+// (see Leave), so the other k6 processes' phases need them no more. Without it, they leave when
+// this process's instance lease expires, a few seconds after the process stopped renewing it (a
+// process killed). It returns how many left; in-process, there is nobody else to tell.
+func (b *Barrier) Withdraw(ctx context.Context) (int, error) {
+	be, ok := b.be.(*redisBackend)
+	if !ok {
+		return 0, nil
+	}
+	n, err := boundCall(ctx, b, func(ctx context.Context) (int, error) {
+		return sessionFor(be, b.opts.Parties).phases.lease(ctx, true)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("barrier %s: withdraw: %w", b.opts.Name, err)
+	}
+	return n, nil
+}
+
 // Arrived returns how many participants have arrived at the barrier's current phase and wait for
 // its release (0 when the barrier has no phase yet). It only reads.
 func (b *Barrier) Arrived(ctx context.Context) (int, error) {

@@ -99,7 +99,7 @@ func arriveUnheard(t *testing.T, rdb redis.UniversalClient, opts Options, id str
 	require.NoError(t, err)
 	own := phaseArriveArgs{TimeoutUs: rule.timeoutUs, OnTimeout: string(rule.onTimeout), NewEpoch: "other",
 		Rule: rule.fixed(), Arrivals: []arriveReq{{id: id}}}
-	res, err := phaseArriveScript.run(testCtx(t), rdb, layout, keys.withTombstone(), head.argv(own.argv()...)...).Slice()
+	res, err := phaseArriveScript.run(testCtx(t), rdb, layout, keys.arriveKeys(), head.argv(own.argv()...)...).Slice()
 	require.NoError(t, err)
 	require.Equal(t, "ok", res[0])
 	require.Len(t, res, 3)

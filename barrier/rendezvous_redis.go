@@ -22,11 +22,14 @@ import (
 //	K6_BARRIER_PHASE_SEEN:{run1}    HASH id -> last phase it arrived at (or failed in)
 //	K6_BARRIER_PHASE_LEFT:{run1}    SET of ids that left
 //	K6_BARRIER_PHASE_LOG:{run1}     LIST of the last 64 settled phases' records, newest first
+//	K6_BARRIER_PHASE_OWNER:{run1}   HASH id -> the instance (k6 process) it arrived from
+//	K6_BARRIER_PHASE_INSTANCES:{run1} ZSET instance -> when its lease ends (Redis time, ms)
 //	K6_BARRIER_PHASE_RESET:{run1}   STRING the epoch the last reset deleted, for a minute (a tombstone)
 //	K6_BARRIER_PHASE_RELEASE:{run1} pub/sub channel: each settled phase's record, or "reset <epoch>"
 type phaseKeys struct {
 	hash, seen, left, log string // the PHASE hash, the SEEN hash, the LEFT set, the LOG list
 	tombstone             string // the PHASE_RESET string
+	owners, instances     string // the PHASE_OWNER hash and the PHASE_INSTANCES sorted set
 	channel               string
 }
 
@@ -35,6 +38,7 @@ func newPhaseKeys(k keyLayout) phaseKeys {
 	return phaseKeys{
 		hash: p + "_PHASE:" + s, seen: p + "_PHASE_SEEN:" + s, left: p + "_PHASE_LEFT:" + s, log: p + "_PHASE_LOG:" + s,
 		tombstone: p + "_PHASE_RESET:" + s, channel: p + "_PHASE_RELEASE:" + s,
+		owners: p + "_PHASE_OWNER:" + s, instances: p + "_PHASE_INSTANCES:" + s,
 	}
 }
 
@@ -44,6 +48,16 @@ func (k phaseKeys) list() []string { return []string{k.hash, k.seen, k.left, k.l
 // withTombstone returns list() and the tombstone (KEYS[5] of the scripts that tell a reset from a
 // loss).
 func (k phaseKeys) withTombstone() []string { return append(k.list(), k.tombstone) }
+
+// arriveKeys are the arrive script's KEYS: withTombstone(), the owners and the instances.
+func (k phaseKeys) arriveKeys() []string { return append(k.withTombstone(), k.owners, k.instances) }
+
+// leaseKeys are the lease script's KEYS: list(), the owners and the instances.
+func (k phaseKeys) leaseKeys() []string { return append(k.list(), k.owners, k.instances) }
+
+// leaseTTL is how long an instance's lease lasts unless its session renews it (every
+// FallbackInterval): a k6 process killed is noticed within that, and its participants leave.
+const leaseTTL = 5 * time.Second
 
 // tombstoneTTL is how long a reset's tombstone names the epoch it deleted: far longer than a
 // session's re-read tick, so every process that took part in that state tells the reset from a loss.
@@ -59,6 +73,7 @@ type redisPhases struct {
 	parties atomic.Int64 // the barrier's option parties, as its last Barrier value gave it
 
 	flight   arrivalsInFlight
+	instance string                         // this process's instance (see lease)
 	arriving *batcher[arriveReq, arriveRep] // arrivals made at the same time share a script call
 
 	mu sync.Mutex
@@ -79,7 +94,7 @@ type redisPhases struct {
 }
 
 func newRedisPhases(s *session, be *redisBackend) *redisPhases {
-	r := &redisPhases{s: s, be: be, keys: newPhaseKeys(be.keys), deleted: map[string]bool{},
+	r := &redisPhases{s: s, be: be, keys: newPhaseKeys(be.keys), deleted: map[string]bool{}, instance: newToken(),
 		pending: map[int64]*phaseWaiters{}, recent: map[int64]phaseRecord{}}
 	r.arriving = &batcher[arriveReq, arriveRep]{max: maxArriveBatch, senders: arriveSenders, send: r.arriveBatch,
 		bound: arriveBound}
@@ -254,8 +269,8 @@ func (r *redisPhases) arriveCall(ctx context.Context, rule phaseRule, reqs []arr
 	head.Parties = rule.parties
 	args := head.argv(phaseArriveArgs{Quorum: rule.quorum, Pct100: rule.pct100, TimeoutUs: rule.timeoutUs,
 		OnTimeout: string(rule.onTimeout), KnownEpoch: known, NewEpoch: newToken(), Rule: rule.fixed(),
-		Arrivals: reqs}.argv()...)
-	res, err := phaseArriveScript.run(untilDone(ctx), r.be.client, r.be.keys, r.keys.withTombstone(), args...).Slice()
+		Instance: r.instance, LeaseMs: leaseTTL.Milliseconds(), Arrivals: reqs}.argv()...)
+	res, err := phaseArriveScript.run(untilDone(ctx), r.be.client, r.be.keys, r.keys.arriveKeys(), args...).Slice()
 	if err != nil {
 		return nil, err
 	}
@@ -636,8 +651,33 @@ func (r *redisPhases) fail(ctx context.Context, id, reason string) (bool, error)
 	return n == 1, nil
 }
 
+// lease renews this process's instance lease, when it took part in the rendezvous, and makes the
+// participants of the instances whose lease expired leave; with withdraw, its own participants
+// leave now (a graceful end). It returns how many left.
+func (r *redisPhases) lease(ctx context.Context, withdraw bool) (int, error) {
+	r.mu.Lock()
+	took := r.epoch != ""
+	r.mu.Unlock()
+	if !took {
+		return 0, nil
+	}
+	flag := "0"
+	if withdraw {
+		flag = "1"
+	}
+	args := r.args().argv(r.instance, leaseTTL.Milliseconds(), flag)
+	res, err := phaseLeaseScript.run(ctx, r.be.client, r.be.keys, r.keys.leaseKeys(), args...).Int64Slice()
+	if err != nil {
+		return 0, r.be.wrap(ctx, err, "")
+	}
+	if len(res) != 1 {
+		return 0, fmt.Errorf("redis %s: unexpected reply %v from the lease script", r.be.addr, res)
+	}
+	return int(res[0]), nil
+}
+
 func (r *redisPhases) reset(ctx context.Context) error {
-	keys := r.keys.withTombstone()
+	keys := append(r.keys.list(), r.keys.owners, r.keys.instances, r.keys.tombstone)
 	args := resetArgs{PhaseChannel: r.keys.channel, PhaseAt: 1, TombstoneAt: len(keys), TombstoneMs: tombstoneTTL.Milliseconds()}
 	res, err := resetScript.Run(ctx, r.be.client, keys, args.argv()...).Slice()
 	if err != nil {

@@ -10,6 +10,7 @@ var (
 	phaseExpireScript = newOnceScript("phase_expire.lua", withKeyTypes, withPhaseLib)
 	phaseLeaveScript  = newOnceScript("phase_leave.lua", withKeyTypes, withPhaseLib)
 	phaseFailScript   = newOnceScript("phase_fail.lua", withKeyTypes, withPhaseLib)
+	phaseLeaseScript  = newOnceScript("phase_lease.lua", withKeyTypes, withPhaseLib)
 	phaseReadScript   = newScript("phase_read.lua")
 )
 
@@ -41,11 +42,13 @@ type phaseArriveArgs struct {
 	KnownEpoch string // the state this process took part in; "" for none
 	NewEpoch   string // the epoch of a state this call creates
 	Rule       string // the rule with parties (phaseRule.fixed): the state's first arrival fixes it
+	Instance   string // the arriving process's instance (its session's)
+	LeaseMs    int64  // how long the instance's lease lasts unless renewed
 	Arrivals   []arriveReq
 }
 
 func (a phaseArriveArgs) argv() []any {
-	out := []any{a.Quorum, a.Pct100, a.TimeoutUs, a.OnTimeout, a.KnownEpoch, a.NewEpoch, a.Rule}
+	out := []any{a.Quorum, a.Pct100, a.TimeoutUs, a.OnTimeout, a.KnownEpoch, a.NewEpoch, a.Rule, a.Instance, a.LeaseMs}
 	for _, r := range a.Arrivals {
 		out = append(out, r.id, r.deadlineUs)
 	}

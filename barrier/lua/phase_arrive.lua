@@ -6,10 +6,13 @@
 -- whose deadline passed (its waiters could not reach Redis to settle it) is settled by its rule
 -- first, so that the arrival opens the next one. The first arrival of a state fixes its rule.
 --
--- KEYS[5] is the tombstone: the epoch the last reset deleted.
+-- KEYS[5] is the tombstone: the epoch the last reset deleted; KEYS[6] the OWNERS hash and KEYS[7]
+-- the INSTANCES sorted set (see phase_lease.lua): each arrival belongs to this process's instance,
+-- whose lease it renews.
 -- ARGV[7..]: quorum, pct, timeoutUs, ontimeout, known epoch (empty for none), new epoch (used when
--- the state does not exist), rule (parties, quorum, pct, timeoutUs, ontimeout, '|'-separated), then
--- for each arrival its id and deadline (Redis time, microseconds; 0 for none).
+-- the state does not exist), rule (parties, quorum, pct, timeoutUs, ontimeout, '|'-separated),
+-- instance, lease ms, then for each arrival its id and deadline (Redis time, microseconds; 0 for
+-- none).
 -- Returns, for the whole call, {'reset', 0} (the known epoch was reset), {'rule', the rule fixed}
 -- or {'lost', epoch-or-false}, writing nothing; else {'ok', epoch-or-false, reply...}, a reply per
 -- arrival: {'twice', phase}, {'released', phase, record} (it settled the phase), {'waiting', phase,
@@ -18,6 +21,7 @@ local bad = check({ 'hash', 'hash', 'set', 'list' })
 if bad then return bad end
 local quorum, pct, timeout_us, ontimeout = ARGV[7], ARGV[8], tonumber(ARGV[9]), ARGV[10]
 local known, fresh, rule = ARGV[11], ARGV[12], ARGV[13]
+local OWNERS, INSTANCES, instance, lease = KEYS[6], KEYS[7], ARGV[14], tonumber(ARGV[15])
 local start = now_us()
 local epoch = redis.call('HGET', PHASE, 'epoch')
 if known ~= '' and epoch ~= known then
@@ -33,7 +37,7 @@ if epoch then
   end
 end
 local out = { 'ok', epoch or false }
-for i = 14, #ARGV, 2 do
+for i = 16, #ARGV, 2 do
   local id, deadline = ARGV[i], tonumber(ARGV[i + 1])
   if deadline > 0 and start > deadline then
     out[#out + 1] = { 'late', string.format('%.0f', start) }
@@ -56,6 +60,7 @@ for i = 14, #ARGV, 2 do
       out[#out + 1] = { 'twice', phase }
     else
       redis.call('HSET', SEEN, id, phase)
+      redis.call('HSET', OWNERS, id, instance)
       local arrived = redis.call('HINCRBY', PHASE, 'arrived', 1)
       local now = now_us()
       if arrived == 1 then
@@ -73,5 +78,8 @@ for i = 14, #ARGV, 2 do
 end
 if epoch then
   touch()
+  redis.call('ZADD', INSTANCES, math.floor(start / 1000) + lease, instance)
+  redis.call('PEXPIRE', OWNERS, ttl)
+  redis.call('PEXPIRE', INSTANCES, ttl)
 end
 return out
