@@ -353,7 +353,7 @@ func (r *redisPhases) serverOffset(ctx context.Context) (time.Duration, error) {
 	}
 	r.mu.Unlock()
 	t0 := time.Now()
-	srv, err := detached(ctx, func(ctx context.Context) (time.Time, error) { return r.be.client.Time(ctx).Result() }, nil)
+	srv, err := r.be.client.Time(ctx).Result()
 	if err != nil {
 		return 0, fmt.Errorf("reading the server's time: %w", err)
 	}
@@ -628,9 +628,7 @@ func (r *redisPhases) expire(phase int64) {
 
 func (r *redisPhases) leave(ctx context.Context, id string) (LeaveRecord, error) {
 	args := r.args().argv(id)
-	res, err := detached(ctx, func(ctx context.Context) ([]int64, error) {
-		return phaseLeaveScript.run(ctx, r.be.client, r.be.keys, r.keys.list(), args...).Int64Slice()
-	}, nil)
+	res, err := phaseLeaveScript.run(ctx, r.be.client, r.be.keys, r.keys.list(), args...).Int64Slice()
 	if err != nil {
 		return LeaveRecord{}, r.be.wrap(ctx, err, "")
 	}
@@ -642,9 +640,7 @@ func (r *redisPhases) leave(ctx context.Context, id string) (LeaveRecord, error)
 
 func (r *redisPhases) fail(ctx context.Context, id, reason string) (bool, error) {
 	args := r.args().argv(id, reason)
-	n, err := detached(ctx, func(ctx context.Context) (int64, error) {
-		return phaseFailScript.run(ctx, r.be.client, r.be.keys, r.keys.list(), args...).Int64()
-	}, nil)
+	n, err := phaseFailScript.run(ctx, r.be.client, r.be.keys, r.keys.list(), args...).Int64()
 	if err != nil {
 		return false, r.be.wrap(ctx, err, "")
 	}
