@@ -12,6 +12,7 @@ require (
 	github.com/spf13/cobra v1.4.0
 	github.com/spf13/pflag v1.0.5
 	github.com/stretchr/testify v1.11.1
+	github.com/tmaxmax/go-sse v0.11.0
 	go.k6.io/k6/v2 v2.2.0
 	gopkg.in/guregu/null.v3 v3.3.0
 )

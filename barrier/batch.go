@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // batcher sends the calls that arrive while its round trips are under way together, in the next
@@ -15,6 +16,8 @@ type batcher[In, Out any] struct {
 	max     int                                               // calls per round trip at most
 	senders int                                               // round trips under way at once at most
 	send    func(ctx context.Context, in []In) ([]Out, error) // one round trip: one Out per In
+	// bound, when set, is how long one round trip for in may take, instead of batchTimeout.
+	bound func(in []In) time.Duration
 
 	mu      sync.Mutex
 	queue   []*batchCall[In, Out]
@@ -101,7 +104,11 @@ func (b *batcher[In, Out]) sendBatch(batch []*batchCall[In, Out]) {
 	for i, c := range batch {
 		in[i] = c.in
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
+	timeout := batchTimeout
+	if b.bound != nil {
+		timeout = b.bound(in)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	out, err := b.send(ctx, in)
 	cancel()
 	if err == nil && len(out) != len(in) {

@@ -79,7 +79,6 @@ func (t redisTarget) newClient() (redis.UniversalClient, *failoverHook) {
 	switch {
 	case t.cluster != nil:
 		c := redis.NewClusterClient(t.cluster)
-		c.OnNewNode(func(n *redis.Client) { n.AddHook(nodeHook{}) })
 		h.cluster = c
 		c.AddHook(h)
 		return c, h

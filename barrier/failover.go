@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -24,22 +23,17 @@ const (
 	topologySentinel                 // a primary found through Sentinel
 )
 
-// failoverHook is the go-redis hook of a shared client: it retries through a failover. Every
-// client this package makes carries one: a command that fails because no master serves its keys right now (the master
-// died and its replica is not promoted yet, or the client still knows the old master) is retried, with a short
-// backoff and after asking the cluster for its slot map again, until the caller's context ends. A call's own
-// bound (CallTimeout, a wait's read bound and deadline) therefore still bounds it.
+// failoverHook is the go-redis hook of a shared client: it retries commands through a failover. A
+// command that fails because no master serves its keys right now (the master died and its replica
+// is not promoted yet, or the client still knows the old master), or whose connection broke, is
+// retried with a short backoff, after asking the cluster for its slot map again, until the
+// caller's context ends: a call's own bound therefore still bounds it. Every command may be
+// retried: the reads and DELs as they are, and every script that writes is idempotent by its
+// per-call token (onceScript), so a retry after a lost reply returns the first reply.
 //
-// Whether a retry is safe depends on whether the failed attempt may have run:
-//   - it surely did not when the connection could not be made (dial error, pool timeout) or the
-//     server refused the command before running it (CLUSTERDOWN, TRYAGAIN, MASTERDOWN, READONLY,
-//     LOADING, MOVED): then every command is retried;
-//   - it may have when the connection broke after the command was sent (EOF, reset, a read
-//     timeout): then a plain command (a read, a DEL) is retried, and a script only when its caller
-//     said that running it twice is harmless (withIdempotent). The barrier's join and fail
-//     scripts are: they account an id at most once, so a retry changes nothing when the first
-//     attempt ran, and the caller learns from the context (maybeRan) that the "already accounted" it may get back
-//     could be its own first attempt.
+// The retry wraps commands, never a connection's handshake (HELLO, AUTH, SELECT, CLIENT: go-redis
+// runs them through the client's hooks on the new connection alone): a handshake that fails drops
+// its connection, and the command's retry dials a new one against the current master.
 type failoverHook struct {
 	cluster *redis.ClusterClient // to reload the slot map before a retry; nil for other topologies
 	topo    topology
@@ -48,6 +42,9 @@ type failoverHook struct {
 	// succeed): the messages say since when. last is the last such failure.
 	failingSince atomic.Int64
 	last         atomic.Pointer[error]
+	// answered is set once a command got a reply: a connection refused before that is a wrong
+	// address (or a Redis not started), not a failover, and fails at once.
+	answered atomic.Bool
 }
 
 // down returns an *unavailableError while commands fail for want of a master, else nil.
@@ -63,16 +60,16 @@ func (h *failoverHook) down() error {
 	return &unavailableError{topo: h.topo, since: time.Unix(0, ns), last: *last, ctxErr: context.DeadlineExceeded}
 }
 
-// callNote is what the hook tells the caller of one call, through its context.
-type callNote struct {
-	idempotent bool
-	mu         sync.Mutex
-	maybeRan   bool
-}
-
-type callNoteKey struct{}
-
 type noRetryKey struct{}
+
+type untilDoneKey struct{}
+
+// untilDone returns ctx for a call that must not give up before ctx ends, whatever the topology:
+// an arrival, whose script refuses to count it past the instant its caller gives up (ctx's
+// deadline), so that an arrival its caller was told failed is never counted.
+func untilDone(ctx context.Context) context.Context {
+	return context.WithValue(ctx, untilDoneKey{}, true)
+}
 
 // withoutRetry returns ctx for calls that must fail at once rather than wait for a master (a
 // listing, which lists what the other masters hold).
@@ -80,60 +77,46 @@ func withoutRetry(ctx context.Context) context.Context {
 	return context.WithValue(ctx, noRetryKey{}, true)
 }
 
-// withIdempotent returns ctx for a call whose scripts may run twice without harm, and the note in
-// which the hook records whether a retry followed an attempt that may have run.
-func withIdempotent(ctx context.Context) (context.Context, *callNote) {
-	n := &callNote{idempotent: true}
-	return context.WithValue(ctx, callNoteKey{}, n), n
-}
-
-// MaybeRan reports whether a retried command's earlier attempt may have run on Redis.
-func (n *callNote) MaybeRan() bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.maybeRan
-}
-
-func noteOf(ctx context.Context) *callNote {
-	n, _ := ctx.Value(callNoteKey{}).(*callNote)
-	return n
-}
-
 func (h *failoverHook) DialHook(next redis.DialHook) redis.DialHook { return next }
 
 func (h *failoverHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
-		return h.retry(ctx, isScript(cmd), func() error { return next(ctx, cmd) })
+		if handshake(cmd) {
+			return next(ctx, cmd)
+		}
+		return h.retry(ctx, func() error { return next(ctx, cmd) })
 	}
 }
 
 func (h *failoverHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
-		script := false
 		for _, c := range cmds {
-			script = script || isScript(c)
+			if handshake(c) {
+				return next(ctx, cmds)
+			}
 		}
-		return h.retry(ctx, script, func() error { return next(ctx, cmds) })
+		return h.retry(ctx, func() error { return next(ctx, cmds) })
 	}
 }
 
-func isScript(cmd redis.Cmder) bool {
+// handshake reports whether cmd is one of those go-redis sends on a new connection before any
+// command (see failoverHook).
+func handshake(cmd redis.Cmder) bool {
 	switch strings.ToLower(cmd.Name()) {
-	case "eval", "evalsha", "fcall":
+	case "hello", "auth", "select", "client", "readonly":
 		return true
 	}
 	return false
 }
 
 // retry runs attempt until it succeeds, fails in a way no retry fixes, or ctx ends.
-func (h *failoverHook) retry(ctx context.Context, script bool, attempt func() error) error {
-	note := noteOf(ctx)
+func (h *failoverHook) retry(ctx context.Context, attempt func() error) error {
 	backoff := failoverBackoffMin
 	// One server has no failover to wait for: a command is retried once (a connection that broke),
 	// and a Redis that is down is reported at once. A cluster or a Sentinel's primary is retried
 	// until ctx ends, unless the caller asked for no retry (withoutRetry).
 	attempts := -1
-	if h.topo == topologySingle {
+	if h.topo == topologySingle && ctx.Value(untilDoneKey{}) == nil {
 		attempts = 2
 	}
 	if ctx.Value(noRetryKey{}) != nil {
@@ -141,6 +124,12 @@ func (h *failoverHook) retry(ctx context.Context, script bool, attempt func() er
 	}
 	for n := 1; ; n++ {
 		err := attempt()
+		if err == nil || errors.Is(err, redis.Nil) {
+			h.answered.Store(true)
+		}
+		if !h.answered.Load() && refused(err) {
+			return err
+		}
 		if err == nil || errors.Is(err, redis.Nil) || !isRedisDown(err) {
 			if err == nil || errors.Is(err, redis.Nil) || !transientReply(err) {
 				h.failingSince.Store(0)
@@ -152,16 +141,6 @@ func (h *failoverHook) retry(ctx context.Context, script bool, attempt func() er
 		}
 		if attempts > 0 && n >= attempts {
 			return err
-		}
-		if !notSent(err) {
-			if script && (note == nil || !note.idempotent) {
-				return err // it may have run: only the caller knows whether running it again is safe
-			}
-			if note != nil {
-				note.mu.Lock()
-				note.maybeRan = true
-				note.mu.Unlock()
-			}
 		}
 		h.failingSince.CompareAndSwap(0, time.Now().UnixNano())
 		h.last.Store(&err)
@@ -251,41 +230,15 @@ func isNetworkError(err error) bool {
 	if errors.As(err, &ne) {
 		return true
 	}
-	var mr *maybeRanError
-	if errors.As(err, &mr) {
-		return true
-	}
 	msg := err.Error()
 	return strings.Contains(msg, "connection refused") || strings.Contains(msg, "connection reset") ||
 		strings.Contains(msg, "broken pipe") || strings.Contains(msg, "connection pool timeout") ||
 		strings.Contains(msg, "use of closed network connection")
 }
 
-// maybeRanError is a script's network error after the script was sent, from a node of a Redis
-// Cluster: the cluster client retries network errors itself, which must not happen to a script
-// that may have run (see nodeHook), so the node's error reaches the cluster client as this, which
-// it does not retry; the failoverHook of the cluster client decides.
-type maybeRanError struct{ err error }
-
-func (e *maybeRanError) Error() string { return e.err.Error() }
-
-// nodeHook is the hook of each node client of a Redis Cluster: see maybeRanError.
-type nodeHook struct{}
-
-func (nodeHook) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (nodeHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		err := next(ctx, cmd)
-		if err != nil && isScript(cmd) && isRedisDown(err) && !notSent(err) {
-			return &maybeRanError{err: err}
-		}
-		return err
-	}
-}
-
-func (nodeHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return next
+// refused reports whether err is a connection refused.
+func refused(err error) bool {
+	return err != nil && (errors.Is(err, syscall.ECONNREFUSED) || strings.Contains(err.Error(), "connection refused"))
 }
 
 // transientReply reports whether err is a reply by which Redis refused to run a command for now.
@@ -303,22 +256,4 @@ func transientReply(err error) bool {
 		}
 	}
 	return false
-}
-
-// notSent reports whether the failed attempt surely did not run: the connection was never made,
-// or Redis refused the command.
-func notSent(err error) bool {
-	if transientReply(err) {
-		return true
-	}
-	var oe *net.OpError
-	if errors.As(err, &oe) && oe.Op == "dial" {
-		return true
-	}
-	if errors.Is(err, syscall.ECONNREFUSED) {
-		return true
-	}
-	msg := err.Error()
-	return strings.Contains(msg, "connection refused") || strings.Contains(msg, "connection pool timeout") ||
-		strings.Contains(msg, "dial tcp")
 }

@@ -85,8 +85,10 @@ type PhaseState struct {
 	// none arrived yet) of the parties still taking part; 0 when the parties are unknown (neither
 	// recorded, given, nor in a settled phase's record).
 	Needed int
-	// Left is how many participants left for good (Leave).
+	// Left is how many participants left for good (Leave, or their k6 instance ended).
 	Left int
+	// Instances is how many k6 instances (processes) hold a live lease: they took part and run.
+	Instances int
 	// Last is how the last phase settled, nil when none did (or the log expired).
 	Last *PhaseResult
 }
@@ -163,51 +165,14 @@ func (in *Inspector) inspect(ctx context.Context, o Options, opts InspectOptions
 // KEYS[1..8]: joined SET, failed HASH, failures HASH, meta HASH, phase HASH, phase-seen HASH,
 // phase-left SET, phase-log LIST; ARGV[1] the key prefix, ARGV[2] the scope (for the counters,
 // which share the barrier's hash tag, so its slot).
-// Returns {types, pttls, joined, failed, failures, meta, phase, left, last, counters, hasLast}.
+// Returns {types, pttls, joined, failed, failures, meta, phase, left, last, counters, hasLast,
+// instances}. See lua/inspect.lua.
 //
 //nolint:gochecknoglobals // a Redis script, loaded once (its SHA computed once)
-var inspectScript = redis.NewScript(inspectScriptSource)
-
-const inspectScriptSource = `
-local want = {'set', 'hash', 'hash', 'hash', 'hash', 'hash', 'set', 'list'}
-local types, ttls = {}, {}
-for i = 1, 8 do
-  local t = redis.call('TYPE', KEYS[i]).ok
-  if t ~= 'none' and t ~= want[i] then
-    return redis.error_reply('WRONGTYPE key ' .. KEYS[i] .. ' holds a ' .. t .. ', not the ' .. want[i] ..
-      ' the barrier keeps there: another program uses this key; use another run id or key prefix, or delete the key')
-  end
-  types[i] = t
-  if t == 'none' then ttls[i] = -2 else ttls[i] = redis.call('PTTL', KEYS[i]) end
-end
-local function when(i, f)
-  if types[i] ~= 'none' then return f() end
-  return nil
-end
-local joined = when(1, function() return redis.call('SCARD', KEYS[1]) end) or 0
-local failed = when(2, function() return redis.call('HLEN', KEYS[2]) end) or 0
-local failures = when(3, function() return redis.call('HGETALL', KEYS[3]) end) or {}
-local meta = when(4, function() return redis.call('HGETALL', KEYS[4]) end) or {}
-local phase = when(5, function() return redis.call('HGETALL', KEYS[5]) end) or {}
-local left = when(7, function() return redis.call('SCARD', KEYS[7]) end) or 0
-local last = when(8, function() return redis.call('LINDEX', KEYS[8], 0) end)
-local counters = {}
-for i = 1, #failures, 2 do
-  local r = failures[i]
-  if #r <= 32 and string.match(r, '^[a-z][a-z0-9_]*$') then
-    local k = ARGV[1] .. '_' .. string.upper(r) .. '_FAIL:' .. ARGV[2]
-    local t = redis.call('TYPE', k).ok
-    if t ~= 'none' then
-      counters[#counters + 1] = k
-      counters[#counters + 1] = t
-      counters[#counters + 1] = redis.call('PTTL', k)
-    end
-  end
-end
-local hasLast = 0
-if last then hasLast = 1 else last = '' end
-return {types, ttls, joined, failed, failures, meta, phase, left, last, counters, hasLast}
-`
+var (
+	inspectScriptSource = luaSource("inspect.lua")
+	inspectScript       = redis.NewScript(inspectScriptSource)
+)
 
 // inspectCmd is the EVALSHA (or EVAL) of inspectScript for one barrier.
 type inspectCmd struct {
@@ -249,7 +214,7 @@ func (in *Inspector) fromReply(ctx context.Context, o Options, opts InspectOptio
 		return be.wrap(ctx, err, "")
 	}
 	bad := func() error { return fmt.Errorf("redis %s: unexpected reply %v from the inspect script", in.addr, res) }
-	if len(res) != 11 {
+	if len(res) != 12 {
 		return bad()
 	}
 	types, _ := res[0].([]any)
@@ -301,6 +266,8 @@ func (in *Inspector) fromReply(ctx context.Context, o Options, opts InspectOptio
 		if s.Phase, err = in.phaseFrom(o, pairs(res[6]), int(left), last, hasLast == 1, s.Parties); err != nil {
 			return err
 		}
+		instances, _ := res[11].(int64)
+		s.Phase.Instances = int(instances)
 	}
 	if s.Parties == 0 {
 		return nil

@@ -145,9 +145,8 @@ func (in *Inspector) Watch(ctx context.Context, ref Ref) (*Watch, error) {
 	}
 	be := in.backend(o)
 	// Both the one-shot channel (joins, failures, resets) and the rendezvous's (each settled phase).
-	channels := []string{be.keys.channel, newPhaseKeys(be.keys).channel}
 	w, err := inspectorCall(ctx, in, CallTimeout, func(ctx context.Context) (watcher, error) {
-		return be.subscribeTo(ctx, channels...)
+		return sessionFor(be, o.Parties).watch(ctx, true)
 	}, func(w watcher) { w.close() })
 	if err != nil {
 		return nil, err
@@ -159,7 +158,7 @@ func (in *Inspector) Watch(ctx context.Context, ref Ref) (*Watch, error) {
 // FallbackInterval without one (a change by a program that does not publish is seen then). It
 // returns ctx's error when ctx ends first.
 func (w *Watch) Next(ctx context.Context) error {
-	t := time.NewTimer(w.w.fallback())
+	t := time.NewTimer(FallbackInterval)
 	defer t.Stop()
 	select {
 	case <-w.w.ready():

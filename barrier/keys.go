@@ -18,6 +18,9 @@ import "strings"
 //	                                (ms since the epoch, Redis TIME)
 //	K6_BARRIER_RELEASE:{run1}       pub/sub channel; every counting write
 //	                                publishes "<joined> <failed>", reset() "reset"
+//	K6_BARRIER_REPLIES:{run1}       HASH call token -> reply of a writing script, and
+//	K6_BARRIER_REPLIES_AT:{run1}    ZSET of those tokens by time: each reply is kept two
+//	                                minutes, so a retried write replays it (see onceScript)
 //
 // No per-reason counter can collide with the other keys: only counters end
 // in "_FAIL:".
@@ -29,6 +32,8 @@ type keyLayout struct {
 	failures string
 	meta     string
 	channel  string
+	// replies and repliesAt keep the writing scripts' replies by call token (see onceScript).
+	replies, repliesAt string
 }
 
 func newKeyLayout(o Options) keyLayout {
@@ -38,13 +43,15 @@ func newKeyLayout(o Options) keyLayout {
 	}
 	p := o.KeyPrefix
 	return keyLayout{
-		prefix:   p,
-		scope:    scope,
-		joined:   p + "_JOINED:" + scope,
-		failed:   p + "_FAILED:" + scope,
-		failures: p + "_FAILURES:" + scope,
-		meta:     p + "_META:" + scope,
-		channel:  p + "_RELEASE:" + scope,
+		prefix:    p,
+		scope:     scope,
+		joined:    p + "_JOINED:" + scope,
+		failed:    p + "_FAILED:" + scope,
+		failures:  p + "_FAILURES:" + scope,
+		meta:      p + "_META:" + scope,
+		channel:   p + "_RELEASE:" + scope,
+		replies:   p + "_REPLIES:" + scope,
+		repliesAt: p + "_REPLIES_AT:" + scope,
 	}
 }
 

@@ -31,7 +31,7 @@ const (
 // ends in _FAIL, so none can be a reason's counter.
 func isPhaseKind(kind string) bool {
 	switch kind {
-	case "PHASE", "PHASE_SEEN", "PHASE_LEFT", "PHASE_LOG":
+	case "PHASE", "PHASE_SEEN", "PHASE_LEFT", "PHASE_LOG", "PHASE_OWNER", "PHASE_INSTANCES":
 		return true
 	}
 	return false
@@ -497,7 +497,6 @@ func (in *Inspector) keysToReset(ctx context.Context, o Options, found []string)
 
 // reasons lists the valid failure reasons the barrier's hashes name.
 func (r *redisBackend) reasons(ctx context.Context) ([]string, error) {
-	ctx, _ = withIdempotent(ctx)
 	found, err := reasonsScript.Run(ctx, r.client, []string{r.keys.failed, r.keys.failures}).StringSlice()
 	if err != nil {
 		return nil, r.wrap(ctx, err, "")
@@ -540,6 +539,11 @@ func (in *Inspector) Reset(ctx context.Context, plan ResetPlan) (int, error) {
 			}
 			if len(res) != 3 {
 				return 0, fmt.Errorf("unexpected reply %v from the reset script", res)
+			}
+			// The writes' replies (kept two minutes for their retries) go too, uncounted: no retry
+			// may replay a write of the deleted state.
+			if err := in.client.Del(ctx, layout.replies, layout.repliesAt).Err(); err != nil {
+				return 0, err
 			}
 			n, _ := res[1].(int64)
 			return int(n), nil

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -59,12 +58,7 @@ func (r *redisBackend) record(ctx context.Context, id, reason string) (Record, t
 	}
 	keys := []string{r.keys.joined, r.keys.failed, r.keys.failures, r.keys.meta, r.keys.reasonCounter(reason)}
 	args := failArgs{writeArgs: r.writeArgs(), ID: id, Reason: reason}
-	// The script accounts id at most once, so it is safe to run again when a connection broke after
-	// it was sent (a failover): the note says whether that happened.
-	ictx, note := withIdempotent(ctx)
-	res, err := detached(ictx, func(ctx context.Context) ([]any, error) {
-		return failScript.Run(ctx, r.client, keys, args.argv()...).Slice()
-	}, nil)
+	res, err := failScript.run(ctx, r.client, r.keys, keys, args.argv()...).Slice()
 	if err != nil {
 		return Record{}, time.Time{}, r.wrap(ctx, err, reason)
 	}
@@ -76,25 +70,13 @@ func (r *redisBackend) record(ctx context.Context, id, reason string) (Record, t
 		return Record{}, time.Time{}, fmt.Errorf("redis %s: unexpected reply %v from the fail script", r.addr, res)
 	}
 	created, _ := res[1].(int64)
-	return retried(rec, "failed:"+reason, note), msTime(created), nil
-}
-
-// retried corrects the record of a call whose script was retried after an attempt that may have
-// run: when the id is accounted as this call accounts it (own: "joined" or "failed:<reason>"), that
-// attempt did it, and this call counted. (The other way, another call accounting the same id the
-// same way at the same moment, is a script's mistake the barrier tolerates anyway.)
-func retried(rec Record, own string, note *callNote) Record {
-	if !rec.Counted && rec.Previous == own && note.MaybeRan() {
-		return Record{Counted: true, Retried: true}
-	}
-	return rec
+	return rec, msTime(created), nil
 }
 
 // joinBatch runs join.lua for ids: one round trip.
 func (r *redisBackend) joinBatch(ctx context.Context, ids []string) ([]joinReply, error) {
 	keys := []string{r.keys.joined, r.keys.failed, r.keys.failures, r.keys.meta}
-	ctx, note := withIdempotent(ctx) // join.lua accounts each id at most once: safe to run again
-	res, err := joinScript.Run(ctx, r.client, keys, joinArgs{writeArgs: r.writeArgs(), IDs: ids}.argv()...).Slice()
+	res, err := joinScript.run(ctx, r.client, r.keys, keys, joinArgs{writeArgs: r.writeArgs(), IDs: ids}.argv()...).Slice()
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +90,7 @@ func (r *redisBackend) joinBatch(ctx context.Context, ids []string) ([]joinReply
 		if !ok {
 			return nil, fmt.Errorf("unexpected reply %v from the join script", res)
 		}
-		out[i] = joinReply{rec: retried(rec, "joined", note), created: msTime(created)}
+		out[i] = joinReply{rec: rec, created: msTime(created)}
 	}
 	return out, nil
 }
@@ -135,10 +117,7 @@ func msTime(ms int64) time.Time {
 
 func (r *redisBackend) counts(ctx context.Context) (counts, error) {
 	keys := []string{r.keys.joined, r.keys.failed, r.keys.failures, r.keys.meta}
-	ictx, _ := withIdempotent(ctx)
-	res, err := detached(ictx, func(ctx context.Context) ([]any, error) {
-		return countsScript.Run(ctx, r.client, keys).Slice()
-	}, nil)
+	res, err := countsScript.Run(ctx, r.client, keys).Slice()
 	if err != nil {
 		return counts{}, r.wrap(ctx, err, "")
 	}
@@ -176,10 +155,7 @@ func (r *redisBackend) missing(ctx context.Context, parties, limit, want int) ([
 	for from := 1; from <= parties && len(out) < limit && len(out) < want; from += missingChunk {
 		to := min(parties, from+missingChunk-1)
 		args := missingArgs{From: from, To: to, Limit: min(limit, want) - len(out)}
-		ictx, _ := withIdempotent(ctx)
-		ids, err := detached(ictx, func(ctx context.Context) ([]int64, error) {
-			return missingScript.Run(ctx, r.client, keys, args.argv()...).Int64Slice()
-		}, nil)
+		ids, err := missingScript.Run(ctx, r.client, keys, args.argv()...).Int64Slice()
 		if err != nil {
 			return nil, r.wrap(ctx, err, "")
 		}
@@ -191,7 +167,6 @@ func (r *redisBackend) missing(ctx context.Context, parties, limit, want int) ([
 }
 
 func (r *redisBackend) reset(ctx context.Context) error {
-	ctx, _ = withIdempotent(ctx) // reading the reasons, and deleting keys, may be done twice
 	found, err := reasonsScript.Run(ctx, r.client, []string{r.keys.failed, r.keys.failures}).StringSlice()
 	if err != nil {
 		return r.wrap(ctx, err, "")
@@ -203,7 +178,7 @@ func (r *redisBackend) reset(ctx context.Context) error {
 		}
 	}
 	for attempt := 0; attempt < 10; attempt++ {
-		keys := []string{r.keys.failures, r.keys.joined, r.keys.failed, r.keys.meta}
+		keys := []string{r.keys.failures, r.keys.joined, r.keys.failed, r.keys.meta, r.keys.replies, r.keys.repliesAt}
 		for _, reason := range reasons {
 			keys = append(keys, r.keys.reasonCounter(reason))
 		}
@@ -235,65 +210,9 @@ func (r *redisBackend) down() error {
 	return nil
 }
 
+// watch registers a wait with the process's session of the barrier (one subscription for all).
 func (r *redisBackend) watch(ctx context.Context) (watcher, error) {
-	return detached(ctx, r.subscribe, func(w watcher) { w.close() })
-}
-
-// subscribe subscribes to the barrier's channel; ctx bounds it.
-func (r *redisBackend) subscribe(ctx context.Context) (watcher, error) {
-	return r.subscribeTo(ctx, r.keys.channel)
-}
-
-// subscribeTo subscribes to channels (of the barrier: one slot); a message on any of them is a
-// hint. ctx bounds it.
-func (r *redisBackend) subscribeTo(ctx context.Context, channels ...string) (watcher, error) {
-	ps := r.client.Subscribe(ctx, channels...)
-	confirmed := 0
-	// Wait for the server's confirmation: only then is a later publish
-	// sure to reach us, and only then may the waiter read (no lost wake-up).
-	for {
-		msg, err := ps.ReceiveTimeout(ctx, ReadTimeout)
-		if err != nil {
-			_ = ps.Close()
-			return nil, r.wrap(ctx, r.hook.noteDown(fmt.Errorf("subscribing to %s: %w", strings.Join(channels, ", "), err)), "")
-		}
-		if s, ok := msg.(*redis.Subscription); ok && s.Kind == "subscribe" {
-			if confirmed++; confirmed == len(channels) {
-				break
-			}
-		}
-	}
-	// The watcher outlives this call (ctx only bounds the subscribe): its receive loop runs on a
-	// context of its own, which close cancels.
-	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	w := &redisWatcher{ps: ps, hintBox: newHintBox(), done: make(chan struct{}), cancel: cancel}
-	go w.run(wctx)
-	return w, nil
-}
-
-// redisWatcher receives the barrier's channel on its own connection. After a
-// connection loss go-redis reconnects and subscribes again on the next
-// receive; the new subscription's confirmation becomes a re-read hint, since
-// messages may have been lost meanwhile.
-type redisWatcher struct {
-	ps *redis.PubSub
-	*hintBox
-	done      chan struct{}
-	cancel    context.CancelFunc // ends run's context
-	closeOnce sync.Once
-}
-
-func (w *redisWatcher) run(ctx context.Context) {
-	receiveLoop(ctx, w.ps, w.done, func(msg any) {
-		switch m := msg.(type) {
-		case *redis.Subscription:
-			if m.Kind == "subscribe" {
-				w.put(hint{}) // resubscribed: re-read
-			}
-		case *redis.Message:
-			w.put(parseHint(m.Payload))
-		}
-	})
+	return sessionFor(r, r.parties).watch(ctx, false)
 }
 
 // parseHint reads a "<joined> <failed>" payload, or "reset"; anything else
@@ -314,15 +233,6 @@ func parseHint(payload string) hint {
 	return hint{joined: joined, failed: failed, known: true}
 }
 
-func (w *redisWatcher) fallback() time.Duration { return FallbackInterval }
-func (w *redisWatcher) close() {
-	w.closeOnce.Do(func() {
-		w.cancel()
-		close(w.done)
-		_ = w.ps.Close()
-	})
-}
-
 // wrap adds the server address to a Redis error, and names the key when one
 // of the barrier's keys holds the wrong type. reason is the failure reason
 // of the call, if any (its counter key is checked too).
@@ -335,6 +245,9 @@ func (r *redisBackend) wrap(ctx context.Context, err error, reason string) error
 		// unauthenticated multibulk length" instead of NOAUTH: both mean the same.
 		return permanentError("redis " + r.addr + ": NOAUTH authentication required: the server needs a password: " +
 			"give it in the URL, redis://:password@host:port (or redis://user:password@host:port)")
+	}
+	if msg := err.Error(); strings.Contains(msg, "NOPERM") || strings.Contains(msg, "can't run this command") {
+		return permanentError("redis " + r.addr + ": " + noPerm(msg))
 	}
 	if recorded, ok := strings.CutPrefix(err.Error(), "BARRIER_MISMATCH parties "); ok {
 		return r.mismatch(recorded)
@@ -350,6 +263,33 @@ func (r *redisBackend) wrap(ctx context.Context, err error, reason string) error
 		}
 	}
 	return fmt.Errorf("redis %s: %w", r.addr, err)
+}
+
+// aclCategories are the ACL categories of the commands the barrier runs that a restricted Redis
+// user most often lacks.
+//
+//nolint:gochecknoglobals // a constant table
+var aclCategories = map[string]string{
+	"publish": "@pubsub", "subscribe": "@pubsub", "unsubscribe": "@pubsub", "pubsub": "@pubsub",
+	"evalsha": "@scripting", "eval": "@scripting", "script": "@scripting",
+}
+
+// noPerm says which permission a Redis user lacks, from the server's words msg: a command refused
+// (NOPERM ... the 'subscribe' command), or a command of a barrier script (the server does not say
+// which: every script that writes PUBLISHes).
+func noPerm(msg string) string {
+	const fix = ": grant it to the user of the URL, e.g. ACL SETUSER <user> +%s (the barrier's scripts read and " +
+		"write its keys, @read and @write, and PUBLISH its changes, @pubsub); the server said: %s"
+	if _, rest, ok := strings.Cut(msg, "run the '"); ok {
+		cmd, _, _ := strings.Cut(rest, "'")
+		cat, known := aclCategories[strings.ToLower(cmd)]
+		if !known {
+			cat = "<the category of " + strings.ToUpper(cmd) + ": ACL CAT>"
+		}
+		return fmt.Sprintf("NOPERM: the Redis user may not run %s, which needs %s"+fix, strings.ToUpper(cmd), cat, cat, msg)
+	}
+	return fmt.Sprintf("NOPERM: the Redis user may not run a command of the barrier's script, most likely PUBLISH, "+
+		"which needs @pubsub (what the script wrote before it stays written)"+fix, "@pubsub", msg)
 }
 
 // wrongTypeKey returns the first barrier key holding an unexpected type.

@@ -1,7 +1,6 @@
 package barrier
 
 import (
-	"context"
 	"strconv"
 	"testing"
 	"time"
@@ -52,10 +51,11 @@ func waiters(t *testing.T, b *Barrier) int {
 		be.state.mu.Lock()
 		defer be.state.mu.Unlock()
 		return len(be.state.watchers)
-	case *redisBackend:
-		n, err := be.client.PubSubNumSub(context.Background(), be.keys.channel).Result()
-		require.NoError(t, err)
-		return int(n[be.keys.channel])
+	case *redisBackend: // the waits registered with the process's session (one subscription for all)
+		s := sessionFor(be, be.parties)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return len(s.waits)
 	default:
 		t.Fatalf("unknown backend %T", b.be)
 		return 0

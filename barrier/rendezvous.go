@@ -72,6 +72,7 @@ type ArriveOptions struct {
 
 // phaseRule is a phase's release rule, as the backends keep it.
 type phaseRule struct {
+	parties   int   // the barrier's parties, before those that left
 	quorum    int   // 0: all active parties
 	pct100    int   // quorum in hundredths of a percent of the active parties; 0: unused
 	timeoutUs int64 // from the phase's first arrival
@@ -88,6 +89,42 @@ func (r phaseRule) needed(active int) int {
 		n = min(r.quorum, active)
 	}
 	return max(1, n)
+}
+
+// fixed is the rule as the rendezvous's first arrival fixes it: parties|quorum|pct100|timeoutUs|onTimeout.
+func (r phaseRule) fixed() string {
+	return fmt.Sprintf("%d|%d|%d|%d|%s", r.parties, r.quorum, r.pct100, r.timeoutUs, r.onTimeout)
+}
+
+// describeRule says a fixed rule in words, e.g. "parties 10, quorum all, timeout 1m, onTimeout reject".
+func describeRule(fixed string) string {
+	f := strings.Split(fixed, "|")
+	if len(f) != 5 {
+		return fmt.Sprintf("%q", fixed)
+	}
+	quorum := "all"
+	if pct, _ := strconv.Atoi(f[2]); pct > 0 {
+		quorum = strconv.FormatFloat(float64(pct)/100, 'f', -1, 64) + "%"
+	} else if f[1] != "0" {
+		quorum = f[1]
+	}
+	us, _ := strconv.ParseInt(f[3], 10, 64)
+	return fmt.Sprintf("parties %s, quorum %s, timeout %s, onTimeout %s",
+		f[0], quorum, durfmt.Format(time.Duration(us)*time.Microsecond), f[4])
+}
+
+// RuleMismatchError is the error of an Arrive whose rule (parties, quorum, timeout, onTimeout)
+// differs from the one the rendezvous's first arrival fixed.
+type RuleMismatchError struct {
+	Name string
+	// Fixed is the rule fixed, Own this arrival's (see phaseRule.fixed).
+	Fixed, Own string
+}
+
+func (e *RuleMismatchError) Error() string {
+	return fmt.Sprintf("barrier %s: arrive: the rendezvous's rule was fixed by its first arrival as %s, "+
+		"but this arrive() has %s: give every arrive() of a barrier, in every scenario and instance, the same "+
+		"parties and options (or call reset() between two uses)", e.Name, describeRule(e.Fixed), describeRule(e.Own))
 }
 
 // resolve validates o against the barrier's options and returns the phase rule.
@@ -118,6 +155,7 @@ func (o ArriveOptions) resolve(b Options) (phaseRule, error) {
 			string(o.OnTimeout))
 	}
 	return phaseRule{
+		parties:   b.Parties,
 		quorum:    o.Quorum,
 		pct100:    int(o.QuorumPercent*100 + 0.5),
 		timeoutUs: o.Timeout.Microseconds(),
@@ -177,6 +215,7 @@ type arrival struct {
 	phase     int64
 	settled   *phaseRecord
 	remaining time.Duration
+	waiters   *phaseWaiters // Redis: the process's waiters of the phase, this arrival among them
 }
 
 // LeaveRecord tells what a Leave did.
@@ -195,9 +234,13 @@ type phaseBackend interface {
 	// arrive accounts id at the current phase under rule, and settles the phase when it completes.
 	// Arriving twice at one phase is an *ArrivedTwiceError.
 	arrive(ctx context.Context, id string, rule phaseRule) (arrival, error)
-	// await blocks until phase settles and returns its record. remaining is the time until the
-	// phase's deadline: then the backend settles the phase by its timeout policy.
-	await(ctx context.Context, phase int64, remaining time.Duration) (phaseRecord, error)
+	// await blocks until the phase of a (an arrival not settled by itself) settles and returns its
+	// record. a.remaining is the time until the phase's deadline: then the backend settles the phase
+	// by its timeout policy.
+	await(ctx context.Context, a arrival) (phaseRecord, error)
+	// hold readies what the arrivals of the process wait with (Redis: the session's subscription)
+	// and keeps it until release is called.
+	hold(ctx context.Context) (release func(), err error)
 	// leave takes id out of later phases, withdrawing its arrival at the current one.
 	leave(ctx context.Context, id string) (LeaveRecord, error)
 	// fail breaks the phase id is heading to, when that is the current phase and the barrier has
@@ -471,14 +514,25 @@ func (b *Barrier) arrive(ctx context.Context, id string, rule phaseRule) (PhaseR
 	hard := time.Duration(rule.timeoutUs)*time.Microsecond + settleGrace
 	hctx, cancel := context.WithTimeout(ctx, hard)
 	defer cancel()
-	a, err := pb.arrive(hctx, id, rule)
+	release, err := pb.hold(hctx)
+	if err == nil {
+		defer release()
+	}
+	var a arrival
+	if err == nil {
+		a, err = pb.arrive(hctx, id, rule)
+	}
 	if err == nil {
 		fl.counted(a.phase)
 	}
 	if err != nil {
 		var twice *ArrivedTwiceError
 		var lost *LostStateError
+		var mismatch *RuleMismatchError
 		switch {
+		case errors.As(err, &mismatch):
+			mismatch.Name = b.opts.Name
+			return PhaseResult{}, mismatch
 		case errors.As(err, &lost):
 			return b.phaseLost(lost, -1, start)
 		case errors.As(err, &twice):
@@ -494,7 +548,7 @@ func (b *Barrier) arrive(ctx context.Context, id string, rule phaseRule) (PhaseR
 	rec := a.settled
 	var lost *LostStateError
 	if rec == nil {
-		r, err := pb.await(hctx, a.phase, a.remaining)
+		r, err := pb.await(hctx, a)
 		switch {
 		case err == nil:
 			rec = &r
@@ -613,6 +667,25 @@ func (b *Barrier) resetPhases(ctx context.Context) error {
 	return err
 }
 
+// Withdraw ends this process's part in the barrier's rendezvous at once, as a graceful end does
+// (the end of the test, an abort, SIGTERM): every participant that arrived from this process leaves
+// (see Leave), so the other k6 processes' phases need them no more. Without it, they leave when
+// this process's instance lease expires, a few seconds after the process stopped renewing it (a
+// process killed). It returns how many left; in-process, there is nobody else to tell.
+func (b *Barrier) Withdraw(ctx context.Context) (int, error) {
+	be, ok := b.be.(*redisBackend)
+	if !ok {
+		return 0, nil
+	}
+	n, err := boundCall(ctx, b, func(ctx context.Context) (int, error) {
+		return sessionFor(be, b.opts.Parties).phases.lease(ctx, true)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("barrier %s: withdraw: %w", b.opts.Name, err)
+	}
+	return n, nil
+}
+
 // Arrived returns how many participants have arrived at the barrier's current phase and wait for
 // its release (0 when the barrier has no phase yet). It only reads.
 func (b *Barrier) Arrived(ctx context.Context) (int, error) {
@@ -629,7 +702,7 @@ func (b *Barrier) Arrived(ctx context.Context) (int, error) {
 func (b *Barrier) phases() phaseBackend {
 	switch be := b.be.(type) {
 	case *redisBackend:
-		return redisPhasesFor(be, b.opts.Parties)
+		return sessionFor(be, b.opts.Parties).phases
 	default:
 		return memoryPhasesFor(b.opts)
 	}

@@ -59,6 +59,48 @@ var rendezvousTests = []struct {
 	{"bad arrive options are rejected", testArriveBadOptions},
 	{"a timeout longer than the ttl is refused", testArriveTimeoutOverTTL},
 	{"a quorum below all names who is missing", testArriveQuorumMissing},
+	{"the first arrival fixes the rule: another is refused, naming both", testArriveRuleFixed},
+	{"a phase's deadline is its current first arrival's", testArriveStaleDeadline},
+}
+
+// testArriveRuleFixed: one name, two rules (two scenarios, two instances configured differently):
+// the arrival with the other rule is refused, naming both, and nothing of it counts.
+func testArriveRuleFixed(t *testing.T, newBarrier newFunc) {
+	b := newBarrier(t, Options{Parties: 10})
+	w := startArrive(t, testCtx(t), b, 1, ArriveOptions{Timeout: 2 * time.Second})
+	awaitArrived(t, b, 1)
+	o := b.Options()
+	other := newBarrier(t, Options{Parties: 5, RunID: o.RunID, KeyPrefix: o.KeyPrefix})
+	_, err := other.Arrive(testCtx(t), "2", ArriveOptions{Timeout: 2 * time.Second})
+	var mismatch *RuleMismatchError
+	require.ErrorAs(t, err, &mismatch)
+	assert.Contains(t, err.Error(), "fixed by its first arrival as parties 10, quorum all, timeout 2s, onTimeout reject")
+	assert.Contains(t, err.Error(), "this arrive() has parties 5, quorum all, timeout 2s, onTimeout reject")
+	_, err = b.Arrive(testCtx(t), "3", ArriveOptions{Timeout: 2 * time.Second, Quorum: 5})
+	require.ErrorAs(t, err, &mismatch)
+	assert.Contains(t, err.Error(), "this arrive() has parties 10, quorum 5, timeout 2s")
+	assert.Equal(t, 1, arrivedNow(t, b), "neither counted")
+	pe := phaseErr(t, (<-w).err)
+	assert.Equal(t, OutcomeTimeout, pe.Result.Outcome)
+}
+
+// testArriveStaleDeadline: the only arrival of a phase leaves (aborted) and another becomes the
+// first: the phase's deadline is the new first arrival's, not the one that left (in-process, the
+// old timer used to settle the phase early).
+func testArriveStaleDeadline(t *testing.T, newBarrier newFunc) {
+	b := newBarrier(t, Options{Parties: 3})
+	o := ArriveOptions{Timeout: time.Second}
+	ctx, cancel := context.WithCancel(testCtx(t))
+	w := startArrive(t, ctx, b, 1, o)
+	awaitArrived(t, b, 1)
+	time.Sleep(400 * time.Millisecond)
+	cancel()
+	require.Error(t, (<-w).err, "aborted: participant 1 left")
+	start := time.Now()
+	_, err := b.Arrive(testCtx(t), "2", o)
+	pe := phaseErr(t, err)
+	assert.Equal(t, OutcomeTimeout, pe.Result.Outcome)
+	assert.GreaterOrEqual(t, time.Since(start), o.Timeout, "settled by its own first arrival's deadline")
 }
 
 // testArriveTimeoutOverTTL: a phase's keys must outlive its timeout, on every backend alike.
@@ -226,8 +268,8 @@ func testArriveTimeout(t *testing.T, newBarrier newFunc) {
 	assert.Equal(t, 2, r.MissingCount)
 	assert.Equal(t, []int{1, 3}, r.Missing)
 	assert.Regexp(t, `^barrier \S+: phase 0 timeout after \d+ms: arrived 1/3, left 0, missing 2 \(1, 3\)$`, err.Error())
-	// The next phase starts clean.
-	res, errs := arriveAll(t, b, ArriveOptions{}, 1, 2, 3)
+	// The next phase starts clean (under the same rule: the first arrival fixed it).
+	res, errs := arriveAll(t, b, ArriveOptions{Timeout: 200 * time.Millisecond}, 1, 2, 3)
 	require.NoError(t, errs[2])
 	assert.EqualValues(t, 1, res[2].Phase)
 	assert.Equal(t, 3, res[2].Arrived)

@@ -91,13 +91,19 @@ func TestRendezvousSurvivesConnectionKill(t *testing.T) {
 // waiters learn of it only by re-reading.
 func arriveUnheard(t *testing.T, rdb redis.UniversalClient, opts Options, id string) {
 	t.Helper()
-	keys := newPhaseKeys(newKeyLayout(opts.WithDefaults()))
+	layout := newKeyLayout(opts.WithDefaults())
+	keys := newPhaseKeys(layout)
 	head := phaseArgs{Parties: opts.Parties, TTLms: int64(time.Hour / time.Millisecond), Channel: keys.channel + "-nowhere",
 		Chunk: missingChunk, MaxMissing: MaxMissing, LogKeep: phaseLogSize}
-	own := phaseArriveArgs{ID: id, TimeoutUs: int64(time.Minute / time.Microsecond), OnTimeout: "reject", NewEpoch: "other"}
-	res, err := phaseArriveScript.Run(testCtx(t), rdb, keys.list(), head.argv(own.argv()...)...).Slice()
+	rule, err := ArriveOptions{}.resolve(opts.WithDefaults())
 	require.NoError(t, err)
-	require.Equal(t, "released", res[0])
+	own := phaseArriveArgs{TimeoutUs: rule.timeoutUs, OnTimeout: string(rule.onTimeout), NewEpoch: "other",
+		Rule: rule.fixed(), Arrivals: []arriveReq{{id: id}}}
+	res, err := phaseArriveScript.run(testCtx(t), rdb, layout, keys.arriveKeys(), head.argv(own.argv()...)...).Slice()
+	require.NoError(t, err)
+	require.Equal(t, "ok", res[0])
+	require.Len(t, res, 3)
+	require.Equal(t, "released", res[2].([]any)[0])
 }
 
 // TestRendezvousLostReleaseMessage settles a phase whose release message goes nowhere: the hub's

@@ -116,6 +116,37 @@ func TestRendezvousNoGhostArrival(t *testing.T) {
 	}
 }
 
+// TestRendezvousNoGhostAfterReadTimeout stalls Redis (DEBUG SLEEP 8s) longer than the client's read
+// timeout while an arrival of timeout 5s is in flight: the client keeps the call until its own
+// deadline (a retry replays, never doubles), is told it failed, and Redis, waking, refuses it.
+func TestRendezvousNoGhostAfterReadTimeout(t *testing.T) {
+	srv := debugServer(t)
+	b := stallBarrier(t, srv.URL)
+	ctx := testCtx(t)
+	res, errs := arriveAll(t, b, ArriveOptions{Timeout: 5 * time.Second}, 1, 2)
+	for id := range res {
+		require.NoError(t, errs[id])
+	}
+	sleepRedis(t, srv, 8*time.Second)
+	start := time.Now()
+	_, err := b.Arrive(ctx, "2", ArriveOptions{Timeout: 5 * time.Second})
+	require.Error(t, err)
+	t.Logf("failed after %s: %v", time.Since(start).Round(time.Millisecond), err)
+	assert.GreaterOrEqual(t, time.Since(start), 5*time.Second, "not given up before its deadline")
+	require.Eventually(t, func() bool {
+		cctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+		defer cancel()
+		_, err := b.Arrived(cctx)
+		return err == nil
+	}, 15*time.Second, 50*time.Millisecond)
+	assert.Equal(t, 0, arrivedNow(t, b), "the arrival its caller was told failed was counted when Redis woke up")
+	res, errs = arriveAll(t, b, ArriveOptions{Timeout: 5 * time.Second}, 1, 2)
+	for id, r := range res {
+		require.NoError(t, errs[id])
+		assert.EqualValues(t, 1, r.Phase, "participant %d: they meet again at the next phase", id)
+	}
+}
+
 // TestRendezvousConcurrentArrivalsOfOneID: a second arrive() of an id whose first has not settled
 // at the client is refused, as in-process, even when Redis already released the first's phase
 // (its release message lost: the first learns it at the next tick). Before, Redis counted the

@@ -27,7 +27,9 @@ func memoryPhasesFor(o Options) *memoryPhases {
 		memoryPhaseRegistry.states[key] = m
 	}
 	m.mu.Lock()
-	m.parties = o.Parties
+	if !m.used { // else the first arrival fixed them
+		m.parties = o.Parties
+	}
 	m.mu.Unlock()
 	return m
 }
@@ -46,7 +48,9 @@ type memoryPhases struct {
 	seen     map[string]int64 // id -> last phase it arrived at (or failed in)
 	left     map[string]struct{}
 	rule     phaseRule
+	fixed    string // the rule (see phaseRule.fixed) the first arrival since the last reset fixed
 	deadline *time.Timer
+	timers   int64         // counts the deadline timers started: expire settles only for the current one
 	done     chan struct{} // of the current phase
 	log      map[int64]phaseRecord
 	resets   chan struct{} // closed and replaced by reset
@@ -71,14 +75,23 @@ func (m *memoryPhases) arrive(_ context.Context, id string, rule phaseRule) (arr
 	if p, ok := m.seen[id]; ok && p == m.phase && m.arrivedAt(id) {
 		return arrival{}, &ArrivedTwiceError{ID: id, Phase: m.phase}
 	}
+	if own := rule.fixed(); !m.used {
+		m.fixed, m.parties = own, rule.parties
+	} else if own != m.fixed {
+		return arrival{}, &RuleMismatchError{Fixed: m.fixed, Own: own}
+	}
 	m.used = true
 	delete(m.left, id)
 	m.seen[id] = m.phase
 	m.arrived++
 	if m.arrived == 1 {
 		m.rule = rule
-		phase := m.phase
-		m.deadline = time.AfterFunc(time.Duration(rule.timeoutUs)*time.Microsecond, func() { m.expire(phase) })
+		if m.deadline != nil { // of an arrival that left: its deadline is not this phase's any more
+			m.deadline.Stop()
+		}
+		m.timers++
+		timer := m.timers
+		m.deadline = time.AfterFunc(time.Duration(rule.timeoutUs)*time.Microsecond, func() { m.expire(timer) })
 	}
 	a := arrival{phase: m.phase, remaining: time.Duration(m.rule.timeoutUs) * time.Microsecond}
 	if rec, ok := m.dueLocked(); ok {
@@ -150,11 +163,13 @@ func (m *memoryPhases) fillMissingLocked(rec *phaseRecord) {
 	}
 }
 
-// expire settles phase by its timeout policy at its deadline.
-func (m *memoryPhases) expire(phase int64) {
+// expire settles the current phase by its timeout policy at its deadline, when timer is still the
+// phase's deadline timer: one replaced (its arrival left, another came first) settles nothing,
+// even if it fired before it was stopped.
+func (m *memoryPhases) expire(timer int64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.phase != phase || m.arrived == 0 {
+	if m.timers != timer || m.deadline == nil || m.arrived == 0 {
 		return
 	}
 	outcome := OutcomeTimeout
@@ -164,7 +179,11 @@ func (m *memoryPhases) expire(phase int64) {
 	m.settleLocked(outcome, "", "")
 }
 
-func (m *memoryPhases) await(ctx context.Context, phase int64, _ time.Duration) (phaseRecord, error) {
+// hold has nothing to ready in-process.
+func (m *memoryPhases) hold(context.Context) (func(), error) { return func() {}, nil }
+
+func (m *memoryPhases) await(ctx context.Context, a arrival) (phaseRecord, error) {
+	phase := a.phase
 	m.mu.Lock()
 	if rec, ok := m.log[phase]; ok {
 		m.mu.Unlock()

@@ -2,8 +2,6 @@ package barrier
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -24,9 +22,14 @@ import (
 //	K6_BARRIER_PHASE_SEEN:{run1}    HASH id -> last phase it arrived at (or failed in)
 //	K6_BARRIER_PHASE_LEFT:{run1}    SET of ids that left
 //	K6_BARRIER_PHASE_LOG:{run1}     LIST of the last 64 settled phases' records, newest first
-//	K6_BARRIER_PHASE_RELEASE:{run1} pub/sub channel: each settled phase's record, or "reset"
+//	K6_BARRIER_PHASE_OWNER:{run1}   HASH id -> the instance (k6 process) it arrived from
+//	K6_BARRIER_PHASE_INSTANCES:{run1} ZSET instance -> when its lease ends (Redis time, ms)
+//	K6_BARRIER_PHASE_RESET:{run1}   STRING the epoch the last reset deleted, for a minute (a tombstone)
+//	K6_BARRIER_PHASE_RELEASE:{run1} pub/sub channel: each settled phase's record, or "reset <epoch>"
 type phaseKeys struct {
 	hash, seen, left, log string // the PHASE hash, the SEEN hash, the LEFT set, the LOG list
+	tombstone             string // the PHASE_RESET string
+	owners, instances     string // the PHASE_OWNER hash and the PHASE_INSTANCES sorted set
 	channel               string
 }
 
@@ -34,73 +37,68 @@ func newPhaseKeys(k keyLayout) phaseKeys {
 	p, s := k.prefix, k.scope
 	return phaseKeys{
 		hash: p + "_PHASE:" + s, seen: p + "_PHASE_SEEN:" + s, left: p + "_PHASE_LEFT:" + s, log: p + "_PHASE_LOG:" + s,
-		channel: p + "_PHASE_RELEASE:" + s,
+		tombstone: p + "_PHASE_RESET:" + s, channel: p + "_PHASE_RELEASE:" + s,
+		owners: p + "_PHASE_OWNER:" + s, instances: p + "_PHASE_INSTANCES:" + s,
 	}
 }
 
 // list returns the keys in the order of the rendezvous scripts' KEYS (see lua/phase_lib.lua).
 func (k phaseKeys) list() []string { return []string{k.hash, k.seen, k.left, k.log} }
 
-// redisPhaseRegistry shares one redisPhases (one hub: one subscription) per Redis client and
-// barrier scope in the process.
-//
-//nolint:gochecknoglobals // the process's registry, shared by the VUs (each a runtime of its own) of one k6 process
-var redisPhaseRegistry = struct {
-	sync.Mutex
-	hubs map[redisPhaseKey]*redisPhases
-}{hubs: map[redisPhaseKey]*redisPhases{}}
+// withTombstone returns list() and the tombstone (KEYS[5] of the scripts that tell a reset from a
+// loss).
+func (k phaseKeys) withTombstone() []string { return append(k.list(), k.tombstone) }
 
-type redisPhaseKey struct {
-	client  redis.UniversalClient
-	channel string
-}
+// arriveKeys are the arrive script's KEYS: withTombstone(), the owners and the instances.
+func (k phaseKeys) arriveKeys() []string { return append(k.withTombstone(), k.owners, k.instances) }
 
-// redisPhasesFor returns the process's phase backend of the barrier be stores.
-func redisPhasesFor(be *redisBackend, parties int) *redisPhases {
-	keys := newPhaseKeys(be.keys)
-	k := redisPhaseKey{client: be.client, channel: keys.channel}
-	redisPhaseRegistry.Lock()
-	defer redisPhaseRegistry.Unlock()
-	r, ok := redisPhaseRegistry.hubs[k]
-	if !ok {
-		r = &redisPhases{be: be, keys: keys, pending: map[int64]*phaseWaiters{}, recent: map[int64]phaseRecord{}}
-		redisPhaseRegistry.hubs[k] = r
-	}
-	r.parties.Store(int64(parties))
-	return r
-}
+// leaseKeys are the lease script's KEYS: list(), the owners and the instances.
+func (k phaseKeys) leaseKeys() []string { return append(k.list(), k.owners, k.instances) }
 
-// redisPhases keeps a barrier's phases in Redis, and is the process's hub for them: one
-// subscription to the phase channel and, per pending phase, one broadcast channel, one deadline
-// timer and one re-read, shared by every waiter of the process. Redis work per phase therefore
-// grows with the number of processes, not of waiters.
+// leaseTTL is how long an instance's lease lasts unless its session renews it (every
+// FallbackInterval): a k6 process killed is noticed within that, and its participants leave.
+const leaseTTL = 5 * time.Second
+
+// tombstoneTTL is how long a reset's tombstone names the epoch it deleted: far longer than a
+// session's re-read tick, so every process that took part in that state tells the reset from a loss.
+const tombstoneTTL = time.Minute
+
+// redisPhases keeps a barrier's phases in Redis, for the process's session of the barrier: per
+// pending phase, one broadcast channel and one deadline timer shared by every waiter of the
+// process; the session's subscription and tick deliver the releases and the re-reads.
 type redisPhases struct {
+	s       *session
 	be      *redisBackend
 	keys    phaseKeys
 	parties atomic.Int64 // the barrier's option parties, as its last Barrier value gave it
 
-	flight arrivalsInFlight
+	flight   arrivalsInFlight
+	instance string                         // this process's instance (see lease)
+	arriving *batcher[arriveReq, arriveRep] // arrivals made at the same time share a script call
 
 	mu sync.Mutex
 	// epoch is the token of the rendezvous state this process took part in (empty before its first
 	// arrival, and after a reset); lost, once set, is the error of every later arrival (see
 	// lostState): the state vanished, and nothing this process remembers may answer an arrival.
-	epoch string
-	lost  *LostStateError
-	// resetting counts this process's resets under way: the state a re-read finds gone meanwhile
-	// is theirs to delete, not lost. resets counts the resets seen (resetWaiters), and resetEpoch
-	// is the epoch the last one deleted, so that its notice and its own call apply it once.
-	resetting  int
-	resets     int
-	resetEpoch string
+	// deleted are the epochs resets deleted, as this process heard: an arrival counted in one of
+	// them ends as reset. A reset and a loss are told apart by this one comparison of epochs.
+	epoch   string
+	lost    *LostStateError
+	deleted map[string]bool
 	// offset is the Redis server's clock minus this process's (offsetKnown once measured): an
 	// arrival's deadline is sent in the server's time.
 	offset      time.Duration
 	offsetKnown bool
-	sub         *phaseSub // nil while not subscribed
 	pending     map[int64]*phaseWaiters
 	recent      map[int64]phaseRecord // settled phases this process heard of (the last phaseLogSize)
-	idle        time.Time             // since when no waiter is pending
+}
+
+func newRedisPhases(s *session, be *redisBackend) *redisPhases {
+	r := &redisPhases{s: s, be: be, keys: newPhaseKeys(be.keys), deleted: map[string]bool{}, instance: newToken(),
+		pending: map[int64]*phaseWaiters{}, recent: map[int64]phaseRecord{}}
+	r.arriving = &batcher[arriveReq, arriveRep]{max: maxArriveBatch, senders: arriveSenders, send: r.arriveBatch,
+		bound: arriveBound}
+	return r
 }
 
 // phaseWaiters are the waiters of one process at one phase.
@@ -114,15 +112,6 @@ type phaseWaiters struct {
 	lastErr error
 }
 
-// phaseSub is one subscription of the hub.
-type phaseSub struct {
-	ps     *redis.PubSub
-	ready  chan struct{} // closed at the first confirmation
-	done   chan struct{}
-	ctx    context.Context // the receive loop's; cancelled when the subscription closes
-	cancel context.CancelFunc
-}
-
 // args is the ARGV head of the rendezvous scripts that write.
 func (r *redisPhases) args() phaseArgs {
 	return phaseArgs{Parties: int(r.parties.Load()), TTLms: r.be.ttlMs, Channel: r.keys.channel,
@@ -131,98 +120,228 @@ func (r *redisPhases) args() phaseArgs {
 
 func (r *redisPhases) flights() *arrivalsInFlight { return &r.flight }
 
+func (r *redisPhases) hold(ctx context.Context) (func(), error) { return r.s.hold(ctx) }
+
+// arrive runs the arrive script. A reply that the state this process knew was reset (its
+// tombstone names it) ends the process's waiters of that state, and the arrival is sent once more
+// for the new state.
 func (r *redisPhases) arrive(ctx context.Context, id string, rule phaseRule) (arrival, error) {
-	if err := r.subscribe(ctx); err != nil {
-		return arrival{}, err
+	for attempt := 0; ; attempt++ {
+		a, reset, err := r.arriveOnce(ctx, id, rule)
+		if !reset || attempt > 0 {
+			return a, err
+		}
 	}
+}
+
+// arriveReq is one arrival for the arrive script: its id, rule, and deadline (Redis time, µs; the
+// client's until, its own), past which Redis refuses it.
+type arriveReq struct {
+	id         string
+	rule       phaseRule
+	deadlineUs int64
+	until      time.Time
+}
+
+// arriveRep is the arrive script's reply to one arrival: status and its values, the epoch of the
+// state, and the epoch the process knew when it sent it.
+type arriveRep struct {
+	status       string
+	phase        int64
+	value        any
+	epoch, known string
+}
+
+// maxArriveBatch bounds the arrivals of one arrive script call, and arriveSenders the calls of one
+// barrier under way at once from one process.
+const (
+	maxArriveBatch = 256
+	arriveSenders  = 2
+)
+
+func (r *redisPhases) arriveOnce(ctx context.Context, id string, rule phaseRule) (arrival, bool, error) {
 	r.mu.Lock()
-	known, lost, resets := r.epoch, r.lost, r.resets
+	lost := r.lost
 	r.mu.Unlock()
 	if lost != nil {
-		return arrival{}, lost
+		return arrival{}, false, lost
 	}
-	// The arrival carries its deadline, in the server's time: past it (the client gave it up),
-	// Redis refuses it, so that an arrival that settled at the client as failed is never counted.
-	var deadlineUs int64
+	// The arrival carries the instant its caller gives it up (ctx's deadline), in the server's
+	// time: past it, Redis refuses it, so that an arrival told it failed is never counted.
+	req := arriveReq{id: id, rule: rule}
 	if dl, ok := ctx.Deadline(); ok {
 		offset, err := r.serverOffset(ctx)
 		if err != nil {
-			return arrival{}, r.be.wrap(ctx, err, "")
+			return arrival{}, false, r.be.wrap(ctx, err, "")
 		}
-		deadlineUs = dl.Add(offset - lateMargin).UnixMicro()
+		req.deadlineUs, req.until = dl.Add(offset-lateMargin).UnixMicro(), dl
 	}
-	args := r.args().argv(phaseArriveArgs{ID: id, Quorum: rule.quorum, Pct100: rule.pct100, TimeoutUs: rule.timeoutUs,
-		OnTimeout: string(rule.onTimeout), KnownEpoch: known, NewEpoch: newEpoch(), DeadlineUs: deadlineUs}.argv()...)
-	res, err := detached(ctx, func(ctx context.Context) ([]any, error) {
-		return phaseArriveScript.Run(ctx, r.be.client, r.keys.list(), args...).Slice()
-	}, nil)
+	rep, err := r.arriving.do(ctx, req)
 	if err != nil {
-		return arrival{}, r.be.wrap(ctx, err, "")
+		return arrival{}, false, r.be.wrap(ctx, err, "")
 	}
-	if len(res) < 2 {
-		return arrival{}, fmt.Errorf("redis %s: unexpected reply %v from the arrive script", r.be.addr, res)
-	}
-	status, _ := res[0].(string)
-	phase, _ := res[1].(int64)
-	switch status {
+	switch rep.status {
 	case "late":
-		return arrival{}, fmt.Errorf(
+		return arrival{}, false, fmt.Errorf(
 			"redis %s ran the arrival after its deadline (Redis stalled or overloaded): it was not counted",
 			r.be.addr)
 	case "lost":
-		return arrival{}, r.lostState(known, res[1])
-	}
-	// {'twice', phase, epoch}; {'released' or 'waiting', phase, record or remaining, epoch}.
-	if want := map[string]int{"twice": 3, "released": 4, "waiting": 4}[status]; want == 0 || len(res) != want {
-		return arrival{}, fmt.Errorf("redis %s: unexpected reply %v from the arrive script", r.be.addr, res)
-	}
-	if err := r.adopt(known, fmt.Sprint(res[len(res)-1]), resets); err != nil {
-		return arrival{}, err
-	}
-	switch status {
+		return arrival{}, false, r.lostState(rep.known, rep.value)
+	case "reset":
+		r.resetOf(rep.known)
+		return arrival{}, true, errPhaseReset
+	case "rule":
+		return arrival{}, false, &RuleMismatchError{Fixed: fmt.Sprint(rep.value), Own: rule.fixed()}
 	case "twice":
-		return arrival{}, &ArrivedTwiceError{ID: id, Phase: phase}
+		if _, err := r.adopt(rep.epoch, -1, 0); err != nil {
+			return arrival{}, false, err
+		}
+		return arrival{}, false, &ArrivedTwiceError{ID: id, Phase: rep.phase}
 	case "released":
-		rec, err := decodePhaseRecord(fmt.Sprint(res[2]))
+		rec, err := decodePhaseRecord(fmt.Sprint(rep.value))
 		if err != nil {
-			return arrival{}, fmt.Errorf("redis %s: %w", r.be.addr, err)
+			return arrival{}, false, fmt.Errorf("redis %s: %w", r.be.addr, err)
+		}
+		if _, err := r.adopt(rep.epoch, -1, 0); err != nil {
+			return arrival{}, false, err
 		}
 		r.settled(rec)
-		return arrival{phase: phase, settled: &rec}, nil
+		return arrival{phase: rep.phase, settled: &rec}, false, nil
 	case "waiting":
-		us, _ := strconv.ParseInt(fmt.Sprint(res[2]), 10, 64)
-		return arrival{phase: phase, remaining: time.Duration(us) * time.Microsecond}, nil
+		us, _ := strconv.ParseInt(fmt.Sprint(rep.value), 10, 64)
+		remaining := time.Duration(us) * time.Microsecond
+		w, err := r.adopt(rep.epoch, rep.phase, remaining)
+		if err != nil {
+			return arrival{}, false, err
+		}
+		return arrival{phase: rep.phase, remaining: remaining, waiters: w}, false, nil
 	}
-	return arrival{}, fmt.Errorf("redis %s: unexpected reply %v from the arrive script", r.be.addr, res)
+	return arrival{}, false, fmt.Errorf("redis %s: unexpected reply %q from the arrive script", r.be.addr, rep.status)
 }
 
-// newEpoch returns a token for a new rendezvous state.
-func newEpoch() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+// arriveBound is how long one arrive script call may take: until the last of its arrivals' callers
+// gives up (a retry replays; Redis refuses each arrival past its own deadline).
+func arriveBound(reqs []arriveReq) time.Duration {
+	d := batchTimeout
+	for _, q := range reqs {
+		if !q.until.IsZero() {
+			d = max(d, time.Until(q.until))
+		}
+	}
+	return d
 }
 
-// adopt records epoch, the state an arrival of this process was counted in, when the process
-// knew none (known is empty). Two arrivals of the process that started from no state may have created
-// two: then the first one adopted is the process's, and the other is a loss. An arrival whose
-// reply comes after a reset of this process (resets: the count when it was sent) was counted in
-// the state the reset deleted: it ends as reset, and adopts nothing.
-func (r *redisPhases) adopt(known, epoch string, resets int) error {
+// arriveBatch runs the arrive script for reqs: one call per rule among them (one, unless the
+// script is misconfigured).
+func (r *redisPhases) arriveBatch(ctx context.Context, reqs []arriveReq) ([]arriveRep, error) {
+	out := make([]arriveRep, len(reqs))
+	byRule := map[phaseRule][]int{}
+	var rules []phaseRule
+	for i, q := range reqs {
+		if _, ok := byRule[q.rule]; !ok {
+			rules = append(rules, q.rule)
+		}
+		byRule[q.rule] = append(byRule[q.rule], i)
+	}
+	for _, rule := range rules {
+		idx := byRule[rule]
+		group := make([]arriveReq, len(idx))
+		for j, i := range idx {
+			group[j] = reqs[i]
+		}
+		reps, err := r.arriveCall(ctx, rule, group)
+		if err != nil {
+			return nil, err
+		}
+		for j, i := range idx {
+			out[i] = reps[j]
+		}
+	}
+	return out, nil
+}
+
+// arriveCall runs the arrive script once for arrivals of one rule.
+func (r *redisPhases) arriveCall(ctx context.Context, rule phaseRule, reqs []arriveReq) ([]arriveRep, error) {
+	r.mu.Lock()
+	known := r.epoch
+	r.mu.Unlock()
+	head := r.args()
+	head.Parties = rule.parties
+	args := head.argv(phaseArriveArgs{Quorum: rule.quorum, Pct100: rule.pct100, TimeoutUs: rule.timeoutUs,
+		OnTimeout: string(rule.onTimeout), KnownEpoch: known, NewEpoch: newToken(), Rule: rule.fixed(),
+		Instance: r.instance, LeaseMs: leaseTTL.Milliseconds(), Arrivals: reqs}.argv()...)
+	res, err := phaseArriveScript.run(untilDone(ctx), r.be.client, r.be.keys, r.keys.arriveKeys(), args...).Slice()
+	if err != nil {
+		return nil, err
+	}
+	bad := fmt.Errorf("unexpected reply %v from the arrive script", res)
+	if len(res) < 2 {
+		return nil, bad
+	}
+	out := make([]arriveRep, len(reqs))
+	status, _ := res[0].(string)
+	if status != "ok" { // the whole call: reset, rule or lost
+		for i := range out {
+			out[i] = arriveRep{status: status, value: res[1], known: known}
+		}
+		return out, nil
+	}
+	if len(res) != 2+len(reqs) {
+		return nil, bad
+	}
+	epoch, _ := res[1].(string)
+	for i, v := range res[2:] {
+		item, _ := v.([]any)
+		if len(item) < 2 {
+			return nil, bad
+		}
+		st, _ := item[0].(string)
+		phase, _ := item[1].(int64)
+		rep := arriveRep{status: st, phase: phase, epoch: epoch, known: known}
+		if len(item) > 2 {
+			rep.value = item[2]
+		}
+		out[i] = rep
+	}
+	return out, nil
+}
+
+// adopt records epoch, the state an arrival of this process was counted in, as the process's
+// when it knew none, and, for a waiting arrival (phase >= 0), registers its waiter in the same
+// critical section: a reset or a loss noticed after adopt ends it; one noticed before fails the
+// adoption. Two arrivals of the process that started from no state may have created two states:
+// then the first one adopted is the process's, and the other is a loss. An arrival counted in a
+// state a reset deleted ends as reset.
+func (r *redisPhases) adopt(epoch string, phase int64, remaining time.Duration) (*phaseWaiters, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch {
-	case r.resets != resets:
-		return errPhaseReset
+	case r.deleted[epoch]:
+		return nil, errPhaseReset
 	case r.lost != nil:
-		return r.lost
-	case r.epoch == "" && known == "":
+		return nil, r.lost
+	case r.epoch == "":
 		r.epoch = epoch
 	case r.epoch != epoch:
 		r.lostLocked(r.epoch, "it was replaced by another rendezvous state")
-		return r.lost
+		return nil, r.lost
 	}
-	return nil
+	if phase < 0 {
+		return nil, nil
+	}
+	if rec, ok := r.recent[phase]; ok { // its release came before this reply
+		w := &phaseWaiters{done: make(chan struct{}), rec: rec}
+		close(w.done)
+		return w, nil
+	}
+	w, ok := r.pending[phase]
+	if !ok {
+		w = &phaseWaiters{done: make(chan struct{})}
+		r.pending[phase] = w
+		w.timer = time.AfterFunc(remaining, func() { r.expire(phase) })
+	}
+	w.n++
+	return w, nil
 }
 
 // serverOffset returns the Redis server's clock minus this process's, measured once (TIME).
@@ -234,7 +353,7 @@ func (r *redisPhases) serverOffset(ctx context.Context) (time.Duration, error) {
 	}
 	r.mu.Unlock()
 	t0 := time.Now()
-	srv, err := detached(ctx, func(ctx context.Context) (time.Time, error) { return r.be.client.Time(ctx).Result() }, nil)
+	srv, err := r.be.client.Time(ctx).Result()
 	if err != nil {
 		return 0, fmt.Errorf("reading the server's time: %w", err)
 	}
@@ -295,92 +414,18 @@ func (r *redisPhases) lostLocked(epoch, how string) {
 	r.recent = map[int64]phaseRecord{}
 }
 
-// subscribe makes sure the hub is subscribed (confirmed by the server), so that a release
-// published after this returns reaches it.
-func (r *redisPhases) subscribe(ctx context.Context) error {
-	r.mu.Lock()
-	s := r.sub
-	if s == nil {
-		// The subscription serves every waiter of the process and outlives this call: it runs on a
-		// context of its own, cancelled when it closes.
-		sctx, scancel := context.WithCancel(context.WithoutCancel(ctx))
-		s = &phaseSub{
-			ps:    r.be.client.Subscribe(sctx, r.keys.channel),
-			ready: make(chan struct{}), done: make(chan struct{}),
-			ctx: sctx, cancel: scancel,
-		}
-		r.sub = s
-		if len(r.pending) == 0 {
-			r.idle = time.Now()
-		}
-		go r.receive(s)
-		go r.tick(s)
+// message handles a message of the rendezvous channel: a settled phase's record, or a reset.
+func (r *redisPhases) message(payload string) {
+	if payload == resetMessage { // k6 x barrier reset: whatever the state
+		r.resetWaiters()
+		return
 	}
-	r.mu.Unlock()
-	select {
-	case <-s.ready:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("redis %s: subscribing to %s: %w", r.be.addr, r.keys.channel, ctx.Err())
+	if epoch, ok := strings.CutPrefix(payload, resetMessage+" "); ok {
+		r.resetOf(epoch)
+		return
 	}
-}
-
-// receive reads the subscription until it is closed. go-redis reconnects and resubscribes after a
-// connection loss; each confirmation triggers a re-read, since messages may have been lost.
-func (r *redisPhases) receive(s *phaseSub) {
-	first := true
-	receiveLoop(s.ctx, s.ps, s.done, func(msg any) {
-		switch m := msg.(type) {
-		case *redis.Subscription:
-			if m.Kind == "subscribe" {
-				if first {
-					first = false
-					close(s.ready)
-				} else {
-					go r.reread()
-				}
-			}
-		case *redis.Message:
-			if m.Payload == resetMessage { // k6 x barrier reset: whatever the state
-				r.resetWaiters()
-				return
-			}
-			if epoch, ok := strings.CutPrefix(m.Payload, resetMessage+" "); ok {
-				r.resetWaitersOf(epoch)
-				return
-			}
-			if rec, err := decodePhaseRecord(m.Payload); err == nil {
-				r.settled(rec)
-			}
-		}
-	})
-}
-
-// tick re-reads every FallbackInterval while waiters are pending (a lost message delays a release
-// by at most that), and closes the subscription after hubLinger without waiters.
-func (r *redisPhases) tick(s *phaseSub) {
-	t := time.NewTicker(FallbackInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.done:
-			return
-		case <-t.C:
-		}
-		r.mu.Lock()
-		n := len(r.pending)
-		if n == 0 && !r.idle.IsZero() && time.Since(r.idle) > hubLinger {
-			r.sub = nil
-			s.cancel()
-			close(s.done)
-			_ = s.ps.Close()
-			r.mu.Unlock()
-			return
-		}
-		r.mu.Unlock()
-		if n > 0 {
-			r.reread()
-		}
+	if rec, err := decodePhaseRecord(payload); err == nil {
+		r.settled(rec)
 	}
 }
 
@@ -398,32 +443,31 @@ func (r *redisPhases) reread() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), readBound)
 	defer cancel()
-	res, err := detached(ctx, func(ctx context.Context) ([]any, error) {
-		return phaseReadScript.Run(ctx, r.be.client, r.keys.list(), phases...).Slice()
-	}, nil)
-	if err != nil || len(res) < 2 {
-		return
-	}
-	current, _ := res[0].(int64)
 	r.mu.Lock()
 	known := r.epoch
 	r.mu.Unlock()
+	res, err := phaseReadScript.Run(ctx, r.be.client, r.keys.withTombstone(), phases...).Slice()
+	if err != nil || len(res) < 3 {
+		return
+	}
+	current, _ := res[0].(int64)
 	if got, _ := res[1].(string); known != "" && got != known {
-		if got == "" && !r.resetGrace(known) {
-			return // a reset: its message, published with the deletion, ended the waiters
+		if tomb, _ := res[2].(string); tomb == known {
+			r.resetOf(known)
+		} else {
+			_ = r.lostState(known, res[1])
 		}
-		_ = r.lostState(known, res[1])
 		return
 	}
 	for i, p := range phases {
-		if i+2 >= len(res) {
+		if i+3 >= len(res) {
 			break
 		}
 		phase, ok := p.(int64)
 		if !ok {
 			continue
 		}
-		if s, ok := res[i+2].(string); ok {
+		if s, ok := res[i+3].(string); ok {
 			if rec, err := decodePhaseRecord(s); err == nil {
 				r.settled(rec)
 			}
@@ -467,69 +511,44 @@ func (r *redisPhases) closeLocked(phase int64, w *phaseWaiters) {
 	}
 	close(w.done)
 	delete(r.pending, phase)
-	if len(r.pending) == 0 {
-		r.idle = time.Now()
-	}
 }
 
-// resetWaitersOf ends every pending waiter when the state reset was of epoch (or this process
-// knows none): a late message of a reset this process already saw must not end the waiters of the
-// state that came after it.
-func (r *redisPhases) resetWaitersOf(epoch string) {
+// resetOf ends every pending waiter when a reset deleted the state of epoch, the process's: a late
+// notice of a reset this process already applied, or of a state it never took part in, changes
+// nothing. Its own reset call and the reset's message both come here, in either order.
+func (r *redisPhases) resetOf(epoch string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	switch {
-	case r.epoch == "" && r.resets > 0 && epoch == r.resetEpoch:
-		// Applied already: a reset's own call and its notice both come here, in either order.
-	case r.epoch == epoch || r.epoch == "":
-		r.resetWaitersLocked(epoch)
+	if epoch != "" {
+		r.deleted[epoch] = true
 	}
-}
-
-// resetGrace waits resetNoticeGrace and reports whether the state of epoch known is still this
-// process's and none of its own resets is under way: false when a reset's notice came meanwhile
-// (see resetWaiters), or this process is resetting the barrier itself.
-func (r *redisPhases) resetGrace(known string) bool {
-	time.Sleep(resetNoticeGrace)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.epoch == known && r.resetting == 0
+	if r.epoch == epoch || epoch == "" {
+		r.resetWaitersLocked()
+	}
 }
 
 // resetWaiters ends every pending waiter: the barrier was reset, whatever its state.
 func (r *redisPhases) resetWaiters() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.resetWaitersLocked(r.epoch)
+	if r.epoch != "" {
+		r.deleted[r.epoch] = true
+	}
+	r.resetWaitersLocked()
 }
 
-// resetWaitersLocked ends every pending waiter, the reset having deleted the state of epoch.
-func (r *redisPhases) resetWaitersLocked(epoch string) {
+func (r *redisPhases) resetWaitersLocked() {
 	for p, w := range r.pending {
 		w.err = errPhaseReset
 		r.closeLocked(p, w)
 	}
 	r.recent = map[int64]phaseRecord{}
-	r.resetEpoch = epoch
 	r.epoch, r.lost = "", nil
-	r.resets++
 }
 
-func (r *redisPhases) await(ctx context.Context, phase int64, remaining time.Duration) (phaseRecord, error) {
-	r.mu.Lock()
-	if rec, ok := r.recent[phase]; ok {
-		r.mu.Unlock()
-		return rec, nil
-	}
-	w, ok := r.pending[phase]
-	if !ok {
-		w = &phaseWaiters{done: make(chan struct{})}
-		r.pending[phase] = w
-		w.timer = time.AfterFunc(remaining, func() { r.expire(phase) })
-	}
-	w.n++
-	r.mu.Unlock()
-
+// await waits for the phase the arrival a registered its waiter at (see adopt).
+func (r *redisPhases) await(ctx context.Context, a arrival) (phaseRecord, error) {
+	w, phase := a.waiters, a.phase
 	select {
 	case <-w.done:
 		if w.err != nil {
@@ -549,9 +568,6 @@ func (r *redisPhases) await(ctx context.Context, phase int64, remaining time.Dur
 			if w.n == 0 {
 				w.timer.Stop()
 				delete(r.pending, phase)
-				if len(r.pending) == 0 {
-					r.idle = time.Now()
-				}
 			}
 		}
 		if w.lastErr != nil {
@@ -569,9 +585,7 @@ func (r *redisPhases) expire(phase int64) {
 	r.mu.Unlock()
 	args := r.args().argv(phaseExpireArgs{Phase: phase, Epoch: epoch}.argv()...)
 	ctx, cancel := context.WithTimeout(context.Background(), readBound)
-	res, err := detached(ctx, func(ctx context.Context) ([]any, error) {
-		return phaseExpireScript.Run(ctx, r.be.client, r.keys.list(), args...).Slice()
-	}, nil)
+	res, err := phaseExpireScript.run(ctx, r.be.client, r.be.keys, r.keys.withTombstone(), args...).Slice()
 	cancel()
 	retry := func(after time.Duration, err error) {
 		r.mu.Lock()
@@ -591,6 +605,8 @@ func (r *redisPhases) expire(phase int64) {
 		return
 	}
 	switch status, _ := res[0].(string); status {
+	case "reset":
+		r.resetOf(epoch)
 	case "lost":
 		_ = r.lostState(epoch, res[1])
 	case "early":
@@ -612,9 +628,7 @@ func (r *redisPhases) expire(phase int64) {
 
 func (r *redisPhases) leave(ctx context.Context, id string) (LeaveRecord, error) {
 	args := r.args().argv(id)
-	res, err := detached(ctx, func(ctx context.Context) ([]int64, error) {
-		return phaseLeaveScript.Run(ctx, r.be.client, r.keys.list(), args...).Int64Slice()
-	}, nil)
+	res, err := phaseLeaveScript.run(ctx, r.be.client, r.be.keys, r.keys.list(), args...).Int64Slice()
 	if err != nil {
 		return LeaveRecord{}, r.be.wrap(ctx, err, "")
 	}
@@ -626,26 +640,42 @@ func (r *redisPhases) leave(ctx context.Context, id string) (LeaveRecord, error)
 
 func (r *redisPhases) fail(ctx context.Context, id, reason string) (bool, error) {
 	args := r.args().argv(id, reason)
-	n, err := detached(ctx, func(ctx context.Context) (int64, error) {
-		return phaseFailScript.Run(ctx, r.be.client, r.keys.list(), args...).Int64()
-	}, nil)
+	n, err := phaseFailScript.run(ctx, r.be.client, r.be.keys, r.keys.list(), args...).Int64()
 	if err != nil {
 		return false, r.be.wrap(ctx, err, "")
 	}
 	return n == 1, nil
 }
 
-func (r *redisPhases) reset(ctx context.Context) error {
+// lease renews this process's instance lease, when it took part in the rendezvous, and makes the
+// participants of the instances whose lease expired leave; with withdraw, its own participants
+// leave now (a graceful end). It returns how many left.
+func (r *redisPhases) lease(ctx context.Context, withdraw bool) (int, error) {
 	r.mu.Lock()
-	r.resetting++
+	took := r.epoch != ""
 	r.mu.Unlock()
-	defer func() {
-		r.mu.Lock()
-		r.resetting--
-		r.mu.Unlock()
-	}()
-	args := resetArgs{PhaseChannel: r.keys.channel, PhaseAt: 1}
-	res, err := resetScript.Run(ctx, r.be.client, r.keys.list(), args.argv()...).Slice()
+	if !took {
+		return 0, nil
+	}
+	flag := "0"
+	if withdraw {
+		flag = "1"
+	}
+	args := r.args().argv(r.instance, leaseTTL.Milliseconds(), flag)
+	res, err := phaseLeaseScript.run(ctx, r.be.client, r.be.keys, r.keys.leaseKeys(), args...).Int64Slice()
+	if err != nil {
+		return 0, r.be.wrap(ctx, err, "")
+	}
+	if len(res) != 1 {
+		return 0, fmt.Errorf("redis %s: unexpected reply %v from the lease script", r.be.addr, res)
+	}
+	return int(res[0]), nil
+}
+
+func (r *redisPhases) reset(ctx context.Context) error {
+	keys := append(r.keys.list(), r.keys.owners, r.keys.instances, r.keys.tombstone)
+	args := resetArgs{PhaseChannel: r.keys.channel, PhaseAt: 1, TombstoneAt: len(keys), TombstoneMs: tombstoneTTL.Milliseconds()}
+	res, err := resetScript.Run(ctx, r.be.client, keys, args.argv()...).Slice()
 	if err != nil {
 		return r.be.wrap(ctx, err, "")
 	}
@@ -653,7 +683,9 @@ func (r *redisPhases) reset(ctx context.Context) error {
 		return fmt.Errorf("redis %s: unexpected reply %v from the reset script", r.be.addr, res)
 	}
 	epoch, _ := res[2].(string)
-	r.resetWaitersOf(epoch) // or its notice did already
+	if epoch != "" {
+		r.resetOf(epoch) // or its notice did already
+	}
 	return nil
 }
 

@@ -6,10 +6,11 @@ package barrier
 //
 //nolint:gochecknoglobals // embedded Redis scripts, loaded once (their SHAs computed once)
 var (
-	phaseArriveScript = newScript("phase_arrive.lua", withKeyTypes, withPhaseLib)
-	phaseExpireScript = newScript("phase_expire.lua", withKeyTypes, withPhaseLib)
-	phaseLeaveScript  = newScript("phase_leave.lua", withKeyTypes, withPhaseLib)
-	phaseFailScript   = newScript("phase_fail.lua", withKeyTypes, withPhaseLib)
+	phaseArriveScript = newOnceScript("phase_arrive.lua", withKeyTypes, withPhaseLib)
+	phaseExpireScript = newOnceScript("phase_expire.lua", withKeyTypes, withPhaseLib)
+	phaseLeaveScript  = newOnceScript("phase_leave.lua", withKeyTypes, withPhaseLib)
+	phaseFailScript   = newOnceScript("phase_fail.lua", withKeyTypes, withPhaseLib)
+	phaseLeaseScript  = newOnceScript("phase_lease.lua", withKeyTypes, withPhaseLib)
 	phaseReadScript   = newScript("phase_read.lua")
 )
 
@@ -31,20 +32,27 @@ func (a phaseArgs) argv(own ...any) []any {
 	return append([]any{a.Parties, a.TTLms, a.Channel, a.Chunk, a.MaxMissing, a.LogKeep}, own...)
 }
 
-// phaseArriveArgs are lua/phase_arrive.lua's own arguments.
+// phaseArriveArgs are lua/phase_arrive.lua's own arguments: the rule and epochs every arrival of
+// the call shares, then each arrival's id and deadline.
 type phaseArriveArgs struct {
-	ID         string
 	Quorum     int    // 0: all
 	Pct100     int    // hundredths of a percent; 0: unused
 	TimeoutUs  int64  // the phase's hard stop, from its first arrival
 	OnTimeout  string // "reject" or "release"
 	KnownEpoch string // the state this process took part in; "" for none
-	NewEpoch   string // the epoch of a state this arrival creates
-	DeadlineUs int64  // Redis time past which the arrival is refused; 0 for none
+	NewEpoch   string // the epoch of a state this call creates
+	Rule       string // the rule with parties (phaseRule.fixed): the state's first arrival fixes it
+	Instance   string // the arriving process's instance (its session's)
+	LeaseMs    int64  // how long the instance's lease lasts unless renewed
+	Arrivals   []arriveReq
 }
 
 func (a phaseArriveArgs) argv() []any {
-	return []any{a.ID, a.Quorum, a.Pct100, a.TimeoutUs, a.OnTimeout, a.KnownEpoch, a.NewEpoch, a.DeadlineUs}
+	out := []any{a.Quorum, a.Pct100, a.TimeoutUs, a.OnTimeout, a.KnownEpoch, a.NewEpoch, a.Rule, a.Instance, a.LeaseMs}
+	for _, r := range a.Arrivals {
+		out = append(out, r.id, r.deadlineUs)
+	}
+	return out
 }
 
 // phaseExpireArgs are lua/phase_expire.lua's own arguments.
@@ -66,11 +74,14 @@ type resetArgs struct {
 	PhaseChannel string   // the rendezvous channel; "" to publish nothing there
 	FailuresAt   int      // position (from 1) in KEYS of the failures hash to check; 0: none
 	PhaseAt      int      // position (from 1) in KEYS of the PHASE hash; 0: none
+	TombstoneAt  int      // position (from 1) in KEYS of the rendezvous's tombstone; 0: none
+	TombstoneMs  int64    // how long the tombstone lives
 	Reasons      []string // the reasons whose counters are among KEYS
 }
 
 func (a resetArgs) argv() []any {
-	out := append(make([]any, 0, 5+len(a.Reasons)), resetMessage, a.Channel, a.PhaseChannel, a.FailuresAt, a.PhaseAt)
+	out := append(make([]any, 0, 7+len(a.Reasons)), resetMessage, a.Channel, a.PhaseChannel, a.FailuresAt, a.PhaseAt,
+		a.TombstoneAt, a.TombstoneMs)
 	for _, r := range a.Reasons {
 		out = append(out, r)
 	}

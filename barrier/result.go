@@ -28,10 +28,6 @@ type Record struct {
 	// Previous says what was recorded before when Counted is false:
 	// "joined" or "failed:<reason>". Empty when Counted.
 	Previous string
-	// Retried is true when the write was sent again after a connection broke before its answer (a
-	// failover): Counted then says that the id is accounted as this call accounts it, by this
-	// call's first attempt.
-	Retried bool
 }
 
 // Result describes a barrier at one moment: a settled wait, a progress

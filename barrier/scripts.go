@@ -1,7 +1,10 @@
 package barrier
 
 import (
+	"context"
+	"crypto/rand"
 	"embed"
+	"encoding/hex"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -15,12 +18,12 @@ var (
 	//go:embed lua/*.lua
 	luaFiles embed.FS
 
-	joinScript    = newScript("join.lua", withKeyTypes)
-	failScript    = newScript("fail.lua", withKeyTypes)
+	joinScript    = newOnceScript("join.lua", withKeyTypes)
+	failScript    = newOnceScript("fail.lua", withKeyTypes)
 	countsScript  = newScript("counts.lua", withKeyTypes)
 	missingScript = newScript("missing.lua")
 	reasonsScript = newScript("reasons.lua")
-	resetScript   = newScript("reset.lua")
+	resetScript   = newScript("reset.lua") // not a onceScript: it deletes the replies too
 )
 
 // withKeyTypes prepends lua/keytypes.lua (check_types) to a script that checks its keys' types
@@ -30,6 +33,32 @@ const withKeyTypes = "keytypes.lua"
 // newScript loads lua/<name>, after the preludes named (lua/<prelude> each).
 func newScript(name string, preludes ...string) *redis.Script {
 	return redis.NewScript(luaSource(append(preludes, name)...))
+}
+
+// onceScript is a script that writes, made idempotent by a per-call token (lua/once_head.lua and
+// lua/once_tail.lua around it): run again with the same arguments, which is what a retry after a
+// lost reply does, it returns its first reply and writes nothing. So any call may be retried, and
+// a retried call's reply is the truth about what it did.
+type onceScript struct{ *redis.Script }
+
+// newOnceScript loads lua/<name> as newScript does, made idempotent.
+func newOnceScript(name string, preludes ...string) onceScript {
+	src := luaSource("once_head.lua") + luaSource(append(preludes, name)...) + "\n" + luaSource("once_tail.lua")
+	return onceScript{redis.NewScript(src)}
+}
+
+// run runs the script for one call of the barrier k: its KEYS are keys and the barrier's replies,
+// its ARGV args and the call's token.
+func (s onceScript) run(ctx context.Context, c redis.Scripter, k keyLayout, keys []string, args ...any) *redis.Cmd {
+	keys = append(keys[:len(keys):len(keys)], k.replies, k.repliesAt)
+	return s.Run(ctx, c, keys, append(args[:len(args):len(args)], newToken())...)
+}
+
+// newToken returns a random token: a call's, or a rendezvous state's epoch.
+func newToken() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 // luaSource returns the files lua/<name>, one after the other.

@@ -90,11 +90,6 @@ const hubLinger = 30 * time.Second
 // still has to travel back.
 const lateMargin = 50 * time.Millisecond
 
-// resetNoticeGrace is how long a waiter that found the state gone waits for a reset's message
-// before it calls the state lost: a reset deletes the keys and publishes its notice in one script,
-// but the notice reaches this process a moment after a read may have seen the keys gone.
-const resetNoticeGrace = 300 * time.Millisecond
-
 // The Inspector (k6 x barrier).
 
 // ListTimeout bounds a List or a reset plan: they SCAN the whole key space of every master.

@@ -110,7 +110,7 @@ func (wt *waiting) subscribe(ctx, wctx context.Context) (res Result, err error, 
 		return Result{}, nil, false
 	}
 	called := time.Now()
-	nw, err := boundedRead(wctx, wt.b.be.watch)
+	nw, err := wt.b.be.watch(wctx) // bounded by the wait's own deadline: a slow link takes several round trips
 	if err != nil {
 		return wt.failed(ctx, wctx, called, fmt.Errorf("subscribing: %w", err))
 	}

@@ -2,7 +2,8 @@
 -- and phase_lib.lua.
 --
 -- ARGV[7..]: phase, epoch.
--- Returns {'lost', epoch-or-false} when the state is not the one of epoch, {'settled',
+-- KEYS[5] is the tombstone: the epoch the last reset deleted.
+-- Returns {'reset', 0} when a reset deleted the state of epoch, {'lost', epoch-or-false} when the state is not the one of epoch, {'settled',
 -- record-or-false} when the phase is no longer current (its record from the LOG, false when the LOG
 -- lost it), {'early', remainingUs} before the deadline, or {'expired', record}.
 local bad = check({ 'hash', 'hash', 'set', 'list' })
@@ -10,6 +11,9 @@ if bad then return bad end
 local phase, want_epoch = tonumber(ARGV[7]), ARGV[8]
 local epoch = redis.call('HGET', PHASE, 'epoch')
 if epoch ~= want_epoch then
+  if redis.call('GET', KEYS[5]) == want_epoch then
+    return { 'reset', 0 }
+  end
   return { 'lost', epoch or false }
 end
 if hnum('phase') ~= phase or hnum('arrived') == 0 then

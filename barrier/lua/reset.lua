@@ -5,7 +5,9 @@
 -- KEYS: the keys to delete (one barrier's: one slot).
 -- ARGV: [1] the reset message; [2] the one-shot channel, or "" to publish nothing there; [3] the
 -- rendezvous channel, or ""; [4] the position in KEYS of the failures HASH whose reasons must all be
--- among ARGV[6..] (0: no check); [5] the position in KEYS of the PHASE hash (0: none); [6..] the
+-- among ARGV[8..] (0: no check); [5] the position in KEYS of the PHASE hash (0: none); [6] the
+-- position in KEYS of the rendezvous's tombstone (0: none), which is set, after the deletion, to the
+-- epoch deleted for [7] ms, so that a process that re-reads tells this reset from a loss; [8..] the
 -- reasons whose counters are among KEYS.
 -- When the failures HASH names a reason not given (a failure raced the reset), it deletes nothing
 -- and returns {reason, 0, ''}, so that the caller retries with it. Else it returns {"", keys
@@ -14,10 +16,10 @@
 -- deleted, when there was one given, so that a process that already took part in a newer state
 -- ignores a late message; without one, the message alone ends every waiter.
 local message, channel, phase_channel = ARGV[1], ARGV[2], ARGV[3]
-local failures_at, phase_at = tonumber(ARGV[4]), tonumber(ARGV[5])
+local failures_at, phase_at, tomb_at, tomb_ms = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
 if failures_at > 0 and redis.call('TYPE', KEYS[failures_at]).ok == 'hash' then
   local known = {}
-  for i = 6, #ARGV do
+  for i = 8, #ARGV do
     known[ARGV[i]] = true
   end
   for _, reason in ipairs(redis.call('HKEYS', KEYS[failures_at])) do
@@ -34,6 +36,9 @@ if phase_at > 0 then
   phase_message = message .. ' ' .. epoch
 end
 local n = redis.call('DEL', unpack(KEYS))
+if tomb_at > 0 and epoch ~= '' then
+  redis.call('SET', KEYS[tomb_at], epoch, 'PX', tomb_ms)
+end
 if channel ~= '' then
   redis.call('PUBLISH', channel, message)
 end

@@ -45,11 +45,13 @@ type snapshotJSON struct {
 // arrivals, the arrivals that release it (null when the parties are unknown), who left, and how the
 // last phase settled (the fields of arrive()'s result).
 type phaseJSON struct {
-	Current int64          `json:"current"`
-	Arrived int            `json:"arrived"`
-	Needed  *int           `json:"needed"`
-	Left    int            `json:"left"`
-	Last    *lastPhaseJSON `json:"last,omitempty"`
+	Current int64 `json:"current"`
+	Arrived int   `json:"arrived"`
+	Needed  *int  `json:"needed"`
+	Left    int   `json:"left"`
+	// Instances is how many k6 instances hold a live lease on the rendezvous.
+	Instances int            `json:"instances"`
+	Last      *lastPhaseJSON `json:"last,omitempty"`
 }
 
 type lastPhaseJSON struct {
@@ -70,7 +72,7 @@ func toPhaseJSON(p *barrier.PhaseState) *phaseJSON {
 	if p == nil {
 		return nil
 	}
-	j := &phaseJSON{Current: p.Current, Arrived: p.Arrived, Left: p.Left}
+	j := &phaseJSON{Current: p.Current, Arrived: p.Arrived, Left: p.Left, Instances: p.Instances}
 	if p.Needed > 0 {
 		j.Needed = ptr(p.Needed)
 	}

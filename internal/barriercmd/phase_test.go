@@ -112,7 +112,7 @@ func TestRendezvousOnly(t *testing.T) {
 	ts = newState(t, srv.URL, 0)
 	require.NoError(t, execute(t, ts, "reset", "--run-id", run, "--name", "spike", "--yes"))
 	t.Log("\n" + ts.Stdout.String())
-	assert.Contains(t, ts.Stdout.String(), "deleted 4 keys of barrier "+run+"/spike")
+	assert.Contains(t, ts.Stdout.String(), "deleted 6 keys of barrier "+run+"/spike") // with the instances and their participants
 	n, err := rdb.Exists(ctx, phaseKeys...).Result()
 	require.NoError(t, err)
 	assert.Zero(t, n, "phase keys left after reset")

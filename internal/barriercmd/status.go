@@ -96,6 +96,7 @@ func (c *cli) printStatus(in *barrier.Inspector, s barrier.Snapshot) error {
 	if s.Phase != nil {
 		row("phase", phaseText(s.Phase))
 		row("last phase", lastPhaseText(s.Phase.Last))
+		row("instances", strconv.Itoa(s.Phase.Instances)+" live (k6 processes holding a lease: those that took part and run)")
 	}
 	row("ttl", ttlText(s.TTL()))
 	for i, k := range s.Keys {

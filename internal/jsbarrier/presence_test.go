@@ -253,7 +253,7 @@ func TestJSDeactivatedWhileWaiting(t *testing.T) {
 			vus[2].startIteration()
 			stopped := make(chan error, 1)
 			go func() {
-				_, err := vus[2].rt.RunOnEventLoop(`room.arrive({ progress: false }).catch(() => {})`)
+				_, err := vus[2].rt.RunOnEventLoop(`room.arrive({ timeout: "20s", progress: false }).catch(() => {})`) // arriveRes's rule
 				stopped <- err
 			}()
 			time.Sleep(200 * time.Millisecond) // VU 3 waits at phase 0

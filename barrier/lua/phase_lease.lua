@@ -1,0 +1,53 @@
+-- phase_lease: renews this process's instance lease, and makes the participants of every instance
+-- whose lease expired (a k6 process killed, its host lost) leave, as phase_leave does: their
+-- arrivals at the current phase are withdrawn, later phases need fewer, and the current phase is
+-- settled when the others that take part are all there. With withdraw, this instance's own lease
+-- ends now (its process ends gracefully) and its participants leave at once. After keytypes.lua and
+-- phase_lib.lua.
+--
+-- KEYS[5] OWNERS hash (id -> the instance it arrived from), KEYS[6] INSTANCES sorted set
+-- (instance -> the Redis time, ms, its lease ends).
+-- ARGV[7..]: instance, lease ms, withdraw ('1' or '0').
+-- Returns {participants that left}.
+local bad = check({ 'hash', 'hash', 'set', 'list', 'hash', 'zset' })
+if bad then return bad end
+local OWNERS, INSTANCES = KEYS[5], KEYS[6]
+local instance, lease, withdraw = ARGV[7], tonumber(ARGV[8]), ARGV[9] == '1'
+local t = redis.call('TIME')
+local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if withdraw then
+  redis.call('ZADD', INSTANCES, 'XX', 0, instance)
+else
+  redis.call('ZADD', INSTANCES, 'XX', now_ms + lease, instance)
+end
+local expired = redis.call('ZRANGEBYSCORE', INSTANCES, '-inf', now_ms)
+if #expired == 0 then
+  return { 0 }
+end
+redis.call('ZREM', INSTANCES, unpack(expired))
+if redis.call('EXISTS', PHASE) == 0 then
+  return { 0 }
+end
+local dead = {}
+for _, i in ipairs(expired) do
+  dead[i] = true
+end
+local phase, n = hnum('phase'), 0
+local owners = redis.call('HGETALL', OWNERS)
+for k = 1, #owners, 2 do
+  local id, owner = owners[k], owners[k + 1]
+  if dead[owner] then
+    redis.call('HDEL', OWNERS, id)
+    if redis.call('SADD', LEFT, id) == 1 then
+      n = n + 1
+      if tonumber(redis.call('HGET', SEEN, id) or '-1') == phase then
+        redis.call('HINCRBY', PHASE, 'arrived', -1)
+        redis.call('HSET', SEEN, id, phase - 1)
+      end
+    end
+  end
+end
+if n > 0 and not due() then
+  touch()
+end
+return { n }

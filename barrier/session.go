@@ -1,0 +1,281 @@
+package barrier
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// session is one process's link to one barrier in Redis, shared by every wait() and arrive() of
+// the process: one Pub/Sub connection subscribed to the barrier's two channels (the one-shot
+// RELEASE channel and the rendezvous PHASE_RELEASE channel), and one re-read tick. Redis work for
+// waiting therefore grows with the number of processes, not of waiters.
+//
+// A caller holds the session while it waits (hold); the subscription is made by the first holder,
+// outside any lock and bounded by that holder's context, and is closed by the tick once nobody
+// held it for hubLinger. Holding and closing take the same lock, so a holder always has a live
+// subscription.
+type session struct {
+	client   redis.UniversalClient
+	addr     string // for errors; never holds a password
+	channels []string
+	once     *redisBackend
+	phases   *redisPhases
+
+	mu      sync.Mutex
+	holders int
+	idle    time.Time     // since when nobody holds the session
+	sub     *subscription // nil while not subscribed
+	dialing chan struct{} // closed when the subscribe under way ends; nil when none is
+	// waits are the registered waits: true for those that hear of the rendezvous's messages too
+	// (the Inspector's Watch).
+	waits map[*hintBox]bool
+}
+
+// subscription is the session's Pub/Sub connection while it is open.
+type subscription struct {
+	ps   *redis.PubSub
+	done chan struct{}
+	ctx  context.Context // the receive loop's; cancelled when the subscription closes
+	stop context.CancelFunc
+}
+
+// sessionRegistry holds the process's sessions, one per Redis client and barrier scope.
+//
+//nolint:gochecknoglobals // the process's sessions, shared by the VUs (each a runtime of its own) of one k6 process
+var sessionRegistry = struct {
+	sync.Mutex
+	m map[sessionKey]*session
+}{m: map[sessionKey]*session{}}
+
+type sessionKey struct {
+	client  redis.UniversalClient
+	channel string
+}
+
+// sessionFor returns the process's session of the barrier be stores.
+func sessionFor(be *redisBackend, parties int) *session {
+	k := sessionKey{client: be.client, channel: be.keys.channel}
+	sessionRegistry.Lock()
+	defer sessionRegistry.Unlock()
+	s, ok := sessionRegistry.m[k]
+	if !ok {
+		s = &session{client: be.client, addr: be.addr, once: be, waits: map[*hintBox]bool{}}
+		s.phases = newRedisPhases(s, be)
+		s.channels = []string{be.keys.channel, s.phases.keys.channel}
+		sessionRegistry.m[k] = s
+	}
+	s.phases.parties.Store(int64(parties))
+	return s
+}
+
+// hold makes sure the session is subscribed (confirmed by the server, so that a message published
+// after hold returns reaches it) and counts the caller as a holder until it calls release.
+func (s *session) hold(ctx context.Context) (release func(), err error) {
+	for {
+		s.mu.Lock()
+		if s.sub != nil {
+			s.holders++
+			s.mu.Unlock()
+			return s.release, nil
+		}
+		if wait := s.dialing; wait != nil {
+			s.mu.Unlock()
+			select {
+			case <-wait: // subscribed, or that caller's context ended: look again
+				continue
+			case <-ctx.Done():
+				return nil, fmt.Errorf("redis %s: subscribing to %s: %w", s.addr, strings.Join(s.channels, ", "), ctx.Err())
+			}
+		}
+		dialing := make(chan struct{})
+		s.dialing = dialing
+		s.mu.Unlock()
+
+		sub, err := s.subscribe(ctx)
+
+		s.mu.Lock()
+		s.dialing = nil
+		close(dialing)
+		if err != nil {
+			s.mu.Unlock()
+			return nil, err
+		}
+		s.sub = sub
+		s.holders++
+		s.mu.Unlock()
+		go s.receive(sub)
+		go s.tick(sub)
+		return s.release, nil
+	}
+}
+
+func (s *session) release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.holders--; s.holders == 0 {
+		s.idle = time.Now()
+	}
+}
+
+// subscribe opens the Pub/Sub connection and waits for the server's confirmations, bounded by ctx
+// alone: go-redis's handshake on a new connection does not heed a cancelled context, so a
+// subscription that comes after ctx ended is closed.
+func (s *session) subscribe(ctx context.Context) (*subscription, error) {
+	sub, err := detached(ctx, s.dial, func(sub *subscription) { sub.close() })
+	if err != nil && ctx.Err() != nil {
+		return nil, fmt.Errorf("redis %s: subscribing to %s: %w", s.addr, strings.Join(s.channels, ", "), err)
+	}
+	return sub, err
+}
+
+func (s *session) dial(ctx context.Context) (*subscription, error) {
+	ps := s.client.Subscribe(ctx, s.channels...) // its dial and handshake are bounded by ctx's deadline
+	for n := 0; n < len(s.channels); {
+		msg, err := ps.Receive(ctx)
+		if err != nil {
+			_ = ps.Close()
+			return nil, s.once.wrap(ctx, s.once.hook.noteDown(
+				fmt.Errorf("subscribing to %s: %w", strings.Join(s.channels, ", "), err)), "")
+		}
+		if m, ok := msg.(*redis.Subscription); ok && m.Kind == "subscribe" {
+			n++
+		}
+	}
+	sctx, stop := context.WithCancel(context.Background())
+	return &subscription{ps: ps, done: make(chan struct{}), ctx: sctx, stop: stop}, nil
+}
+
+// close ends the subscription and its receive loop and tick.
+func (sub *subscription) close() {
+	close(sub.done)
+	sub.stop()
+	_ = sub.ps.Close()
+}
+
+// receive reads the subscription until it closes, and hands each message to the waits or the
+// rendezvous. After an error (a lost connection: go-redis reconnects and subscribes again on the
+// next receive) it waits from 50 ms, doubling up to 1 s; each new confirmation asks everyone for a
+// re-read, since messages may have been lost meanwhile.
+func (s *session) receive(sub *subscription) {
+	backoff := 50 * time.Millisecond
+	for {
+		msg, err := sub.ps.Receive(sub.ctx)
+		select {
+		case <-sub.done:
+			return
+		default:
+		}
+		if err != nil {
+			select {
+			case <-time.After(backoff):
+			case <-sub.done:
+				return
+			}
+			backoff = min(2*backoff, time.Second)
+			continue
+		}
+		backoff = 50 * time.Millisecond
+		switch m := msg.(type) {
+		case *redis.Subscription:
+			if m.Kind == "subscribe" && m.Channel == s.channels[0] { // resubscribed: re-read
+				s.hintWaits(hint{}, false)
+				go s.phases.reread()
+			}
+		case *redis.Message:
+			if m.Channel == s.channels[0] {
+				s.hintWaits(parseHint(m.Payload), false)
+			} else {
+				s.hintWaits(hint{}, true)
+				s.phases.message(m.Payload)
+			}
+		}
+	}
+}
+
+// tick re-reads every FallbackInterval while someone holds the session (a lost message delays a
+// release by at most that), and closes the subscription after hubLinger without holders.
+func (s *session) tick(sub *subscription) {
+	t := time.NewTicker(FallbackInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-sub.done:
+			return
+		case <-t.C:
+		}
+		s.mu.Lock()
+		holders, waits := s.holders, len(s.waits)
+		if holders == 0 && time.Since(s.idle) > hubLinger {
+			s.sub = nil
+			sub.close()
+			s.mu.Unlock()
+			return
+		}
+		s.mu.Unlock()
+		if waits > 0 {
+			s.hintWaits(hint{}, false)
+		}
+		if holders > 0 {
+			s.phases.reread()
+		}
+		s.renew()
+	}
+}
+
+// renew renews the process's instance lease of the rendezvous, and makes the participants of
+// instances whose lease expired leave (see redisPhases.lease).
+func (s *session) renew() {
+	ctx, cancel := context.WithTimeout(context.Background(), readBound)
+	defer cancel()
+	_, _ = s.phases.lease(ctx, false) // a failure is retried at the next tick
+}
+
+// hintWaits hands h to every wait of the process (phaseOnly: to those that hear the rendezvous).
+func (s *session) hintWaits(h hint, phaseOnly bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for b, all := range s.waits {
+		if all || !phaseOnly {
+			b.put(h)
+		}
+	}
+}
+
+// watch registers a wait: it receives the one-shot channel's hints until it closes, and with all a
+// re-read hint for every rendezvous message too.
+func (s *session) watch(ctx context.Context, all bool) (watcher, error) {
+	release, err := s.hold(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w := &sessionWatcher{hintBox: newHintBox(), s: s, release: release}
+	s.mu.Lock()
+	s.waits[w.hintBox] = all
+	s.mu.Unlock()
+	return w, nil
+}
+
+// sessionWatcher is one wait's registration with its session.
+type sessionWatcher struct {
+	*hintBox
+	s         *session
+	release   func()
+	closeOnce sync.Once
+}
+
+// fallback is 0: the session's tick asks the waits to re-read.
+func (w *sessionWatcher) fallback() time.Duration { return 0 }
+
+func (w *sessionWatcher) close() {
+	w.closeOnce.Do(func() {
+		w.s.mu.Lock()
+		delete(w.s.waits, w.hintBox)
+		w.s.mu.Unlock()
+		w.release()
+	})
+}
