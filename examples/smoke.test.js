@@ -49,9 +49,12 @@ export const options = {
 const room = new Barrier({ name: 'smoke', parties: JOINERS });
 const failing = new Barrier({ name: 'smoke_failing', parties: 2 });
 const lonely = new Barrier({ name: 'smoke_timeout', parties: 1, ttl: '1h' });
-// The rendezvous (arrive): the scenario's VUs meet at every iteration; `alone` is never complete.
+// The rendezvous (arrive): the scenario's VUs meet at every iteration; `alone` and `stood_up` are
+// never complete (one released on timeout, one rejected on timeout: a rendezvous's rule is fixed by its
+// first arrival, so each policy needs a barrier of its own).
 const meeting = new Barrier({ name: 'smoke_meeting', parties: RENDEZVOUS_VUS });
 const alone = new Barrier({ name: 'smoke_alone', parties: 2 });
+const stoodUp = new Barrier({ name: 'smoke_stood_up', parties: 2 });
 
 /** @returns {{ eventId: string }} a fresh event id, so that reruns against one Redis do not meet */
 export function setup() {
@@ -269,10 +272,14 @@ async function meet() {
   if (exec.scenario.iterationInTest === 0) {
     const released = await alone.arrive({ id: 1, timeout: '300ms', onTimeout: 'release' });
     check(released, { 'arrive with onTimeout release: released-on-timeout': (x) => x.outcome === 'released-on-timeout' && x.missing.join() === '2' });
-    const timedOut = await rejection(alone.arrive({ id: 1, timeout: '300ms' }));
+    const otherRule = await rejection(alone.arrive({ id: 1, timeout: '300ms' }));
+    check(otherRule, {
+      'arrive with another rule: refused': (e) => e instanceof Error && String(e.message).includes('fixed by its first arrival'),
+    });
+    const timedOut = await rejection(stoodUp.arrive({ id: 1, timeout: '300ms' }));
     check(timedOut, {
       'arrive timeout: BarrierError': (e) => e instanceof BarrierError && e.outcome === 'timeout',
-      'arrive timeout: phase 1, missing 2': (e) => e instanceof BarrierError && e.phase === 1 && e.missing.join() === '2',
+      'arrive timeout: phase 0, missing 2': (e) => e instanceof BarrierError && e.phase === 0 && e.missing.join() === '2',
     });
   }
 }
