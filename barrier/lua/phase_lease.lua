@@ -5,6 +5,12 @@
 -- ends now (its process ends gracefully) and its participants leave at once. After keytypes.lua and
 -- phase_lib.lua.
 --
+-- A lease is judged only by a sweep that comes soon after the previous one (PHASE's `swept`, Redis
+-- time): every live process sweeps once a tick (a second), so a gap of half a lease in which no
+-- process's script ran means Redis itself could not serve (stalled, or a replica being promoted
+-- after a failover), and every instance was cut off alike. Then no instance is to blame: each gets a
+-- full lease from now, and one that is really gone leaves a lease later.
+--
 -- KEYS[5] OWNERS hash (id -> the instance it arrived from), KEYS[6] INSTANCES sorted set
 -- (instance -> the Redis time, ms, its lease ends).
 -- ARGV[7..]: instance, lease ms, withdraw ('1' or '0').
@@ -21,11 +27,27 @@ else
   redis.call('ZADD', INSTANCES, 'XX', now_ms + lease, instance)
 end
 local expired = redis.call('ZRANGEBYSCORE', INSTANCES, '-inf', now_ms)
+local exists = redis.call('EXISTS', PHASE) == 1
+local swept = exists and tonumber(redis.call('HGET', PHASE, 'swept') or '') or nil
+if exists then
+  redis.call('HSET', PHASE, 'swept', now_ms)
+end
+if swept and now_ms - swept > lease / 2 then
+  local gone = {}
+  for _, i in ipairs(expired) do
+    if withdraw and i == instance then
+      gone[#gone + 1] = i
+    else
+      redis.call('ZADD', INSTANCES, 'XX', now_ms + lease, i)
+    end
+  end
+  expired = gone
+end
 if #expired == 0 then
   return { 0 }
 end
 redis.call('ZREM', INSTANCES, unpack(expired))
-if redis.call('EXISTS', PHASE) == 0 then
+if not exists then
   return { 0 }
 end
 local dead = {}
