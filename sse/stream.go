@@ -237,7 +237,9 @@ func (s *Stream) responseBody(c *conn, err error) (io.Reader, error) {
 	}
 	codings, unsupported := contentCodings(resp.Header.Values("Content-Encoding"))
 	if unsupported != "" {
-		return nil, &ResponseError{StatusCode: resp.StatusCode, Status: resp.Status, Header: resp.Header, err: ErrContentEncoding}
+		return nil, &ResponseError{
+			StatusCode: resp.StatusCode, Status: resp.Status, Header: resp.Header, err: ErrContentEncoding,
+		}
 	}
 	var body io.Reader = resp.Body
 	if s.cfg.IdleTimeout > 0 {
@@ -295,7 +297,7 @@ func (s *Stream) sendRequest(c *conn, done chan<- error) {
 	req, err := s.newRequest(c.ctx)
 	if err == nil {
 		c.start = time.Now()
-		c.resp, err = s.roundTrip(c.ctx, c.cancel, req)
+		c.resp, err = s.roundTrip(c.ctx, c.cancel, req) //nolint:bodyclose // closed by c.close, when the connection ends
 		c.connecting = time.Since(c.start)
 	}
 	done <- err
