@@ -216,6 +216,7 @@ type arrival struct {
 	settled   *phaseRecord
 	remaining time.Duration
 	waiters   *phaseWaiters // Redis: the process's waiters of the phase, this arrival among them
+	resets    chan struct{} // in-process: closed by the first reset after the arrival
 }
 
 // LeaveRecord tells what a Leave did.
