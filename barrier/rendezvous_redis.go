@@ -417,10 +417,6 @@ func (r *redisPhases) lostLocked(epoch, how string) {
 
 // message handles a message of the rendezvous channel: a settled phase's record, or a reset.
 func (r *redisPhases) message(payload string) {
-	if payload == resetMessage { // k6 x barrier reset: whatever the state
-		r.resetWaiters()
-		return
-	}
 	if epoch, ok := strings.CutPrefix(payload, resetMessage+" "); ok {
 		r.resetOf(epoch)
 		return
@@ -648,22 +644,9 @@ func (r *redisPhases) fail(ctx context.Context, id, reason string) (bool, error)
 	return n == 1, nil
 }
 
-func (r *redisPhases) reset(ctx context.Context) error {
-	keys := append(r.keys.list(), r.keys.owners, r.keys.instances, r.keys.tombstone)
-	args := resetArgs{PhaseChannel: r.keys.channel, PhaseAt: 1, TombstoneAt: len(keys), TombstoneMs: tombstoneTTL.Milliseconds()}
-	res, err := resetScript.Run(ctx, r.be.client, keys, args.argv()...).Slice()
-	if err != nil {
-		return r.be.wrap(ctx, err, "")
-	}
-	if len(res) != 3 {
-		return fmt.Errorf("redis %s: unexpected reply %v from the reset script", r.be.addr, res)
-	}
-	epoch, _ := res[2].(string)
-	if epoch != "" {
-		r.resetOf(epoch) // or its notice did already
-	}
-	return nil
-}
+// reset does nothing: redisBackend.reset deletes the rendezvous with the rest of the barrier, in
+// the same script call.
+func (r *redisPhases) reset(context.Context) error { return nil }
 
 func (r *redisPhases) arrivals(ctx context.Context) (int, error) {
 	n, err := r.be.client.HGet(ctx, r.keys.hash, "arrived").Int()
