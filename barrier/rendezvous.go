@@ -672,7 +672,8 @@ func (b *Barrier) resetPhases(ctx context.Context) error {
 // (the end of the test, an abort, SIGTERM): every participant that arrived from this process leaves
 // (see Leave), so the other k6 processes' phases need them no more. Without it, they leave when
 // this process's instance lease expires, a few seconds after the process stopped renewing it (a
-// process killed); the process renews it until Withdraw, whether or not anyone waits. It returns how many left; in-process, there is nobody else to tell.
+// process killed); the process renews it until Withdraw, whether or not anyone waits. It returns
+// how many left; in-process, there is nobody else to tell.
 func (b *Barrier) Withdraw(ctx context.Context) (int, error) {
 	be, ok := b.be.(*redisBackend)
 	if !ok {
