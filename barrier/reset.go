@@ -16,7 +16,9 @@ import (
 // channels, so that every process sees a reset, from a script or the command line, the same way.
 // It returns how many of keys and counters it deleted, and the epoch of the rendezvous state it
 // deleted ("" for none).
-func resetKeys(ctx context.Context, client redis.Scripter, layout keyLayout, keys []string) (deleted int, epoch string, err error) {
+func resetKeys(ctx context.Context, client redis.Scripter, layout keyLayout, keys []string) (
+	deleted int, epoch string, err error,
+) {
 	reasons, err := reasonsScript.Run(ctx, client, []string{layout.failed, layout.failures}).StringSlice()
 	if err != nil {
 		return 0, "", err
@@ -45,7 +47,8 @@ func resetKeys(ctx context.Context, client redis.Scripter, layout keyLayout, key
 		for _, reason := range reasons {
 			add(layout.reasonCounter(reason))
 		}
-		all := append(counted, layout.replies, layout.repliesAt, phase.tombstone)
+		all := make([]string, 0, len(counted)+3)
+		all = append(append(all, counted...), layout.replies, layout.repliesAt, phase.tombstone)
 		args := resetArgs{Channel: layout.channel, PhaseChannel: phase.channel, FailuresAt: 1, PhaseAt: 2,
 			TombstoneAt: len(all), TombstoneMs: tombstoneTTL.Milliseconds(), Counted: len(counted), Reasons: reasons}
 		res, err := resetScript.Run(ctx, client, all, args.argv()...).Slice()

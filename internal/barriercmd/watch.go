@@ -120,7 +120,9 @@ func (c *cli) watch(in *barrier.Inspector, ref barrier.Ref, j judgeFlags, timeou
 
 // report prints s when it changed and tells whether the barrier settled (with the error of a
 // failure). leased tells, across the reads of a watch, whether some k6 instance held a lease.
-func (c *cli) report(in *barrier.Inspector, s barrier.Snapshot, last *string, leased *bool, started time.Time) (bool, error) {
+func (c *cli) report(
+	in *barrier.Inspector, s barrier.Snapshot, last *string, leased *bool, started time.Time,
+) (bool, error) {
 	switch {
 	case !s.Found:
 		if *last != "absent" {
@@ -138,23 +140,7 @@ func (c *cli) report(in *barrier.Inspector, s barrier.Snapshot, last *string, le
 			"barrier %s recorded no parties: pass --parties (the participants expected)",
 			s.Ref))
 	case s.Parties == 0: // a rendezvous only: follow its phases until the run ends (or --timeout)
-		text := "barrier " + s.String() + ": phase " + phaseText(s.Phase) + lastPhaseSuffix(s.Phase)
-		if text != *last {
-			*last = text
-			if c.json {
-				if err := writeJSON(c.gs.Stdout, stamped(toJSON(in, s))); err != nil {
-					return true, withCode(err, ExitError)
-				}
-			} else {
-				c.printf("%s %s\n", now(), text)
-			}
-		}
-		ended := s.RunEnded || (*leased && s.Phase.Instances == 0)
-		*leased = *leased || s.Phase.Instances > 0
-		if !ended {
-			return false, nil
-		}
-		return true, c.runEnded(s, started)
+		return c.reportPhases(in, s, last, leased, started)
 	}
 	text := line(s)
 	if text != *last {
@@ -181,6 +167,31 @@ func (c *cli) report(in *barrier.Inspector, s barrier.Snapshot, last *string, le
 		// not settled for a watcher: keep watching
 	}
 	return false, nil
+}
+
+// reportPhases is report for a rendezvous only: it prints its phase when it changed, and tells
+// whether its run ended: every k6 instance recorded the end of its test, or none holds a live
+// lease any more after one did (leased, across the reads of a watch).
+func (c *cli) reportPhases(
+	in *barrier.Inspector, s barrier.Snapshot, last *string, leased *bool, started time.Time,
+) (bool, error) {
+	text := "barrier " + s.String() + ": phase " + phaseText(s.Phase) + lastPhaseSuffix(s.Phase)
+	if text != *last {
+		*last = text
+		if c.json {
+			if err := writeJSON(c.gs.Stdout, stamped(toJSON(in, s))); err != nil {
+				return true, withCode(err, ExitError)
+			}
+		} else {
+			c.printf("%s %s\n", now(), text)
+		}
+	}
+	ended := s.RunEnded || (*leased && s.Phase.Instances == 0)
+	*leased = *leased || s.Phase.Instances > 0
+	if !ended {
+		return false, nil
+	}
+	return true, c.runEnded(s, started)
 }
 
 // runEnded, for a rendezvous whose run ended (every k6 instance recorded its test's end, or none

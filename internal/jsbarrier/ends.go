@@ -79,7 +79,8 @@ func (e *ends) withdraw(logger logrus.FieldLogger) {
 		_, err := c.Withdraw(ctx)
 		cancel()
 		if err != nil {
-			logger.WithField("barrier", c.Options().Name).Warnf("%v (the other k6 instances see its participants leave when its lease expires)", err)
+			logger.WithField("barrier", c.Options().Name).Warnf(
+				"%v (the other k6 instances see its participants leave when its lease expires)", err)
 		}
 	}
 }
