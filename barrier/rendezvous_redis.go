@@ -328,7 +328,7 @@ func (r *redisPhases) adopt(epoch string, phase int64, remaining time.Duration) 
 	}
 	r.keepLeaseLocked()
 	if phase < 0 {
-		return nil, nil
+		return nil, nil //nolint:nilnil // no phase asked (the epoch check alone): no waiters, no error
 	}
 	if rec, ok := r.recent[phase]; ok { // its release came before this reply
 		w := &phaseWaiters{done: make(chan struct{}), rec: rec}

@@ -48,7 +48,9 @@ type phaseArriveArgs struct {
 }
 
 func (a phaseArriveArgs) argv() []any {
-	out := []any{a.Quorum, a.Pct100, a.TimeoutUs, a.OnTimeout, a.KnownEpoch, a.NewEpoch, a.Rule, a.Instance, a.LeaseMs}
+	out := make([]any, 0, 9+2*len(a.Arrivals))
+	out = append(out, a.Quorum, a.Pct100, a.TimeoutUs, a.OnTimeout, a.KnownEpoch, a.NewEpoch, a.Rule,
+		a.Instance, a.LeaseMs)
 	for _, r := range a.Arrivals {
 		out = append(out, r.id, r.deadlineUs)
 	}
