@@ -123,7 +123,7 @@ func TestInstanceLeaseAfterStall(t *testing.T) {
 				return nil
 			})
 			require.NoError(t, err)
-			_, err = aPhases.lease(ctx, false) // or the session's tick did it first: the state tells
+			_, _, err = aPhases.lease(ctx, false) // or the session's tick did it first: the state tells
 			require.NoError(t, err)
 			gone := func() int64 { return rdb.SCard(ctx, aPhases.keys.left).Val() }
 			if !stalled {
@@ -147,4 +147,67 @@ func redisNowMs(ctx context.Context, t *testing.T, srv *redistest.Server) int64 
 	now, err := srv.Client(t).Time(ctx).Result()
 	require.NoError(t, err)
 	return now.UnixMilli()
+}
+
+// TestLeaseOutlivesIdleSession: a participant that arrived and then works for longer than the
+// session stays open without waiters (its subscription closed, as after hubLinger) keeps its
+// place: its process still renews its lease, so another instance's next phase waits for it rather
+// than releasing without it once leaseTTL passed.
+func TestLeaseOutlivesIdleSession(t *testing.T) {
+	srv := redistest.NeedServer(t)
+	run := redistest.Prefix(t)
+	srv.Cleanup(t, "*{"+run+"}*")
+	ctx := testCtx(t)
+	procs := make([]*Barrier, 2)
+	for i := range procs {
+		b, err := NewWithClient(Options{Parties: 2, RunID: run}, srv.Client(t))
+		require.NoError(t, err)
+		procs[i] = b
+	}
+	o := ArriveOptions{Timeout: time.Minute}
+	type answer struct {
+		r   PhaseResult
+		err error
+	}
+	arrive := func(b *Barrier, id string) <-chan answer {
+		ch := make(chan answer, 1)
+		go func() {
+			r, err := b.Arrive(ctx, id, o)
+			ch <- answer{r, err}
+		}()
+		return ch
+	}
+	a, b := arrive(procs[0], "1"), arrive(procs[1], "2")
+	for _, ch := range []<-chan answer{a, b} {
+		got := <-ch
+		require.NoError(t, got.err)
+		require.EqualValues(t, 0, got.r.Phase)
+	}
+
+	// Participant 1 works: nobody of its process waits, and its session closes its subscription.
+	be, ok := procs[0].be.(*redisBackend)
+	require.True(t, ok)
+	s := sessionFor(be, 2)
+	s.mu.Lock()
+	if s.sub != nil {
+		s.sub.close()
+		s.sub = nil
+	}
+	s.mu.Unlock()
+
+	b = arrive(procs[1], "2")
+	work := leaseTTL + 2*leaseRenewEvery
+	select {
+	case got := <-b:
+		t.Fatalf("phase 1 settled without participant 1, which still runs: %+v %v", got.r, got.err)
+	case <-time.After(work):
+	}
+	a = arrive(procs[0], "1")
+	for id, ch := range map[string]<-chan answer{"1": a, "2": b} {
+		got := <-ch
+		require.NoError(t, got.err, "participant %s", id)
+		assert.Equal(t, OutcomeReleased, got.r.Outcome, "participant %s", id)
+		assert.EqualValues(t, 1, got.r.Phase, "participant %s", id)
+		assert.Equal(t, 0, got.r.Left, "participant %s: nobody left", id)
+	}
 }

@@ -48,7 +48,9 @@ type phaseArriveArgs struct {
 }
 
 func (a phaseArriveArgs) argv() []any {
-	out := []any{a.Quorum, a.Pct100, a.TimeoutUs, a.OnTimeout, a.KnownEpoch, a.NewEpoch, a.Rule, a.Instance, a.LeaseMs}
+	out := make([]any, 0, 9+2*len(a.Arrivals))
+	out = append(out, a.Quorum, a.Pct100, a.TimeoutUs, a.OnTimeout, a.KnownEpoch, a.NewEpoch, a.Rule,
+		a.Instance, a.LeaseMs)
 	for _, r := range a.Arrivals {
 		out = append(out, r.id, r.deadlineUs)
 	}
@@ -76,12 +78,13 @@ type resetArgs struct {
 	PhaseAt      int      // position (from 1) in KEYS of the PHASE hash; 0: none
 	TombstoneAt  int      // position (from 1) in KEYS of the rendezvous's tombstone; 0: none
 	TombstoneMs  int64    // how long the tombstone lives
+	Counted      int      // how many KEYS, from the first, the reply counts
 	Reasons      []string // the reasons whose counters are among KEYS
 }
 
 func (a resetArgs) argv() []any {
-	out := append(make([]any, 0, 7+len(a.Reasons)), resetMessage, a.Channel, a.PhaseChannel, a.FailuresAt, a.PhaseAt,
-		a.TombstoneAt, a.TombstoneMs)
+	out := append(make([]any, 0, 8+len(a.Reasons)), resetMessage, a.Channel, a.PhaseChannel, a.FailuresAt, a.PhaseAt,
+		a.TombstoneAt, a.TombstoneMs, a.Counted)
 	for _, r := range a.Reasons {
 		out = append(out, r)
 	}
