@@ -426,7 +426,7 @@ declare module 'k6/x/eventsource' {
     redirects?: number;
     /**
      * Record `sse_time_between_events` (Trend, time): for each event after a connection's first, the
-     * time since the previous one (inter-token latency). Default `false`.
+     * time since the previous one (every gap of a token stream). Default `false`.
      */
     timeBetweenEvents?: boolean;
   }

@@ -17,7 +17,12 @@
 #                      downloads k6 from the internet for it.
 #   XK6, GO            the xk6 and go commands (default xk6, go)
 #   VUS                user VUs (default 300); EVENT_IDS (default 1); BARRIER_TIMEOUT_MS
-#   DEMO_REDIS_URL     use this Redis (server and barrier) instead of the embedded one
+#   DEMO_REDIS_URL     use this Redis (server and barrier) instead of the embedded one. The embedded
+#                      Redis (in the server's process) serves up to about 1,000 VUs: VUS=1000 barrier
+#                      is met in about 2s; at VUS=5000 it falls behind, joins fail with `redis:
+#                      connection pool timeout` and the run aborts. Past 1,000 VUs start a real Redis
+#                      (redis-server, or docker run -p 6379:6379 redis) and set, e.g.,
+#                      DEMO_REDIS_URL=redis://127.0.0.1:6379/0 (VUS=5000 barrier is then met in ~10s).
 #   WAITINGROOM_FLAGS  extra server flags, e.g. '-promote-before-open' (the barrier test passes anyway)
 #                      or '-login-fail-rate 0.01' (the controller fails fast and says who is missing)
 #   BARRIER_ON_REDIS   set (e.g. 1): spike and steps put their barrier on the Redis too (else in-process)

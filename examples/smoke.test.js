@@ -4,23 +4,29 @@
 //   barrier failed with a reason rejects the wait at once (outcome 'failed'); a barrier nobody joins
 //   times out; status() and reset(). The rendezvous: a few VUs arrive() together at every iteration;
 //   a phase nobody completes is released on timeout, or rejects.
-// - k6/x/eventsource against the demo server at BASE_URL: an EventSource on a waiting stream (WAITING, then the
-//   event is opened and IN_PROGRESS arrives), a refused stream (401 with its body), and the blocking
-//   sse.open() API of xk6-sse.
+// - k6/x/eventsource, with no server: a stream whose connection is refused ends in one error event
+//   (no open, readyState CLOSED), and so does sse.open().
+// - k6/x/eventsource against the demo server, only when BASE_URL is set: an EventSource on a waiting
+//   stream (WAITING, then the event is opened and IN_PROGRESS arrives), a refused stream (401 with its
+//   body), and the blocking sse.open() API of xk6-sse.
 //
-// Run (needs the demo server; the in-process barrier needs one k6 process):
-//   examples/demo.sh smoke                  # starts the server, runs this, stops the server
+// Run alone (no server, no environment: what `xk6 lint`'s smoke check runs):
+//   k6 run examples/smoke.test.js
+// With the demo server too (the in-process barrier needs one k6 process):
+//   examples/demo.sh smoke                  # starts the server, runs this with BASE_URL, stops the server
 //   go run ./examples/waitingroom &  k6 run -e BASE_URL=http://127.0.0.1:8080 examples/smoke.test.js
 //
-// Environment: BASE_URL (default http://127.0.0.1:8080), SMOKE_VUS (joiners, default 3),
-// PASSWORD (default 'password').
+// Environment: BASE_URL (the demo server; unset: its streams are not tried), SMOKE_VUS (joiners,
+// default 3), PASSWORD (default 'password').
 import http from 'k6/http';
 import { check, fail } from 'k6';
 import exec from 'k6/execution';
 import { Barrier, BarrierError } from 'k6/x/barrier';
 import sse, { EventSource } from 'k6/x/eventsource';
 
-const BASE_URL = (__ENV.BASE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
+const BASE_URL = (__ENV.BASE_URL || '').replace(/\/+$/, '');
+// A loopback port where nothing listens (port 1: tcpmux, never served here): connections are refused.
+const REFUSING_URL = 'http://127.0.0.1:1/stream';
 const JOINERS = Number(__ENV.SMOKE_VUS || 3);
 const PASSWORD = __ENV.PASSWORD || 'password';
 const RENDEZVOUS_VUS = 3;
@@ -29,7 +35,9 @@ export const options = {
   scenarios: {
     joiners: { executor: 'per-vu-iterations', exec: 'joiner', vus: JOINERS, iterations: 1, maxDuration: '1m' },
     controller: { executor: 'per-vu-iterations', exec: 'controller', vus: 1, iterations: 1, maxDuration: '1m' },
-    streams: { executor: 'per-vu-iterations', exec: 'streams', vus: 1, iterations: 1, maxDuration: '1m' },
+    offline: { executor: 'per-vu-iterations', exec: 'offline', vus: 1, iterations: 1, maxDuration: '1m' },
+    // the demo server's streams, only when BASE_URL names it
+    ...(BASE_URL ? { streams: { executor: 'per-vu-iterations', exec: 'streams', vus: 1, iterations: 1, maxDuration: '1m' } } : {}),
     rendezvous: { executor: 'per-vu-iterations', exec: 'rendezvous', vus: RENDEZVOUS_VUS, iterations: 3, maxDuration: '1m' },
   },
   thresholds: {
@@ -41,9 +49,12 @@ export const options = {
 const room = new Barrier({ name: 'smoke', parties: JOINERS });
 const failing = new Barrier({ name: 'smoke_failing', parties: 2 });
 const lonely = new Barrier({ name: 'smoke_timeout', parties: 1, ttl: '1h' });
-// The rendezvous (arrive): the scenario's VUs meet at every iteration; `alone` is never complete.
+// The rendezvous (arrive): the scenario's VUs meet at every iteration; `alone` and `stood_up` are
+// never complete (one released on timeout, one rejected on timeout: a rendezvous's rule is fixed by its
+// first arrival, so each policy needs a barrier of its own).
 const meeting = new Barrier({ name: 'smoke_meeting', parties: RENDEZVOUS_VUS });
 const alone = new Barrier({ name: 'smoke_alone', parties: 2 });
+const stoodUp = new Barrier({ name: 'smoke_stood_up', parties: 2 });
 
 /** @returns {{ eventId: string }} a fresh event id, so that reruns against one Redis do not meet */
 export function setup() {
@@ -103,6 +114,31 @@ export async function controller() {
   await lonely.reset();
   const after = await lonely.status();
   check(after, { 'reset: counts back to 0': (x) => x.outcome === 'pending' && x.joined === 0 && x.accounted === 0 });
+}
+
+/** The SSE client with no server: a refused connection is one error event, for both APIs. */
+export async function offline() {
+  /** @type {string[]} */
+  const seen = [];
+  const e = await new Promise((resolve) => {
+    const es = new EventSource(REFUSING_URL, { timeout: '5s' });
+    es.onopen = () => seen.push('open');
+    es.onmessage = () => seen.push('message');
+    es.onerror = (ev) => {
+      seen.push('error');
+      es.close();
+      resolve(ev);
+    };
+  });
+  check(e, {
+    'refused connection: one error event, no open': () => seen.join() === 'error',
+    'refused connection: error text': (x) => typeof x.error === 'string' && x.error !== '',
+    'refused connection: no status': (x) => !x.status,
+  });
+  const res = sse.open(REFUSING_URL, { timeout: '5s' }, (client) => {
+    client.on('open', () => check(null, { 'sse.open refused: no open': () => false }));
+  });
+  check(res, { 'sse.open refused: error, no status': (r) => !!r.error && !r.status });
 }
 
 /** The SSE client against the demo server: EventSource, a refused stream, and sse.open(). */
@@ -236,10 +272,14 @@ async function meet() {
   if (exec.scenario.iterationInTest === 0) {
     const released = await alone.arrive({ id: 1, timeout: '300ms', onTimeout: 'release' });
     check(released, { 'arrive with onTimeout release: released-on-timeout': (x) => x.outcome === 'released-on-timeout' && x.missing.join() === '2' });
-    const timedOut = await rejection(alone.arrive({ id: 1, timeout: '300ms' }));
+    const otherRule = await rejection(alone.arrive({ id: 1, timeout: '300ms' }));
+    check(otherRule, {
+      'arrive with another rule: refused': (e) => e instanceof Error && String(e.message).includes('fixed by its first arrival'),
+    });
+    const timedOut = await rejection(stoodUp.arrive({ id: 1, timeout: '300ms' }));
     check(timedOut, {
       'arrive timeout: BarrierError': (e) => e instanceof BarrierError && e.outcome === 'timeout',
-      'arrive timeout: phase 1, missing 2': (e) => e instanceof BarrierError && e.phase === 1 && e.missing.join() === '2',
+      'arrive timeout: phase 0, missing 2': (e) => e instanceof BarrierError && e.phase === 0 && e.missing.join() === '2',
     });
   }
 }

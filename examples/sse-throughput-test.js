@@ -236,7 +236,7 @@ function waitForTurn(userId, eventId, token) {
 /**
  * The controller: waits for the barrier, then opens the events. On any barrier failure (outcome failed
  * or timeout, or an error) it aborts the run at once with the barrier's line plus the waiting count of
- * every event: the plan's fail-fast. A plain fail() would end only this iteration, and the users who
+ * every event: fail fast. A plain fail() would end only this iteration, and the users who
  * joined would wait for an event that never opens until maxDuration. (Without the extra waiting counts,
  * `room.wait({ ... })` does the same in one line: abortOnFail is its default.)
  */

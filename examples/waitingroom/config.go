@@ -48,7 +48,8 @@ type Config struct {
 	// DispatchInterval is the dispatcher's tick.
 	DispatchInterval time.Duration
 	// FirstTokenDelay is the wait before the first token of a streamed chat
-	// completion (POST /v1/chat/completions): the model's time to first token.
+	// completion (POST /v1/chat/completions), after its role-only first chunk:
+	// the model's time to first token.
 	FirstTokenDelay time.Duration
 	// TokenInterval is the gap between the tokens of a streamed chat
 	// completion: the inter-token latency.

@@ -46,10 +46,12 @@ const (
 
 // handleChatCompletions is POST /v1/chat/completions: an OpenAI-style
 // streaming endpoint for load tests of token streams (examples/llm-stream.js).
-// With "stream": true it answers text/event-stream: after cfg.FirstTokenDelay,
-// one `data: {chunk}` event per token, cfg.TokenInterval apart, then
-// `data: [DONE]`. Without it, one JSON completion. The tokens echo the last
-// user message's words, repeated up to max_tokens.
+// With "stream": true it answers text/event-stream as OpenAI-compatible servers
+// do: a chunk with the role only (no content) at once, the first token after
+// cfg.FirstTokenDelay (the time to first token), then one `data: {chunk}` event
+// per token cfg.TokenInterval apart, a finish chunk, and `data: [DONE]`.
+// Without it, one JSON completion. The tokens echo the last user message's
+// words, repeated up to max_tokens.
 func (s *Server) handleChatCompletions(w http.ResponseWriter, r *http.Request) {
 	var req chatRequest
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&req); err != nil {
@@ -95,9 +97,6 @@ func (s *Server) handleChatCompletions(w http.ResponseWriter, r *http.Request) {
 			return false
 		}
 	}
-	if !wait(s.cfg.FirstTokenDelay) {
-		return
-	}
 	created := time.Now().Unix()
 	send := func(delta map[string]string, finish *string) bool {
 		b, err := json.Marshal(chatChunk{
@@ -115,8 +114,12 @@ func (s *Server) handleChatCompletions(w http.ResponseWriter, r *http.Request) {
 	if !send(map[string]string{"role": "assistant"}, nil) {
 		return
 	}
-	for _, tok := range tokens {
-		if !wait(s.cfg.TokenInterval) || !send(map[string]string{"content": tok}, nil) {
+	for i, tok := range tokens {
+		gap := s.cfg.TokenInterval
+		if i == 0 {
+			gap = s.cfg.FirstTokenDelay
+		}
+		if !wait(gap) || !send(map[string]string{"content": tok}, nil) {
 			return
 		}
 	}

@@ -46,6 +46,26 @@ func TestChatCompletionsStream(t *testing.T) {
 	require.Equal(t, "stop", *finish.Choices[0].FinishReason)
 }
 
+// TestChatCompletionsRoleChunkFirst: the role-only chunk comes at once, before the first token's
+// delay (here longer than the test may run): time to first event is not time to first token.
+func TestChatCompletionsRoleChunkFirst(t *testing.T) {
+	env := newTestEnv(t, func(c *Config) { c.FirstTokenDelay = time.Hour })
+	resp, err := http.Post(env.base+"/v1/chat/completions", "application/json",
+		strings.NewReader(`{"stream":true,"messages":[{"role":"user","content":"hi"}]}`))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if d, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+			var c chatChunk
+			require.NoError(t, json.Unmarshal([]byte(d), &c))
+			require.Equal(t, map[string]string{"role": "assistant"}, c.Choices[0].Delta)
+			return
+		}
+	}
+	t.Fatalf("the stream ended before its first chunk: %v", sc.Err())
+}
+
 // TestChatCompletionsRefusesBadInput: a body that is not JSON, or a max_tokens out of range, is a 400.
 func TestChatCompletionsRefusesBadInput(t *testing.T) {
 	env := newTestEnv(t, nil)

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -41,9 +42,16 @@ import (
 //     a failed check fails the test), sleep (sleeps), group (calls its function), fail (throws).
 //     `k6/execution`: vu.idInTest and the iteration counters of the plan below, scenario.name,
 //     test.abort (fails the test). `k6/http`: get, post, del, put, request, with a response's status,
-//     body, headers and json(). A console that logs to the test's log.
+//     body, headers and json(). `k6/metrics`: Counter, Gauge, Rate, Trend register their metric (add
+//     records nothing). A console that logs to the test's log.
+//   - The options, checked as k6 checks them before the test starts, after the first VU's init code
+//     has registered its metrics: each threshold's expression is parsed and its metric must exist and
+//     support its aggregation method (k6 exits 104 otherwise, e.g. on a threshold on an sse_* metric
+//     of a script that does not import k6/x/eventsource), and each scenario's exec function must be
+//     exported.
 //   - The network: every host name dials the test server (port 443: its TLS listener, whose
-//     certificate is not checked, as with k6's insecureSkipTLSVerify; other ports: its plain one). The
+//     certificate is not checked, as with k6's insecureSkipTLSVerify; port 1: refused, as a port
+//     where nothing listens; other ports: its plain one). The
 //     server answers a request that accepts text/event-stream with a stream of three events
 //     (QUEUE_POSITION, a message, IN_PROGRESS) then holds it open, except a POST to
 //     /v1/chat/completions: an OpenAI-style token stream (three chunks, then `data: [DONE]`, then the
@@ -55,7 +63,7 @@ import (
 //     setup() once before, teardown(data) once after, data passed as JSON as k6 does. VU ids are
 //     1..N in the order of the scenarios.
 //
-// The run fails when the script throws (at init or in a function), a Promise rejects unhandled, a
+// The run fails when the options are invalid, the script throws (at init or in a function), a Promise rejects unhandled, a
 // check fails, test.abort() is called, or it takes longer than runTimeout.
 
 const runTimeout = 2 * time.Minute
@@ -67,6 +75,9 @@ type world struct {
 	plain    *httptest.Server
 	tls      *httptest.Server
 	client   *http.Client
+	// demo, when set, is the address (host:port) of the demo server that every connection dials
+	// instead of the test servers (the snippets marked demo).
+	demo string
 }
 
 func newWorld(t *testing.T, srv *redistest.Server) *world {
@@ -86,17 +97,24 @@ func newWorld(t *testing.T, srv *redistest.Server) *world {
 // snippets' host names (as k6's insecureSkipTLSVerify).
 func insecureTLS() *tls.Config { return &tls.Config{InsecureSkipVerify: true} }
 
-// DialContext dials the test server whatever the host: its TLS listener for port 443, else its plain one.
+// DialContext dials the test server whatever the host: its TLS listener for port 443, else its plain
+// one; port 1 is refused.
 func (w *world) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	_, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, err
 	}
+	if port == "1" {
+		return nil, &net.OpError{Op: "dial", Net: network, Err: syscall.ECONNREFUSED}
+	}
+	var d net.Dialer
+	if w.demo != "" {
+		return d.DialContext(ctx, network, w.demo)
+	}
 	target := w.plain.Listener.Addr().String()
 	if port == "443" {
 		target = w.tls.Listener.Addr().String()
 	}
-	var d net.Dialer
 	return d.DialContext(ctx, network, target)
 }
 
@@ -239,6 +257,14 @@ const __standins = {
     get instance() { return __execState.instance; },
     test: { abort(reason) { __abort(String(reason === undefined ? '' : reason)); throw new Error('test aborted: ' + reason); } },
   }),
+  'k6/metrics': () => {
+    const kind = (type) => function (name, isTime) {
+      __newMetric(String(name), type, !!isTime);
+      this.name = String(name);
+      this.add = () => true;
+    };
+    return { Counter: kind('counter'), Gauge: kind('gauge'), Rate: kind('rate'), Trend: kind('trend') };
+  },
   'k6/http': () => {
     const response = (r) => Object.assign(r, { json() { return JSON.parse(r.body); } });
     const req = (method, url, body, params) => response(__http(method, String(url),
@@ -332,6 +358,15 @@ func (r *runner) newVU() (*modulestest.Runtime, error) {
 		"__sleep": func(s float64) { time.Sleep(time.Duration(s * float64(time.Second))) },
 		"__abort": func(reason string) { r.failf("exec.test.abort(%q)", reason) },
 		"__http":  r.http,
+		"__newMetric": func(name, kind string, isTime bool) error {
+			types := map[string]metrics.MetricType{"counter": metrics.Counter, "gauge": metrics.Gauge, "rate": metrics.Rate, "trend": metrics.Trend}
+			var vt []metrics.ValueType
+			if isTime {
+				vt = append(vt, metrics.Time)
+			}
+			_, err := rt.VU.InitEnvField.Registry.NewMetric(name, types[kind], vt...)
+			return err
+		},
 	}
 	for k, v := range set {
 		if err := js.Set(k, v); err != nil {
@@ -429,6 +464,35 @@ func (r *runner) call(rt *modulestest.Runtime, fname, data string, ex map[string
 func (r *runner) hasExport(rt *modulestest.Runtime, name string) bool {
 	v, err := rt.VU.Runtime().RunString(fmt.Sprintf("typeof __exports[%q] === 'function'", name))
 	return err == nil && v.ToBoolean()
+}
+
+// checkThresholds checks the thresholds option as k6 does before the test starts: after the init
+// code of the first VU rt, against the metrics registered by then (k6's, the modules' and the
+// script's own).
+func (r *runner) checkThresholds(rt *modulestest.Runtime) error {
+	v, err := rt.VU.Runtime().RunString(`JSON.stringify((__exports.options || {}).thresholds || {})`)
+	if err != nil {
+		return err
+	}
+	var opts lib.Options
+	if err := json.Unmarshal([]byte(`{"thresholds":`+v.String()+`}`), &opts); err != nil {
+		return fmt.Errorf("options.thresholds: %w", err)
+	}
+	names := make([]string, 0, len(opts.Thresholds))
+	for name := range opts.Thresholds {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		ts := opts.Thresholds[name]
+		if err := ts.Parse(); err != nil {
+			return fmt.Errorf("options (k6 exits 104 before the test starts): %w", err)
+		}
+		if err := ts.Validate(name, rt.VU.InitEnvField.Registry); err != nil {
+			return fmt.Errorf("options (k6 exits 104 before the test starts): %w", err)
+		}
+	}
+	return nil
 }
 
 // scenario is one part of the plan.
@@ -555,9 +619,17 @@ func (r *runner) run() error {
 	if err != nil {
 		return err
 	}
+	if err := r.checkThresholds(first); err != nil {
+		return err
+	}
 	scenarios, err := r.plan(first)
 	if err != nil {
 		return err
+	}
+	for _, s := range scenarios { // as k6 checks the scenarios before the test starts
+		if !r.hasExport(first, s.Exec) {
+			return fmt.Errorf("options (k6 exits 104 before the test starts): There were problems with the specified script configuration:\n\t- executor %s: function '%s' not found in exports", s.Name, s.Exec)
+		}
 	}
 	r.toVU(first, 0, "setup")
 	data := ""

@@ -46,8 +46,12 @@ var docRunIDRE = regexp.MustCompile(`run-\d{10}`)
 // `$ ` line is run (export, k6 run script.js with the script of the page, k6 x barrier in-process,
 // echo $?) and its output compared with the lines that follow it in the block, volatile fields (times,
 // TTLs, durations, column padding) normalised.
+//
+// Not parallel: each `k6 x barrier` command sets go-redis's process-wide logger (redis.SetLogger, as
+// the command does in its own k6 process), which would race with the Redis clients of the other
+// tests of this package (their barriers' sessions dial in the background). The parallel tests wait
+// while it runs.
 func TestConsoleSessions(t *testing.T) {
-	t.Parallel()
 	const file = "docs/cli.md"
 	text := readDoc(t, file)
 	var script string

@@ -27,12 +27,23 @@ func jsFences(t *testing.T) []fence {
 }
 
 // TestSnippets runs every JavaScript snippet of README.md and docs/*.md as a k6 script (see
-// runner_test.go), or compiles it when it is marked `<!-- snippet: fragment -->`.
+// runner_test.go), or compiles it when it is marked `<!-- snippet: fragment -->`. A snippet marked
+// `<!-- snippet: demo -->` runs against the demo server of examples/waitingroom (every host name
+// dials it) instead of the runner's test server.
 func TestSnippets(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, redistest.New(t))
+	srv := redistest.New(t)
+	w := newWorld(t, srv)
 	snippets := jsFences(t)
 	require.NotEmpty(t, snippets)
+	var demo *world // the demo server's, when a snippet needs it
+	for _, f := range snippets {
+		if f.marker == "snippet:demo" {
+			demo = newWorld(t, srv)
+			demo.demo = startDemo(t, srv)
+			break
+		}
+	}
 	for _, f := range snippets {
 		name := fmt.Sprintf("%s:%d", f.file, f.line)
 		t.Run(name, func(t *testing.T) {
@@ -41,8 +52,10 @@ func TestSnippets(t *testing.T) {
 				require.NoError(t, compileFragment(name, f.body))
 			case "", "snippet:script.js": // script.js: the script of docs/cli.md's sessions
 				require.NoError(t, runScript(t, w, name, f.body, nil))
+			case "snippet:demo": // against the demo server, as README.md's examples are run
+				require.NoError(t, runScript(t, demo, name, f.body, nil))
 			default:
-				t.Fatalf("unknown marker %q (known: snippet: fragment, snippet: script.js)", f.marker)
+				t.Fatalf("unknown marker %q (known: snippet: fragment, snippet: script.js, snippet: demo)", f.marker)
 			}
 		})
 	}
@@ -76,7 +89,13 @@ func TestRunnerFails(t *testing.T) {
 		"redis barrier fails": {`import { Barrier } from 'k6/x/barrier'; const b = new Barrier({ parties: 1, redis: __ENV.REDIS_URL, runId: __ENV.RUN_ID }); export default async function () { await b.fail('login', 1); await b.wait({ timeout: '5s' }); }`, "failed after"},
 		"stream refused":      {`import { check } from 'k6'; import sse from 'k6/x/eventsource'; export default function () { const r = sse.open('https://shop.example/', { headers: { Accept: 'application/json' } }, () => {}); check(r, { 'status 200': (x) => x.status === 200 && x.error === '' }); }`, `check "status 200" failed`},
 		"unknown executor":    {`export const options = { scenarios: { a: { executor: 'constant-arrival-rate' } } }; export default function () {}`, "executor \"constant-arrival-rate\""},
-		"unknown import":      {`import redis from 'k6/x/redis'; export default function () {}`, "unknown module: k6/x/redis"},
+		"threshold on a metric of a module not imported": {`export const options = { thresholds: { sse_time_between_events: ['p(95)<100'] } }; export default function () {}`,
+			`invalid threshold defined on sse_time_between_events; reason: no metric name "sse_time_between_events" found`},
+		"threshold of another metric type": {`import { Barrier } from 'k6/x/barrier'; export const options = { thresholds: { barrier_joins: ['p(95)<1'] } }; export default function () {}`,
+			`unsupported aggregation method p on metric of type counter`},
+		"malformed threshold": {`import { Trend } from 'k6/metrics'; const ttft = new Trend('ttft', true); export const options = { thresholds: { ttft: ['p95<1'] } }; export default function () {}`,
+			`failed parsing method from expression`},
+		"unknown import": {`import redis from 'k6/x/redis'; export default function () {}`, "unknown module: k6/x/redis"},
 	}
 	for name, tc := range broken {
 		t.Run(name, func(t *testing.T) {
@@ -89,7 +108,12 @@ func TestRunnerFails(t *testing.T) {
 		src := `import { check } from 'k6';
 import exec from 'k6/execution';
 import { Barrier } from 'k6/x/barrier';
-export const options = { scenarios: { u: { executor: 'per-vu-iterations', vus: 3, iterations: 1 } } };
+import { Trend } from 'k6/metrics';
+export const options = {
+  scenarios: { u: { executor: 'per-vu-iterations', vus: 3, iterations: 1 } },
+  thresholds: { barrier_wait_duration: ['p(95)<10000'], 'checks{scenario:u}': ['rate==1'], ttft: ['avg<1'] },
+};
+const ttft = new Trend('ttft', true);
 const b = new Barrier({ parties: 3 });
 export async function setup() { return { n: 3 }; }
 export default async function (data) {

@@ -28,6 +28,11 @@ type Options struct {
 	// the rest before its next one (the minIterationDuration option).
 	MinIterationDuration types.NullDuration `json:"minIterationDuration" envconfig:"K6_MIN_ITERATION_DURATION"`
 
+	// Thresholds are the thresholds option: per metric (or submetric) name, its threshold
+	// expressions. k6 parses and validates them against the registry before the test starts
+	// (metrics.Thresholds Parse and Validate).
+	Thresholds map[string]metrics.Thresholds `json:"thresholds"`
+
 	// Scenarios are the test's scenarios (k6 derives one from the vus/duration/iterations/stages
 	// shortcuts).
 	Scenarios ScenarioConfigs `json:"scenarios" ignored:"true"`

@@ -5,6 +5,7 @@
 package types
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
@@ -128,4 +129,40 @@ func (d NullDuration) ValueOrZero() Duration {
 // TimeDuration returns the duration as a time.Duration (0 when unset).
 func (d NullDuration) TimeDuration() time.Duration {
 	return time.Duration(d.Duration)
+}
+
+// UnmarshalJSON reads a duration option: a string such as "1m30s" (ParseExtendedDuration) or a
+// number of milliseconds.
+func (d *Duration) UnmarshalJSON(data []byte) error {
+	if len(data) > 0 && data[0] == '"' {
+		var s string
+		if err := json.Unmarshal(data, &s); err != nil {
+			return err
+		}
+		v, err := ParseExtendedDuration(s)
+		if err != nil {
+			return err
+		}
+		*d = Duration(v)
+		return nil
+	}
+	ms, err := strconv.ParseFloat(string(data), 64)
+	if err != nil {
+		return fmt.Errorf("'%s' is not a valid duration value", string(data))
+	}
+	*d = Duration(ms * float64(time.Millisecond))
+	return nil
+}
+
+// UnmarshalJSON reads a duration option that may be null (unset).
+func (d *NullDuration) UnmarshalJSON(data []byte) error {
+	if string(data) == "null" {
+		d.Valid = false
+		return nil
+	}
+	if err := json.Unmarshal(data, &d.Duration); err != nil {
+		return err
+	}
+	d.Valid = true
+	return nil
 }
