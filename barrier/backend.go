@@ -25,6 +25,8 @@ type backend interface {
 	// watch starts delivering change hints. It is ready when it returns: a
 	// change after that is delivered.
 	watch(ctx context.Context) (watcher, error)
+	// progressClock paces the progress lines of the barrier's waits in this process.
+	progressClock() *progressClock
 }
 
 // counts is a snapshot of a barrier's accounting.

@@ -28,6 +28,7 @@ type memoryState struct {
 	// watchers get a hint on every change, under mu: a change after watch
 	// returned is delivered, in order.
 	watchers map[*memoryWatcher]struct{}
+	progress progressClock
 }
 
 func newMemoryState() *memoryState {
@@ -124,6 +125,8 @@ func (m *memoryBackend) reset(context.Context) error {
 }
 
 func (m *memoryBackend) where() string { return "in-process" }
+
+func (m *memoryBackend) progressClock() *progressClock { return &m.state.progress }
 
 func (m *memoryBackend) watch(context.Context) (watcher, error) {
 	w := &memoryWatcher{hintBox: newHintBox(), state: m.state}

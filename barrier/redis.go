@@ -215,6 +215,9 @@ func (r *redisBackend) watch(ctx context.Context) (watcher, error) {
 	return sessionFor(r, r.parties).watch(ctx, false)
 }
 
+// progressClock is the session's: one progress line per interval for all the process's waits.
+func (r *redisBackend) progressClock() *progressClock { return &sessionFor(r, r.parties).progress }
+
 // parseHint reads a "<joined> <failed>" payload, or "reset"; anything else
 // asks for a re-read.
 func parseHint(payload string) hint {

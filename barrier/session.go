@@ -34,6 +34,8 @@ type session struct {
 	// waits are the registered waits: true for those that hear of the rendezvous's messages too
 	// (the Inspector's Watch).
 	waits map[*hintBox]bool
+	// progress paces the progress lines of the process's waits of the barrier.
+	progress progressClock
 }
 
 // subscription is the session's Pub/Sub connection while it is open.

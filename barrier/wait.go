@@ -69,9 +69,9 @@ func (b *Barrier) wait(ctx context.Context, w WaitOptions) (Result, error) {
 	}
 }
 
-// startClocks starts the wait's deadline and progress ticker. It returns wctx, which ends at the
-// deadline or with ctx, and the function that stops them, closes the subscription and stops the
-// fallback ticker when the wait returns.
+// startClocks starts the wait's deadline and registers it with the barrier's progress clock. It
+// returns wctx, which ends at the deadline or with ctx, and the function that stops the deadline,
+// leaves the clock, closes the subscription and stops the fallback ticker when the wait returns.
 func (wt *waiting) startClocks(ctx context.Context) (context.Context, func()) {
 	w := wt.opts
 	wctx := ctx
@@ -82,9 +82,9 @@ func (wt *waiting) startClocks(ctx context.Context) (context.Context, func()) {
 		timer = time.NewTimer(w.Timeout - time.Since(wt.start))
 		wt.timeout = timer.C
 	}
+	leave := func() {}
 	if w.Progress > 0 && w.OnProgress != nil {
-		wt.progressTicker = time.NewTicker(w.Progress)
-		wt.progressCh = wt.progressTicker.C
+		wt.progressCh, leave = wt.b.be.progressClock().register(w.Progress)
 	}
 	return wctx, func() {
 		if wt.watch != nil {
@@ -93,9 +93,7 @@ func (wt *waiting) startClocks(ctx context.Context) (context.Context, func()) {
 		if wt.fallbackTicker != nil {
 			wt.fallbackTicker.Stop()
 		}
-		if wt.progressTicker != nil {
-			wt.progressTicker.Stop()
-		}
+		leave()
 		if timer != nil {
 			timer.Stop()
 		}
@@ -180,7 +178,6 @@ func (wt *waiting) next(ctx, wctx context.Context) (res Result, err error, done 
 	case <-retry:
 	case <-wt.progressCh:
 		wt.opts.OnProgress(wt.progress(wctx))
-		wt.progressTicker.Reset(wt.opts.Progress) // no burst of lines after a stall
 	}
 	return Result{}, nil, false
 }
@@ -193,11 +190,11 @@ type waiting struct {
 	watch watcher // nil until subscribed
 
 	// The wait's clocks and channels (startClocks, subscribe): its deadline (nil without a
-	// timeout), progress ticks (nil without progress), change messages (hintsCh, nil until
+	// timeout), its turns to report progress (nil without progress; the barrier's progressClock
+	// gives one wait of the process a turn per interval), change messages (hintsCh, nil until
 	// subscribed) and fallback ticks (nil until subscribed, or for a backend without them).
 	timeout        <-chan time.Time
-	progressTicker *time.Ticker
-	progressCh     <-chan time.Time
+	progressCh     <-chan struct{}
 	hintsCh        <-chan struct{}
 	fallbackTicker *time.Ticker
 	fallback       <-chan time.Time
