@@ -37,6 +37,11 @@ type counts struct {
 	// created is when the barrier's state was first written (Redis TIME);
 	// zero when unknown (in-process, or no meta).
 	created time.Time
+	// epoch names the state counted (Redis: set by its first counting write; "" before it, and
+	// in-process, where no state is lost); tombstone is the epoch the last reset deleted ("" when
+	// none is known). A wait that counted one epoch and reads another, or none, lost its state
+	// unless the tombstone names the epoch it counted.
+	epoch, tombstone string
 }
 
 // watcher delivers hints that a barrier changed, in order.

@@ -116,12 +116,12 @@ func msTime(ms int64) time.Time {
 }
 
 func (r *redisBackend) counts(ctx context.Context) (counts, error) {
-	keys := []string{r.keys.joined, r.keys.failed, r.keys.failures, r.keys.meta}
+	keys := []string{r.keys.joined, r.keys.failed, r.keys.failures, r.keys.meta, r.keys.tombstone}
 	res, err := countsScript.Run(ctx, r.client, keys).Slice()
 	if err != nil {
 		return counts{}, r.wrap(ctx, err, "")
 	}
-	if len(res) != 5 {
+	if len(res) != 7 {
 		return counts{}, fmt.Errorf("redis %s: unexpected reply %v from the counts script", r.addr, res)
 	}
 	joined, _ := res[0].(int64)
@@ -139,6 +139,8 @@ func (r *redisBackend) counts(ctx context.Context) (counts, error) {
 	if created, err := strconv.ParseInt(fmt.Sprint(res[4]), 10, 64); err == nil {
 		c.created = msTime(created)
 	}
+	c.epoch, _ = res[5].(string)
+	c.tombstone, _ = res[6].(string)
 	return c, nil
 }
 
@@ -178,11 +180,14 @@ func (r *redisBackend) reset(ctx context.Context) error {
 		}
 	}
 	for attempt := 0; attempt < 10; attempt++ {
-		keys := []string{r.keys.failures, r.keys.joined, r.keys.failed, r.keys.meta, r.keys.replies, r.keys.repliesAt}
+		keys := []string{r.keys.failures, r.keys.joined, r.keys.failed, r.keys.meta, r.keys.replies, r.keys.repliesAt,
+			r.keys.tombstone}
 		for _, reason := range reasons {
 			keys = append(keys, r.keys.reasonCounter(reason))
 		}
-		args := resetArgs{Channel: r.keys.channel, FailuresAt: 1, Reasons: reasons}
+		// The meta's epoch goes to the tombstone, as the PHASE hash's does for the rendezvous.
+		args := resetArgs{Channel: r.keys.channel, FailuresAt: 1, PhaseAt: 4, TombstoneAt: 7,
+			TombstoneMs: tombstoneTTL.Milliseconds(), Reasons: reasons}
 		res, err := resetScript.Run(ctx, r.client, keys, args.argv()...).Slice()
 		if err != nil {
 			return r.wrap(ctx, err, "")

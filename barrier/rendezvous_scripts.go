@@ -73,8 +73,8 @@ type resetArgs struct {
 	Channel      string   // the one-shot channel; "" to publish nothing there
 	PhaseChannel string   // the rendezvous channel; "" to publish nothing there
 	FailuresAt   int      // position (from 1) in KEYS of the failures hash to check; 0: none
-	PhaseAt      int      // position (from 1) in KEYS of the PHASE hash; 0: none
-	TombstoneAt  int      // position (from 1) in KEYS of the rendezvous's tombstone; 0: none
+	PhaseAt      int      // position (from 1) in KEYS of the hash whose epoch the tombstone keeps (PHASE, or the one-shot META); 0: none
+	TombstoneAt  int      // position (from 1) in KEYS of the tombstone; 0: none
 	TombstoneMs  int64    // how long the tombstone lives
 	Reasons      []string // the reasons whose counters are among KEYS
 }

@@ -133,15 +133,15 @@ func (wt *waiting) readCounts(ctx, wctx context.Context) (res Result, err error,
 		return wt.failed(ctx, wctx, called, err)
 	}
 	wt.fresh(fresh)
-	if wt.lost() {
+	if wt.lost != "" {
 		res, err = wt.settle(ctx, OutcomeFailed)
 		return res, err, true
 	}
-	if outcome := wt.decide(wt.c); outcome != OutcomePending && wt.fellSince.IsZero() {
+	if outcome := wt.decide(wt.c); outcome != OutcomePending {
 		res, err = wt.settle(ctx, outcome)
 		return res, err, true
 	}
-	wt.needRead = !wt.fellSince.IsZero() // read again until it recovers, a reset is announced, or lostGrace passed
+	wt.needRead = false
 	return Result{}, nil, false
 }
 
@@ -178,6 +178,7 @@ func (wt *waiting) next(ctx, wctx context.Context) (res Result, err error, done 
 	case <-retry:
 	case <-wt.progressCh:
 		wt.opts.OnProgress(wt.progress(wctx))
+		wt.needRead = wt.needRead || wt.lost != "" // the read settles it
 	}
 	return Result{}, nil, false
 }
@@ -208,14 +209,11 @@ type waiting struct {
 	failingSince time.Time
 	readErr      error
 
-	// high is the highest counts seen in this round (since the wait began
-	// or the last reset). Counts only grow within a round, so lower counts
-	// mean lost state (Redis restarted without persistence), unless a reset
-	// is announced: fellSince is when counts were first seen lower than
-	// high (zero while they are not), fellTo the last such counts.
-	high      counts
-	fellSince time.Time
-	fellTo    counts
+	// epoch names the state the wait counts on ("" until a read saw one, and after a reset);
+	// lost says what was lost when a read found another state, or none, without a reset
+	// (see judgeEpoch).
+	epoch string
+	lost  string
 }
 
 func (wt *waiting) decide(c counts) Outcome {
@@ -231,15 +229,15 @@ func (wt *waiting) hints(hs []hint) (outcome Outcome, reread bool) {
 	for _, h := range hs {
 		switch {
 		case h.reset:
-			wt.high, wt.fellSince = counts{}, time.Time{}
+			wt.epoch = ""
+			wt.c.joined, wt.c.failed = 0, 0
 			reread = true
 		case h.known:
-			c := counts{joined: h.joined, failed: h.failed}
-			if c.joined < wt.high.joined || c.failed < wt.high.failed {
-				reread = true // lower than seen: a read tells whether the state was lost
+			c := counts{joined: h.joined, failed: h.failed, epoch: wt.c.epoch}
+			if c.joined < wt.c.joined || c.failed < wt.c.failed {
+				reread = true // counts only grow within a state: a read tells which state this is
 				continue
 			}
-			wt.high = counts{joined: max(wt.high.joined, c.joined), failed: max(wt.high.failed, c.failed)}
 			if o := wt.decide(c); o != OutcomePending {
 				wt.c, wt.read = c, true
 				wt.failingSince, wt.readErr = time.Time{}, nil
@@ -252,20 +250,34 @@ func (wt *waiting) hints(hs []hint) (outcome Outcome, reread bool) {
 	return OutcomePending, reread
 }
 
-// fresh records counts just read.
+// fresh records counts just read, and judges by their epoch whether the state the wait counted on
+// was lost.
 func (wt *waiting) fresh(c counts) {
 	wt.b.checkStale(c.created)
-	if c.joined < wt.high.joined || c.failed < wt.high.failed {
-		if wt.fellSince.IsZero() {
-			wt.fellSince = time.Now()
-		}
-		wt.fellTo = c
-	} else {
-		wt.fellSince = time.Time{}
-		wt.high = counts{joined: c.joined, failed: c.failed}
+	if wt.lost != "" {
+		return // settled failed: the counts from before the loss stay, for the message
 	}
+	epoch, lost := judgeEpoch(wt.epoch, c)
+	if lost {
+		wt.lost = wt.lostMessage(c)
+		return
+	}
+	wt.epoch = epoch
 	wt.c, wt.read = c, true
 	wt.failingSince, wt.readErr = time.Time{}, nil
+}
+
+// judgeEpoch compares the epoch a wait counted on (seen, "" for none yet) with the counts just
+// read: it returns the epoch to count on from now, and whether the state seen was lost (neither
+// this state nor deleted by a reset, whose tombstone names the epoch it deleted).
+func judgeEpoch(seen string, c counts) (epoch string, lost bool) {
+	switch {
+	case seen == "" || c.epoch == seen:
+		return c.epoch, false
+	case c.tombstone == seen: // a reset deleted it: a new round
+		return c.epoch, false
+	}
+	return seen, true
 }
 
 // failed records a failed subscribe or read, called at called. It returns
@@ -318,24 +330,18 @@ func (wt *waiting) noAnswer() error {
 	return fmt.Errorf("%s: no answer", wt.b.be.where())
 }
 
-// lost reports whether counts stayed lower than the highest seen, with no
-// reset announced, for lostGrace: the barrier's state was lost.
-func (wt *waiting) lost() bool {
-	return !wt.fellSince.IsZero() && time.Since(wt.fellSince) >= lostGrace
-}
-
-// fell says which counts fell, from what to what, and what that means; ""
-// while they did not.
-func (wt *waiting) fell() string {
-	if wt.fellSince.IsZero() {
-		return ""
-	}
+// lostMessage says what the wait counted and what it reads now, and what that means.
+func (wt *waiting) lostMessage(now counts) string {
 	var parts []string
-	if wt.fellTo.joined < wt.high.joined {
-		parts = append(parts, fmt.Sprintf("joined fell from %d to %d", wt.high.joined, wt.fellTo.joined))
+	if now.joined != wt.c.joined {
+		parts = append(parts, fmt.Sprintf("joined fell from %d to %d", wt.c.joined, now.joined))
 	}
-	if wt.fellTo.failed < wt.high.failed {
-		parts = append(parts, fmt.Sprintf("failed fell from %d to %d", wt.high.failed, wt.fellTo.failed))
+	if now.failed != wt.c.failed {
+		parts = append(parts, fmt.Sprintf("failed fell from %d to %d", wt.c.failed, now.failed))
+	}
+	if now.joined > wt.c.joined || now.failed > wt.c.failed || len(parts) == 0 {
+		parts = []string{fmt.Sprintf("joined %d, failed %d counted in a state that is gone (now joined %d, failed %d)",
+			wt.c.joined, wt.c.failed, now.joined, now.failed)}
 	}
 	return strings.Join(parts, ", ") + ": the barrier's state in " + wt.b.be.where() +
 		" was lost (" + wt.lostWhy() + "); counts only grow within a run, so it can no longer be counted"
@@ -354,7 +360,7 @@ func (wt *waiting) lostWhy() string {
 
 func (wt *waiting) result(outcome Outcome) Result {
 	r := wt.b.result(wt.c, outcome, wt.opts)
-	r.Lost = wt.fell()
+	r.Lost = wt.lost
 	r.Waited = time.Since(wt.start)
 	if wt.readErr != nil {
 		r.ReadError = wt.readErr.Error()
@@ -373,7 +379,7 @@ func (wt *waiting) result(outcome Outcome) Result {
 func (wt *waiting) settle(ctx context.Context, outcome Outcome) (Result, error) {
 	if wt.c.failures == nil {
 		rctx, cancel := context.WithTimeout(ctx, settleGrace)
-		if fresh, err := wt.b.be.counts(rctx); err == nil &&
+		if fresh, err := wt.b.be.counts(rctx); err == nil && (wt.epoch == "" || fresh.epoch == wt.epoch) &&
 			fresh.joined >= wt.c.joined && fresh.failed >= wt.c.failed && wt.decide(fresh) == outcome {
 			wt.fresh(fresh)
 		}
@@ -399,6 +405,9 @@ func (wt *waiting) timedOut(ctx context.Context) (Result, error) {
 	defer cancel()
 	if fresh, err := wt.b.be.counts(rctx); err == nil {
 		wt.fresh(fresh)
+		if wt.lost != "" {
+			return wt.settle(ctx, OutcomeFailed)
+		}
 		if outcome := wt.decide(wt.c); outcome != OutcomePending {
 			return wt.settle(ctx, outcome)
 		}
