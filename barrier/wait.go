@@ -178,6 +178,10 @@ func (wt *waiting) next(ctx, wctx context.Context) (res Result, err error, done 
 	case <-retry:
 	case <-wt.progressCh:
 		wt.opts.OnProgress(wt.progress(wctx))
+		select {
+		case <-wt.progressCh: // a turn given while this report read (a stall): no burst of lines
+		default:
+		}
 		wt.needRead = wt.needRead || wt.lost != "" // the read settles it
 	}
 	return Result{}, nil, false
