@@ -608,7 +608,7 @@ func (b *Barrier) phaseAborted(ctx context.Context, pb phaseBackend, id string, 
 	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleGrace)
 	defer cancel()
 	res := PhaseResult{Outcome: OutcomeAborted, Name: b.opts.Name, Phase: phase, Waited: time.Since(start)}
-	rec, err := detached(lctx, func(ctx context.Context) (LeaveRecord, error) { return pb.leave(ctx, id) }, nil)
+	rec, err := pb.leave(lctx, id)
 	switch {
 	case err != nil:
 		res.ReadError = "leaving after the abort: " + err.Error()
