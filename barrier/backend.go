@@ -50,9 +50,6 @@ type watcher interface {
 	ready() <-chan struct{}
 	// take returns the hints delivered since the last take, oldest first.
 	take() []hint
-	// fallback is how often the waiter should re-read anyway, because hints
-	// can be lost (0: never).
-	fallback() time.Duration
 	close()
 }
 

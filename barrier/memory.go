@@ -142,7 +142,6 @@ type memoryWatcher struct {
 	state *memoryState
 }
 
-func (w *memoryWatcher) fallback() time.Duration { return 0 }
 func (w *memoryWatcher) close() {
 	w.state.mu.Lock()
 	delete(w.state.watchers, w)

@@ -7,12 +7,12 @@ import (
 
 // progressClock paces the progress lines of one barrier's waits in one process: one line per
 // interval, however many waits of the barrier wait. The Redis session and the in-process state each
-// own one. Its ticker goroutine runs while at least one wait that reports progress is registered,
-// and ends when the last one leaves.
+// own one for wait(), the arrivals in flight one for arrive(). Its ticker goroutine runs while at
+// least one wait that reports progress is registered, and ends when the last one leaves.
 //
 // At each tick the clock gives the turn to its oldest wait, which reads the counts and reports on
-// its own goroutine (so OnProgress runs on the waiting goroutine, as documented); the interval is
-// that wait's.
+// its own goroutine (so wait()'s OnProgress runs on the waiting goroutine, as documented); the
+// interval is that wait's.
 type progressClock struct {
 	mu    sync.Mutex
 	waits []*progressTurn // oldest first

@@ -70,13 +70,15 @@ const resetMessage = "reset"
 
 // resetArgs is lua/reset.lua's ARGV.
 type resetArgs struct {
-	Channel      string   // the one-shot channel; "" to publish nothing there
-	PhaseChannel string   // the rendezvous channel; "" to publish nothing there
-	FailuresAt   int      // position (from 1) in KEYS of the failures hash to check; 0: none
-	PhaseAt      int      // position (from 1) in KEYS of the hash whose epoch the tombstone keeps (PHASE, or the one-shot META); 0: none
-	TombstoneAt  int      // position (from 1) in KEYS of the tombstone; 0: none
-	TombstoneMs  int64    // how long the tombstone lives
-	Reasons      []string // the reasons whose counters are among KEYS
+	Channel      string // the one-shot channel; "" to publish nothing there
+	PhaseChannel string // the rendezvous channel; "" to publish nothing there
+	FailuresAt   int    // position (from 1) in KEYS of the failures hash to check; 0: none
+	// PhaseAt is the position (from 1) in KEYS of the hash whose epoch the tombstone keeps: the
+	// rendezvous's PHASE, or the one-shot META; 0: none.
+	PhaseAt     int
+	TombstoneAt int      // position (from 1) in KEYS of the tombstone; 0: none
+	TombstoneMs int64    // how long the tombstone lives
+	Reasons     []string // the reasons whose counters are among KEYS
 }
 
 func (a resetArgs) argv() []any {

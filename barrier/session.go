@@ -278,9 +278,6 @@ type sessionWatcher struct {
 	closeOnce sync.Once
 }
 
-// fallback is 0: the session's tick asks the waits to re-read.
-func (w *sessionWatcher) fallback() time.Duration { return 0 }
-
 func (w *sessionWatcher) close() {
 	w.closeOnce.Do(func() {
 		w.s.mu.Lock()

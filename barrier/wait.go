@@ -71,16 +71,13 @@ func (b *Barrier) wait(ctx context.Context, w WaitOptions) (Result, error) {
 
 // startClocks starts the wait's deadline and registers it with the barrier's progress clock. It
 // returns wctx, which ends at the deadline or with ctx, and the function that stops the deadline,
-// leaves the clock, closes the subscription and stops the fallback ticker when the wait returns.
+// leaves the clock and closes the subscription when the wait returns.
 func (wt *waiting) startClocks(ctx context.Context) (context.Context, func()) {
 	w := wt.opts
 	wctx := ctx
 	cancel := context.CancelFunc(func() {})
-	var timer *time.Timer
 	if w.Timeout > 0 {
 		wctx, cancel = context.WithDeadline(ctx, wt.start.Add(w.Timeout))
-		timer = time.NewTimer(w.Timeout - time.Since(wt.start))
-		wt.timeout = timer.C
 	}
 	leave := func() {}
 	if w.Progress > 0 && w.OnProgress != nil {
@@ -90,13 +87,7 @@ func (wt *waiting) startClocks(ctx context.Context) (context.Context, func()) {
 		if wt.watch != nil {
 			wt.watch.close()
 		}
-		if wt.fallbackTicker != nil {
-			wt.fallbackTicker.Stop()
-		}
 		leave()
-		if timer != nil {
-			timer.Stop()
-		}
 		cancel()
 	}
 }
@@ -113,10 +104,6 @@ func (wt *waiting) subscribe(ctx, wctx context.Context) (res Result, err error, 
 		return wt.failed(ctx, wctx, called, fmt.Errorf("subscribing: %w", err))
 	}
 	wt.watch, wt.hintsCh = nw, nw.ready()
-	if d := nw.fallback(); d > 0 {
-		wt.fallbackTicker = time.NewTicker(d)
-		wt.fallback = wt.fallbackTicker.C
-	}
 	wt.needRead = true
 	return Result{}, nil, false
 }
@@ -146,7 +133,8 @@ func (wt *waiting) readCounts(ctx, wctx context.Context) (res Result, err error,
 }
 
 // next waits for the next event: the end of ctx or of the deadline (which settle the wait), a
-// change message, the fallback tick or a retry (which call for a read), or a progress tick.
+// change message (the session's tick sends one too) or a retry (which call for a read), or a
+// progress turn.
 func (wt *waiting) next(ctx, wctx context.Context) (res Result, err error, done bool) {
 	var retry <-chan time.Time
 	if wt.watch == nil || wt.needRead {
@@ -155,9 +143,6 @@ func (wt *waiting) next(ctx, wctx context.Context) (res Result, err error, done 
 	select {
 	case <-ctx.Done():
 		res, err = wt.aborted(ctx)
-		return res, err, true
-	case <-wt.timeout:
-		res, err = wt.timedOut(ctx)
 		return res, err, true
 	case <-wctx.Done():
 		if ctx.Err() != nil {
@@ -173,8 +158,6 @@ func (wt *waiting) next(ctx, wctx context.Context) (res Result, err error, done 
 			return res, err, true
 		}
 		wt.needRead = wt.needRead || reread
-	case <-wt.fallback:
-		wt.needRead = true
 	case <-retry:
 	case <-wt.progressCh:
 		wt.opts.OnProgress(wt.progress(wctx))
@@ -194,15 +177,11 @@ type waiting struct {
 	start time.Time
 	watch watcher // nil until subscribed
 
-	// The wait's clocks and channels (startClocks, subscribe): its deadline (nil without a
-	// timeout), its turns to report progress (nil without progress; the barrier's progressClock
-	// gives one wait of the process a turn per interval), change messages (hintsCh, nil until
-	// subscribed) and fallback ticks (nil until subscribed, or for a backend without them).
-	timeout        <-chan time.Time
-	progressCh     <-chan struct{}
-	hintsCh        <-chan struct{}
-	fallbackTicker *time.Ticker
-	fallback       <-chan time.Time
+	// The wait's channels (startClocks, subscribe): its turns to report progress (nil without
+	// progress; the barrier's progressClock gives one wait of the process a turn per interval) and
+	// change messages (hintsCh, nil until subscribed).
+	progressCh <-chan struct{}
+	hintsCh    <-chan struct{}
 	// needRead is whether the counts are to be read in this round.
 	needRead bool
 
@@ -289,18 +268,7 @@ func judgeEpoch(seen string, c counts) (epoch string, lost bool) {
 // BarrierError that says reads fail), or reads kept failing for
 // readErrorGrace (the error).
 func (wt *waiting) failed(ctx, wctx context.Context, called time.Time, err error) (Result, error, bool) {
-	if wt.failingSince.IsZero() {
-		wt.failingSince = called
-	}
-	var unavailable *unavailableError
-	switch {
-	case errors.As(err, &unavailable):
-		wt.readErr = err
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
-		wt.readErr = wt.noAnswer()
-	default:
-		wt.readErr = err
-	}
+	wt.readFailed(called, err)
 	switch {
 	case ctx.Err() != nil:
 		res, err := wt.aborted(ctx)
@@ -323,15 +291,28 @@ func (wt *waiting) failed(ctx, wctx context.Context, called time.Time, err error
 	return Result{}, nil, false
 }
 
-// noAnswer is the error of a read that got no answer in time: while commands fail for want of a
+// readFailed records a read called at called that failed with err: since when reads fail, and
+// why (a read that got no answer in time: see noAnswer).
+func (wt *waiting) readFailed(called time.Time, err error) {
+	if wt.failingSince.IsZero() {
+		wt.failingSince = called
+	}
+	wt.readErr = err
+	var unavailable *unavailableError
+	if !errors.As(err, &unavailable) && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
+		wt.readErr = wt.b.noAnswer()
+	}
+}
+
+// noAnswer is the error of a call that got no answer in time: while commands fail for want of a
 // master, what they fail with and since when (a failover in progress), else "no answer".
-func (wt *waiting) noAnswer() error {
-	if d, ok := wt.b.be.(interface{ down() error }); ok {
+func (b *Barrier) noAnswer() error {
+	if d, ok := b.be.(interface{ down() error }); ok {
 		if err := d.down(); err != nil {
 			return err
 		}
 	}
-	return fmt.Errorf("%s: no answer", wt.b.be.where())
+	return fmt.Errorf("%s: no answer", b.be.where())
 }
 
 // lostMessage says what the wait counted and what it reads now, and what that means.
@@ -442,12 +423,7 @@ func (wt *waiting) progress(wctx context.Context) Result {
 		if fresh, err := boundedRead(wctx, wt.b.be.counts); err == nil {
 			wt.fresh(fresh)
 		} else if !expired(wctx) { // a read that the wait's own deadline cut is no failure
-			wt.failingSince = called
-			wt.readErr = err
-			var unavailable *unavailableError
-			if errors.Is(err, context.DeadlineExceeded) && !errors.As(err, &unavailable) {
-				wt.readErr = wt.noAnswer()
-			}
+			wt.readFailed(called, err)
 		}
 	}
 	r := wt.result(OutcomePending)
