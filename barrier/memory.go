@@ -29,14 +29,17 @@ type memoryState struct {
 	// returned is delivered, in order.
 	watchers map[*memoryWatcher]struct{}
 	progress progressClock
+	// phases is the barrier's rendezvous state.
+	phases *memoryPhases
 }
 
-func newMemoryState() *memoryState {
+func newMemoryState(parties int) *memoryState {
 	return &memoryState{
 		joined:   map[string]struct{}{},
 		failed:   map[string]string{},
 		failures: map[string]int{},
 		watchers: map[*memoryWatcher]struct{}{},
+		phases:   newMemoryPhases(parties),
 	}
 }
 
@@ -51,7 +54,7 @@ func newMemoryBackend(o Options) *memoryBackend {
 	defer memoryRegistry.Unlock()
 	s, ok := memoryRegistry.states[key]
 	if !ok {
-		s = newMemoryState()
+		s = newMemoryState(o.Parties)
 		memoryRegistry.states[key] = s
 	}
 	return &memoryBackend{state: s}
