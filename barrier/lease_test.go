@@ -1,11 +1,13 @@
 package barrier
 
 import (
+	"context"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -70,5 +72,142 @@ func TestInstanceLease(t *testing.T) {
 			}
 			assert.Less(t, took, 30*time.Second, "released by the lease, not at the timeout")
 		})
+	}
+}
+
+// TestInstanceLeaseAfterStall: when no process could sweep the leases for longer than half a lease
+// (Redis stalled, or a failover promoted a replica), every lease ran out alike, and the first sweep
+// after it must not take the other instances for dead: each gets a full lease from then. An instance
+// that is really gone still leaves a lease later. The stall is set in Redis's own state: the last
+// sweep 10 s ago and the other instance's lease ended a second ago; a lease ended while the sweeps
+// went on (no stall) makes it leave at once.
+func TestInstanceLeaseAfterStall(t *testing.T) {
+	for _, stalled := range []bool{true, false} {
+		t.Run(map[bool]string{true: "stalled", false: "not-stalled"}[stalled], func(t *testing.T) {
+			srv := redistest.NeedServer(t)
+			run := redistest.Prefix(t)
+			srv.Cleanup(t, "*{"+run+"}*")
+			ctx := testCtx(t)
+			a, err := NewWithClient(Options{Parties: 4, RunID: run}, srv.Client(t))
+			require.NoError(t, err)
+			bClient := srv.Client(t)
+			b, err := NewWithClient(Options{Parties: 4, RunID: run}, bClient)
+			require.NoError(t, err)
+			o := ArriveOptions{Timeout: time.Minute}
+			var wg sync.WaitGroup
+			for id, p := range map[int]*Barrier{1: a, 2: a, 3: b, 4: b} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, err := p.Arrive(ctx, strconv.Itoa(id), o)
+					assert.NoError(t, err, "participant %d", id)
+				}()
+			}
+			wg.Wait()
+			bPhases, ok := b.phases().(*redisPhases)
+			require.True(t, ok)
+			require.NoError(t, bClient.Close()) // b renews nothing any more
+			aPhases, ok := a.phases().(*redisPhases)
+			require.True(t, ok)
+
+			rdb := srv.Client(t)
+			now := redisNowMs(ctx, t, srv)
+			swept := now - 200 // a sweep a tick ago
+			if stalled {
+				swept = now - 10_000 // no sweep for 10 s
+			}
+			// Both at once, so that the session's own tick sees either the state before or this one.
+			_, err = rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+				p.HSet(ctx, aPhases.keys.hash, "swept", swept)
+				p.ZAdd(ctx, aPhases.keys.instances, redis.Z{Score: float64(now - 1000), Member: bPhases.instance})
+				return nil
+			})
+			require.NoError(t, err)
+			_, _, err = aPhases.lease(ctx, false) // or the session's tick did it first: the state tells
+			require.NoError(t, err)
+			gone := func() int64 { return rdb.SCard(ctx, aPhases.keys.left).Val() }
+			if !stalled {
+				assert.EqualValues(t, 2, gone(), "a lease ended while the sweeps went on: its participants leave")
+				return
+			}
+			assert.Zero(t, gone(), "after a stall no instance is taken for dead")
+			score, err := rdb.ZScore(ctx, aPhases.keys.instances, bPhases.instance).Result()
+			require.NoError(t, err)
+			assert.Greater(t, int64(score), redisNowMs(ctx, t, srv)+leaseTTL.Milliseconds()/2,
+				"the other instance has a new lease from the sweep after the stall")
+			require.Eventually(t, func() bool { return gone() == 2 }, 3*leaseTTL, 100*time.Millisecond,
+				"the instance really gone leaves a lease later")
+		})
+	}
+}
+
+// redisNowMs is the Redis server's clock, in milliseconds (leases are in Redis time).
+func redisNowMs(ctx context.Context, t *testing.T, srv *redistest.Server) int64 {
+	t.Helper()
+	now, err := srv.Client(t).Time(ctx).Result()
+	require.NoError(t, err)
+	return now.UnixMilli()
+}
+
+// TestLeaseOutlivesIdleSession: a participant that arrived and then works for longer than the
+// session stays open without waiters (its subscription closed, as after hubLinger) keeps its
+// place: its process still renews its lease, so another instance's next phase waits for it rather
+// than releasing without it once leaseTTL passed.
+func TestLeaseOutlivesIdleSession(t *testing.T) {
+	srv := redistest.NeedServer(t)
+	run := redistest.Prefix(t)
+	srv.Cleanup(t, "*{"+run+"}*")
+	ctx := testCtx(t)
+	procs := make([]*Barrier, 2)
+	for i := range procs {
+		b, err := NewWithClient(Options{Parties: 2, RunID: run}, srv.Client(t))
+		require.NoError(t, err)
+		procs[i] = b
+	}
+	o := ArriveOptions{Timeout: time.Minute}
+	type answer struct {
+		r   PhaseResult
+		err error
+	}
+	arrive := func(b *Barrier, id string) <-chan answer {
+		ch := make(chan answer, 1)
+		go func() {
+			r, err := b.Arrive(ctx, id, o)
+			ch <- answer{r, err}
+		}()
+		return ch
+	}
+	a, b := arrive(procs[0], "1"), arrive(procs[1], "2")
+	for _, ch := range []<-chan answer{a, b} {
+		got := <-ch
+		require.NoError(t, got.err)
+		require.EqualValues(t, 0, got.r.Phase)
+	}
+
+	// Participant 1 works: nobody of its process waits, and its session closes its subscription.
+	be, ok := procs[0].be.(*redisBackend)
+	require.True(t, ok)
+	s := sessionFor(be, 2)
+	s.mu.Lock()
+	if s.sub != nil {
+		s.sub.close()
+		s.sub = nil
+	}
+	s.mu.Unlock()
+
+	b = arrive(procs[1], "2")
+	work := leaseTTL + 2*leaseRenewEvery
+	select {
+	case got := <-b:
+		t.Fatalf("phase 1 settled without participant 1, which still runs: %+v %v", got.r, got.err)
+	case <-time.After(work):
+	}
+	a = arrive(procs[0], "1")
+	for id, ch := range map[string]<-chan answer{"1": a, "2": b} {
+		got := <-ch
+		require.NoError(t, got.err, "participant %s", id)
+		assert.Equal(t, OutcomeReleased, got.r.Outcome, "participant %s", id)
+		assert.EqualValues(t, 1, got.r.Phase, "participant %s", id)
+		assert.Equal(t, 0, got.r.Left, "participant %s: nobody left", id)
 	}
 }

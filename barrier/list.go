@@ -511,8 +511,9 @@ func (r *redisBackend) reasons(ctx context.Context) ([]string, error) {
 }
 
 // Reset deletes the keys of plan, each barrier's in one atomic step that also wakes its waiters
-// (those of wait and those of arrive, which then reject as after Barrier.Reset), and returns how many keys it
-// deleted. Keys written after the plan was made are not deleted.
+// (those of wait and those of arrive, which then reject as after Barrier.Reset: both take the same
+// path, resetKeys), and returns how many keys it deleted. Keys written after the plan was made are
+// not deleted, except the counters of failure reasons and the rendezvous's PHASE hash.
 func (in *Inspector) Reset(ctx context.Context, plan ResetPlan) (int, error) {
 	deleted := 0
 	for _, ref := range plan.Barriers {
@@ -531,22 +532,8 @@ func (in *Inspector) Reset(ctx context.Context, plan ResetPlan) (int, error) {
 			}
 		}
 		n, err := inspectorCall(ctx, in, CallTimeout, func(ctx context.Context) (int, error) {
-			layout := newKeyLayout(o)
-			args := resetArgs{Channel: layout.channel, PhaseChannel: newPhaseKeys(layout).channel}
-			res, err := resetScript.Run(ctx, in.client, keys, args.argv()...).Slice()
-			if err != nil {
-				return 0, err
-			}
-			if len(res) != 3 {
-				return 0, fmt.Errorf("unexpected reply %v from the reset script", res)
-			}
-			// The writes' replies (kept two minutes for their retries) go too, uncounted: no retry
-			// may replay a write of the deleted state.
-			if err := in.client.Del(ctx, layout.replies, layout.repliesAt).Err(); err != nil {
-				return 0, err
-			}
-			n, _ := res[1].(int64)
-			return int(n), nil
+			n, _, err := resetKeys(ctx, in.client, newKeyLayout(o), keys)
+			return n, err
 		})
 		deleted += n
 		if err != nil {

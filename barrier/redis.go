@@ -168,40 +168,19 @@ func (r *redisBackend) missing(ctx context.Context, parties, limit, want int) ([
 	return out, nil
 }
 
+// reset deletes every key of the barrier, its one-shot state and its rendezvous alike (resetKeys),
+// and ends this process's waiters of the rendezvous state it deleted.
 func (r *redisBackend) reset(ctx context.Context) error {
-	found, err := reasonsScript.Run(ctx, r.client, []string{r.keys.failed, r.keys.failures}).StringSlice()
+	phase := newPhaseKeys(r.keys)
+	keys := append([]string{r.keys.joined, r.keys.failed, r.keys.meta}, phase.list()...)
+	_, epoch, err := resetKeys(ctx, r.client, r.keys, append(keys, phase.owners, phase.instances))
 	if err != nil {
 		return r.wrap(ctx, err, "")
 	}
-	var reasons []string
-	for _, reason := range found {
-		if ValidateReason(reason) == nil { // only names this barrier writes
-			reasons = append(reasons, reason)
-		}
+	if epoch != "" {
+		sessionFor(r, r.parties).phases.resetOf(epoch) // or its notice did already
 	}
-	for attempt := 0; attempt < 10; attempt++ {
-		keys := []string{r.keys.failures, r.keys.joined, r.keys.failed, r.keys.meta, r.keys.replies, r.keys.repliesAt,
-			r.keys.tombstone}
-		for _, reason := range reasons {
-			keys = append(keys, r.keys.reasonCounter(reason))
-		}
-		// The meta's epoch goes to the tombstone, as the PHASE hash's does for the rendezvous.
-		args := resetArgs{Channel: r.keys.channel, FailuresAt: 1, PhaseAt: 4, TombstoneAt: 7,
-			TombstoneMs: tombstoneTTL.Milliseconds(), Reasons: reasons}
-		res, err := resetScript.Run(ctx, r.client, keys, args.argv()...).Slice()
-		if err != nil {
-			return r.wrap(ctx, err, "")
-		}
-		if len(res) != 3 {
-			return fmt.Errorf("redis %s: unexpected reply %v from the reset script", r.addr, res)
-		}
-		raced, _ := res[0].(string)
-		if raced == "" {
-			return nil
-		}
-		reasons = append(reasons, raced)
-	}
-	return fmt.Errorf("redis %s: reset kept racing with new failure reasons; retry", r.addr)
+	return nil
 }
 
 func (r *redisBackend) where() string { return "redis " + r.addr }

@@ -216,6 +216,7 @@ type arrival struct {
 	settled   *phaseRecord
 	remaining time.Duration
 	waiters   *phaseWaiters // Redis: the process's waiters of the phase, this arrival among them
+	resets    chan struct{} // in-process: closed by the first reset after the arrival
 }
 
 // LeaveRecord tells what a Leave did.
@@ -653,14 +654,16 @@ func (b *Barrier) resetPhases(ctx context.Context) error {
 // (the end of the test, an abort, SIGTERM): every participant that arrived from this process leaves
 // (see Leave), so the other k6 processes' phases need them no more. Without it, they leave when
 // this process's instance lease expires, a few seconds after the process stopped renewing it (a
-// process killed). It returns how many left; in-process, there is nobody else to tell.
+// process killed); the process renews it until Withdraw, whether or not anyone waits. It returns
+// how many left; in-process, there is nobody else to tell.
 func (b *Barrier) Withdraw(ctx context.Context) (int, error) {
 	be, ok := b.be.(*redisBackend)
 	if !ok {
 		return 0, nil
 	}
 	n, err := boundCall(ctx, b, func(ctx context.Context) (int, error) {
-		return sessionFor(be, b.opts.Parties).phases.lease(ctx, true)
+		left, _, err := sessionFor(be, b.opts.Parties).phases.lease(ctx, true)
+		return left, err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("barrier %s: withdraw: %w", b.opts.Name, err)

@@ -78,7 +78,7 @@ func (m *memoryPhases) arrive(_ context.Context, id string, rule phaseRule) (arr
 		timer := m.timers
 		m.deadline = time.AfterFunc(time.Duration(rule.timeoutUs)*time.Microsecond, func() { m.expire(timer) })
 	}
-	a := arrival{phase: m.phase, remaining: time.Duration(m.rule.timeoutUs) * time.Microsecond}
+	a := arrival{phase: m.phase, remaining: time.Duration(m.rule.timeoutUs) * time.Microsecond, resets: m.resets}
 	if rec, ok := m.dueLocked(); ok {
 		a.settled = &rec
 	}
@@ -174,15 +174,15 @@ func (m *memoryPhases) await(ctx context.Context, a arrival) (phaseRecord, error
 		m.mu.Unlock()
 		return rec, nil
 	}
-	if phase != m.phase {
+	if phase != m.phase || a.resets != m.resets { // a reset came since the arrival
 		m.mu.Unlock()
 		return phaseRecord{}, errPhaseReset
 	}
-	done, resets := m.done, m.resets
+	done := m.done
 	m.mu.Unlock()
 	select {
 	case <-done:
-	case <-resets:
+	case <-a.resets:
 		return phaseRecord{}, errPhaseReset
 	case <-ctx.Done():
 		return phaseRecord{}, ctx.Err()

@@ -55,10 +55,6 @@ func (k phaseKeys) arriveKeys() []string { return append(k.withTombstone(), k.ow
 // leaseKeys are the lease script's KEYS: list(), the owners and the instances.
 func (k phaseKeys) leaseKeys() []string { return append(k.list(), k.owners, k.instances) }
 
-// leaseTTL is how long an instance's lease lasts unless its session renews it (every
-// FallbackInterval): a k6 process killed is noticed within that, and its participants leave.
-const leaseTTL = 5 * time.Second
-
 // tombstoneTTL is how long a reset's tombstone names the epoch it deleted: far longer than a
 // session's re-read tick, so every process that took part in that state tells the reset from a loss.
 const tombstoneTTL = time.Minute
@@ -73,7 +69,7 @@ type redisPhases struct {
 	parties atomic.Int64 // the barrier's option parties, as its last Barrier value gave it
 
 	flight   arrivalsInFlight
-	instance string                         // this process's instance (see lease)
+	instance string                         // this process's instance (see lease.go)
 	arriving *batcher[arriveReq, arriveRep] // arrivals made at the same time share a script call
 
 	mu sync.Mutex
@@ -85,6 +81,10 @@ type redisPhases struct {
 	epoch   string
 	lost    *LostStateError
 	deleted map[string]bool
+	// leasing is true while renewLease runs; leaseGen counts the arrivals adopted, each of which
+	// (re)started the instance's lease (see keepLeaseLocked).
+	leasing  bool
+	leaseGen uint64
 	// offset is the Redis server's clock minus this process's (offsetKnown once measured): an
 	// arrival's deadline is sent in the server's time.
 	offset      time.Duration
@@ -326,8 +326,9 @@ func (r *redisPhases) adopt(epoch string, phase int64, remaining time.Duration) 
 		r.lostLocked(r.epoch, "it was replaced by another rendezvous state")
 		return nil, r.lost
 	}
+	r.keepLeaseLocked()
 	if phase < 0 {
-		return nil, nil
+		return nil, nil //nolint:nilnil // no phase asked (the epoch check alone): no waiters, no error
 	}
 	if rec, ok := r.recent[phase]; ok { // its release came before this reply
 		w := &phaseWaiters{done: make(chan struct{}), rec: rec}
@@ -416,10 +417,6 @@ func (r *redisPhases) lostLocked(epoch, how string) {
 
 // message handles a message of the rendezvous channel: a settled phase's record, or a reset.
 func (r *redisPhases) message(payload string) {
-	if payload == resetMessage { // k6 x barrier reset: whatever the state
-		r.resetWaiters()
-		return
-	}
 	if epoch, ok := strings.CutPrefix(payload, resetMessage+" "); ok {
 		r.resetOf(epoch)
 		return
@@ -647,47 +644,9 @@ func (r *redisPhases) fail(ctx context.Context, id, reason string) (bool, error)
 	return n == 1, nil
 }
 
-// lease renews this process's instance lease, when it took part in the rendezvous, and makes the
-// participants of the instances whose lease expired leave; with withdraw, its own participants
-// leave now (a graceful end). It returns how many left.
-func (r *redisPhases) lease(ctx context.Context, withdraw bool) (int, error) {
-	r.mu.Lock()
-	took := r.epoch != ""
-	r.mu.Unlock()
-	if !took {
-		return 0, nil
-	}
-	flag := "0"
-	if withdraw {
-		flag = "1"
-	}
-	args := r.args().argv(r.instance, leaseTTL.Milliseconds(), flag)
-	res, err := phaseLeaseScript.run(ctx, r.be.client, r.be.keys, r.keys.leaseKeys(), args...).Int64Slice()
-	if err != nil {
-		return 0, r.be.wrap(ctx, err, "")
-	}
-	if len(res) != 1 {
-		return 0, fmt.Errorf("redis %s: unexpected reply %v from the lease script", r.be.addr, res)
-	}
-	return int(res[0]), nil
-}
-
-func (r *redisPhases) reset(ctx context.Context) error {
-	keys := append(r.keys.list(), r.keys.owners, r.keys.instances, r.keys.tombstone)
-	args := resetArgs{PhaseChannel: r.keys.channel, PhaseAt: 1, TombstoneAt: len(keys), TombstoneMs: tombstoneTTL.Milliseconds()}
-	res, err := resetScript.Run(ctx, r.be.client, keys, args.argv()...).Slice()
-	if err != nil {
-		return r.be.wrap(ctx, err, "")
-	}
-	if len(res) != 3 {
-		return fmt.Errorf("redis %s: unexpected reply %v from the reset script", r.be.addr, res)
-	}
-	epoch, _ := res[2].(string)
-	if epoch != "" {
-		r.resetOf(epoch) // or its notice did already
-	}
-	return nil
-}
+// reset does nothing: redisBackend.reset deletes the rendezvous with the rest of the barrier, in
+// the same script call.
+func (r *redisPhases) reset(context.Context) error { return nil }
 
 func (r *redisPhases) arrivals(ctx context.Context) (int, error) {
 	n, err := r.be.client.HGet(ctx, r.keys.hash, "arrived").Int()

@@ -48,7 +48,9 @@ type phaseArriveArgs struct {
 }
 
 func (a phaseArriveArgs) argv() []any {
-	out := []any{a.Quorum, a.Pct100, a.TimeoutUs, a.OnTimeout, a.KnownEpoch, a.NewEpoch, a.Rule, a.Instance, a.LeaseMs}
+	out := make([]any, 0, 9+2*len(a.Arrivals))
+	out = append(out, a.Quorum, a.Pct100, a.TimeoutUs, a.OnTimeout, a.KnownEpoch, a.NewEpoch, a.Rule,
+		a.Instance, a.LeaseMs)
 	for _, r := range a.Arrivals {
 		out = append(out, r.id, r.deadlineUs)
 	}
@@ -70,20 +72,21 @@ const resetMessage = "reset"
 
 // resetArgs is lua/reset.lua's ARGV.
 type resetArgs struct {
-	Channel      string // the one-shot channel; "" to publish nothing there
-	PhaseChannel string // the rendezvous channel; "" to publish nothing there
-	FailuresAt   int    // position (from 1) in KEYS of the failures hash to check; 0: none
-	// PhaseAt is the position (from 1) in KEYS of the hash whose epoch the tombstone keeps: the
-	// rendezvous's PHASE, or the one-shot META; 0: none.
-	PhaseAt     int
-	TombstoneAt int      // position (from 1) in KEYS of the tombstone; 0: none
-	TombstoneMs int64    // how long the tombstone lives
-	Reasons     []string // the reasons whose counters are among KEYS
+	Channel      string   // the one-shot channel; "" to publish nothing there
+	PhaseChannel string   // the rendezvous channel; "" to publish nothing there
+	FailuresAt   int      // position (from 1) in KEYS of the failures hash to check; 0: none
+	PhaseAt      int      // position (from 1) in KEYS of the PHASE hash; 0: none
+	TombstoneAt  int      // position (from 1) in KEYS of the rendezvous's tombstone; 0: none
+	TombstoneMs  int64    // how long the tombstone lives
+	Counted      int      // how many KEYS, from the first, the reply counts
+	MetaAt       int      // position (from 1) in KEYS of the one-shot META hash; 0: none
+	MetaTombAt   int      // position (from 1) in KEYS of the one-shot tombstone; 0: none
+	Reasons      []string // the reasons whose counters are among KEYS
 }
 
 func (a resetArgs) argv() []any {
-	out := append(make([]any, 0, 7+len(a.Reasons)), resetMessage, a.Channel, a.PhaseChannel, a.FailuresAt, a.PhaseAt,
-		a.TombstoneAt, a.TombstoneMs)
+	out := append(make([]any, 0, 10+len(a.Reasons)), resetMessage, a.Channel, a.PhaseChannel, a.FailuresAt, a.PhaseAt,
+		a.TombstoneAt, a.TombstoneMs, a.Counted, a.MetaAt, a.MetaTombAt)
 	for _, r := range a.Reasons {
 		out = append(out, r)
 	}

@@ -233,16 +233,7 @@ func (s *session) tick(sub *subscription) {
 		if holders > 0 {
 			s.phases.reread()
 		}
-		s.renew()
 	}
-}
-
-// renew renews the process's instance lease of the rendezvous, and makes the participants of
-// instances whose lease expired leave (see redisPhases.lease).
-func (s *session) renew() {
-	ctx, cancel := context.WithTimeout(context.Background(), readBound)
-	defer cancel()
-	_, _ = s.phases.lease(ctx, false) // a failure is retried at the next tick
 }
 
 // hintWaits hands h to every wait of the process (phaseOnly: to those that hear the rendezvous).

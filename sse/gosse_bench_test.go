@@ -1,6 +1,7 @@
 package sse
 
 import (
+	"errors"
 	"fmt"
 	"iter"
 	"runtime"
@@ -115,8 +116,12 @@ func allocsPerEvent(b *testing.B, block string, maxEventSize int, cfg *gosse.Rea
 	for name, decode := range map[string]func() error{
 		"ours": func() error { _, err := ours.Next(); return err },
 		"go-sse": func() error {
-			if _, err, ok := next(); !ok || err != nil {
-				return fmt.Errorf("go-sse stopped (%v)", err)
+			_, err, ok := next()
+			if !ok {
+				return errors.New("go-sse stopped")
+			}
+			if err != nil {
+				return fmt.Errorf("go-sse: %w", err)
 			}
 			return nil
 		},

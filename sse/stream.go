@@ -90,32 +90,39 @@ func (s *Stream) Run(ctx context.Context, h Handler) error {
 	defer s.cancel(errStreamEnded)
 
 	for attempt := 0; ; attempt++ {
-		err := s.connect(h, attempt)
-		if s.stopped() {
-			return nil
-		}
-		if err != nil && !endedCleanly(err) {
-			s.report(h, err)
-		}
-		if !s.cfg.Reconnect || !reconnectable(err) {
-			if endedCleanly(err) {
-				return nil
-			}
+		again, err := s.ended(h, attempt, s.connect(h, attempt))
+		if !again {
 			return err
-		}
-		if attempt >= s.cfg.MaxRetries {
-			if endedCleanly(err) {
-				err = fmt.Errorf("the server ended the stream (%w)", err)
-			}
-			err = fmt.Errorf("%w: %d reconnections, last: %w", ErrRetriesExhausted, attempt, err)
-			s.report(h, err)
-			return err
-		}
-		h.OnReconnect(Reconnect{Attempt: attempt + 1, Delay: s.retryDelay, LastEventID: s.lastEventID, Err: err})
-		if !s.sleep(s.retryDelay) {
-			return nil
 		}
 	}
+}
+
+// ended handles the end of a connection, err its reason (see connect): it reports the error, and
+// either waits for the reconnection and reports true, or reports false and Run's result. It is a
+// function of its own, so that Run's frame, under the reading of every connection, stays small.
+func (s *Stream) ended(h Handler, attempt int, err error) (bool, error) {
+	if s.stopped() {
+		return false, nil
+	}
+	if err != nil && !endedCleanly(err) {
+		s.report(h, err)
+	}
+	if !s.cfg.Reconnect || !reconnectable(err) {
+		if endedCleanly(err) {
+			return false, nil
+		}
+		return false, err
+	}
+	if attempt >= s.cfg.MaxRetries {
+		if endedCleanly(err) {
+			err = fmt.Errorf("the server ended the stream (%w)", err)
+		}
+		err = fmt.Errorf("%w: %d reconnections, last: %w", ErrRetriesExhausted, attempt, err)
+		s.report(h, err)
+		return false, err
+	}
+	h.OnReconnect(Reconnect{Attempt: attempt + 1, Delay: s.retryDelay, LastEventID: s.lastEventID, Err: err})
+	return s.sleep(s.retryDelay), nil
 }
 
 // report gives err to the handler, unless the stream was closed.
@@ -146,68 +153,170 @@ func (s *Stream) sleep(d time.Duration) bool {
 
 // connect makes one connection and reads it to its end. It returns why it
 // ended: io.EOF when the server ended the stream between events.
+//
+// connect's and readEvents' frames are under every wait for events, for as
+// long as the stream is open, so they are kept small: what the connection
+// holds lives in a conn, and the work before and after the reading is done
+// by functions that have returned by then (the request by a goroutine of its
+// own, see handshake). The stream's goroutine then needs a 4 KiB stack, not 8.
 func (s *Stream) connect(h Handler, attempt int) error {
-	ctx, cancel := context.WithCancelCause(s.ctx)
-	defer cancel(nil)
-	req, err := s.newRequest(ctx)
-	if err != nil {
+	c, err := s.open(h, attempt)
+	if c == nil {
 		return err
 	}
-	start := time.Now()
-	resp, err := s.roundTrip(ctx, cancel, req)
-	if err != nil {
-		return err
-	}
-	connecting := time.Since(start)
-	defer resp.Body.Close() // nothing to do about its error
+	defer c.close()
+	return s.endSession(h, c, s.readEvents(h, c))
+}
 
+// conn is an open connection of a stream, from its response to its end.
+type conn struct {
+	ctx     context.Context // ends with the connection
+	cancel  context.CancelCauseFunc
+	resp    *http.Response
+	idle    *idleReader  // nil without Config.IdleTimeout
+	decoded *decodedBody // nil without Content-Encoding
+	dec     *Decoder
+	start   time.Time // when the request was sent
+
+	connecting time.Duration // from start to the response's headers
+	session    Session
+}
+
+// close releases what c holds: its decoders, its idle timer, its response
+// and its request.
+func (c *conn) close() {
+	if c.decoded != nil {
+		c.decoded.close()
+	}
+	if c.idle != nil {
+		c.idle.stop()
+	}
+	if c.resp != nil {
+		_ = c.resp.Body.Close() // nothing to do about its error
+	}
+	c.cancel(nil)
+}
+
+// open makes a connection and, if its response is an event stream, tells h
+// that it is open and returns it; else it returns the error (nil if the
+// stream was stopped meanwhile), the connection closed. The body is read
+// through no wrapper that it does not need: an idle timer only with
+// IdleTimeout, decoders only for a Content-Encoding.
+func (s *Stream) open(h Handler, attempt int) (*conn, error) {
+	ctx, cancel := context.WithCancelCause(s.ctx)
+	c := &conn{ctx: ctx, cancel: cancel, session: Session{Attempt: attempt}}
+	body, err := s.responseBody(c, s.handshake(c))
+	if err != nil || s.stopped() {
+		c.close()
+		return nil, err
+	}
+	c.dec = NewDecoder(body, WithMaxEventSize(s.cfg.MaxEventSize), WithLastEventID(s.lastEventID))
+	s.opened(h, c)
+	return c, nil
+}
+
+// opened tells h that c is open.
+func (s *Stream) opened(h Handler, c *conn) {
+	resp := c.resp
+	h.OnOpen(Open{
+		StatusCode: resp.StatusCode, Status: resp.Status, Proto: resp.Proto, Header: resp.Header,
+		URL: resp.Request.URL.String(), Origin: Origin(resp.Request.URL), Attempt: c.session.Attempt,
+		ConnectingTime: c.connecting,
+	})
+}
+
+// responseBody checks the response of c, whose request failed with err if
+// not nil, and returns its body as the stream reads it.
+func (s *Stream) responseBody(c *conn, err error) (io.Reader, error) {
+	if err != nil {
+		return nil, err
+	}
+	resp := c.resp
 	if err := checkResponse(resp); err != nil {
-		// Bound the time too: a body may trickle forever.
-		t := time.AfterFunc(s.errorBodyTimeout, func() { cancel(errErrorBodyTimeout) })
-		defer t.Stop()
-		var body io.Reader = resp.Body
-		if codings, unsupported := contentCodings(resp.Header.Values(
-			"Content-Encoding")); unsupported == "" && len(codings) > 0 {
-			decoded := newDecodedBody(resp.Body, codings) // the body as the server meant it; bounded below
-			defer decoded.close()
-			body = decoded
-		}
-		err.Body, err.Truncated = readBounded(body, MaxErrorBodySize)
-		return err
+		return nil, s.rejected(c.cancel, resp, err)
 	}
 	codings, unsupported := contentCodings(resp.Header.Values("Content-Encoding"))
 	if unsupported != "" {
-		return &ResponseError{StatusCode: resp.StatusCode, Status: resp.Status, Header: resp.Header, err: ErrContentEncoding}
-	}
-	idle := newIdleReader(resp.Body, cancel)
-	defer idle.stop()
-	idle.arm(s.cfg.IdleTimeout)
-	body := newDecodedBody(idle, codings)
-	defer body.close()
-	if len(codings) > 0 {
-		// A body that does not decode fails here, before the stream is open.
-		if err := body.peek(); err != nil {
-			if errors.Is(context.Cause(ctx), ErrIdleTimeout) && !s.stopped() {
-				return fmt.Errorf("%w: no bytes for %v", ErrIdleTimeout, s.cfg.IdleTimeout)
-			}
-			return err
+		return nil, &ResponseError{
+			StatusCode: resp.StatusCode, Status: resp.Status, Header: resp.Header, err: ErrContentEncoding,
 		}
 	}
-	if s.stopped() {
-		return nil
+	var body io.Reader = resp.Body
+	if s.cfg.IdleTimeout > 0 {
+		c.idle = newIdleReader(resp.Body, c.cancel, s.cfg.IdleTimeout)
+		body = c.idle
 	}
-	h.OnOpen(Open{
-		StatusCode: resp.StatusCode, Status: resp.Status, Proto: resp.Proto, Header: resp.Header,
-		URL: resp.Request.URL.String(), Origin: Origin(resp.Request.URL), Attempt: attempt, ConnectingTime: connecting,
-	})
-	session := Session{Attempt: attempt}
-	session.Err = s.readEvents(ctx, h, body, start, &session)
-	session.Duration = time.Since(start)
-	if s.stopped() {
-		session.Err = nil
+	if len(codings) > 0 {
+		c.decoded = newDecodedBody(body, codings)
+		// A body that does not decode fails here, before the stream is open.
+		if err := c.decoded.peek(); err != nil {
+			if errors.Is(context.Cause(c.ctx), ErrIdleTimeout) && !s.stopped() {
+				return nil, fmt.Errorf("%w: no bytes for %v", ErrIdleTimeout, s.cfg.IdleTimeout)
+			}
+			return nil, err
+		}
+		body = c.decoded
 	}
-	h.OnSessionEnd(session)
-	return session.Err
+	return body, nil
+}
+
+// endSession ends the session of c, which readEvents ended with err: it keeps
+// what the stream carries to its next connection (the last event ID, the
+// reconnection time), tells h and returns the session's error.
+func (s *Stream) endSession(h Handler, c *conn, err error) error {
+	s.lastEventID = c.dec.LastEventID()
+	if retry, set := c.dec.Retry(); set {
+		s.retryDelay = retry
+	}
+	c.dec.Release()
+	c.session.Err = err
+	c.session.Duration = time.Since(c.start)
+	if s.stopped() {
+		c.session.Err = nil
+	}
+	h.OnSessionEnd(c.session)
+	return c.session.Err
+}
+
+// handshake sends the request of c and waits for its response's headers, on
+// a goroutine of its own that ends with it, while the stream's goroutine
+// waits: sending a request takes net/http deep (dialling, writing the
+// request, reading the headers), and a goroutine keeps the stack it grew for
+// as long as it runs deep enough (Go halves a stack only when less than a
+// quarter of it is used). The stream's goroutine, which then waits for events
+// for as long as the stream is open, keeps only the stack that reading needs.
+// It returns the request's error; else c holds the response.
+func (s *Stream) handshake(c *conn) error {
+	done := make(chan error, 1)
+	go s.sendRequest(c, done)
+	return <-done
+}
+
+// sendRequest is handshake's goroutine.
+func (s *Stream) sendRequest(c *conn, done chan<- error) {
+	req, err := s.newRequest(c.ctx)
+	if err == nil {
+		c.start = time.Now()
+		c.resp, err = s.roundTrip(c.ctx, c.cancel, req) //nolint:bodyclose // closed by c.close, when the connection ends
+		c.connecting = time.Since(c.start)
+	}
+	done <- err
+}
+
+// rejected is the error of resp, a response that is not an event stream (err): with its body,
+// bounded in size and in time (a body may trickle forever). cancel ends the connection.
+func (s *Stream) rejected(cancel context.CancelCauseFunc, resp *http.Response, err *ResponseError) error {
+	t := time.AfterFunc(s.errorBodyTimeout, func() { cancel(errErrorBodyTimeout) })
+	defer t.Stop()
+	var body io.Reader = resp.Body
+	if codings, unsupported := contentCodings(resp.Header.Values(
+		"Content-Encoding")); unsupported == "" && len(codings) > 0 {
+		decoded := newDecodedBody(resp.Body, codings) // the body as the server meant it; bounded below
+		defer decoded.close()
+		body = decoded
+	}
+	err.Body, err.Truncated = readBounded(body, MaxErrorBodySize)
+	return err
 }
 
 // errErrorBodyTimeout cuts the reading of a rejected response's body.
@@ -313,42 +422,42 @@ func readBounded(r io.Reader, limit int) ([]byte, bool) {
 	return body, false
 }
 
-// readEvents decodes the body and delivers the events in batches, until
+// readEvents decodes the body of c and delivers the events in batches, until
 // the body ends, fails or the stream stops.
-func (s *Stream) readEvents(ctx context.Context, h Handler, body io.Reader, start time.Time, session *Session) error {
-	dec := NewDecoder(body, WithMaxEventSize(s.cfg.MaxEventSize), WithLastEventID(s.lastEventID))
-	defer func() {
-		s.lastEventID = dec.LastEventID()
-		if retry, set := dec.Retry(); set {
-			s.retryDelay = retry
-		}
-		dec.Release()
-	}()
+func (s *Stream) readEvents(h Handler, c *conn) error {
 	for {
-		ev, err := dec.Next()
+		ev, err := c.dec.Next()
 		if err != nil {
-			return s.endError(ctx, dec, err)
+			return s.endError(c.ctx, c.dec, err)
 		}
-		batch := Batch{Events: make([]Event, 1, s.batchCap), First: session.Events == 0}
-		batch.Events[0] = ev
-		for {
-			ev, ok := dec.NextBuffered()
-			if !ok {
-				break // no further event buffered, or an error that the next Next returns
-			}
-			batch.Events = append(batch.Events, ev)
-		}
-		if batch.First {
-			batch.TimeToFirstEvent = time.Since(start)
-		}
-		s.batchCap = max(len(batch.Events), 8)
-		session.Events += len(batch.Events)
-		s.lastEventID = dec.LastEventID()
-		h.OnEvents(batch)
+		s.deliver(h, c, ev)
 		if s.stopped() {
 			return nil
 		}
 	}
+}
+
+// deliver gives h the batch of ev, the event that the decoder returned, and of the events that
+// followed it in the same read. It is a function of its own, so that readEvents' frame, under
+// every wait for events, stays small.
+func (s *Stream) deliver(h Handler, c *conn, ev Event) {
+	dec, session := c.dec, &c.session
+	batch := Batch{Events: make([]Event, 1, s.batchCap), First: session.Events == 0}
+	batch.Events[0] = ev
+	for {
+		ev, ok := dec.NextBuffered()
+		if !ok {
+			break // no further event buffered, or an error that the next Next returns
+		}
+		batch.Events = append(batch.Events, ev)
+	}
+	if batch.First {
+		batch.TimeToFirstEvent = time.Since(c.start)
+	}
+	s.batchCap = max(len(batch.Events), 8)
+	session.Events += len(batch.Events)
+	s.lastEventID = dec.LastEventID()
+	h.OnEvents(batch)
 }
 
 // endedCleanly reports whether err, the end of a connection, is io.EOF itself:
@@ -381,31 +490,23 @@ type idleReader struct {
 	timer   *time.Timer
 }
 
-func newIdleReader(r io.Reader, cancel context.CancelCauseFunc) *idleReader {
-	return &idleReader{r: r, cancel: cancel}
-}
-
-// arm starts (or restarts) the idle timer; 0 disarms it.
-func (i *idleReader) arm(timeout time.Duration) {
-	i.stop()
-	i.timeout = timeout
-	if timeout > 0 {
-		i.timer = time.AfterFunc(timeout, func() { i.cancel(ErrIdleTimeout) })
-	}
+// newIdleReader returns r, read with its idle timer started: timeout, more
+// than 0.
+func newIdleReader(r io.Reader, cancel context.CancelCauseFunc, timeout time.Duration) *idleReader {
+	i := &idleReader{r: r, cancel: cancel, timeout: timeout}
+	i.timer = time.AfterFunc(timeout, func() { i.cancel(ErrIdleTimeout) })
+	return i
 }
 
 // stop disarms the idle timer.
 func (i *idleReader) stop() {
-	if i.timer != nil {
-		i.timer.Stop()
-		i.timer = nil
-	}
+	i.timer.Stop()
 }
 
 // Read reads from the body, restarting the idle timer on progress.
 func (i *idleReader) Read(p []byte) (int, error) {
 	n, err := i.r.Read(p)
-	if n > 0 && i.timer != nil {
+	if n > 0 {
 		i.timer.Reset(i.timeout)
 	}
 	return n, err

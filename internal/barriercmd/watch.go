@@ -23,8 +23,9 @@ channel, as a waiting script gets them; it also re-reads once a second, never fa
 A barrier that does not exist yet is waited for. It is judged like a wait with --quorum and
 --max-failures; parties come from the barrier (or --parties). It follows a rendezvous (arrive()) too:
 each settled phase is pushed on its own channel and printed; a barrier used only with arrive() is
-followed phase after phase until the run ends (every k6 instance recorded the end of its test: exit 0,
-or 4 when the last phase was not released), --timeout (exit 5) or an interrupt.
+followed phase after phase until the run ends (every k6 instance recorded the end of its test, or
+none holds a live lease any more after one did, as when an instance was killed: exit 0, or 4 when the
+last phase was not released), --timeout (exit 5) or an interrupt.
 
 ` + connectionHelp + "\n\n" + exitCodesHelp,
 		Example: `  k6 x barrier watch --run-id run-42 --timeout 10m
@@ -78,6 +79,7 @@ func (c *cli) watch(in *barrier.Inspector, ref barrier.Ref, j judgeFlags, timeou
 
 	var last, lastErr string
 	var snap barrier.Snapshot
+	var leased bool // some k6 instance held a live lease on the rendezvous
 	read := 0
 	for {
 		s, err := in.Inspect(ctx, ref, j.options(true))
@@ -95,7 +97,7 @@ func (c *cli) watch(in *barrier.Inspector, ref barrier.Ref, j judgeFlags, timeou
 			read++
 			lastErr = ""
 			snap = s
-			done, err := c.report(in, s, &last, started)
+			done, err := c.report(in, s, &last, &leased, started)
 			if done || err != nil {
 				return err
 			}
@@ -117,8 +119,10 @@ func (c *cli) watch(in *barrier.Inspector, ref barrier.Ref, j judgeFlags, timeou
 }
 
 // report prints s when it changed and tells whether the barrier settled (with the error of a
-// failure).
-func (c *cli) report(in *barrier.Inspector, s barrier.Snapshot, last *string, started time.Time) (bool, error) {
+// failure). leased tells, across the reads of a watch, whether some k6 instance held a lease.
+func (c *cli) report(
+	in *barrier.Inspector, s barrier.Snapshot, last *string, leased *bool, started time.Time,
+) (bool, error) {
 	switch {
 	case !s.Found:
 		if *last != "absent" {
@@ -136,18 +140,7 @@ func (c *cli) report(in *barrier.Inspector, s barrier.Snapshot, last *string, st
 			"barrier %s recorded no parties: pass --parties (the participants expected)",
 			s.Ref))
 	case s.Parties == 0: // a rendezvous only: follow its phases until the run ends (or --timeout)
-		text := "barrier " + s.String() + ": phase " + phaseText(s.Phase) + lastPhaseSuffix(s.Phase)
-		if text != *last {
-			*last = text
-			if c.json {
-				if err := writeJSON(c.gs.Stdout, stamped(toJSON(in, s))); err != nil {
-					return true, withCode(err, ExitError)
-				}
-			} else {
-				c.printf("%s %s\n", now(), text)
-			}
-		}
-		return s.RunEnded, c.runEnded(s, started)
+		return c.reportPhases(in, s, last, leased, started)
 	}
 	text := line(s)
 	if text != *last {
@@ -176,12 +169,35 @@ func (c *cli) report(in *barrier.Inspector, s barrier.Snapshot, last *string, st
 	return false, nil
 }
 
-// runEnded, for a rendezvous whose run ended (every k6 instance recorded its test's end), says so
-// and returns the watch's end: nil when its last phase was released, exit code 4 otherwise.
-func (c *cli) runEnded(s barrier.Snapshot, started time.Time) error {
-	if !s.RunEnded {
-		return nil
+// reportPhases is report for a rendezvous only: it prints its phase when it changed, and tells
+// whether its run ended: every k6 instance recorded the end of its test, or none holds a live
+// lease any more after one did (leased, across the reads of a watch).
+func (c *cli) reportPhases(
+	in *barrier.Inspector, s barrier.Snapshot, last *string, leased *bool, started time.Time,
+) (bool, error) {
+	text := "barrier " + s.String() + ": phase " + phaseText(s.Phase) + lastPhaseSuffix(s.Phase)
+	if text != *last {
+		*last = text
+		if c.json {
+			if err := writeJSON(c.gs.Stdout, stamped(toJSON(in, s))); err != nil {
+				return true, withCode(err, ExitError)
+			}
+		} else {
+			c.printf("%s %s\n", now(), text)
+		}
 	}
+	ended := s.RunEnded || (*leased && s.Phase.Instances == 0)
+	*leased = *leased || s.Phase.Instances > 0
+	if !ended {
+		return false, nil
+	}
+	return true, c.runEnded(s, started)
+}
+
+// runEnded, for a rendezvous whose run ended (every k6 instance recorded its test's end, or none
+// holds a live lease any more), says so and returns the watch's end: nil when its last phase was
+// released, exit code 4 otherwise.
+func (c *cli) runEnded(s barrier.Snapshot, started time.Time) error {
 	last := s.Phase.Last
 	if last != nil && last.Outcome != barrier.OutcomeReleased {
 		return withCode(fmt.Errorf("barrier %s: the run ended; its last phase %s", s.Ref, lastPhaseText(last)), ExitFailed)

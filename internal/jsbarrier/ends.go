@@ -48,16 +48,47 @@ func (e *ends) used(core *barrier.Barrier, segment string) {
 	e.segment = segment
 }
 
-// recordRunEnd records in each Redis barrier this process used that its test ended, so that
-// `k6 x barrier watch` of a rendezvous ends with the run (barrier.RecordRunEnd).
-func (e *ends) recordRunEnd(logger logrus.FieldLogger) {
+// testEnded is what this process does at k6's TestEnd event (the end of the test, exec.test.abort(),
+// a threshold's abort, SIGTERM or Ctrl+C: k6 emits TestEnd once its scheduler stopped, whatever
+// stopped it): it withdraws its participants from the rendezvous of every Redis barrier it used, so
+// that the other k6 instances' phases need them no more at once, not when the process's lease
+// expires; records its run's end; and logs one line per barrier.
+func (e *ends) testEnded(logger logrus.FieldLogger) {
+	e.withdraw(logger)
+	e.recordRunEnd(logger)
+	e.report(logger)
+}
+
+// usedCores returns the barriers this process used, and its execution segment.
+func (e *ends) usedCores() ([]*barrier.Barrier, string) {
 	e.mu.Lock()
+	defer e.mu.Unlock()
 	cores := make([]*barrier.Barrier, 0, len(e.cores))
 	for _, c := range e.cores {
 		cores = append(cores, c)
 	}
-	segment := e.segment
-	e.mu.Unlock()
+	return cores, e.segment
+}
+
+// withdraw makes the participants of this process leave every Redis barrier it used
+// (barrier.Withdraw).
+func (e *ends) withdraw(logger logrus.FieldLogger) {
+	cores, _ := e.usedCores()
+	for _, c := range cores {
+		ctx, cancel := context.WithTimeout(context.Background(), barrier.CallTimeout)
+		_, err := c.Withdraw(ctx)
+		cancel()
+		if err != nil {
+			logger.WithField("barrier", c.Options().Name).Warnf(
+				"%v (the other k6 instances see its participants leave when its lease expires)", err)
+		}
+	}
+}
+
+// recordRunEnd records in each Redis barrier this process used that its test ended, so that
+// `k6 x barrier watch` of a rendezvous ends with the run (barrier.RecordRunEnd).
+func (e *ends) recordRunEnd(logger logrus.FieldLogger) {
+	cores, segment := e.usedCores()
 	for _, c := range cores {
 		ctx, cancel := context.WithTimeout(context.Background(), barrier.CallTimeout)
 		err := c.RecordRunEnd(ctx, segment)
@@ -151,8 +182,8 @@ func (e *ends) report(logger logrus.FieldLogger) {
 	}
 }
 
-// watchTestEnd reports the process's barriers at k6's TestEnd event (a runtime without k6's events,
-// as in unit tests, has none).
+// watchTestEnd ends the process's part in its barriers at k6's TestEnd event (testEnded; a runtime
+// without k6's events, as in unit tests, has none).
 func (root *RootModule) watchTestEnd(mi *ModuleInstance) {
 	global := mi.vu.Events().Global
 	env := mi.vu.InitEnv()
@@ -164,8 +195,7 @@ func (root *RootModule) watchTestEnd(mi *ModuleInstance) {
 	go func() {
 		for ev := range events {
 			if ev.Type == eventTestEnd {
-				root.ends.recordRunEnd(logger)
-				root.ends.report(logger)
+				root.ends.testEnded(logger)
 			}
 			if ev.Done != nil {
 				ev.Done()

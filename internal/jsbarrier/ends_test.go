@@ -3,6 +3,7 @@ package jsbarrier
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/sirupsen/logrus"
 	logtest "github.com/sirupsen/logrus/hooks/test"
@@ -67,4 +68,64 @@ func TestJSRunEndRecorded(t *testing.T) {
 	s, err = in.Inspect(context.Background(), ref, barrier.InspectOptions{})
 	require.NoError(t, err)
 	assert.True(t, s.RunEnded)
+}
+
+// TestJSTestEndWithdraws: two k6 processes (two module roots, two Redis clients, two instance
+// leases) share a rendezvous of 4 parties, 2 VUs each. At k6's TestEnd of the second (the end of its
+// test, exec.test.abort() or SIGTERM: k6 emits TestEnd after each), its participants withdraw at
+// once: the first process's VUs, already waiting at the next phase, are released with 2 parties,
+// although the second process still renews its lease and its VUs never left by themselves.
+func TestJSTestEndWithdraws(t *testing.T) {
+	srv := redistest.New(t)
+	run := redistest.Prefix(t)
+	srv.Cleanup(t, "*{"+run+"}*")
+	name := uniqueName(t)
+	init := func(url string) string {
+		return `const room = new Barrier({ parties: 4, name: "` + name + `", redis: "` + url + `", runId: "` + run + `" });`
+	}
+	first, second := newK6Model(t, "constant-vus"), newK6Model(t, "constant-vus")
+	mine := first.vus(t, 2, init(srv.URL))
+	theirs := second.vusIn(t, second.ss, []uint64{3, 4}, init(srv.URL+"?pool_size=8")) // another client
+	all := append(append([]*modelVU{}, mine...), theirs...)
+	for i, vu := range all {
+		require.NoError(t, vu.rt.VU.Runtime().Set("me", i+1))
+	}
+	const arrive = `globalThis.res = await room.arrive({ id: me, timeout: "30s", progress: false });`
+	iterate(t, all, arrive)
+	for _, vu := range all {
+		assertPhase(t, vu, "released", 0, 4)
+	}
+
+	for _, vu := range mine {
+		vu.startIteration()
+	}
+	done := make(chan time.Duration, 1)
+	go func() { done <- runAll(t, mine, arrive) }()
+	select {
+	case <-done:
+		t.Fatal("phase 1 settled while the second process's participants still take part")
+	case <-time.After(2 * time.Second): // four lease renewals of the second process, more than one of the first
+	}
+	logger, hook := logtest.NewNullLogger()
+	second.root.ends.testEnded(logger)
+	for _, e := range hook.AllEntries() {
+		assert.NotEqual(t, logrus.WarnLevel, e.Level, e.Message)
+	}
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("phase 1 not released after the second process's TestEnd")
+	}
+	for _, vu := range mine {
+		vu.endIteration()
+		assertPhase(t, vu, "released", 1, 2)
+		assert.EqualValues(t, 2, jsObj(vu.jsVU, "res").Get("left").ToInteger())
+	}
+
+	in, err := barrier.NewInspector(srv.URL, "")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = in.Close() })
+	s, err := in.Inspect(context.Background(), barrier.Ref{RunID: run, Name: name}, barrier.InspectOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, 1, s.Phase.Instances, "the first process's lease alone remains")
 }

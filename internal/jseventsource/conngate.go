@@ -143,24 +143,24 @@ func (h *hostGate) sawConn(c net.Conn) {
 	h.mu.Unlock()
 }
 
-// gatedTransport sends a VU's stream requests through the VU's transport, one host's https
-// requests by turns until each has its connection (see connGates).
-type gatedTransport struct {
-	next  http.RoundTripper
-	gates *connGates
-}
-
-// RoundTrip implements http.RoundTripper.
-func (t gatedTransport) RoundTrip(req *http.Request) (resp *http.Response, err error) {
-	h := t.gates.gate(req)
-	if h == nil {
-		return t.next.RoundTrip(req) //nolint:wrapcheck // a RoundTripper returns its transport's error as it is
-	}
+// roundTrip sends req, an https request to h's host, through next (the VU's transport): it takes
+// the host's turn first if it must, and hands it on once the request has its connection.
+func (h *hostGate) roundTrip(next http.RoundTripper, req *http.Request) (resp *http.Response, err error) {
 	ctx := req.Context()
 	turn, err := h.enter(ctx)
 	if err != nil {
 		return nil, err
 	}
+	traced, leave := h.traced(req, turn)
+	// The turn is handed on whatever ends the request, a panic included.
+	defer func() { leave(false, err != nil && ctx.Err() == nil) }()
+	return next.RoundTrip(traced) //nolint:wrapcheck // a RoundTripper returns its transport's error as it is
+}
+
+// traced returns req as it is sent: traced, so that the protocol of its connection is recorded and,
+// if it holds the turn (turn), the turn is handed on when it gets its connection; and the function
+// that hands the turn on (once, whoever calls it first; nothing without the turn).
+func (h *hostGate) traced(req *http.Request, turn bool) (*http.Request, func(gotConn, failed bool)) {
 	var once sync.Once
 	leave := func(gotConn, failed bool) {
 		if turn {
@@ -171,8 +171,5 @@ func (t gatedTransport) RoundTrip(req *http.Request) (resp *http.Response, err e
 		h.sawConn(info.Conn)
 		leave(true, false)
 	}}
-	// The turn is handed on whatever ends the request, a panic included.
-	defer func() { leave(false, err != nil && ctx.Err() == nil) }()
-	resp, err = t.next.RoundTrip(req.WithContext(httptrace.WithClientTrace(ctx, trace)))
-	return resp, err //nolint:wrapcheck // a RoundTripper returns its transport's error as it is
+	return req.WithContext(httptrace.WithClientTrace(req.Context(), trace)), leave
 }

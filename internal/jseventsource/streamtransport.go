@@ -43,16 +43,23 @@ func (p *plainTransport) get(base http.RoundTripper) http.RoundTripper {
 }
 
 // streamTransport sends a stream's requests through the transport of its scheme: http:// through
-// the VU's plainTransport, https through the VU's transport.
+// the VU's plainTransport, https through the VU's transport, by turns with the VU's other streams
+// to the same host until each has its connection (see connGates). It is one RoundTripper, each of
+// its ways one call deep: a request is sent from a goroutine whose stack is to stay small (see
+// sse.Stream).
 type streamTransport struct {
 	vu    http.RoundTripper
 	plain *plainTransport
+	gates *connGates
 }
 
 // RoundTrip implements http.RoundTripper.
-func (t streamTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+func (t *streamTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme == "http" {
 		return t.plain.get(t.vu).RoundTrip(req) //nolint:wrapcheck // a RoundTripper returns its transport's error as it is
+	}
+	if h := t.gates.gate(req); h != nil {
+		return h.roundTrip(t.vu, req)
 	}
 	return t.vu.RoundTrip(req) //nolint:wrapcheck // a RoundTripper returns its transport's error as it is
 }

@@ -36,10 +36,7 @@ import (
 // connections as k6/http's requests do; its http:// requests go through a copy of the VU's
 // transport with smaller buffers (conns.plain, see plainTransport).
 func vuClient(state *lib.State, conns *vuConns, redirects null.Int, tags metrics.TagsAndMeta) *http.Client {
-	var transport http.RoundTripper = gatedTransport{
-		next:  streamTransport{vu: state.Transport, plain: &conns.plain},
-		gates: &conns.gates,
-	}
+	var transport http.RoundTripper = &streamTransport{vu: state.Transport, plain: &conns.plain, gates: &conns.gates}
 	if state.Transport == nil {
 		transport = http.DefaultTransport // not in a k6 VU (a test's state without one)
 	}
