@@ -3,6 +3,7 @@ package barriercmd
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"sort"
 	"testing"
 
@@ -22,7 +23,10 @@ func TestReset(t *testing.T) {
 	seed(t, srv.URL, barrier.Options{Parties: 3, RunID: run, Name: "pay"}, ids(1, 2), "")
 	require.NoError(t, rdb.HSet(ctx, "K6_BARRIER_META:{"+run+"}", "parties", "3").Err())
 	// Not the barrier's: another program's keys, and a counter of a reason the barrier never recorded.
-	foreign := []string{"OTHER:{" + run + "}", "K6_BARRIER_JOINED:{" + run + "}x", "K6_BARRIER_X_FAIL:{" + run + "}", "K6_BARRIERS_JOINED:{" + run + "}"}
+	foreign := []string{
+		"OTHER:{" + run + "}", "K6_BARRIER_JOINED:{" + run + "}x", "K6_BARRIER_X_FAIL:{" + run + "}",
+		"K6_BARRIERS_JOINED:{" + run + "}",
+	}
 	for _, k := range foreign {
 		require.NoError(t, rdb.Set(ctx, k, "1", 0).Err())
 	}
@@ -79,7 +83,7 @@ func TestReset(t *testing.T) {
 	require.NoError(t, err)
 	sort.Strings(left)
 	// The tombstones name the one-shot states deleted, for a minute (a waiter tells the reset from a loss).
-	kept := append(foreign, "K6_BARRIER_RESET:{"+run+"}", "K6_BARRIER_RESET:{"+run+"}:pay")
+	kept := append(slices.Clone(foreign), "K6_BARRIER_RESET:{"+run+"}", "K6_BARRIER_RESET:{"+run+"}:pay")
 	sort.Strings(kept)
 	assert.Equal(t, kept, left, "only keys outside the barrier's scheme, and the tombstones, are left")
 }
