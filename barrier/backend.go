@@ -25,6 +25,8 @@ type backend interface {
 	// watch starts delivering change hints. It is ready when it returns: a
 	// change after that is delivered.
 	watch(ctx context.Context) (watcher, error)
+	// progressClock paces the progress lines of the barrier's waits in this process.
+	progressClock() *progressClock
 }
 
 // counts is a snapshot of a barrier's accounting.
@@ -35,6 +37,11 @@ type counts struct {
 	// created is when the barrier's state was first written (Redis TIME);
 	// zero when unknown (in-process, or no meta).
 	created time.Time
+	// epoch names the state counted (Redis: set by its first counting write; "" before it, and
+	// in-process, where no state is lost); tombstone is the epoch the last reset deleted ("" when
+	// none is known). A wait that counted one epoch and reads another, or none, lost its state
+	// unless the tombstone names the epoch it counted.
+	epoch, tombstone string
 }
 
 // watcher delivers hints that a barrier changed, in order.
@@ -43,9 +50,6 @@ type watcher interface {
 	ready() <-chan struct{}
 	// take returns the hints delivered since the last take, oldest first.
 	take() []hint
-	// fallback is how often the waiter should re-read anyway, because hints
-	// can be lost (0: never).
-	fallback() time.Duration
 	close()
 }
 

@@ -211,12 +211,13 @@ func (b *Barrier) Reset(ctx context.Context) error {
 	return nil
 }
 
-// boundCall runs one call of b within CallTimeout, whatever Redis does. A call that ran out of time
-// says so with the address; the caller's own context ending returns its error.
+// boundCall runs one call of b with its context bounded by CallTimeout: the call's one bound, which
+// the clients heed for every step (their ContextTimeoutEnabled, see clients.go). A call that ran
+// out of time says so with the address; the caller's own context ending returns its error.
 func boundCall[T any](ctx context.Context, b *Barrier, fn func(context.Context) (T, error)) (T, error) {
 	cctx, cancel := context.WithTimeout(ctx, CallTimeout)
 	defer cancel()
-	v, err := detached(cctx, fn, nil)
+	v, err := fn(cctx)
 	if err != nil && !expired(ctx) && expired(cctx) {
 		if d, ok := b.be.(interface{ down() error }); ok {
 			if derr := d.down(); derr != nil { // no master answered: say so, and since when

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	logtest "github.com/sirupsen/logrus/hooks/test"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -50,6 +51,7 @@ var conformanceTests = []struct {
 	{"error message format", testErrorMessage},
 	{"cancelled context aborts", testAborted},
 	{"progress reports while waiting", testProgress},
+	{"progress: one line per interval however many wait", testProgressOneLine},
 	{"reset then rejoin", testResetRejoin},
 	{"names are independent barriers", testNamesIndependent},
 	{"100 goroutines with one id count once", testSameIDConcurrently},
@@ -344,6 +346,39 @@ func testProgress(t *testing.T, newBarrier newFunc) {
 	assert.Equal(t, OutcomePending, reports[0].Outcome)
 	assert.Equal(t, []int{1, 2}, reports[0].Missing)
 	assert.Regexp(t, `^barrier default: pending after [0-9.]+[µm]?s: joined 0/2, failed 0, missing 2 \(1, 2\)$`, reports[0].String())
+}
+
+// testProgressOneLine: 50 waits of one barrier (on two Barrier values, as two VUs have) log one
+// progress line per interval between them, not one each.
+func testProgressOneLine(t *testing.T, newBarrier newFunc) {
+	const waits, interval = 50, 50 * time.Millisecond
+	b := newBarrier(t, Options{Parties: 2})
+	other, err := New(b.Options())
+	require.NoError(t, err)
+	logger, hook := logtest.NewNullLogger()
+	start := time.Now()
+	errs := make(chan error, waits)
+	for i := range waits {
+		w := b
+		if i%2 == 1 {
+			w = other
+		}
+		go func() {
+			_, err := w.Wait(testCtx(t), WaitOptions{Progress: interval, OnProgress: func(r Result) { logger.Info(r.String()) }})
+			errs <- err
+		}()
+	}
+	require.Eventually(t, func() bool { return len(hook.AllEntries()) >= 4 }, 10*time.Second, 5*time.Millisecond)
+	lines := len(hook.AllEntries())
+	elapsed := time.Since(start)
+	join(t, b, 1, 2)
+	for range waits {
+		require.NoError(t, <-errs)
+	}
+	// A ticker drops the ticks nobody took, so a slow machine logs fewer lines, never more.
+	assert.LessOrEqual(t, lines, int(elapsed/interval)+1, "%d lines in %s at one per %s", lines, elapsed, interval)
+	assert.Regexp(t, `^barrier default: pending after [0-9.]+[µm]?s: joined 0/2, failed 0, missing 2 \(1, 2\)$`,
+		hook.AllEntries()[0].Message)
 }
 
 func testResetRejoin(t *testing.T, newBarrier newFunc) {

@@ -130,7 +130,7 @@ func (in *Inspector) Inspect(ctx context.Context, ref Ref, opts InspectOptions) 
 	}
 	s, err := inspectorCall(ctx, in, timeout, func(ctx context.Context) (Snapshot, error) {
 		return in.inspect(ctx, o, opts)
-	}, nil)
+	})
 	if err != nil {
 		return Snapshot{}, fmt.Errorf("barrier %s: %w", Ref{RunID: o.RunID, Name: o.Name}, err)
 	}

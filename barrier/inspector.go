@@ -115,14 +115,14 @@ func (in *Inspector) backend(o Options) *redisBackend {
 	return be
 }
 
-// inspectorCall runs fn within timeout, whatever Redis does, and says so when that ran out; drop
-// releases a result that came too late.
+// inspectorCall runs fn with its context bounded by timeout (see boundCall), and says so when that
+// ran out.
 func inspectorCall[T any](
-	ctx context.Context, in *Inspector, timeout time.Duration, fn func(context.Context) (T, error), drop func(T),
+	ctx context.Context, in *Inspector, timeout time.Duration, fn func(context.Context) (T, error),
 ) (T, error) {
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	v, err := detached(cctx, fn, drop)
+	v, err := fn(cctx)
 	if err != nil && !expired(ctx) && expired(cctx) {
 		return v, fmt.Errorf(
 			"redis %s: no answer within %s (Redis stalled, overloaded or unreachable): %w",
@@ -147,7 +147,7 @@ func (in *Inspector) Watch(ctx context.Context, ref Ref) (*Watch, error) {
 	// Both the one-shot channel (joins, failures, resets) and the rendezvous's (each settled phase).
 	w, err := inspectorCall(ctx, in, CallTimeout, func(ctx context.Context) (watcher, error) {
 		return sessionFor(be, o.Parties).watch(ctx, true)
-	}, func(w watcher) { w.close() })
+	})
 	if err != nil {
 		return nil, err
 	}

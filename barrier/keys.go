@@ -14,8 +14,12 @@ import "strings"
 //	                                K6_BARRIER_LOGIN_FAIL:{run1} (the plan's keys)
 //	K6_BARRIER_META:{run1}          HASH of the barrier's parameters, written
 //	                                by its first counting write: parties
-//	                                (all instances must agree) and created
-//	                                (ms since the epoch, Redis TIME)
+//	                                (all instances must agree), created
+//	                                (ms since the epoch, Redis TIME) and epoch
+//	                                (a token naming this state)
+//	K6_BARRIER_RESET:{run1}         STRING the epoch the last reset deleted, for a
+//	                                minute (a tombstone: a wait tells a reset
+//	                                from a loss by it)
 //	K6_BARRIER_RELEASE:{run1}       pub/sub channel; every counting write
 //	                                publishes "<joined> <failed>", reset() "reset"
 //	K6_BARRIER_REPLIES:{run1}       HASH call token -> reply of a writing script, and
@@ -32,6 +36,8 @@ type keyLayout struct {
 	failures string
 	meta     string
 	channel  string
+	// tombstone names the epoch of the state the last reset deleted.
+	tombstone string
 	// replies and repliesAt keep the writing scripts' replies by call token (see onceScript).
 	replies, repliesAt string
 }
@@ -50,6 +56,7 @@ func newKeyLayout(o Options) keyLayout {
 		failures:  p + "_FAILURES:" + scope,
 		meta:      p + "_META:" + scope,
 		channel:   p + "_RELEASE:" + scope,
+		tombstone: p + "_RESET:" + scope,
 		replies:   p + "_REPLIES:" + scope,
 		repliesAt: p + "_REPLIES_AT:" + scope,
 	}

@@ -283,7 +283,7 @@ func (in *Inspector) List(ctx context.Context, runPattern string, opts InspectOp
 	progress := &listProgress{pending: map[string]bool{}}
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	out, err := detached(withoutRetry(cctx), func(ctx context.Context) (Listing, error) {
+	out, err := func(ctx context.Context) (Listing, error) {
 		var mu sync.Mutex
 		var out Listing
 		seen := map[Ref]bool{}
@@ -317,7 +317,7 @@ func (in *Inspector) List(ctx context.Context, runPattern string, opts InspectOp
 			out.Unscanned = append(out.Unscanned, u.err.Error())
 		}
 		return out, nil
-	}, nil)
+	}(withoutRetry(cctx))
 	if err != nil {
 		if ctx.Err() == nil && expired(cctx) {
 			return Listing{}, fmt.Errorf(
@@ -465,7 +465,7 @@ func (in *Inspector) PlanReset(ctx context.Context, ref Ref, all bool) (ResetPla
 			plan.Keys[r] = ks
 		}
 		return plan, nil
-	}, nil)
+	})
 	if err != nil {
 		return ResetPlan{}, fmt.Errorf("barrier %s: %w", Ref{RunID: o.RunID, Name: o.Name}, err)
 	}
@@ -534,7 +534,7 @@ func (in *Inspector) Reset(ctx context.Context, plan ResetPlan) (int, error) {
 		n, err := inspectorCall(ctx, in, CallTimeout, func(ctx context.Context) (int, error) {
 			n, _, err := resetKeys(ctx, in.client, newKeyLayout(o), keys)
 			return n, err
-		}, nil)
+		})
 		deleted += n
 		if err != nil {
 			return deleted, fmt.Errorf("barrier %s: reset: %w", ref, in.wrap(ctx, err))

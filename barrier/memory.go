@@ -28,14 +28,18 @@ type memoryState struct {
 	// watchers get a hint on every change, under mu: a change after watch
 	// returned is delivered, in order.
 	watchers map[*memoryWatcher]struct{}
+	progress progressClock
+	// phases is the barrier's rendezvous state.
+	phases *memoryPhases
 }
 
-func newMemoryState() *memoryState {
+func newMemoryState(parties int) *memoryState {
 	return &memoryState{
 		joined:   map[string]struct{}{},
 		failed:   map[string]string{},
 		failures: map[string]int{},
 		watchers: map[*memoryWatcher]struct{}{},
+		phases:   newMemoryPhases(parties),
 	}
 }
 
@@ -50,7 +54,7 @@ func newMemoryBackend(o Options) *memoryBackend {
 	defer memoryRegistry.Unlock()
 	s, ok := memoryRegistry.states[key]
 	if !ok {
-		s = newMemoryState()
+		s = newMemoryState(o.Parties)
 		memoryRegistry.states[key] = s
 	}
 	return &memoryBackend{state: s}
@@ -125,6 +129,8 @@ func (m *memoryBackend) reset(context.Context) error {
 
 func (m *memoryBackend) where() string { return "in-process" }
 
+func (m *memoryBackend) progressClock() *progressClock { return &m.state.progress }
+
 func (m *memoryBackend) watch(context.Context) (watcher, error) {
 	w := &memoryWatcher{hintBox: newHintBox(), state: m.state}
 	m.state.mu.Lock()
@@ -139,7 +145,6 @@ type memoryWatcher struct {
 	state *memoryState
 }
 
-func (w *memoryWatcher) fallback() time.Duration { return 0 }
 func (w *memoryWatcher) close() {
 	w.state.mu.Lock()
 	delete(w.state.watchers, w)

@@ -231,7 +231,8 @@ type WaitOptions struct {
 	Quorum int
 	// Progress, when > 0 and OnProgress is set, calls OnProgress with the
 	// current status (Outcome pending) at that interval while waiting; at
-	// most MaxDuration.
+	// most MaxDuration. However many waits of one barrier wait in a process,
+	// one of them (the oldest, at its interval) reports per interval.
 	Progress time.Duration
 	// OnProgress receives progress; it runs on the waiting goroutine, so it
 	// should be quick.

@@ -116,12 +116,12 @@ func msTime(ms int64) time.Time {
 }
 
 func (r *redisBackend) counts(ctx context.Context) (counts, error) {
-	keys := []string{r.keys.joined, r.keys.failed, r.keys.failures, r.keys.meta}
+	keys := []string{r.keys.joined, r.keys.failed, r.keys.failures, r.keys.meta, r.keys.tombstone}
 	res, err := countsScript.Run(ctx, r.client, keys).Slice()
 	if err != nil {
 		return counts{}, r.wrap(ctx, err, "")
 	}
-	if len(res) != 5 {
+	if len(res) != 7 {
 		return counts{}, fmt.Errorf("redis %s: unexpected reply %v from the counts script", r.addr, res)
 	}
 	joined, _ := res[0].(int64)
@@ -139,6 +139,8 @@ func (r *redisBackend) counts(ctx context.Context) (counts, error) {
 	if created, err := strconv.ParseInt(fmt.Sprint(res[4]), 10, 64); err == nil {
 		c.created = msTime(created)
 	}
+	c.epoch, _ = res[5].(string)
+	c.tombstone, _ = res[6].(string)
 	return c, nil
 }
 
@@ -196,6 +198,9 @@ func (r *redisBackend) down() error {
 func (r *redisBackend) watch(ctx context.Context) (watcher, error) {
 	return sessionFor(r, r.parties).watch(ctx, false)
 }
+
+// progressClock is the session's: one progress line per interval for all the process's waits.
+func (r *redisBackend) progressClock() *progressClock { return &sessionFor(r, r.parties).progress }
 
 // parseHint reads a "<joined> <failed>" payload, or "reset"; anything else
 // asks for a re-read.

@@ -68,7 +68,10 @@ func TestRedisKeyLayout(t *testing.T) {
 	assert.Equal(t, "1", rdb.Get(ctx, "LT_PAY_FAIL:{"+run+"}:checkout").Val())
 
 	require.NoError(t, b.Reset(ctx))
-	assert.Empty(t, scanKeys(t, rdb, "K6_BARRIER*{"+run+"}"), "reset deletes all keys of the barrier")
+	assert.Equal(t, []string{"K6_BARRIER_RESET:{" + run + "}"}, scanKeys(t, rdb, "K6_BARRIER*{"+run+"}"),
+		"reset deletes all keys of the barrier, and leaves its tombstone")
+	tombTTL := rdb.PTTL(ctx, "K6_BARRIER_RESET:{"+run+"}").Val()
+	assert.True(t, tombTTL > 0 && tombTTL <= tombstoneTTL, "the tombstone lives %s", tombTTL)
 	assert.Len(t, scanKeys(t, rdb, "LT*{"+run+"}:checkout"), 7, "reset keeps other barriers (their 5 keys and 2 of replies)")
 }
 

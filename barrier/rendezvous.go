@@ -261,26 +261,8 @@ type phaseBackend interface {
 type arrivalsInFlight struct {
 	mu sync.Mutex
 	m  map[string]*flight
-	// reporters are, by phase, the participant whose arrival reports the phase's progress.
-	reporters map[int64]string
-}
-
-// reporter reports whether id's arrival is the one that reports phase's progress: the first to
-// ask, while it is under way.
-func (a *arrivalsInFlight) reporter(phase int64, id string) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.reporters == nil {
-		a.reporters = map[int64]string{}
-	}
-	if r, ok := a.reporters[phase]; ok {
-		if f, alive := a.m[r]; alive && f.phase.Load() == phase {
-			return r == id
-		}
-	}
-	a.reporters[phase] = id
-	delete(a.reporters, phase-phaseLogSize)
-	return true
+	// progress paces the arrivals' progress lines: one per interval for the process.
+	progress progressClock
 }
 
 // flight is one arrival under way: phase is set, and known closed, once the backend counted it
@@ -458,21 +440,21 @@ func (b *Barrier) PrepareArrive(id string, o ArriveOptions) (func(context.Contex
 	}, nil
 }
 
-// arriveReporting is arrive, reporting how the phase fills every interval while it waits.
+// arriveReporting is arrive, reporting how the phase fills while it waits, when the process's
+// progress clock of the barrier gives it the turn (one arrival of the process per interval).
 func (b *Barrier) arriveReporting(ctx context.Context, id string, rule phaseRule, interval time.Duration,
 	report func(string)) (PhaseResult, error) {
 	pb := b.phases()
 	flights := pb.flights()
+	turn, leave := flights.progress.register(interval)
 	done := make(chan struct{})
 	go func() {
 		start := time.Now()
-		t := time.NewTicker(interval)
-		defer t.Stop()
 		for {
 			select {
 			case <-done:
 				return
-			case <-t.C:
+			case <-turn:
 			}
 			flights.mu.Lock()
 			f := flights.m[id]
@@ -481,7 +463,7 @@ func (b *Barrier) arriveReporting(ctx context.Context, id string, rule phaseRule
 			if f != nil {
 				phase = f.phase.Load()
 			}
-			if phase < 0 || !flights.reporter(phase, id) {
+			if phase < 0 { // not counted yet
 				continue
 			}
 			n, err := boundCall(ctx, b, pb.arrivals)
@@ -495,7 +477,7 @@ func (b *Barrier) arriveReporting(ctx context.Context, id string, rule phaseRule
 			report(line)
 		}
 	}()
-	defer close(done)
+	defer func() { close(done); leave() }()
 	return b.arrive(ctx, id, rule)
 }
 
@@ -609,7 +591,7 @@ func (b *Barrier) phaseAborted(ctx context.Context, pb phaseBackend, id string, 
 	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleGrace)
 	defer cancel()
 	res := PhaseResult{Outcome: OutcomeAborted, Name: b.opts.Name, Phase: phase, Waited: time.Since(start)}
-	rec, err := detached(lctx, func(ctx context.Context) (LeaveRecord, error) { return pb.leave(ctx, id) }, nil)
+	rec, err := pb.leave(lctx, id)
 	switch {
 	case err != nil:
 		res.ReadError = "leaving after the abort: " + err.Error()

@@ -7,25 +7,10 @@ import (
 	"time"
 )
 
-// memoryPhaseRegistry holds the in-process phase states by key prefix and name, like
-// memoryRegistry.
-//
-//nolint:gochecknoglobals // the process's registry, shared by the VUs (each a runtime of its own) of one k6 process
-var memoryPhaseRegistry = struct {
-	sync.Mutex
-	states map[string]*memoryPhases
-}{states: map[string]*memoryPhases{}}
-
-// memoryPhasesFor returns the process's phase state of the barrier o names.
+// memoryPhasesFor returns the process's phase state of the barrier o names, kept beside its
+// one-shot state (memoryRegistry).
 func memoryPhasesFor(o Options) *memoryPhases {
-	key := o.KeyPrefix + "\x00" + o.Name
-	memoryPhaseRegistry.Lock()
-	defer memoryPhaseRegistry.Unlock()
-	m, ok := memoryPhaseRegistry.states[key]
-	if !ok {
-		m = newMemoryPhases(o.Parties)
-		memoryPhaseRegistry.states[key] = m
-	}
+	m := newMemoryBackend(o).state.phases
 	m.mu.Lock()
 	if !m.used { // else the first arrival fixed them
 		m.parties = o.Parties

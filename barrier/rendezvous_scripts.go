@@ -79,12 +79,14 @@ type resetArgs struct {
 	TombstoneAt  int      // position (from 1) in KEYS of the rendezvous's tombstone; 0: none
 	TombstoneMs  int64    // how long the tombstone lives
 	Counted      int      // how many KEYS, from the first, the reply counts
+	MetaAt       int      // position (from 1) in KEYS of the one-shot META hash; 0: none
+	MetaTombAt   int      // position (from 1) in KEYS of the one-shot tombstone; 0: none
 	Reasons      []string // the reasons whose counters are among KEYS
 }
 
 func (a resetArgs) argv() []any {
-	out := append(make([]any, 0, 8+len(a.Reasons)), resetMessage, a.Channel, a.PhaseChannel, a.FailuresAt, a.PhaseAt,
-		a.TombstoneAt, a.TombstoneMs, a.Counted)
+	out := append(make([]any, 0, 10+len(a.Reasons)), resetMessage, a.Channel, a.PhaseChannel, a.FailuresAt, a.PhaseAt,
+		a.TombstoneAt, a.TombstoneMs, a.Counted, a.MetaAt, a.MetaTombAt)
 	for _, r := range a.Reasons {
 		out = append(out, r)
 	}

@@ -11,8 +11,9 @@ import (
 // every reset: Barrier.Reset gives every key of the barrier, `k6 x barrier reset` (Inspector.Reset)
 // those its plan found. The script also deletes the counters of the failure reasons the barrier's
 // hashes name (a failure that races the reset adds its reason, and the script runs again), the
-// writes' replies (no retry may replay a write of the deleted state), and leaves the rendezvous's
-// tombstone naming the epoch it deleted; it tells the waiters of wait() and of arrive() on both
+// writes' replies (no retry may replay a write of the deleted state), and leaves the tombstones
+// naming the epochs it deleted (the rendezvous's, and the one-shot state's that wait() checks); it
+// tells the waiters of wait() and of arrive() on both
 // channels, so that every process sees a reset, from a script or the command line, the same way.
 // It returns how many of keys and counters it deleted, and the epoch of the rendezvous state it
 // deleted ("" for none).
@@ -42,15 +43,16 @@ func resetKeys(ctx context.Context, client redis.Scripter, layout keyLayout, key
 				}
 			}
 		}
-		add(phase.hash)
+		add(phase.hash, layout.meta)
 		add(keys...)
 		for _, reason := range reasons {
 			add(layout.reasonCounter(reason))
 		}
-		all := make([]string, 0, len(counted)+3)
-		all = append(append(all, counted...), layout.replies, layout.repliesAt, phase.tombstone)
+		all := make([]string, 0, len(counted)+4)
+		all = append(append(all, counted...), layout.replies, layout.repliesAt, phase.tombstone, layout.tombstone)
 		args := resetArgs{Channel: layout.channel, PhaseChannel: phase.channel, FailuresAt: 1, PhaseAt: 2,
-			TombstoneAt: len(all), TombstoneMs: tombstoneTTL.Milliseconds(), Counted: len(counted), Reasons: reasons}
+			TombstoneAt: len(all) - 1, TombstoneMs: tombstoneTTL.Milliseconds(), Counted: len(counted),
+			MetaAt: 3, MetaTombAt: len(all), Reasons: reasons}
 		res, err := resetScript.Run(ctx, client, all, args.argv()...).Slice()
 		if err != nil {
 			return 0, "", err

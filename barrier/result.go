@@ -49,10 +49,11 @@ type Result struct {
 	// ascending. Filled for status, progress and a wait that did not meet.
 	Missing []int
 
-	// Lost is set when counts fell below the highest the wait saw, which
-	// means the barrier's state was lost (Redis restarted without
-	// persistence): it says which counts fell from what to what. A wait
-	// that saw it settles failed with it.
+	// Lost is set when the state the wait counted on is gone without a
+	// reset (Redis restarted without persistence, its keys expired): a read
+	// found another epoch, or none, and no reset's tombstone named the one
+	// counted. It says which counts fell from what to what. A wait that saw
+	// it settles failed with it.
 	Lost string
 
 	// ReadError is set when the last reads of a wait failed: the counts

@@ -15,8 +15,8 @@ import (
 // RELEASE channel and the rendezvous PHASE_RELEASE channel), and one re-read tick. Redis work for
 // waiting therefore grows with the number of processes, not of waiters.
 //
-// A caller holds the session while it waits (hold); the subscription is made by the first holder,
-// outside any lock and bounded by that holder's context, and is closed by the tick once nobody
+// A caller holds the session while it waits (hold); the subscription is made by the session for the
+// first holder, outside any lock and bounded by that holder's deadline, and is closed by the tick once nobody
 // held it for hubLinger. Holding and closing take the same lock, so a holder always has a live
 // subscription.
 type session struct {
@@ -30,10 +30,12 @@ type session struct {
 	holders int
 	idle    time.Time     // since when nobody holds the session
 	sub     *subscription // nil while not subscribed
-	dialing chan struct{} // closed when the subscribe under way ends; nil when none is
+	dialing *dialAttempt  // the subscribe under way; nil when none is
 	// waits are the registered waits: true for those that hear of the rendezvous's messages too
 	// (the Inspector's Watch).
 	waits map[*hintBox]bool
+	// progress paces the progress lines of the process's waits of the barrier.
+	progress progressClock
 }
 
 // subscription is the session's Pub/Sub connection while it is open.
@@ -74,7 +76,9 @@ func sessionFor(be *redisBackend, parties int) *session {
 }
 
 // hold makes sure the session is subscribed (confirmed by the server, so that a message published
-// after hold returns reaches it) and counts the caller as a holder until it calls release.
+// after hold returns reaches it) and counts the caller as a holder until it calls release. The
+// subscribe is the session's (connect), not the caller's: every caller, the one that started it
+// included, waits for it no longer than its own context.
 func (s *session) hold(ctx context.Context) (release func(), err error) {
 	for {
 		s.mu.Lock()
@@ -83,35 +87,52 @@ func (s *session) hold(ctx context.Context) (release func(), err error) {
 			s.mu.Unlock()
 			return s.release, nil
 		}
-		if wait := s.dialing; wait != nil {
-			s.mu.Unlock()
-			select {
-			case <-wait: // subscribed, or that caller's context ended: look again
-				continue
-			case <-ctx.Done():
-				return nil, fmt.Errorf("redis %s: subscribing to %s: %w", s.addr, strings.Join(s.channels, ", "), ctx.Err())
+		if s.dialing == nil {
+			s.dialing = &dialAttempt{done: make(chan struct{})}
+			go s.connect(ctx, s.dialing)
+		}
+		d := s.dialing
+		s.mu.Unlock()
+		select {
+		case <-d.done:
+			if d.err != nil {
+				return nil, d.err
 			}
+		case <-ctx.Done():
+			return nil, fmt.Errorf("redis %s: subscribing to %s: %w", s.addr, strings.Join(s.channels, ", "), ctx.Err())
 		}
-		dialing := make(chan struct{})
-		s.dialing = dialing
-		s.mu.Unlock()
-
-		sub, err := s.subscribe(ctx)
-
-		s.mu.Lock()
-		s.dialing = nil
-		close(dialing)
-		if err != nil {
-			s.mu.Unlock()
-			return nil, err
-		}
-		s.sub = sub
-		s.holders++
-		s.mu.Unlock()
-		go s.receive(sub)
-		go s.tick(sub)
-		return s.release, nil
 	}
+}
+
+// dialAttempt is a subscribe under way: done closes when it ended, err then says why it failed.
+type dialAttempt struct {
+	done chan struct{}
+	err  error
+}
+
+// connect subscribes for the session, bounded by the deadline of the caller that asked (by
+// CallTimeout when it has none), not by its cancellation: the client heeds deadlines at every
+// step (dial, handshake, SUBSCRIBE, the confirmations) but not a cancellation, which the waiters
+// heed themselves (hold). It starts the receive loop and the tick once subscribed.
+func (s *session) connect(ctx context.Context, d *dialAttempt) {
+	ctx = context.WithoutCancel(ctx)
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(CallTimeout)
+	}
+	ctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	sub, err := s.dial(ctx)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dialing, d.err = nil, err
+	close(d.done)
+	if err != nil {
+		return
+	}
+	s.sub, s.idle = sub, time.Now() // closed after hubLinger if no caller holds it by then
+	go s.receive(sub)
+	go s.tick(sub)
 }
 
 func (s *session) release() {
@@ -120,17 +141,6 @@ func (s *session) release() {
 	if s.holders--; s.holders == 0 {
 		s.idle = time.Now()
 	}
-}
-
-// subscribe opens the Pub/Sub connection and waits for the server's confirmations, bounded by ctx
-// alone: go-redis's handshake on a new connection does not heed a cancelled context, so a
-// subscription that comes after ctx ended is closed.
-func (s *session) subscribe(ctx context.Context) (*subscription, error) {
-	sub, err := detached(ctx, s.dial, func(sub *subscription) { sub.close() })
-	if err != nil && ctx.Err() != nil {
-		return nil, fmt.Errorf("redis %s: subscribing to %s: %w", s.addr, strings.Join(s.channels, ", "), err)
-	}
-	return sub, err
 }
 
 func (s *session) dial(ctx context.Context) (*subscription, error) {
@@ -258,9 +268,6 @@ type sessionWatcher struct {
 	release   func()
 	closeOnce sync.Once
 }
-
-// fallback is 0: the session's tick asks the waits to re-read.
-func (w *sessionWatcher) fallback() time.Duration { return 0 }
 
 func (w *sessionWatcher) close() {
 	w.closeOnce.Do(func() {

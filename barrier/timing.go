@@ -50,11 +50,6 @@ const readErrorGrace = 10 * time.Second
 // settles within its timeout plus this, even when Redis stalls.
 const settleGrace = 500 * time.Millisecond
 
-// lostGrace is how long counts lower than the highest seen must persist,
-// with no reset announced, before a wait takes its state as lost: reset()'s
-// hint may reach the waiter just after a read that saw its effect.
-const lostGrace = time.Second
-
 // retryInterval is how soon a wait retries a failed subscribe or read.
 const retryInterval = 250 * time.Millisecond
 

@@ -69,36 +69,25 @@ func (b *Barrier) wait(ctx context.Context, w WaitOptions) (Result, error) {
 	}
 }
 
-// startClocks starts the wait's deadline and progress ticker. It returns wctx, which ends at the
-// deadline or with ctx, and the function that stops them, closes the subscription and stops the
-// fallback ticker when the wait returns.
+// startClocks starts the wait's deadline and registers it with the barrier's progress clock. It
+// returns wctx, which ends at the deadline or with ctx, and the function that stops the deadline,
+// leaves the clock and closes the subscription when the wait returns.
 func (wt *waiting) startClocks(ctx context.Context) (context.Context, func()) {
 	w := wt.opts
 	wctx := ctx
 	cancel := context.CancelFunc(func() {})
-	var timer *time.Timer
 	if w.Timeout > 0 {
 		wctx, cancel = context.WithDeadline(ctx, wt.start.Add(w.Timeout))
-		timer = time.NewTimer(w.Timeout - time.Since(wt.start))
-		wt.timeout = timer.C
 	}
+	leave := func() {}
 	if w.Progress > 0 && w.OnProgress != nil {
-		wt.progressTicker = time.NewTicker(w.Progress)
-		wt.progressCh = wt.progressTicker.C
+		wt.progressCh, leave = wt.b.be.progressClock().register(w.Progress)
 	}
 	return wctx, func() {
 		if wt.watch != nil {
 			wt.watch.close()
 		}
-		if wt.fallbackTicker != nil {
-			wt.fallbackTicker.Stop()
-		}
-		if wt.progressTicker != nil {
-			wt.progressTicker.Stop()
-		}
-		if timer != nil {
-			timer.Stop()
-		}
+		leave()
 		cancel()
 	}
 }
@@ -115,10 +104,6 @@ func (wt *waiting) subscribe(ctx, wctx context.Context) (res Result, err error, 
 		return wt.failed(ctx, wctx, called, fmt.Errorf("subscribing: %w", err))
 	}
 	wt.watch, wt.hintsCh = nw, nw.ready()
-	if d := nw.fallback(); d > 0 {
-		wt.fallbackTicker = time.NewTicker(d)
-		wt.fallback = wt.fallbackTicker.C
-	}
 	wt.needRead = true
 	return Result{}, nil, false
 }
@@ -135,20 +120,21 @@ func (wt *waiting) readCounts(ctx, wctx context.Context) (res Result, err error,
 		return wt.failed(ctx, wctx, called, err)
 	}
 	wt.fresh(fresh)
-	if wt.lost() {
+	if wt.lost != "" {
 		res, err = wt.settle(ctx, OutcomeFailed)
 		return res, err, true
 	}
-	if outcome := wt.decide(wt.c); outcome != OutcomePending && wt.fellSince.IsZero() {
+	if outcome := wt.decide(wt.c); outcome != OutcomePending {
 		res, err = wt.settle(ctx, outcome)
 		return res, err, true
 	}
-	wt.needRead = !wt.fellSince.IsZero() // read again until it recovers, a reset is announced, or lostGrace passed
+	wt.needRead = false
 	return Result{}, nil, false
 }
 
 // next waits for the next event: the end of ctx or of the deadline (which settle the wait), a
-// change message, the fallback tick or a retry (which call for a read), or a progress tick.
+// change message (the session's tick sends one too) or a retry (which call for a read), or a
+// progress turn.
 func (wt *waiting) next(ctx, wctx context.Context) (res Result, err error, done bool) {
 	var retry <-chan time.Time
 	if wt.watch == nil || wt.needRead {
@@ -157,9 +143,6 @@ func (wt *waiting) next(ctx, wctx context.Context) (res Result, err error, done 
 	select {
 	case <-ctx.Done():
 		res, err = wt.aborted(ctx)
-		return res, err, true
-	case <-wt.timeout:
-		res, err = wt.timedOut(ctx)
 		return res, err, true
 	case <-wctx.Done():
 		if ctx.Err() != nil {
@@ -175,12 +158,14 @@ func (wt *waiting) next(ctx, wctx context.Context) (res Result, err error, done 
 			return res, err, true
 		}
 		wt.needRead = wt.needRead || reread
-	case <-wt.fallback:
-		wt.needRead = true
 	case <-retry:
 	case <-wt.progressCh:
 		wt.opts.OnProgress(wt.progress(wctx))
-		wt.progressTicker.Reset(wt.opts.Progress) // no burst of lines after a stall
+		select {
+		case <-wt.progressCh: // a turn given while this report read (a stall): no burst of lines
+		default:
+		}
+		wt.needRead = wt.needRead || wt.lost != "" // the read settles it
 	}
 	return Result{}, nil, false
 }
@@ -192,15 +177,11 @@ type waiting struct {
 	start time.Time
 	watch watcher // nil until subscribed
 
-	// The wait's clocks and channels (startClocks, subscribe): its deadline (nil without a
-	// timeout), progress ticks (nil without progress), change messages (hintsCh, nil until
-	// subscribed) and fallback ticks (nil until subscribed, or for a backend without them).
-	timeout        <-chan time.Time
-	progressTicker *time.Ticker
-	progressCh     <-chan time.Time
-	hintsCh        <-chan struct{}
-	fallbackTicker *time.Ticker
-	fallback       <-chan time.Time
+	// The wait's channels (startClocks, subscribe): its turns to report progress (nil without
+	// progress; the barrier's progressClock gives one wait of the process a turn per interval) and
+	// change messages (hintsCh, nil until subscribed).
+	progressCh <-chan struct{}
+	hintsCh    <-chan struct{}
 	// needRead is whether the counts are to be read in this round.
 	needRead bool
 
@@ -211,14 +192,11 @@ type waiting struct {
 	failingSince time.Time
 	readErr      error
 
-	// high is the highest counts seen in this round (since the wait began
-	// or the last reset). Counts only grow within a round, so lower counts
-	// mean lost state (Redis restarted without persistence), unless a reset
-	// is announced: fellSince is when counts were first seen lower than
-	// high (zero while they are not), fellTo the last such counts.
-	high      counts
-	fellSince time.Time
-	fellTo    counts
+	// epoch names the state the wait counts on ("" until a read saw one, and after a reset);
+	// lost says what was lost when a read found another state, or none, without a reset
+	// (see judgeEpoch).
+	epoch string
+	lost  string
 }
 
 func (wt *waiting) decide(c counts) Outcome {
@@ -234,15 +212,15 @@ func (wt *waiting) hints(hs []hint) (outcome Outcome, reread bool) {
 	for _, h := range hs {
 		switch {
 		case h.reset:
-			wt.high, wt.fellSince = counts{}, time.Time{}
+			wt.epoch = ""
+			wt.c.joined, wt.c.failed = 0, 0
 			reread = true
 		case h.known:
-			c := counts{joined: h.joined, failed: h.failed}
-			if c.joined < wt.high.joined || c.failed < wt.high.failed {
-				reread = true // lower than seen: a read tells whether the state was lost
+			c := counts{joined: h.joined, failed: h.failed, epoch: wt.c.epoch}
+			if c.joined < wt.c.joined || c.failed < wt.c.failed {
+				reread = true // counts only grow within a state: a read tells which state this is
 				continue
 			}
-			wt.high = counts{joined: max(wt.high.joined, c.joined), failed: max(wt.high.failed, c.failed)}
 			if o := wt.decide(c); o != OutcomePending {
 				wt.c, wt.read = c, true
 				wt.failingSince, wt.readErr = time.Time{}, nil
@@ -255,20 +233,34 @@ func (wt *waiting) hints(hs []hint) (outcome Outcome, reread bool) {
 	return OutcomePending, reread
 }
 
-// fresh records counts just read.
+// fresh records counts just read, and judges by their epoch whether the state the wait counted on
+// was lost.
 func (wt *waiting) fresh(c counts) {
 	wt.b.checkStale(c.created)
-	if c.joined < wt.high.joined || c.failed < wt.high.failed {
-		if wt.fellSince.IsZero() {
-			wt.fellSince = time.Now()
-		}
-		wt.fellTo = c
-	} else {
-		wt.fellSince = time.Time{}
-		wt.high = counts{joined: c.joined, failed: c.failed}
+	if wt.lost != "" {
+		return // settled failed: the counts from before the loss stay, for the message
 	}
+	epoch, lost := judgeEpoch(wt.epoch, c)
+	if lost {
+		wt.lost = wt.lostMessage(c)
+		return
+	}
+	wt.epoch = epoch
 	wt.c, wt.read = c, true
 	wt.failingSince, wt.readErr = time.Time{}, nil
+}
+
+// judgeEpoch compares the epoch a wait counted on (seen, "" for none yet) with the counts just
+// read: it returns the epoch to count on from now, and whether the state seen was lost (neither
+// this state nor deleted by a reset, whose tombstone names the epoch it deleted).
+func judgeEpoch(seen string, c counts) (epoch string, lost bool) {
+	switch {
+	case seen == "" || c.epoch == seen:
+		return c.epoch, false
+	case c.tombstone == seen: // a reset deleted it: a new round
+		return c.epoch, false
+	}
+	return seen, true
 }
 
 // failed records a failed subscribe or read, called at called. It returns
@@ -276,18 +268,7 @@ func (wt *waiting) fresh(c counts) {
 // BarrierError that says reads fail), or reads kept failing for
 // readErrorGrace (the error).
 func (wt *waiting) failed(ctx, wctx context.Context, called time.Time, err error) (Result, error, bool) {
-	if wt.failingSince.IsZero() {
-		wt.failingSince = called
-	}
-	var unavailable *unavailableError
-	switch {
-	case errors.As(err, &unavailable):
-		wt.readErr = err
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
-		wt.readErr = wt.noAnswer()
-	default:
-		wt.readErr = err
-	}
+	wt.readFailed(called, err)
 	switch {
 	case ctx.Err() != nil:
 		res, err := wt.aborted(ctx)
@@ -310,35 +291,42 @@ func (wt *waiting) failed(ctx, wctx context.Context, called time.Time, err error
 	return Result{}, nil, false
 }
 
-// noAnswer is the error of a read that got no answer in time: while commands fail for want of a
+// readFailed records a read called at called that failed with err: since when reads fail, and
+// why (a read that got no answer in time: see noAnswer).
+func (wt *waiting) readFailed(called time.Time, err error) {
+	if wt.failingSince.IsZero() {
+		wt.failingSince = called
+	}
+	wt.readErr = err
+	var unavailable *unavailableError
+	if !errors.As(err, &unavailable) && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
+		wt.readErr = wt.b.noAnswer()
+	}
+}
+
+// noAnswer is the error of a call that got no answer in time: while commands fail for want of a
 // master, what they fail with and since when (a failover in progress), else "no answer".
-func (wt *waiting) noAnswer() error {
-	if d, ok := wt.b.be.(interface{ down() error }); ok {
+func (b *Barrier) noAnswer() error {
+	if d, ok := b.be.(interface{ down() error }); ok {
 		if err := d.down(); err != nil {
 			return err
 		}
 	}
-	return fmt.Errorf("%s: no answer", wt.b.be.where())
+	return fmt.Errorf("%s: no answer", b.be.where())
 }
 
-// lost reports whether counts stayed lower than the highest seen, with no
-// reset announced, for lostGrace: the barrier's state was lost.
-func (wt *waiting) lost() bool {
-	return !wt.fellSince.IsZero() && time.Since(wt.fellSince) >= lostGrace
-}
-
-// fell says which counts fell, from what to what, and what that means; ""
-// while they did not.
-func (wt *waiting) fell() string {
-	if wt.fellSince.IsZero() {
-		return ""
-	}
+// lostMessage says what the wait counted and what it reads now, and what that means.
+func (wt *waiting) lostMessage(now counts) string {
 	var parts []string
-	if wt.fellTo.joined < wt.high.joined {
-		parts = append(parts, fmt.Sprintf("joined fell from %d to %d", wt.high.joined, wt.fellTo.joined))
+	if now.joined != wt.c.joined {
+		parts = append(parts, fmt.Sprintf("joined fell from %d to %d", wt.c.joined, now.joined))
 	}
-	if wt.fellTo.failed < wt.high.failed {
-		parts = append(parts, fmt.Sprintf("failed fell from %d to %d", wt.high.failed, wt.fellTo.failed))
+	if now.failed != wt.c.failed {
+		parts = append(parts, fmt.Sprintf("failed fell from %d to %d", wt.c.failed, now.failed))
+	}
+	if now.joined > wt.c.joined || now.failed > wt.c.failed || len(parts) == 0 {
+		parts = []string{fmt.Sprintf("joined %d, failed %d counted in a state that is gone (now joined %d, failed %d)",
+			wt.c.joined, wt.c.failed, now.joined, now.failed)}
 	}
 	return strings.Join(parts, ", ") + ": the barrier's state in " + wt.b.be.where() +
 		" was lost (" + wt.lostWhy() + "); counts only grow within a run, so it can no longer be counted"
@@ -357,7 +345,7 @@ func (wt *waiting) lostWhy() string {
 
 func (wt *waiting) result(outcome Outcome) Result {
 	r := wt.b.result(wt.c, outcome, wt.opts)
-	r.Lost = wt.fell()
+	r.Lost = wt.lost
 	r.Waited = time.Since(wt.start)
 	if wt.readErr != nil {
 		r.ReadError = wt.readErr.Error()
@@ -376,7 +364,7 @@ func (wt *waiting) result(outcome Outcome) Result {
 func (wt *waiting) settle(ctx context.Context, outcome Outcome) (Result, error) {
 	if wt.c.failures == nil {
 		rctx, cancel := context.WithTimeout(ctx, settleGrace)
-		if fresh, err := wt.b.be.counts(rctx); err == nil &&
+		if fresh, err := wt.b.be.counts(rctx); err == nil && (wt.epoch == "" || fresh.epoch == wt.epoch) &&
 			fresh.joined >= wt.c.joined && fresh.failed >= wt.c.failed && wt.decide(fresh) == outcome {
 			wt.fresh(fresh)
 		}
@@ -402,6 +390,9 @@ func (wt *waiting) timedOut(ctx context.Context) (Result, error) {
 	defer cancel()
 	if fresh, err := wt.b.be.counts(rctx); err == nil {
 		wt.fresh(fresh)
+		if wt.lost != "" {
+			return wt.settle(ctx, OutcomeFailed)
+		}
 		if outcome := wt.decide(wt.c); outcome != OutcomePending {
 			return wt.settle(ctx, outcome)
 		}
@@ -432,12 +423,7 @@ func (wt *waiting) progress(wctx context.Context) Result {
 		if fresh, err := boundedRead(wctx, wt.b.be.counts); err == nil {
 			wt.fresh(fresh)
 		} else if !expired(wctx) { // a read that the wait's own deadline cut is no failure
-			wt.failingSince = called
-			wt.readErr = err
-			var unavailable *unavailableError
-			if errors.Is(err, context.DeadlineExceeded) && !errors.As(err, &unavailable) {
-				wt.readErr = wt.noAnswer()
-			}
+			wt.readFailed(called, err)
 		}
 	}
 	r := wt.result(OutcomePending)

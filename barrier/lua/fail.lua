@@ -5,7 +5,8 @@
 -- reason's counter (a string holding a count, GET-able).
 -- ARGV[1] ttl in ms, ARGV[2] channel, ARGV[3] parties, ARGV[4] id, ARGV[5] reason.
 -- Returns {1, created} when counted, or {"joined" or "failed:<reason>", created} when the id was
--- accounted before; created is the meta's creation time in ms (Redis TIME). Errors as join.lua's.
+-- accounted before; created is the meta's creation time in ms (Redis TIME). The first counting write
+-- records the meta as join.lua's does. Errors as join.lua's.
 local ttl, channel, parties, id, reason = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local bad = check({ 'set', 'hash', 'hash', 'hash', 'string' })
 if bad then
@@ -33,7 +34,7 @@ redis.call('INCR', KEYS[5])
 if not recorded then
   local t = redis.call('TIME')
   created = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  redis.call('HSET', KEYS[4], 'parties', parties, 'created', created)
+  redis.call('HSET', KEYS[4], 'parties', parties, 'created', created, 'epoch', TOKEN)
 end
 for i = 2, 5 do
   redis.call('PEXPIRE', KEYS[i], ttl)

@@ -8,7 +8,8 @@
 -- time in ms (Redis TIME). When the meta records other parties it writes nothing and replies the
 -- error "BARRIER_MISMATCH parties <recorded>"; a key of another type: "WRONGTYPE key <key> ...".
 --
--- The first counting write records the barrier's parameters in the meta (parties, created). A call
+-- The first counting write records the barrier's parameters in the meta (parties, created), and
+-- its epoch: the call's token (once_head.lua), which names this state for good (see counts.lua). A call
 -- that counted sets the TTL of the keys it wrote and publishes "<joined> <failed>" on the channel
 -- once: PUBLISH to no subscriber is O(1), and a waiter judges from the payload without reading.
 local ttl, channel, parties = ARGV[1], ARGV[2], ARGV[3]
@@ -38,7 +39,7 @@ if counted then
   if not recorded then
     local t = redis.call('TIME')
     created = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-    redis.call('HSET', KEYS[4], 'parties', parties, 'created', created)
+    redis.call('HSET', KEYS[4], 'parties', parties, 'created', created, 'epoch', TOKEN)
   end
   redis.call('PEXPIRE', KEYS[4], ttl)
   redis.call('PUBLISH', channel, redis.call('SCARD', KEYS[1]) .. ' ' .. redis.call('HLEN', KEYS[2]))
