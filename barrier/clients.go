@@ -285,7 +285,7 @@ func tlsDialer(
 			var herr x509.HostnameError
 			var cerr x509.CertificateInvalidError
 			if errors.As(err, &verr) || errors.As(err, &uerr) || errors.As(err, &herr) || errors.As(err, &cerr) {
-				return nil, fmt.Errorf("TLS handshake with %s failed: %w", addr, err)
+				return nil, configError{fmt.Errorf("TLS handshake with %s failed: %w", addr, err)}
 			}
 			return nil, fmt.Errorf(
 				"TLS handshake with %s failed: is the server speaking TLS? use redis:// for plain text: %w",

@@ -1,6 +1,7 @@
 package barrier
 
 import (
+	"net"
 	"testing"
 	"time"
 
@@ -41,6 +42,7 @@ func TestConfigurationErrorsFailAtOnce(t *testing.T) {
 			name: "no @pubsub", url: "redis://nopubsub:user-secret@" + srv.Addr,
 			want: []string{"NOPERM", "@pubsub"},
 		},
+		{name: "nothing listens", url: "redis://:secret@" + closedAddr(t), want: []string{"connection refused"}},
 	} {
 		for call, run := range calls {
 			t.Run(tc.name+"/"+call, func(t *testing.T) {
@@ -56,7 +58,18 @@ func TestConfigurationErrorsFailAtOnce(t *testing.T) {
 					assert.Contains(t, err.Error(), w)
 				}
 				assert.NotContains(t, err.Error(), "secret")
+				assert.NotContains(t, err.Error(), "reads failing", "not retried as a failover")
 			})
 		}
 	}
+}
+
+// closedAddr is a loopback address where nothing listens.
+func closedAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	return addr
 }

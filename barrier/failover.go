@@ -128,7 +128,7 @@ func (h *failoverHook) retry(ctx context.Context, attempt func() error) error {
 			h.answered.Store(true)
 		}
 		if !h.answered.Load() && refused(err) {
-			return err
+			return configError{err}
 		}
 		if err == nil || errors.Is(err, redis.Nil) || !isRedisDown(err) {
 			if err == nil || errors.Is(err, redis.Nil) || !transientReply(err) {

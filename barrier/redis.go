@@ -303,3 +303,10 @@ func (r *redisBackend) wrongTypeKey(ctx context.Context, reason string) (key, ty
 type permanentError string
 
 func (e permanentError) Error() string { return string(e) }
+
+// configError is an error of the connection's configuration that no retry fixes, with its cause: a
+// server certificate that does not verify, or a connection refused before the server ever answered
+// this process (a wrong address, a Redis not started; not a failover).
+type configError struct{ error }
+
+func (e configError) Unwrap() error { return e.error }

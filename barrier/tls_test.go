@@ -58,6 +58,10 @@ func TestRedisTLS(t *testing.T) {
 	_, err = verified.Join(ctx, "1")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "certificate")
+	_, err = verified.Wait(ctx, WaitOptions{Timeout: 30 * time.Second})
+	require.Error(t, err, "wait() fails as join() does")
+	assert.Contains(t, err.Error(), "certificate")
+	assert.NotContains(t, err.Error(), "reads failing", "a certificate that does not verify is not retried")
 	assert.Contains(t, err.Error(), fmt.Sprintf("127.0.0.1:%d", tlsPort))
 }
 

@@ -277,7 +277,7 @@ func (wt *waiting) failed(ctx, wctx context.Context, called time.Time, err error
 		res, err := wt.timedOut(ctx)
 		return res, err, true
 	}
-	if !transient(err) {
+	if !transient(err) || (refused(err) && wt.b.neverAnswered()) {
 		return Result{}, fmt.Errorf("barrier %s: wait: %w", wt.b.opts.Name, err), true
 	}
 	grace := readErrorGrace
@@ -313,6 +313,13 @@ func (b *Barrier) noAnswer() error {
 		}
 	}
 	return fmt.Errorf("%s: no answer", b.be.where())
+}
+
+// neverAnswered reports whether the barrier's Redis never answered this process: a connection
+// refused then is a wrong address or a Redis not started, which no wait fixes, not a failover.
+func (b *Barrier) neverAnswered() bool {
+	r, ok := b.be.(*redisBackend)
+	return ok && r.hook != nil && !r.hook.answered.Load()
 }
 
 // lostMessage says what the wait counted and what it reads now, and what that means.
@@ -445,7 +452,8 @@ func (wt *waiting) missing(ctx context.Context, r *Result) {
 // any other error reply (a key of the wrong type, NOAUTH) ends it at once.
 func transient(err error) bool {
 	var perr permanentError
-	if errors.As(err, &perr) {
+	var cerr configError
+	if errors.As(err, &perr) || errors.As(err, &cerr) {
 		return false
 	}
 	var rerr redis.Error
