@@ -101,16 +101,24 @@ func NewWithClient(opts Options, client redis.UniversalClient) (*Barrier, error)
 	return &Barrier{opts: opts, be: newRedisBackend(client, clientAddr(client), opts)}, nil
 }
 
+// prepared returns the call a Prepare method returned or, when it refused its arguments, a call
+// that returns the refusal: Join(ctx, id) is prepared(b.PrepareJoin(id))(ctx).
+func prepared[T any](call func(context.Context) (T, error), err error) func(context.Context) (T, error) {
+	if err != nil {
+		return func(context.Context) (T, error) {
+			var zero T
+			return zero, err
+		}
+	}
+	return call
+}
+
 // Options returns the barrier's options, defaults filled in.
 func (b *Barrier) Options() Options { return b.opts }
 
 // Join accounts participant id as joined, unless it was accounted before.
 func (b *Barrier) Join(ctx context.Context, id string) (Record, error) {
-	join, err := b.PrepareJoin(id)
-	if err != nil {
-		return Record{}, err
-	}
-	return join(ctx)
+	return prepared(b.PrepareJoin(id))(ctx)
 }
 
 // PrepareJoin checks the arguments of a Join, as Join does, and returns the Join to run, which
@@ -133,11 +141,7 @@ func (b *Barrier) PrepareJoin(id string) (func(context.Context) (Record, error),
 // Fail accounts participant id as failed for reason (see ValidateReason),
 // unless it was accounted before.
 func (b *Barrier) Fail(ctx context.Context, id, reason string) (Record, error) {
-	fail, err := b.PrepareFail(id, reason)
-	if err != nil {
-		return Record{}, err
-	}
-	return fail(ctx)
+	return prepared(b.PrepareFail(id, reason))(ctx)
 }
 
 // PrepareFail checks the arguments of a Fail, as Fail does, and returns the Fail to run (see

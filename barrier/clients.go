@@ -124,12 +124,9 @@ func parseRedisURL(raw string) (redisTarget, error) {
 		if err != nil {
 			return redisTarget{}, fmt.Errorf("%s: %s", redact.URLAndQuery(u), redact.Secrets(err.Error(), u))
 		}
-		opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout, opts.MaxRetries, opts.DialerRetries =
-			bounded(set, opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout, opts.MaxRetries)
-		opts.ContextTimeoutEnabled = true
-		if opts.TLSConfig != nil {
-			opts.Dialer = tlsDialer(opts.TLSConfig, opts.DialTimeout)
-		}
+		clientDefaults(set, opts.TLSConfig, &opts.Dialer, &opts.ContextTimeoutEnabled,
+			&opts.DialTimeout, &opts.ReadTimeout, &opts.WriteTimeout, &opts.PoolTimeout, &opts.MaxRetries)
+		opts.DialerRetries = 1
 		return redisTarget{addr: opts.Addr, single: opts}, nil
 	case "redis+cluster", "rediss+cluster":
 		hosts := strings.Split(u.Host, ",")
@@ -152,12 +149,9 @@ func parseRedisURL(raw string) (redisTarget, error) {
 		if err != nil {
 			return redisTarget{}, fmt.Errorf("%s: %s", redact.URLAndQuery(u), redact.Secrets(err.Error(), u))
 		}
-		opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout, opts.MaxRetries, opts.DialerRetries =
-			bounded(set, opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout, opts.MaxRetries)
-		opts.ContextTimeoutEnabled = true
-		if opts.TLSConfig != nil {
-			opts.Dialer = tlsDialer(opts.TLSConfig, opts.DialTimeout)
-		}
+		clientDefaults(set, opts.TLSConfig, &opts.Dialer, &opts.ContextTimeoutEnabled,
+			&opts.DialTimeout, &opts.ReadTimeout, &opts.WriteTimeout, &opts.PoolTimeout, &opts.MaxRetries)
+		opts.DialerRetries = 1
 		return redisTarget{addr: strings.Join(opts.Addrs, ","), cluster: opts}, nil
 	case "redis+sentinel", "rediss+sentinel":
 		return parseSentinelURL(u, set)
@@ -188,26 +182,32 @@ func checkPorts(u *url.URL) error {
 	return nil
 }
 
-// bounded returns the client timeouts: the URL's where it set them, else this package's.
-func bounded(set func(string) bool, dial, read, write, pool time.Duration, retries int) (
-	time.Duration, time.Duration, time.Duration, time.Duration, int, int,
+// clientDefaults sets the client timeouts and retries the URL left unset (set tells which query
+// options it set) to this package's, makes the client honour its context's deadline, and dials a TLS
+// connection with tlsDialer.
+func clientDefaults(
+	set func(string) bool, cfg *tls.Config, dialer *func(context.Context, string, string) (net.Conn, error),
+	contextTimeout *bool, dial, read, write, pool *time.Duration, retries *int,
 ) {
 	if !set("dial_timeout") {
-		dial = DialTimeout
+		*dial = DialTimeout
 	}
 	if !set("read_timeout") {
-		read = ReadTimeout
+		*read = ReadTimeout
 	}
 	if !set("write_timeout") {
-		write = WriteTimeout
+		*write = WriteTimeout
 	}
 	if !set("pool_timeout") {
-		pool = PoolTimeout
+		*pool = PoolTimeout
 	}
 	if !set("max_retries") {
-		retries = maxRetries
+		*retries = maxRetries
 	}
-	return dial, read, write, pool, retries, 1
+	*contextTimeout = true
+	if cfg != nil {
+		*dialer = tlsDialer(cfg, *dial)
+	}
 }
 
 // parseSentinelURL parses redis+sentinel://[user:password@]host:port[,host:port]/<master-name>[?db=n]:
@@ -250,12 +250,8 @@ func parseSentinelURL(u *url.URL, set func(string) bool) (redisTarget, error) {
 		opts.Password, _ = u.User.Password()
 	}
 	opts.SentinelUsername, opts.SentinelPassword = sentinelUser, sentinelPass
-	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout, opts.MaxRetries, _ =
-		bounded(set, opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout, opts.MaxRetries)
-	opts.ContextTimeoutEnabled = true
-	if opts.TLSConfig != nil {
-		opts.Dialer = tlsDialer(opts.TLSConfig, opts.DialTimeout)
-	}
+	clientDefaults(set, opts.TLSConfig, &opts.Dialer, &opts.ContextTimeoutEnabled,
+		&opts.DialTimeout, &opts.ReadTimeout, &opts.WriteTimeout, &opts.PoolTimeout, &opts.MaxRetries)
 	return redisTarget{addr: "master " + name + " via " + strings.Join(opts.SentinelAddrs, ","), sentinel: opts}, nil
 }
 

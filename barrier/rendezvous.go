@@ -409,11 +409,7 @@ func (e *PhaseError) Unwrap() error { return e.Cause }
 // bad option. Every Redis call is bounded: Arrive returns within the phase's timeout plus
 // settleGrace whatever Redis does.
 func (b *Barrier) Arrive(ctx context.Context, id string, o ArriveOptions) (PhaseResult, error) {
-	arrive, err := b.PrepareArrive(id, o)
-	if err != nil {
-		return PhaseResult{}, err
-	}
-	return arrive(ctx)
+	return prepared(b.PrepareArrive(id, o))(ctx)
 }
 
 // PrepareArrive checks the arguments of an Arrive, as Arrive does, and returns the Arrive to run,
@@ -607,11 +603,7 @@ func (b *Barrier) phaseAborted(ctx context.Context, pb phaseBackend, id string, 
 // the phase is released when the others that take part are all there. A participant that arrives
 // again later takes part again.
 func (b *Barrier) Leave(ctx context.Context, id string) (LeaveRecord, error) {
-	leave, err := b.PrepareLeave(id)
-	if err != nil {
-		return LeaveRecord{}, err
-	}
-	return leave(ctx)
+	return prepared(b.PrepareLeave(id))(ctx)
 }
 
 // PrepareLeave checks the argument of a Leave, as Leave does, and returns the Leave to run (see

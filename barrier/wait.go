@@ -33,11 +33,7 @@ func boundedRead[T any](wctx context.Context, fn func(context.Context) (T, error
 // it reads again on every change that may settle it, and every
 // FallbackInterval (Redis) in case a change message was lost.
 func (b *Barrier) Wait(ctx context.Context, opts WaitOptions) (Result, error) {
-	wait, err := b.PrepareWait(opts)
-	if err != nil {
-		return Result{}, err
-	}
-	return wait(ctx)
+	return prepared(b.PrepareWait(opts))(ctx)
 }
 
 // PrepareWait checks opts, as Wait does, and returns the Wait to run, which does not check them
