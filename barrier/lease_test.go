@@ -21,35 +21,9 @@ import (
 func TestInstanceLease(t *testing.T) {
 	for _, graceful := range []bool{false, true} {
 		t.Run(map[bool]string{false: "killed", true: "withdrawn"}[graceful], func(t *testing.T) {
-			srv := redistest.NeedServer(t)
-			run := redistest.Prefix(t)
-			srv.Cleanup(t, "*{"+run+"}*")
-			ctx := testCtx(t)
-			procs := make([]*Barrier, 2)
-			for i := range procs {
-				b, err := NewWithClient(Options{Parties: 4, RunID: run}, srv.Client(t))
-				require.NoError(t, err)
-				procs[i] = b
-			}
+			_, ctx, procs := twoProcesses(t, 4)
 			o := ArriveOptions{Timeout: time.Minute}
-			arrive := func(ids map[int]*Barrier) map[int]PhaseResult {
-				var mu sync.Mutex
-				var wg sync.WaitGroup
-				out := map[int]PhaseResult{}
-				for id, b := range ids {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						r, err := b.Arrive(ctx, strconv.Itoa(id), o)
-						assert.NoError(t, err, "participant %d", id)
-						mu.Lock()
-						out[id] = r
-						mu.Unlock()
-					}()
-				}
-				wg.Wait()
-				return out
-			}
+			arrive := func(ids map[int]*Barrier) map[int]PhaseResult { return arriveFrom(ctx, t, ids, o) }
 			arrive(map[int]*Barrier{1: procs[0], 2: procs[0], 3: procs[1], 4: procs[1]})
 
 			start := time.Now()
@@ -58,9 +32,7 @@ func TestInstanceLease(t *testing.T) {
 				require.NoError(t, err)
 				assert.Equal(t, 2, n, "its two participants left")
 			} else {
-				be, ok := procs[1].be.(*redisBackend)
-				require.True(t, ok)
-				require.NoError(t, be.client.Close()) // it renews nothing any more
+				kill(t, procs[1])
 			}
 			res := arrive(map[int]*Barrier{1: procs[0], 2: procs[0]})
 			took := time.Since(start)
@@ -84,29 +56,12 @@ func TestInstanceLease(t *testing.T) {
 func TestInstanceLeaseAfterStall(t *testing.T) {
 	for _, stalled := range []bool{true, false} {
 		t.Run(map[bool]string{true: "stalled", false: "not-stalled"}[stalled], func(t *testing.T) {
-			srv := redistest.NeedServer(t)
-			run := redistest.Prefix(t)
-			srv.Cleanup(t, "*{"+run+"}*")
-			ctx := testCtx(t)
-			a, err := NewWithClient(Options{Parties: 4, RunID: run}, srv.Client(t))
-			require.NoError(t, err)
-			bClient := srv.Client(t)
-			b, err := NewWithClient(Options{Parties: 4, RunID: run}, bClient)
-			require.NoError(t, err)
-			o := ArriveOptions{Timeout: time.Minute}
-			var wg sync.WaitGroup
-			for id, p := range map[int]*Barrier{1: a, 2: a, 3: b, 4: b} {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					_, err := p.Arrive(ctx, strconv.Itoa(id), o)
-					assert.NoError(t, err, "participant %d", id)
-				}()
-			}
-			wg.Wait()
+			srv, ctx, procs := twoProcesses(t, 4)
+			a, b := procs[0], procs[1]
+			arriveFrom(ctx, t, map[int]*Barrier{1: a, 2: a, 3: b, 4: b}, ArriveOptions{Timeout: time.Minute})
 			bPhases, ok := b.phases().(*redisPhases)
 			require.True(t, ok)
-			require.NoError(t, bClient.Close()) // b renews nothing any more
+			kill(t, b)
 			aPhases, ok := a.phases().(*redisPhases)
 			require.True(t, ok)
 
@@ -117,7 +72,7 @@ func TestInstanceLeaseAfterStall(t *testing.T) {
 				swept = now - 10_000 // no sweep for 10 s
 			}
 			// Both at once, so that the session's own tick sees either the state before or this one.
-			_, err = rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			_, err := rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 				p.HSet(ctx, aPhases.keys.hash, "swept", swept)
 				p.ZAdd(ctx, aPhases.keys.instances, redis.Z{Score: float64(now - 1000), Member: bPhases.instance})
 				return nil
@@ -154,31 +109,10 @@ func redisNowMs(ctx context.Context, t *testing.T, srv *redistest.Server) int64 
 // place: its process still renews its lease, so another instance's next phase waits for it rather
 // than releasing without it once leaseTTL passed.
 func TestLeaseOutlivesIdleSession(t *testing.T) {
-	srv := redistest.NeedServer(t)
-	run := redistest.Prefix(t)
-	srv.Cleanup(t, "*{"+run+"}*")
-	ctx := testCtx(t)
-	procs := make([]*Barrier, 2)
-	for i := range procs {
-		b, err := NewWithClient(Options{Parties: 2, RunID: run}, srv.Client(t))
-		require.NoError(t, err)
-		procs[i] = b
-	}
+	_, ctx, procs := twoProcesses(t, 2)
 	o := ArriveOptions{Timeout: time.Minute}
-	type answer struct {
-		r   PhaseResult
-		err error
-	}
-	arrive := func(b *Barrier, id string) <-chan answer {
-		ch := make(chan answer, 1)
-		go func() {
-			r, err := b.Arrive(ctx, id, o)
-			ch <- answer{r, err}
-		}()
-		return ch
-	}
-	a, b := arrive(procs[0], "1"), arrive(procs[1], "2")
-	for _, ch := range []<-chan answer{a, b} {
+	a, b := startArrive(t, ctx, procs[0], 1, o), startArrive(t, ctx, procs[1], 2, o)
+	for _, ch := range []<-chan arriveOut{a, b} {
 		got := <-ch
 		require.NoError(t, got.err)
 		require.EqualValues(t, 0, got.r.Phase)
@@ -195,19 +129,65 @@ func TestLeaseOutlivesIdleSession(t *testing.T) {
 	}
 	s.mu.Unlock()
 
-	b = arrive(procs[1], "2")
+	b = startArrive(t, ctx, procs[1], 2, o)
 	work := leaseTTL + 2*leaseRenewEvery
 	select {
 	case got := <-b:
 		t.Fatalf("phase 1 settled without participant 1, which still runs: %+v %v", got.r, got.err)
 	case <-time.After(work):
 	}
-	a = arrive(procs[0], "1")
-	for id, ch := range map[string]<-chan answer{"1": a, "2": b} {
+	a = startArrive(t, ctx, procs[0], 1, o)
+	for id, ch := range map[int]<-chan arriveOut{1: a, 2: b} {
 		got := <-ch
-		require.NoError(t, got.err, "participant %s", id)
-		assert.Equal(t, OutcomeReleased, got.r.Outcome, "participant %s", id)
-		assert.EqualValues(t, 1, got.r.Phase, "participant %s", id)
-		assert.Equal(t, 0, got.r.Left, "participant %s: nobody left", id)
+		require.NoError(t, got.err, "participant %d", id)
+		assert.Equal(t, OutcomeReleased, got.r.Outcome, "participant %d", id)
+		assert.EqualValues(t, 1, got.r.Phase, "participant %d", id)
+		assert.Equal(t, 0, got.r.Left, "participant %d: nobody left", id)
 	}
+}
+
+// twoProcesses gives two Barriers of one rendezvous of parties as two k6 processes hold them: each
+// with a client (and so a session and a lease) of its own, on a Redis of the test's own.
+func twoProcesses(t *testing.T, parties int) (*redistest.Server, context.Context, [2]*Barrier) {
+	t.Helper()
+	srv := redistest.NeedServer(t)
+	run := redistest.Prefix(t)
+	srv.Cleanup(t, "*{"+run+"}*")
+	var procs [2]*Barrier
+	for i := range procs {
+		b, err := NewWithClient(Options{Parties: parties, RunID: run}, srv.Client(t))
+		require.NoError(t, err)
+		procs[i] = b
+	}
+	return srv, testCtx(t), procs
+}
+
+// arriveFrom makes every participant of ids arrive from its process, all at once, and returns
+// their results.
+func arriveFrom(ctx context.Context, t *testing.T, ids map[int]*Barrier, o ArriveOptions) map[int]PhaseResult {
+	t.Helper()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	out := map[int]PhaseResult{}
+	for id, b := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := b.Arrive(ctx, strconv.Itoa(id), o)
+			assert.NoError(t, err, "participant %d", id)
+			mu.Lock()
+			out[id] = r
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// kill ends a process as SIGKILL would for the barrier: its client closed, it renews nothing any more.
+func kill(t *testing.T, b *Barrier) {
+	t.Helper()
+	be, ok := b.be.(*redisBackend)
+	require.True(t, ok)
+	require.NoError(t, be.client.Close())
 }
